@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace UserTcp.Fast.Wire;
+
+/// <summary>One SACK block: the sequence numbers of the first byte and of the byte after the last (RFC 2018 §3).</summary>
+public readonly record struct SackBlock(uint Left, uint Right);
+
+/// <summary>Up to four SACK blocks stored inline (no array, no allocation).</summary>
+[InlineArray(TcpOptions.MaxSackBlocks)]
+public struct SackBlockArray
+{
+    private SackBlock _first;
+}
+
+/// <summary>RFC 7323 §3: the timestamps option's two values.</summary>
+public readonly record struct TcpTimestamps(uint Value, uint EchoReply);
+
+/// <summary>
+/// The TCP options we use, parsed or to emit: MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323),
+/// SACK-permitted and SACK blocks (RFC 2018). A value type; unknown options are skipped and counted on parse.
+/// </summary>
+public struct TcpOptions
+{
+    public const int MaxSackBlocks = 4;
+    public const int MaxLength = 40;
+
+    private const byte KindEnd = 0, KindNop = 1, KindMss = 2, KindWindowScale = 3, KindSackPermitted = 4, KindSack = 5, KindTimestamps = 8;
+
+    private SackBlockArray _sackBlocks;
+
+    public ushort? MaximumSegmentSize { get; set; }
+    /// <summary>The shift count as sent; the engine clamps values above 14 (RFC 7323 §2.3).</summary>
+    public byte? WindowScale { get; set; }
+    public bool SackPermitted { get; set; }
+    public TcpTimestamps? Timestamps { get; set; }
+    public int SackBlockCount { get; private set; }
+    /// <summary>Options of kinds we do not use that a parse skipped.</summary>
+    public int UnknownCount { get; private set; }
+
+    public readonly SackBlock GetSackBlock(int index) =>
+        (uint)index < (uint)SackBlockCount ? _sackBlocks[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public void AddSackBlock(SackBlock block)
+    {
+        if (SackBlockCount == MaxSackBlocks) throw new InvalidOperationException("At most four SACK blocks fit in a TCP header.");
+        _sackBlocks[SackBlockCount++] = block;
+    }
+
+    public void ClearSackBlocks() => SackBlockCount = 0;
+
+    /// <summary>
+    /// The number of SACK blocks <see cref="Emit"/> writes: as many as fit in 40 bytes beside the other options
+    /// (three with timestamps, RFC 2018 §3). The receiver lists the most recent block first, so the oldest are cut.
+    /// </summary>
+    public readonly int EmittedSackBlockCount
+    {
+        get
+        {
+            if (SackBlockCount == 0) return 0;
+            int room = MaxLength - FixedLength - 4;
+            return Math.Clamp(room / 8, 0, SackBlockCount);
+        }
+    }
+
+    /// <summary>Bytes <see cref="Emit"/> writes, always a multiple of 4, at most 40.</summary>
+    public readonly int Length => FixedLength + (EmittedSackBlockCount is var n and > 0 ? 4 + 8 * n : 0);
+
+    // Layout follows Linux so captures read familiarly: mss; sackOK+TS (or nop,nop,TS / nop,nop,sackOK); nop,wscale; nop,nop,sack.
+    private readonly int FixedLength =>
+        (MaximumSegmentSize.HasValue ? 4 : 0)
+        + (Timestamps.HasValue ? 12 : SackPermitted ? 4 : 0)
+        + (WindowScale.HasValue ? 4 : 0);
+
+    /// <summary>Writes the options at the start of <paramref name="destination"/> and returns <see cref="Length"/>.</summary>
+    public readonly int Emit(Span<byte> destination)
+    {
+        int i = 0;
+        if (MaximumSegmentSize is { } mss)
+        {
+            destination[0] = KindMss;
+            destination[1] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], mss);
+            i = 4;
+        }
+        if (Timestamps is { } ts)
+        {
+            if (SackPermitted)
+            {
+                destination[i++] = KindSackPermitted;
+                destination[i++] = 2;
+            }
+            else
+            {
+                destination[i++] = KindNop;
+                destination[i++] = KindNop;
+            }
+            destination[i++] = KindTimestamps;
+            destination[i++] = 10;
+            BinaryPrimitives.WriteUInt32BigEndian(destination[i..], ts.Value);
+            BinaryPrimitives.WriteUInt32BigEndian(destination[(i + 4)..], ts.EchoReply);
+            i += 8;
+        }
+        else if (SackPermitted)
+        {
+            destination[i++] = KindNop;
+            destination[i++] = KindNop;
+            destination[i++] = KindSackPermitted;
+            destination[i++] = 2;
+        }
+        if (WindowScale is { } shift)
+        {
+            destination[i++] = KindNop;
+            destination[i++] = KindWindowScale;
+            destination[i++] = 3;
+            destination[i++] = shift;
+        }
+        int blocks = EmittedSackBlockCount;
+        if (blocks > 0)
+        {
+            destination[i++] = KindNop;
+            destination[i++] = KindNop;
+            destination[i++] = KindSack;
+            destination[i++] = (byte)(2 + 8 * blocks);
+            for (int b = 0; b < blocks; b++)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(destination[i..], _sackBlocks[b].Left);
+                BinaryPrimitives.WriteUInt32BigEndian(destination[(i + 4)..], _sackBlocks[b].Right);
+                i += 8;
+            }
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Parses the option bytes of a TCP header (RFC 9293 §3.1, §3.2). Returns <see cref="WireStatus.BadOption"/> for a
+    /// missing or short length byte, an option running past the header, or a length wrong for its kind.
+    /// </summary>
+    public static WireStatus TryParse(ReadOnlySpan<byte> bytes, out TcpOptions options)
+    {
+        options = default;
+        int i = 0;
+        while (i < bytes.Length)
+        {
+            byte kind = bytes[i];
+            if (kind == KindEnd) break;
+            if (kind == KindNop)
+            {
+                i++;
+                continue;
+            }
+            if (i + 1 >= bytes.Length) return WireStatus.BadOption;
+            int length = bytes[i + 1];
+            if (length < 2 || i + length > bytes.Length) return WireStatus.BadOption;
+            var body = bytes.Slice(i + 2, length - 2);
+            switch (kind)
+            {
+                case KindMss:
+                    if (length != 4) return WireStatus.BadOption;
+                    options.MaximumSegmentSize = BinaryPrimitives.ReadUInt16BigEndian(body);
+                    break;
+                case KindWindowScale:
+                    if (length != 3) return WireStatus.BadOption;
+                    options.WindowScale = body[0];
+                    break;
+                case KindSackPermitted:
+                    if (length != 2) return WireStatus.BadOption;
+                    options.SackPermitted = true;
+                    break;
+                case KindSack:
+                    if ((length - 2) % 8 != 0 || length == 2 || (length - 2) / 8 > MaxSackBlocks) return WireStatus.BadOption;
+                    options.SackBlockCount = 0;
+                    for (int b = 0; b < body.Length; b += 8)
+                        options._sackBlocks[options.SackBlockCount++] =
+                            new SackBlock(BinaryPrimitives.ReadUInt32BigEndian(body[b..]), BinaryPrimitives.ReadUInt32BigEndian(body[(b + 4)..]));
+                    break;
+                case KindTimestamps:
+                    if (length != 10) return WireStatus.BadOption;
+                    options.Timestamps = new TcpTimestamps(BinaryPrimitives.ReadUInt32BigEndian(body), BinaryPrimitives.ReadUInt32BigEndian(body[4..]));
+                    break;
+                default:
+                    options.UnknownCount++;
+                    break;
+            }
+            i += length;
+        }
+        return WireStatus.Ok;
+    }
+}
