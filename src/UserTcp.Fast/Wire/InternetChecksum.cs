@@ -47,6 +47,18 @@ public static class InternetChecksum
                       + (ushort)~(oldValue >> 16) + (ushort)~(oldValue & 0xFFFF)
                       + (newValue >> 16) + (newValue & 0xFFFF));
 
+    /// <summary>
+    /// Verdict on a TCP or UDP checksum, <paramref name="transport"/> being header and payload with its checksum field.
+    /// An invalid sum whose field equals the folded pseudo-header sum is <see cref="ChecksumVerdict.Partial"/>.
+    /// </summary>
+    public static ChecksumVerdict VerifyTransport(ReadOnlySpan<byte> transport, ushort checksumField,
+                                                  Ipv4Address source, Ipv4Address destination, IpProtocol protocol)
+    {
+        uint pseudo = PseudoHeaderSum(source, destination, protocol, transport.Length);
+        if (IsValid(Add(pseudo, Sum(transport)))) return ChecksumVerdict.Valid;
+        return checksumField == pseudo ? ChecksumVerdict.Partial : ChecksumVerdict.Invalid;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Fold(ulong sum)
     {

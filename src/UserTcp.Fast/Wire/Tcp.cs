@@ -79,12 +79,8 @@ public readonly ref struct TcpSegment
         return WireStatus.Ok;
     }
 
-    public ChecksumVerdict VerifyChecksum(Ipv4Address source, Ipv4Address destination)
-    {
-        uint sum = InternetChecksum.Add(InternetChecksum.PseudoHeaderSum(source, destination, IpProtocol.Tcp, _segment.Length),
-                                        InternetChecksum.Sum(_segment));
-        return InternetChecksum.IsValid(sum) ? ChecksumVerdict.Valid : ChecksumVerdict.Invalid;
-    }
+    public ChecksumVerdict VerifyChecksum(Ipv4Address source, Ipv4Address destination) =>
+        InternetChecksum.VerifyTransport(_segment, Checksum, source, destination, IpProtocol.Tcp);
 }
 
 /// <summary>Values of a TCP header to emit (RFC 9293 §3.1). Data offset and checksum are computed by <see cref="Emit"/>.</summary>

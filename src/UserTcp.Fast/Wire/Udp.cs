@@ -32,9 +32,7 @@ public readonly ref struct UdpDatagram
     public ChecksumVerdict VerifyChecksum(Ipv4Address source, Ipv4Address destination)
     {
         if (Checksum == 0) return ChecksumVerdict.Absent;
-        uint sum = InternetChecksum.Add(InternetChecksum.PseudoHeaderSum(source, destination, IpProtocol.Udp, _datagram.Length),
-                                        InternetChecksum.Sum(_datagram));
-        return InternetChecksum.IsValid(sum) ? ChecksumVerdict.Valid : ChecksumVerdict.Invalid;
+        return InternetChecksum.VerifyTransport(_datagram, Checksum, source, destination, IpProtocol.Udp);
     }
 }
 

@@ -32,6 +32,11 @@ public enum ChecksumVerdict : byte
     Invalid,
     /// <summary>UDP checksum field is zero: the sender did not compute one (RFC 768).</summary>
     Absent,
+    /// <summary>
+    /// The field holds only the folded pseudo-header sum: a frame from a local kernel with checksum offload
+    /// (CHECKSUM_PARTIAL), whose device would have finished the sum. Trust it only on a link known to be local.
+    /// </summary>
+    Partial,
 }
 
 public enum EtherType : ushort

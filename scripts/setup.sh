@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine (as root), then restores and builds.
+# Idempotent: packages already present are not reinstalled; apt-get update runs only when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libpcap0.8: SharpPcap's native library. tcpdump: capture oracle in tests. iproute2/nftables/ethtool:
+# the lab (namespaces, ping, loss, offloads). nginx-light/curl/dnsmasq-base: kernel peers. procps: sysctl/pgrep.
+packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages (${missing[*]}) and not root: run as root" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  # policy-rc.d 101 keeps package scripts from starting nginx/dnsmasq daemons in the root namespace.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet restore UserTcp.Fast.sln --verbosity quiet
+dotnet build UserTcp.Fast.sln -c Release --no-restore --verbosity quiet -nologo

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using UserTcp.Cli.Commands;
+
+var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
+{
+    DecodeCommand.Create(),
+};
+return root.Parse(args).Invoke();
