@@ -20,7 +20,9 @@ public readonly record struct TcpTimestamps(uint Value, uint EchoReply);
 /// The TCP options we use, parsed or to emit: MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323),
 /// SACK-permitted and SACK blocks (RFC 2018). A value type; unknown options are skipped and counted on parse.
 /// </summary>
-public struct TcpOptions
+/// <remarks>Equality is written out because the runtime refuses built-in equality on an inline array (it throws), and
+/// only the first <see cref="SackBlockCount"/> blocks are meaningful.</remarks>
+public struct TcpOptions : IEquatable<TcpOptions>
 {
     public const int MaxSackBlocks = 4;
     public const int MaxLength = 40;
@@ -48,6 +50,33 @@ public struct TcpOptions
     }
 
     public void ClearSackBlocks() => SackBlockCount = 0;
+
+    public readonly bool Equals(TcpOptions other)
+    {
+        if (MaximumSegmentSize != other.MaximumSegmentSize || WindowScale != other.WindowScale || SackPermitted != other.SackPermitted
+            || Timestamps != other.Timestamps || SackBlockCount != other.SackBlockCount || UnknownCount != other.UnknownCount)
+            return false;
+        for (int i = 0; i < SackBlockCount; i++)
+            if (_sackBlocks[i] != other._sackBlocks[i]) return false;
+        return true;
+    }
+
+    public override readonly bool Equals(object? obj) => obj is TcpOptions other && Equals(other);
+
+    public override readonly int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(MaximumSegmentSize);
+        hash.Add(WindowScale);
+        hash.Add(SackPermitted);
+        hash.Add(Timestamps);
+        hash.Add(UnknownCount);
+        for (int i = 0; i < SackBlockCount; i++) hash.Add(_sackBlocks[i]);
+        return hash.ToHashCode();
+    }
+
+    public static bool operator ==(TcpOptions left, TcpOptions right) => left.Equals(right);
+    public static bool operator !=(TcpOptions left, TcpOptions right) => !left.Equals(right);
 
     /// <summary>
     /// The number of SACK blocks <see cref="Emit"/> writes: as many as fit in 40 bytes beside the other options
