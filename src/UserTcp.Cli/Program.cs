@@ -4,5 +4,6 @@ using UserTcp.Cli.Commands;
 var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
 {
     DecodeCommand.Create(),
+    SimCommand.Create(),
 };
 return root.Parse(args).Invoke();

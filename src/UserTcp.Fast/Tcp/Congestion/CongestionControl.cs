@@ -23,13 +23,18 @@ public enum CongestionAlgorithm
 public abstract class CongestionControl
 {
     /// <summary>RFC 3465 §2.3: the slow-start limit L is 2*SMSS, the largest it allows.</summary>
-    private const int SlowStartLimitSegments = 2;
+    public const int RfcSlowStartLimitSegments = 2;
+
+    /// <summary>L in segments; null counts every acknowledged byte (Linux's tcp_slow_start), for stretch ACKs.</summary>
+    private readonly int? _slowStartLimitSegments;
 
     /// <summary>Set by an RTO, cleared when that slow start ends or by a congestion event (RFC 3465 §2.3).</summary>
     private bool _slowStartAfterTimeout;
 
-    protected CongestionControl(int maxSegmentSize, int initialWindowSegments)
+    protected CongestionControl(int maxSegmentSize, int initialWindowSegments, int? slowStartLimitSegments = RfcSlowStartLimitSegments)
     {
+        if (slowStartLimitSegments is < 1) throw new ArgumentOutOfRangeException(nameof(slowStartLimitSegments));
+        _slowStartLimitSegments = slowStartLimitSegments;
         Window = InitialWindow(maxSegmentSize, initialWindowSegments);
         MaxSegmentSize = maxSegmentSize;
         SlowStartThreshold = int.MaxValue; // RFC 5681 §3.1: "arbitrarily high"
@@ -140,14 +145,16 @@ public abstract class CongestionControl
 
     /// <summary>
     /// Slow start, RFC 5681 §3.1 eqn 2 with RFC 3465 Appropriate Byte Counting: cwnd += min(N, L) where N is the
-    /// bytes this ACK covers and L = 2*SMSS (RFC 3465 §2.3), or L = 1*SMSS in the slow start that follows a
+    /// bytes this ACK covers and L = 2*SMSS (RFC 3465 §2.3) unless configured otherwise (no limit follows Linux,
+    /// which a receiver sending one ACK per batch needs), or L = 1*SMSS in the slow start that follows a
     /// retransmission timeout (RFC 3465 §2.3: segments sent before the RTO may be acked in one large ACK).
     /// cwnd stops at ssthresh; what that ACK counted beyond the headroom goes on to congestion avoidance (RFC
     /// 5681 §3.1 lets cwnd == ssthresh use either algorithm). Returns the bytes left for congestion avoidance.
     /// </summary>
     private int SlowStart(int ackedBytes)
     {
-        long limit = (long)(_slowStartAfterTimeout ? 1 : SlowStartLimitSegments) * MaxSegmentSize;
+        long limit = _slowStartAfterTimeout ? MaxSegmentSize
+            : _slowStartLimitSegments is { } segments ? (long)segments * MaxSegmentSize : long.MaxValue;
         int counted = (int)Math.Min(ackedBytes, limit);
         int headroom = SlowStartThreshold - Window;
         if (counted < headroom)
@@ -171,11 +178,12 @@ public abstract class CongestionControl
         return (int)Math.Min((long)initialWindowSegments * maxSegmentSize, int.MaxValue);
     }
 
-    public static CongestionControl Create(CongestionAlgorithm algorithm, int maxSegmentSize, int initialWindowSegments) =>
+    public static CongestionControl Create(CongestionAlgorithm algorithm, int maxSegmentSize, int initialWindowSegments,
+                                           int? slowStartLimitSegments = RfcSlowStartLimitSegments) =>
         algorithm switch
         {
-            CongestionAlgorithm.NewReno => new NewRenoCongestionControl(maxSegmentSize, initialWindowSegments),
-            CongestionAlgorithm.Cubic => new CubicCongestionControl(maxSegmentSize, initialWindowSegments),
+            CongestionAlgorithm.NewReno => new NewRenoCongestionControl(maxSegmentSize, initialWindowSegments, slowStartLimitSegments),
+            CongestionAlgorithm.Cubic => new CubicCongestionControl(maxSegmentSize, initialWindowSegments, slowStartLimitSegments),
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
         };
 }

@@ -35,8 +35,9 @@ public sealed class CubicCongestionControl : CongestionControl
     private long _epochElapsedNs;
     private Instant _lastAckAt;
 
-    public CubicCongestionControl(int maxSegmentSize, int initialWindowSegments)
-        : base(maxSegmentSize, initialWindowSegments)
+    public CubicCongestionControl(int maxSegmentSize, int initialWindowSegments,
+                                   int? slowStartLimitSegments = RfcSlowStartLimitSegments)
+        : base(maxSegmentSize, initialWindowSegments, slowStartLimitSegments)
     {
     }
 

@@ -14,8 +14,9 @@ public sealed class NewRenoCongestionControl : CongestionControl
     /// <summary>RFC 3465 §2.1 "bytes_acked": bytes acknowledged in congestion avoidance since the last increase.</summary>
     private long _bytesAcked;
 
-    public NewRenoCongestionControl(int maxSegmentSize, int initialWindowSegments)
-        : base(maxSegmentSize, initialWindowSegments)
+    public NewRenoCongestionControl(int maxSegmentSize, int initialWindowSegments,
+                                   int? slowStartLimitSegments = RfcSlowStartLimitSegments)
+        : base(maxSegmentSize, initialWindowSegments, slowStartLimitSegments)
     {
     }
 

@@ -1,0 +1,81 @@
+using UserTcp.Fast.Tcp.Congestion;
+
+namespace UserTcp.Fast.Tcp;
+
+public enum AckPolicy
+{
+    /// <summary>At most one ACK per connection per receive batch, at least one per <see cref="TcpConfig.AckEverySegments"/> full segments, a delayed-ACK timer for the rest.</summary>
+    Cumulative,
+    /// <summary>Every data segment is ACKed at once, on its own: the classic homemade stack, kept for comparison.</summary>
+    Naive,
+}
+
+/// <summary>Per-connection settings. Defaults suit a fast local or long path; every one is a knob.</summary>
+public sealed record TcpConfig
+{
+    /// <summary>MSS we advertise and never exceed (RFC 9293 §3.7.1): 1460 for a 1500-byte IPv4 MTU.</summary>
+    public int MaxSegmentSize { get; init; } = 1460;
+    public int ReceiveBufferSize { get; init; } = 4 << 20;
+    public int SendBufferSize { get; init; } = 4 << 20;
+    public bool WindowScaling { get; init; } = true;
+    public bool Timestamps { get; init; } = true;
+    public bool SelectiveAcknowledgments { get; init; } = true;
+
+    public AckPolicy AckPolicy { get; init; } = AckPolicy.Cumulative;
+    /// <summary>An ACK is due once this many full-sized segments are unacknowledged (RFC 9293 §3.8.6.3 / RFC 1122: 2).</summary>
+    public int AckEverySegments { get; init; } = 2;
+    /// <summary>Delayed-ACK timer (RFC 9293 §3.8.6.3: under 0.5 s; Linux uses 40 ms).</summary>
+    public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(40);
+    /// <summary>Data segments ACKed immediately at the start of a connection, so the peer's slow start is not held back.</summary>
+    public int QuickAckSegments { get; init; } = 16;
+
+    /// <summary>Disables Nagle's algorithm (RFC 9293 §3.7.4).</summary>
+    public bool NoDelay { get; init; }
+    public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
+    /// <summary>
+    /// Slow start's byte-counting limit L per ACK, in segments (RFC 3465 §2.3 caps it at 2). Null counts every
+    /// acknowledged byte, as Linux does: a receiver that ACKs once per batch (like ours) sends stretch ACKs,
+    /// and L = 2 would then grow cwnd by two segments per batch instead of per two segments.
+    /// </summary>
+    public int? SlowStartAckLimitSegments { get; init; }
+    /// <summary>Initial window in segments (RFC 6928: 10).</summary>
+    public int InitialWindowSegments { get; init; } = 10;
+    /// <summary>Duplicate ACKs (or SACKed segments) that signal loss (RFC 5681 §3.2, RFC 6675 DupThresh).</summary>
+    public int DuplicateAckThreshold { get; init; } = 3;
+
+    /// <summary>RFC 6298 §2.1: 1 s.</summary>
+    public TimeSpan InitialRetransmissionTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>RFC 6298 §2.4 says 1 s; Linux uses 200 ms, which a fast path needs.</summary>
+    public TimeSpan MinRetransmissionTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>RFC 6298 §2.5: a maximum of at least 60 s may be placed on the backed-off RTO.</summary>
+    public TimeSpan MaxRetransmissionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Consecutive timeouts of the same data (or unanswered probes) before the connection gives up (RFC 9293 §3.8.3 R2).</summary>
+    public int MaxRetransmissions { get; init; } = 12;
+    /// <summary>SYN retransmissions before an active open gives up.</summary>
+    public int MaxSynRetransmissions { get; init; } = 6;
+
+    /// <summary>2*MSL (RFC 9293 §3.4.2). Linux holds TIME-WAIT for 60 s.</summary>
+    public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Keepalive idle time (RFC 1122 §4.2.3.6); null turns keepalive off (the default).</summary>
+    public TimeSpan? KeepAliveIdle { get; init; }
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+    public int KeepAliveProbes { get; init; } = 9;
+
+    /// <summary>Challenge ACKs a connection may send per second (RFC 5961 §7).</summary>
+    public int ChallengeAcksPerSecond { get; init; } = 100;
+
+    public void Validate()
+    {
+        if (MaxSegmentSize is < 64 or > 65495) throw new ArgumentOutOfRangeException(nameof(MaxSegmentSize), "MSS must be 64..65495");
+        if (ReceiveBufferSize < 2 * MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "receive buffer must hold two segments");
+        if (SendBufferSize < MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(SendBufferSize), "send buffer must hold a segment");
+        if (!WindowScaling && ReceiveBufferSize > 65535) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "without window scaling the receive buffer is at most 65535");
+        if (ReceiveBufferSize > (1 << 30)) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "at most 1 GiB (RFC 7323 §2.3)");
+        if (AckEverySegments < 1) throw new ArgumentOutOfRangeException(nameof(AckEverySegments));
+        if (DuplicateAckThreshold < 1) throw new ArgumentOutOfRangeException(nameof(DuplicateAckThreshold));
+        if (MinRetransmissionTimeout <= TimeSpan.Zero || MinRetransmissionTimeout > MaxRetransmissionTimeout)
+            throw new ArgumentOutOfRangeException(nameof(MinRetransmissionTimeout));
+        if (MaxRetransmissions < 1 || MaxSynRetransmissions < 1) throw new ArgumentOutOfRangeException(nameof(MaxRetransmissions));
+    }
+}

@@ -1,0 +1,393 @@
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tcp;
+
+// Segment arrival (RFC 9293 §3.10.7) and the ACK decision.
+public sealed partial class TcpConnection
+{
+    /// <summary>Processes one segment for this connection. Returns true when an ACK must go out before the next
+    /// segment is processed (the naive policy); otherwise ACKs wait for the end of the receive batch.</summary>
+    internal bool OnSegment(in TcpSegment segment, Instant now)
+    {
+        Stats.SegmentsReceived++;
+        if (State == TcpState.SynSent)
+        {
+            OnSegmentInSynSent(segment, now);
+            return false;
+        }
+        var flags = segment.Flags;
+        var seq = new SeqNum(segment.SequenceNumber);
+        var options = segment.Options;
+
+        if (State == TcpState.SynReceived && (flags & TcpFlags.Syn) != 0 && seq == _irs)
+        {
+            if ((flags & TcpFlags.Ack) == 0)
+            {
+                _synPending = true; // our SYN-ACK was lost and the peer repeats its SYN: answer it again
+                _stack.MarkDirty(this);
+            }
+            else if (ProcessAck(segment, seq, now))
+            {
+                RequestAck(); // simultaneous open: the peer's SYN-ACK completes it (RFC 9293 §3.5 figure 8)
+            }
+            return false;
+        }
+
+        // RFC 7323 §5.3 R1: PAWS drops a segment whose timestamp is older than TS.Recent (never a RST).
+        if (_timestamps && options.Timestamps is { } ts && (flags & TcpFlags.Rst) == 0 && unchecked((int)(ts.Value - _tsRecent)) < 0)
+        {
+            Stats.PawsRejected++;
+            RequestAck();
+            return false;
+        }
+
+        int sequenceLength = segment.SequenceLength;
+        if (!IsAcceptable(seq, sequenceLength))
+        {
+            // RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (unless it is a RST) and is dropped.
+            Stats.UnacceptableSegments++;
+            if (sequenceLength > 0 && seq < _rcvNxt) Stats.DuplicateSegments++;
+            if ((flags & TcpFlags.Rst) != 0) return false;
+            if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0) _timeWaitAt = now + _config.TimeWaitDuration; // §3.10.7.4: restart 2 MSL
+            RequestAck();
+            return _config.AckPolicy == AckPolicy.Naive;
+        }
+
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            // RFC 5961 §3.2: only a RST exactly at RCV.NXT resets; one elsewhere in the window earns a challenge ACK.
+            if (seq == _rcvNxt) ResetByPeer();
+            else ChallengeAck(now);
+            return false;
+        }
+        if ((flags & TcpFlags.Syn) != 0)
+        {
+            ChallengeAck(now); // RFC 5961 §4.2: a SYN in a synchronized state
+            return false;
+        }
+        if ((flags & TcpFlags.Ack) == 0) return false; // §3.10.7.4 fifth: no ACK bit, drop
+
+        // RFC 7323 §4.3 (3): remember the timestamp to echo when the segment covers what we last acknowledged.
+        if (_timestamps && options.Timestamps is { } stamp && seq <= _lastAckSent) _tsRecent = stamp.Value;
+
+        _keepAlivesUnanswered = 0;
+        if (!_keepAliveAt.IsNever) ArmKeepAlive(now);
+
+        if (!ProcessAck(segment, seq, now) || State == TcpState.Closed) return false;
+
+        if (segment.Payload.Length > 0 || (flags & TcpFlags.Fin) != 0)
+        {
+            if (State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+                ReceiveText(segment, seq, now);
+            else if (State is TcpState.CloseWait or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait)
+                RequestAck(); // §3.10.7.4 seventh: text after the peer's FIN is ignored; our ACK restates RCV.NXT
+        }
+        return _ackNow && _config.AckPolicy == AckPolicy.Naive;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 table: is any of the segment inside the receive window?</summary>
+    private bool IsAcceptable(SeqNum seq, int sequenceLength)
+    {
+        int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
+        if (sequenceLength == 0)
+            return window == 0 ? seq == _rcvNxt : seq.InRange(_rcvNxt, _rcvNxt + window);
+        if (window == 0) return false;
+        return seq.InRange(_rcvNxt, _rcvNxt + window) || (seq + (sequenceLength - 1)).InRange(_rcvNxt, _rcvNxt + window);
+    }
+
+    /// <summary>RFC 9293 §3.10.7.3: SYN-SENT.</summary>
+    private void OnSegmentInSynSent(in TcpSegment segment, Instant now)
+    {
+        var flags = segment.Flags;
+        var ack = new SeqNum(segment.AcknowledgmentNumber);
+        bool hasAck = (flags & TcpFlags.Ack) != 0;
+        if (hasAck && (ack <= _iss || ack > _sndMax))
+        {
+            if ((flags & TcpFlags.Rst) == 0) _stack.QueueReset(Tuple, ack, default, withAck: false);
+            return;
+        }
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            if (hasAck) Terminate(TcpError.ConnectionRefused); // a RST without an acceptable ACK is dropped (RFC 5961 §3.2)
+            return;
+        }
+        if ((flags & TcpFlags.Syn) == 0) return;
+
+        _irs = new SeqNum(segment.SequenceNumber);
+        _rcvNxt = _irs + 1;
+        NegotiateOptions(segment.Options, ourSynHadOptions: true);
+        _sndWnd = segment.Window; // RFC 7323 §2.2: never scaled in a SYN
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = _irs;
+        _advertisedRightEdge = _rcvNxt + InitialReceiveWindow();
+        if (hasAck)
+        {
+            _sndWl2 = ack;
+            if (_timing && ack > _timedSeq) _rtt.AddSample(now - _timedAt);
+            _timing = false;
+            _sndUna = ack;
+            if (_sndNxt < _sndUna) _sndNxt = _sndUna;
+            _retries = 0;
+            _retransmitAt = Instant.Never;
+            State = TcpState.Established;
+            RequestAck();
+        }
+        else
+        {
+            State = TcpState.SynReceived; // simultaneous open: SYN-ACK with our original ISS
+            _synPending = true;
+            _stack.MarkDirty(this);
+        }
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 fifth: the ACK field. Returns false when the segment must be dropped.</summary>
+    private bool ProcessAck(in TcpSegment segment, SeqNum seq, Instant now)
+    {
+        var ack = new SeqNum(segment.AcknowledgmentNumber);
+        if (State == TcpState.SynReceived)
+        {
+            if (!(ack > _sndUna && ack <= _sndMax))
+            {
+                _stack.QueueReset(Tuple, ack, default, withAck: false);
+                return false;
+            }
+            State = TcpState.Established;
+            _sndWnd = (long)segment.Window << _sndWndShift;
+            _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+            Listener?.OnEstablished(this);
+        }
+
+        // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]; others get a (challenge) ACK.
+        if (ack > _sndMax || ack < _sndUna - (int)Math.Min(_maxSndWnd, int.MaxValue))
+        {
+            ChallengeAck(now);
+            return false;
+        }
+
+        bool newSack = _sack && segment.Options.SackBlockCount > 0 && UpdateScoreboard(segment.Options);
+
+        long window = (long)segment.Window << _sndWndShift;
+        bool windowChanged = window != _sndWnd;
+        // §3.10.7.4: update the send window only from segments not older than the last update.
+        if (_sndWl1 < seq || (_sndWl1 == seq && _sndWl2 <= ack))
+        {
+            _sndWnd = window;
+            _maxSndWnd = Math.Max(_maxSndWnd, window);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+        }
+        if (_persisting)
+        {
+            _retries = 0; // RFC 1122 §4.2.2.17: probing goes on while the peer answers
+            if (_sndWnd > 0)
+            {
+                _persisting = false;
+                _retransmitAt = _sndMax == _sndUna ? Instant.Never : now + _rtt.Timeout;
+            }
+        }
+
+        bool advanced = ack > _sndUna;
+        if (advanced)
+        {
+            OnNewAck(ack, now);
+        }
+        else if (ack == _sndUna && _sndMax > _sndUna && segment.Payload.Length == 0 && _sndWnd > 0
+                 && (segment.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0 && (!windowChanged || newSack))
+        {
+            // RFC 5681 §2 definition (answers to zero-window probes are not duplicates); with SACK,
+            // RFC 6675 counts ACKs that SACK new data.
+            OnDuplicateAck();
+        }
+        DetectLoss(now);
+
+        bool finAcked = _finQueued && _sndMax > _finSeq && _sndUna == _finSeq + 1;
+        if (finAcked)
+        {
+            switch (State)
+            {
+                case TcpState.FinWait1:
+                    State = TcpState.FinWait2;
+                    break;
+                case TcpState.Closing:
+                    EnterTimeWait(now);
+                    break;
+                case TcpState.LastAck:
+                    Terminate(TcpError.None);
+                    return false;
+            }
+        }
+        if (advanced || windowChanged) _stack.MarkDirty(this); // room to send more
+        return true;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 seventh and eighth: segment text and FIN.</summary>
+    private void ReceiveText(in TcpSegment segment, SeqNum seq, Instant now)
+    {
+        var payload = segment.Payload;
+        bool fin = (segment.Flags & TcpFlags.Fin) != 0;
+        SeqNum finSeq = seq + payload.Length;
+
+        // Trim what we already have on the left, and what does not fit in the buffer on the right.
+        int skip = Math.Max(0, _rcvNxt - seq);
+        if (skip > payload.Length) skip = payload.Length;
+        var data = payload[skip..];
+        SeqNum start = seq + skip;
+        int offset = start - _rcvNxt;
+        int room = _receiveRing.Capacity - _receiveRing.Count - offset;
+        if (data.Length > room)
+        {
+            data = data[..Math.Max(0, room)];
+            fin = false; // the FIN lies beyond what we keep
+        }
+
+        if (data.Length > 0)
+        {
+            Stats.DataSegmentsReceived++;
+            Stats.BytesReceived += data.Length;
+            _largestSegmentSeen = Math.Max(_largestSegmentSeen, payload.Length);
+            if (offset == 0)
+            {
+                _receiveRing.WriteAt(_receiveRing.Count, data);
+                _receiveRing.Commit(data.Length);
+                SeqNum end = _rcvNxt + data.Length;
+                bool hadHoles = !_outOfOrder.IsEmpty;
+                SeqNum next = _outOfOrder.Advance(end);
+                if (next > end) _receiveRing.Commit(next - end);
+                _rcvNxt = next;
+                RecordArrival(end, now);
+                if (hadHoles) RequestAck(); // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
+                else DecideAckForInOrderData(data.Length, now);
+            }
+            else
+            {
+                Stats.OutOfOrderSegments++;
+                if (_outOfOrder.Add(start, start + data.Length))
+                {
+                    _receiveRing.WriteAt(_receiveRing.Count + offset, data);
+                    RecordArrival(start + data.Length, now);
+                }
+                else
+                {
+                    Stats.ReassemblyRefused++;
+                }
+                RequestAck(); // RFC 5681 §4.2: out-of-order data is ACKed at once (a duplicate ACK with SACK blocks)
+            }
+        }
+        else if (payload.Length > 0)
+        {
+            Stats.DuplicateSegments++;
+            RequestAck();
+        }
+
+        if (fin)
+        {
+            _peerFinPending = true;
+            _peerFinSeq = finSeq;
+        }
+        if (_peerFinPending && _rcvNxt == _peerFinSeq) ReceiveFin(now);
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 eighth: the FIN, once every byte before it has arrived.</summary>
+    private void ReceiveFin(Instant now)
+    {
+        _peerFinPending = false;
+        _peerFinReceived = true;
+        _rcvNxt += 1;
+        RequestAck(); // a FIN is ACKed at once
+        switch (State)
+        {
+            case TcpState.SynReceived or TcpState.Established:
+                State = TcpState.CloseWait;
+                break;
+            case TcpState.FinWait1:
+                State = TcpState.Closing; // simultaneous close: our FIN not yet acknowledged
+                break;
+            case TcpState.FinWait2:
+                EnterTimeWait(now);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Cumulative policy: ACK at once during quick-ack and once <see cref="TcpConfig.AckEverySegments"/> full-sized
+    /// segments are unacknowledged (sent at the end of the batch, so one ACK covers the batch); otherwise the
+    /// delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2). Naive policy: every segment at once.
+    /// </summary>
+    private void DecideAckForInOrderData(int length, Instant now)
+    {
+        if (_config.AckPolicy == AckPolicy.Naive || _quickAcksLeft > 0)
+        {
+            if (_quickAcksLeft > 0) _quickAcksLeft--;
+            RequestAck();
+            return;
+        }
+        int receiveMss = Math.Max(1, Math.Min(_largestSegmentSeen, _config.MaxSegmentSize - (_timestamps ? 12 : 0)));
+        _unackedFullSegments += length / receiveMss; // a GSO super-frame counts as the segments it carries
+        if (_unackedFullSegments >= _config.AckEverySegments)
+        {
+            RequestAck();
+        }
+        else if (_delayedAckAt.IsNever)
+        {
+            _delayedAckAt = now + _config.DelayedAckTimeout;
+        }
+    }
+
+    /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>
+    private void ChallengeAck(Instant now)
+    {
+        long second = now.Nanoseconds / 1_000_000_000;
+        if (second != _challengeWindowStart)
+        {
+            _challengeWindowStart = second;
+            _challengeAcksInWindow = 0;
+        }
+        if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond) return;
+        _challengeAcksInWindow++;
+        Stats.ChallengeAcksSent++;
+        RequestAck();
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4 second, for a RST exactly at RCV.NXT.</summary>
+    private void ResetByPeer()
+    {
+        switch (State)
+        {
+            case TcpState.SynReceived:
+                // From a passive open the connection just returns to LISTEN (the listener forgets it).
+                Terminate(Listener is null ? TcpError.ConnectionRefused : TcpError.None);
+                break;
+            case TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait:
+                Terminate(TcpError.ConnectionReset);
+                break;
+            default:
+                Terminate(TcpError.None); // CLOSING, LAST-ACK, TIME-WAIT
+                break;
+        }
+    }
+
+    private void EnterTimeWait(Instant now)
+    {
+        State = TcpState.TimeWait;
+        _timeWaitAt = now + _config.TimeWaitDuration;
+        _retransmitAt = _keepAliveAt = Instant.Never;
+        _persisting = false;
+    }
+
+    /// <summary>Remembers when data ending at <paramref name="end"/> arrived, to measure the delay until an ACK covers it.</summary>
+    private void RecordArrival(SeqNum end, Instant now)
+    {
+        if (_arrivalCount == LatencySlots)
+        {
+            _arrivalHead = (_arrivalHead + 1) % LatencySlots; // full: forget the oldest rather than allocate
+            _arrivalCount--;
+        }
+        int slot = (_arrivalHead + _arrivalCount) % LatencySlots;
+        _arrivalEnd[slot] = end;
+        _arrivalAt[slot] = now.Nanoseconds;
+        _arrivalCount++;
+    }
+}

@@ -1,0 +1,435 @@
+using UserTcp.Fast.Tcp.Buffers;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tcp;
+
+// Output: what to send next, loss recovery (RFC 5681, 6582, 6675), and segment construction.
+public sealed partial class TcpConnection
+{
+    private bool _retransmitFirstNow; // the first retransmission of a recovery ignores cwnd (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4)
+    private int _limitedTransmitAllowance; // RFC 3042: bytes the first two duplicate ACKs let past cwnd
+
+    /// <summary>Writes the next segment this connection has to send into <paramref name="segment"/> (TCP header and
+    /// payload, checksummed); returns its length, or 0 when there is nothing to send now.</summary>
+    internal int WriteNextSegment(Span<byte> segment, Instant now)
+    {
+        if (State is TcpState.Closed or TcpState.Listen) return 0;
+        if (_synPending) return WriteSyn(segment, now);
+        if (State == TcpState.SynSent) return 0;
+
+        if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
+            return WriteData(segment, rtxSeq, rtxLength, now);
+        if (_probePending)
+        {
+            _probePending = false;
+            Stats.ZeroWindowProbes++;
+            // RFC 9293 §3.8.6.1: probe a zero window with one byte of data.
+            return WriteData(segment, _sndNxt, Math.Min(1, DataEnd - _sndNxt), now);
+        }
+        if (TryNextNewData(now, out int length))
+            return WriteData(segment, _sndNxt, length, now);
+        if (_keepAlivePending)
+        {
+            _keepAlivePending = false;
+            Stats.KeepAlivesSent++;
+            // RFC 1122 §4.2.3.6: an old sequence number makes the peer answer with an ACK.
+            return WriteSegment(segment, _sndUna - 1, TcpFlags.Ack, 0, CurrentOptions(now), now);
+        }
+        if (_ackNow || _delayedAckAt <= now)
+        {
+            // RFC 9293's SND.NXT is the highest sequence number sent: our _sndNxt rewinds after a timeout, and an
+            // ACK carrying that old number would be unacceptable to the peer (§3.10.7.4), its ACK field unread.
+            Stats.PureAcksSent++;
+            return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, CurrentOptions(now), now);
+        }
+        return 0;
+    }
+
+    private SeqNum DataEnd => _ringSeq + _sendRing.Count;
+    private int FlightSize => _sndMax - _sndUna;
+
+    /// <summary>New data (or the FIN) at SND.NXT that the windows, Nagle and sender SWS avoidance allow now.</summary>
+    private bool TryNextNewData(Instant now, out int length)
+    {
+        length = 0;
+        int available = Math.Max(0, DataEnd - _sndNxt);
+        bool finUnsent = _finQueued && _sndNxt <= _finSeq;
+        if (available == 0 && !finUnsent) return false;
+
+        long peerRoom = _sndWnd - (_sndNxt - _sndUna); // SND.UNA + SND.WND - SND.NXT
+        long congestionRoom = _inRecovery ? _congestion.Window - Pipe()
+            : _congestion.Window + _limitedTransmitAllowance - (_sndNxt - _sndUna); // RFC 3042: cwnd + 2*SMSS at most
+        int usable = (int)Math.Clamp(Math.Min(peerRoom, congestionRoom), 0, int.MaxValue);
+        int wanted = Math.Min(available, _sendMss);
+        length = Math.Min(wanted, usable);
+
+        if (available > 0 && length == 0)
+        {
+            // Zero window with nothing in flight: the persist timer probes it (RFC 9293 §3.8.6.1).
+            if (peerRoom <= 0 && _sndNxt == _sndUna && !_persisting)
+            {
+                _persisting = true;
+                _retransmitAt = now + _rtt.Timeout;
+            }
+            return false;
+        }
+        if (length < wanted)
+        {
+            // RFC 9293 §3.8.6.2.1 sender SWS: a partial segment only if it is at least half the largest window seen,
+            // or when nothing is in flight (no ACK will come to open the window further: the override case).
+            if (length < _maxSndWnd / 2 && _sndNxt != _sndUna) return false;
+        }
+        else if (length < _sendMss && !_config.NoDelay && _sndNxt > _sndUna && !finUnsent)
+        {
+            return false; // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time
+        }
+        return true;
+    }
+
+    /// <summary>RFC 6675 §4 NextSeg (1): the first lost, not yet retransmitted range; without SACK, the segment at
+    /// SND.UNA after entering recovery or a partial ACK (RFC 6582 §3.2).</summary>
+    private bool TryNextRetransmission(out SeqNum seq, out int length)
+    {
+        seq = default;
+        length = 0;
+        bool first = _retransmitFirstNow;
+        int room = _congestion.Window - Pipe();
+        if (!first && room < Math.Min(_sendMss, Math.Max(1, DataEnd - _sndUna))) return false;
+        if (!_sack || _scoreboard.IsEmpty)
+        {
+            if (_highRxt > _sndUna) return false;
+            seq = _sndUna;
+        }
+        else if (!TryFirstLostUnretransmitted(out seq))
+        {
+            return false;
+        }
+        length = Math.Min(_sendMss, Math.Max(0, SeqNum.Min(DataEnd, HoleEnd(seq)) - seq));
+        if (length == 0 && !(_finQueued && seq == _finSeq)) return false;
+        _retransmitFirstNow = false;
+        return true;
+    }
+
+    /// <summary>End of the unSACKed hole containing <paramref name="seq"/>.</summary>
+    private SeqNum HoleEnd(SeqNum seq)
+    {
+        for (int i = 0; i < _scoreboard.RangeCount; i++)
+            if (_scoreboard[i].Start > seq) return _scoreboard[i].Start;
+        return _sndMax;
+    }
+
+    /// <summary>Walks the holes below the highest SACKed byte for the first lost one at or above HighRxt.</summary>
+    private bool TryFirstLostUnretransmitted(out SeqNum seq)
+    {
+        SeqNum holeStart = _sndUna;
+        for (int i = 0; i < _scoreboard.RangeCount; i++)
+        {
+            var sacked = _scoreboard[i];
+            if (holeStart < sacked.Start && IsLost(holeStart, i))
+            {
+                SeqNum candidate = SeqNum.Max(holeStart, _highRxt);
+                if (candidate < sacked.Start)
+                {
+                    seq = candidate;
+                    return true;
+                }
+            }
+            holeStart = SeqNum.Max(holeStart, sacked.End);
+        }
+        seq = default;
+        return false;
+    }
+
+    /// <summary>RFC 6675 §4 IsLost: DupThresh SACKed ranges above the hole, or more than (DupThresh-1)*SMSS SACKed bytes.</summary>
+    private bool IsLost(SeqNum holeStart, int firstRangeAbove)
+    {
+        int ranges = _scoreboard.RangeCount - firstRangeAbove;
+        if (ranges >= _config.DuplicateAckThreshold) return true;
+        long bytes = 0;
+        for (int i = firstRangeAbove; i < _scoreboard.RangeCount; i++) bytes += _scoreboard[i].Length;
+        return bytes > (long)(_config.DuplicateAckThreshold - 1) * _sendMss;
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 SetPipe: bytes believed in the network. Outstanding minus SACKed minus lost-and-not-yet-retransmitted.
+    /// Without SACK each duplicate ACK stands for one segment that left the network (RFC 5681 §3.2 step 4).
+    /// </summary>
+    private int Pipe()
+    {
+        int outstanding = _sndNxt - _sndUna;
+        if (!_sack || _scoreboard.IsEmpty)
+        {
+            int delivered = _duplicateAcks * _sendMss;
+            int notRetransmitted = _highRxt > _sndUna ? 0 : Math.Min(_sendMss, outstanding);
+            return Math.Max(0, outstanding - delivered - notRetransmitted);
+        }
+        long pipe = _sndMax - _sndUna - _scoreboard.TotalLength;
+        SeqNum holeStart = _sndUna;
+        for (int i = 0; i < _scoreboard.RangeCount; i++)
+        {
+            var sacked = _scoreboard[i];
+            if (holeStart < sacked.Start && IsLost(holeStart, i))
+            {
+                SeqNum unsent = SeqNum.Max(holeStart, _highRxt);
+                if (unsent < sacked.Start) pipe -= sacked.Start - unsent;
+            }
+            holeStart = SeqNum.Max(holeStart, sacked.End);
+        }
+        return (int)Math.Max(0, pipe);
+    }
+
+    /// <summary>RFC 2018 §3 / RFC 6675 §5: record what the peer SACKed above SND.UNA. Returns true if it SACKed new data.</summary>
+    private bool UpdateScoreboard(in TcpOptions options)
+    {
+        long before = _scoreboard.TotalLength;
+        for (int i = 0; i < options.SackBlockCount; i++)
+        {
+            var block = options.GetSackBlock(i);
+            var left = SeqNum.Max(new SeqNum(block.Left), _sndUna);
+            var right = SeqNum.Min(new SeqNum(block.Right), _sndMax);
+            if (right > left) _scoreboard.Add(left, right); // a full scoreboard keeps its ranges: SACK is advisory
+        }
+        return _scoreboard.TotalLength > before;
+    }
+
+    /// <summary>A cumulative ACK of new data (RFC 9293 §3.10.7.4, RFC 6298 §5.2–5.3, RFC 6582 §3.2 steps 3–4).</summary>
+    private void OnNewAck(SeqNum ack, Instant now)
+    {
+        int flightBefore = FlightSize;
+        int acked = ack - _sndUna;
+        int dataAcked = Math.Clamp(ack - _ringSeq, 0, _sendRing.Count);
+        if (dataAcked > 0)
+        {
+            _sendRing.Discard(dataAcked);
+            _ringSeq += dataAcked;
+        }
+        _sndUna = ack;
+        if (_sndNxt < _sndUna) _sndNxt = _sndUna;
+        if (_highRxt < _sndUna) _highRxt = _sndUna;
+        _scoreboard.DropBelow(ack);
+        if (_timing && ack > _timedSeq)
+        {
+            _rtt.AddSample(now - _timedAt);
+            _timing = false;
+        }
+        _retries = 0;
+
+        _limitedTransmitAllowance = 0;
+        if (_inRecovery)
+        {
+            if (ack >= _recover)
+            {
+                _inRecovery = false;
+                _duplicateAcks = 0;
+                _congestion.OnRecoveryExit(FlightSize, now);
+            }
+            else if (!_sack || _scoreboard.IsEmpty)
+            {
+                // Partial ACK: the next hole is at SND.UNA; retransmit it at once (RFC 6582 §3.2 step 4).
+                _duplicateAcks = 0;
+                _retransmitFirstNow = true;
+            }
+        }
+        else
+        {
+            _duplicateAcks = 0;
+            _congestion.OnAcked(acked, flightBefore, now, _rtt.SmoothedRtt);
+        }
+        _retransmitAt = _sndMax == _sndUna ? Instant.Never : now + _rtt.Timeout;
+    }
+
+    /// <summary>RFC 5681 §2: one more duplicate ACK. The first two may each release a new segment (RFC 3042).</summary>
+    private void OnDuplicateAck()
+    {
+        _duplicateAcks++;
+        Stats.DuplicateAcksReceived++;
+        if (!_inRecovery && _duplicateAcks <= 2) _limitedTransmitAllowance += _sendMss;
+    }
+
+    /// <summary>
+    /// After every ACK: does the scoreboard or the duplicate-ACK count now say a segment is lost? RFC 6675 §5
+    /// (DupAcks &gt;= DupThresh or IsLost(HighACK + 1), for any ACK carrying SACK, cumulative or not), RFC 5681
+    /// §3.2 without SACK, and RFC 5827 early retransmit when too few segments are outstanding for either.
+    /// </summary>
+    private void DetectLoss(Instant now)
+    {
+        if (_inRecovery || _sndMax == _sndUna) return;
+        // RFC 6582 §3.2 step 2: only once the ACK covers more than "recover" (one reduction per window of data).
+        // _recover holds SND.MAX at the time, one past the highest byte sent, so reaching it is enough.
+        if (_sndUna < _recover) return;
+        bool lost = _duplicateAcks >= _config.DuplicateAckThreshold
+                    || (_sack && !_scoreboard.IsEmpty && IsLost(_sndUna, 0))
+                    || EarlyRetransmitDue();
+        if (!lost) return;
+        _inRecovery = true;
+        _recover = _sndMax;
+        _highRxt = _sndUna;
+        _retransmitFirstNow = true;
+        _limitedTransmitAllowance = 0;
+        Stats.FastRetransmits++;
+        _timing = false; // Karn: the timed segment may be the one we retransmit
+        _congestion.OnCongestionEvent(FlightSize, now);
+        _stack.MarkDirty(this);
+    }
+
+    /// <summary>
+    /// RFC 5827 §3.1–3.2: with fewer than four segments outstanding and no new data to send, the duplicate-ACK
+    /// threshold drops to (outstanding segments - 1), counted in duplicate ACKs or, with SACK, in SACKed segments.
+    /// </summary>
+    private bool EarlyRetransmitDue()
+    {
+        if (DataEnd - _sndNxt > 0) return false;
+        int outstanding = (FlightSize + _sendMss - 1) / _sendMss;
+        if (outstanding is < 2 or >= 4) return false;
+        int evidence = _sack ? (int)(_scoreboard.TotalLength / _sendMss) : _duplicateAcks;
+        return evidence >= outstanding - 1;
+    }
+
+    /// <summary>Data (and the FIN when it follows this data) from <paramref name="seq"/>: at most <paramref name="length"/>
+    /// bytes, fewer when this segment's options leave less room (RFC 9293 §3.7.1: Eff.snd.MSS counts the options).</summary>
+    private int WriteData(Span<byte> segment, SeqNum seq, int length, Instant now)
+    {
+        var options = CurrentOptions(now);
+        length = Math.Min(length, _segmentBudget - TcpSegment.MinHeaderLength - options.Length);
+        bool fin = _finQueued && seq + length == _finSeq;
+        var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0) | (length > 0 && seq + length == DataEnd ? TcpFlags.Psh : 0);
+        bool retransmission = seq < _sndMax;
+        int written = WriteSegment(segment, seq, flags, length, options, now);
+        SeqNum end = seq + length + (fin ? 1 : 0);
+        if (end > _sndNxt) _sndNxt = end;
+        if (end > _sndMax) _sndMax = end;
+        if (retransmission)
+        {
+            Stats.Retransmissions++;
+            if (end > _highRxt) _highRxt = end;
+        }
+        else if (!_timing)
+        {
+            _timing = true; // RFC 6298 §3 (Karn): time a segment sent for the first time
+            _timedSeq = seq;
+            _timedAt = now;
+        }
+        Stats.BytesSent += length;
+        if (_retransmitAt.IsNever) _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.1
+        return written;
+    }
+
+    /// <summary>SYN or SYN-ACK with every option we offer or accepted (RFC 9293 §3.10.1; RFC 7323 §2.2, §3.2; RFC 2018 §2).</summary>
+    private int WriteSyn(Span<byte> segment, Instant now)
+    {
+        bool synAck = State == TcpState.SynReceived;
+        var options = new TcpOptions { MaximumSegmentSize = (ushort)_config.MaxSegmentSize };
+        if (synAck ? _windowScaling : _config.WindowScaling) options.WindowScale = _rcvWndShift;
+        if (synAck ? _sack : _config.SelectiveAcknowledgments) options.SackPermitted = true;
+        if (synAck ? _timestamps : _config.Timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), synAck ? _tsRecent : 0);
+        ushort window = (ushort)Math.Min(ushort.MaxValue, _receiveRing.Free); // never scaled in a SYN
+        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, _iss.Value, synAck ? _rcvNxt.Value : 0,
+                                   synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, window) { Options = options };
+        int length = header.Length;
+        header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+
+        _synPending = false;
+        if (_retries == 0 && !_timing)
+        {
+            _timing = true;
+            _timedSeq = _iss;
+            _timedAt = now;
+        }
+        else if (_retries > 0)
+        {
+            Stats.Retransmissions++;
+        }
+        if (_sndNxt == _iss) _sndNxt = _iss + 1;
+        if (_sndMax == _iss) _sndMax = _iss + 1;
+        if (synAck)
+        {
+            _advertisedRightEdge = SeqNum.Max(_advertisedRightEdge, _rcvNxt + window);
+            OnAckSent(now);
+        }
+        if (_retransmitAt.IsNever) _retransmitAt = now + _rtt.Timeout;
+        Stats.SegmentsSent++;
+        return length;
+    }
+
+    /// <summary>Options every non-SYN segment carries now: timestamps and the SACK blocks of held out-of-order data.</summary>
+    private TcpOptions CurrentOptions(Instant now)
+    {
+        var options = default(TcpOptions);
+        if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
+        if (_sack && !_outOfOrder.IsEmpty)
+        {
+            Span<SeqRange> blocks = stackalloc SeqRange[TcpOptions.MaxSackBlocks];
+            int count = _outOfOrder.WriteSackBlocks(blocks);
+            for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+        }
+        return options;
+    }
+
+    /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum.</summary>
+    private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now)
+    {
+        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
+        int headerLength = header.Length;
+        if (payloadLength > 0) _sendRing.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
+        int length = headerLength + payloadLength;
+        header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+        Stats.SegmentsSent++;
+        OnAckSent(now);
+        return length;
+    }
+
+    /// <summary>
+    /// The window field: free buffer space, moving the right edge only by at least min(buffer/2, MSS) at a time
+    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking").
+    /// </summary>
+    private ushort AdvertiseWindow()
+    {
+        SeqNum proposed = _rcvNxt + (_receiveRing.Capacity - _receiveRing.Count);
+        int threshold = Math.Min(_receiveRing.Capacity / 2, _config.MaxSegmentSize);
+        if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
+            _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
+        int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
+        return (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
+    }
+
+    /// <summary>
+    /// After the application reads: is an immediate window update worth a segment? When the window we last offered
+    /// is at most half the buffer and would at least double (Linux's rule), or it was below one MSS and now is not.
+    /// </summary>
+    private bool WindowUpdateWorthSending()
+    {
+        if (State is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)) return false;
+        int offered = Math.Max(0, _advertisedRightEdge - _rcvNxt);
+        int possible = _receiveRing.Capacity - _receiveRing.Count;
+        if (offered < _config.MaxSegmentSize) return possible >= _config.MaxSegmentSize;
+        return offered * 2 <= _receiveRing.Capacity && possible >= offered * 2;
+    }
+
+    /// <summary>Every segment we send carries the cumulative ACK: pending ACK state is settled and its delay recorded.</summary>
+    private void OnAckSent(Instant now)
+    {
+        _ackNow = false;
+        _delayedAckAt = Instant.Never;
+        _unackedFullSegments = 0;
+        _lastAckSent = _rcvNxt;
+        if (_arrivalCount == 0) return;
+        int kept = 0;
+        for (int i = 0; i < _arrivalCount; i++)
+        {
+            int slot = (_arrivalHead + i) % LatencySlots;
+            if (_arrivalEnd[slot] <= _rcvNxt)
+            {
+                _stack.AckLatency.Record(now.Nanoseconds - _arrivalAt[slot]);
+            }
+            else
+            {
+                int keep = (_arrivalHead + kept) % LatencySlots;
+                _arrivalEnd[keep] = _arrivalEnd[slot];
+                _arrivalAt[keep] = _arrivalAt[slot];
+                kept++;
+            }
+        }
+        _arrivalCount = kept;
+    }
+}

@@ -1,0 +1,100 @@
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Tcp;
+
+// Timers: retransmission (RFC 6298), persist (RFC 9293 §3.8.6.1), delayed ACK, keepalive (RFC 1122 §4.2.3.6), TIME-WAIT.
+public sealed partial class TcpConnection
+{
+    /// <summary>Runs every timer due at <paramref name="now"/>.</summary>
+    internal void OnTimers(Instant now)
+    {
+        if (_timeWaitAt <= now)
+        {
+            Terminate(TcpError.None); // 2*MSL elapsed (RFC 9293 §3.10.8)
+            return;
+        }
+        if (_delayedAckAt <= now)
+        {
+            _delayedAckAt = Instant.Never;
+            RequestAck();
+        }
+        if (_retransmitAt <= now) OnRetransmitTimer(now);
+        if (State != TcpState.Closed && _keepAliveAt <= now) OnKeepAliveTimer(now);
+    }
+
+    private void OnRetransmitTimer(Instant now)
+    {
+        _retransmitAt = Instant.Never;
+        if (State is TcpState.SynSent or TcpState.SynReceived)
+        {
+            if (++_retries > _config.MaxSynRetransmissions)
+            {
+                // Passive opens fade back to LISTEN; an active open reports the timeout.
+                Terminate(Listener is null ? TcpError.TimedOut : TcpError.None);
+                return;
+            }
+            Stats.RetransmissionTimeouts++;
+            _rtt.Backoff();
+            _timing = false;
+            _synPending = true;
+            _stack.MarkDirty(this);
+            return;
+        }
+        if (_persisting)
+        {
+            if (++_retries > _config.MaxRetransmissions)
+            {
+                Terminate(TcpError.TimedOut);
+                return;
+            }
+            _rtt.Backoff();
+            _sndNxt = _sndUna; // re-probe with the byte not yet accepted, if any
+            _probePending = true;
+            _retransmitAt = now + _rtt.Timeout;
+            _stack.MarkDirty(this);
+            return;
+        }
+        if (_sndMax == _sndUna) return;
+        if (++_retries > _config.MaxRetransmissions)
+        {
+            Terminate(TcpError.TimedOut); // RFC 9293 §3.8.3: R2 reached
+            return;
+        }
+        Stats.RetransmissionTimeouts++;
+        // RFC 6298 §5.4–5.6: retransmit the earliest unacknowledged segment, back off, and (RFC 5681 §3.1) restart
+        // slow start from one segment. Go back to SND.UNA: SACK information is not trusted after a timeout
+        // (RFC 2018 §8), and RFC 6582 §3.2 step 1's "recover" stops dupACKs of the old window from another reduction.
+        _congestion.OnRetransmissionTimeout(FlightSize, now);
+        _inRecovery = false;
+        _duplicateAcks = 0;
+        _limitedTransmitAllowance = 0;
+        _scoreboard.Clear();
+        _recover = _sndMax;
+        _sndNxt = _sndUna;
+        _highRxt = _sndUna;
+        _timing = false;
+        _rtt.Backoff();
+        _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.6: restart with the doubled RTO, whatever the flush can send
+        _stack.MarkDirty(this);
+    }
+
+    private void OnKeepAliveTimer(Instant now)
+    {
+        if (State is not (TcpState.Established or TcpState.CloseWait) || _sndMax != _sndUna)
+        {
+            ArmKeepAlive(now); // only an idle, synchronized connection is probed
+            return;
+        }
+        if (++_keepAlivesUnanswered > _config.KeepAliveProbes)
+        {
+            Terminate(TcpError.TimedOut);
+            return;
+        }
+        _keepAlivePending = true;
+        _keepAliveAt = now + _config.KeepAliveInterval;
+        _stack.MarkDirty(this);
+    }
+
+    private void ArmKeepAlive(Instant now) =>
+        _keepAliveAt = _config.KeepAliveIdle is { } idle ? now + idle : Instant.Never;
+}

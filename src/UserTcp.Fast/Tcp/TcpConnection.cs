@@ -1,0 +1,268 @@
+using UserTcp.Fast.Tcp.Buffers;
+using UserTcp.Fast.Tcp.Congestion;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tcp;
+
+/// <summary>
+/// One TCP connection (RFC 9293): a transmission control block and its state machine, sans-IO. Segments and the
+/// current time come in through <see cref="TcpStack"/>; segments go out when the stack flushes; deadlines are read
+/// from <see cref="NextDeadline"/>. Application calls (<see cref="Send"/>, <see cref="Receive"/>, <see cref="Close"/>,
+/// <see cref="Abort"/>) run on the stack's thread too. Split by concern: receive, send, timers.
+/// </summary>
+public sealed partial class TcpConnection
+{
+    private readonly TcpStack _stack;
+    private readonly TcpConfig _config;
+
+    // --- send sequence space (RFC 9293 §3.3.1) ---
+    private readonly SeqNum _iss;
+    private SeqNum _sndUna, _sndNxt, _sndMax, _sndWl1, _sndWl2;
+    private long _sndWnd, _maxSndWnd;
+    private readonly ByteRing _sendRing;
+    private SeqNum _ringSeq;                 // sequence number of the send ring's first byte
+    private bool _finQueued;                 // the application closed its side: FIN follows the data
+    private SeqNum _finSeq;
+    private int _peerMss = 536;              // RFC 9293 §3.7.1 default when the peer sends no MSS option
+    private int _sendMss;                    // payload per full segment beside the options every segment carries
+    private int _segmentBudget;              // TCP header + payload: min(SendMSS, MMS_S) + 20 (RFC 9293 §3.7.1)
+    private readonly CongestionControl _congestion;
+    private RttEstimator _rtt;
+    private bool _timing;                    // Karn: one segment timed at a time, never a retransmitted one
+    private SeqNum _timedSeq;
+    private Instant _timedAt;
+    private int _duplicateAcks;
+    private bool _inRecovery;
+    private SeqNum _recover;                 // RFC 6582 "recover", held as SND.MAX then (exclusive)
+    private SeqNum _highRxt;                 // RFC 6675 HighRxt
+    private readonly SeqRangeSet _scoreboard = new();
+    private int _retries;
+
+    // --- receive sequence space ---
+    private SeqNum _irs, _rcvNxt;
+    private readonly ByteRing _receiveRing;
+    private readonly SeqRangeSet _outOfOrder = new();
+    private SeqNum _advertisedRightEdge;
+    private bool _peerFinPending;            // a FIN arrived beyond a hole
+    private SeqNum _peerFinSeq;
+    private bool _peerFinReceived;
+
+    // --- negotiated options ---
+    private bool _windowScaling, _timestamps, _sack;
+    private byte _sndWndShift, _rcvWndShift;
+    private uint _tsRecent;
+    private SeqNum _lastAckSent;
+    private readonly uint _tsOffset;
+
+    // --- what the next flush must send ---
+    private bool _synPending, _probePending, _keepAlivePending;
+    private bool _ackNow;
+    private int _unackedFullSegments;
+    private int _quickAcksLeft;
+    private int _largestSegmentSeen;
+
+    // --- timers (Instant.Never when disarmed) ---
+    private Instant _retransmitAt = Instant.Never; // retransmission or, with a zero window, persist
+    private Instant _delayedAckAt = Instant.Never;
+    private Instant _timeWaitAt = Instant.Never;
+    private Instant _keepAliveAt = Instant.Never;
+    private bool _persisting;
+    private int _keepAlivesUnanswered;
+    private long _challengeWindowStart;
+    private int _challengeAcksInWindow;
+
+    // --- ACK latency: arrival times of data not yet covered by an ACK we sent ---
+    private const int LatencySlots = 64;
+    private readonly SeqNum[] _arrivalEnd = new SeqNum[LatencySlots];
+    private readonly long[] _arrivalAt = new long[LatencySlots];
+    private int _arrivalHead, _arrivalCount;
+
+    internal TcpConnection(TcpStack stack, TcpConfig config, TcpFourTuple tuple, SeqNum iss, uint timestampOffset)
+    {
+        _stack = stack;
+        _config = config;
+        Tuple = tuple;
+        _iss = iss;
+        _sndUna = _sndNxt = _sndMax = iss;
+        _ringSeq = iss + 1;
+        _recover = iss;
+        _highRxt = iss;
+        _sendRing = new ByteRing(config.SendBufferSize);
+        _receiveRing = new ByteRing(config.ReceiveBufferSize);
+        _tsOffset = timestampOffset;
+        _rtt = new RttEstimator(config.InitialRetransmissionTimeout, config.MinRetransmissionTimeout, config.MaxRetransmissionTimeout);
+        _congestion = CongestionControl.Create(config.CongestionControl, config.MaxSegmentSize, config.InitialWindowSegments, config.SlowStartAckLimitSegments);
+        _sendMss = Math.Min(config.MaxSegmentSize, _peerMss);
+        _segmentBudget = _sendMss + TcpSegment.MinHeaderLength;
+        _quickAcksLeft = config.QuickAckSegments;
+        // RFC 7323 §2.3: the smallest shift that lets the whole buffer be advertised.
+        while (_rcvWndShift < 14 && (config.ReceiveBufferSize >> _rcvWndShift) > ushort.MaxValue) _rcvWndShift++;
+        if (!config.WindowScaling) _rcvWndShift = 0;
+    }
+
+    public TcpFourTuple Tuple { get; }
+    public TcpState State { get; private set; }
+    public TcpError Error { get; private set; }
+    public TcpConfig Config => _config;
+    public TcpConnectionStats Stats { get; } = new();
+    internal TcpListener? Listener { get; set; }
+    internal bool IsDirty { get; set; }
+
+    /// <summary>Bytes the application can read now.</summary>
+    public int BytesAvailable => _receiveRing.Count;
+    /// <summary>Bytes the application can queue for sending now.</summary>
+    public int SendSpace => CanSend ? _sendRing.Free : 0;
+    /// <summary>Bytes queued and not yet acknowledged.</summary>
+    public int BytesUnacknowledged => _sendRing.Count;
+    /// <summary>The peer sent FIN and every byte before it has been read: reads return 0 from now on.</summary>
+    public bool IsReceiveComplete => _peerFinReceived && _receiveRing.Count == 0;
+    public bool IsClosed => State == TcpState.Closed;
+    public TimeSpan SmoothedRtt => _rtt.SmoothedRtt;
+    /// <summary>The current RTO, backoff included (RFC 6298).</summary>
+    public TimeSpan RetransmissionTimeout => _rtt.Timeout;
+    public int CongestionWindow => _congestion.Window;
+    public int SendMss => _sendMss;
+    public long PeerWindow => _sndWnd;
+    public bool SackEnabled => _sack;
+    public bool TimestampsEnabled => _timestamps;
+    public bool WindowScalingEnabled => _windowScaling;
+
+    private bool CanSend => !_finQueued && State is TcpState.Established or TcpState.CloseWait or TcpState.SynSent or TcpState.SynReceived;
+
+    /// <summary>Earliest time <see cref="TcpStack.OnTimers"/> must run for this connection.</summary>
+    public Instant NextDeadline =>
+        Instant.Min(Instant.Min(_retransmitAt, _delayedAckAt), Instant.Min(_timeWaitAt, _keepAliveAt));
+
+    /// <summary>True when no timer is armed (used by tests: a finished connection leaves nothing behind).</summary>
+    public bool HasNoTimers => NextDeadline.IsNever;
+
+    // ---------------------------------------------------------------- application API
+
+    /// <summary>Queues data for sending; returns how much was accepted (less than offered when the send buffer is full: back-pressure).</summary>
+    public int Send(ReadOnlySpan<byte> data)
+    {
+        if (!CanSend) throw new InvalidOperationException($"cannot send in state {State}{(_finQueued ? " after Close" : "")}");
+        int accepted = _sendRing.Append(data);
+        if (accepted > 0) _stack.MarkDirty(this);
+        return accepted;
+    }
+
+    /// <summary>Copies received in-order data out; returns 0 when nothing is available (see <see cref="IsReceiveComplete"/>).</summary>
+    public int Receive(Span<byte> destination)
+    {
+        int read = _receiveRing.Read(destination);
+        if (read > 0 && WindowUpdateWorthSending()) RequestAck();
+        return read;
+    }
+
+    /// <summary>Graceful close of our direction (RFC 9293 §3.10.4): FIN after the queued data; receiving goes on (half-close).</summary>
+    public void Close()
+    {
+        switch (State)
+        {
+            case TcpState.SynSent:
+                Terminate(TcpError.None);
+                return;
+            case TcpState.SynReceived or TcpState.Established:
+                QueueFin();
+                State = TcpState.FinWait1;
+                break;
+            case TcpState.CloseWait:
+                QueueFin();
+                State = TcpState.LastAck;
+                break;
+            default:
+                return; // already closing or closed
+        }
+        _stack.MarkDirty(this);
+    }
+
+    /// <summary>Abort (RFC 9293 §3.10.5): a RST to the peer if synchronized, queues dropped, state CLOSED.</summary>
+    public void Abort()
+    {
+        if (State is TcpState.Closed) return;
+        if (State is not (TcpState.SynSent or TcpState.Listen or TcpState.TimeWait))
+        {
+            _stack.QueueReset(Tuple, _sndMax, _rcvNxt, withAck: true); // SND.NXT in RFC terms: the highest sent
+        }
+        Terminate(TcpError.Aborted);
+    }
+
+    private void QueueFin()
+    {
+        _finQueued = true;
+        _finSeq = _ringSeq + _sendRing.Count;
+    }
+
+    /// <summary>Enters CLOSED: timers disarmed, the stack forgets the four-tuple.</summary>
+    private void Terminate(TcpError error)
+    {
+        if (State == TcpState.Closed) return;
+        if (Error == TcpError.None) Error = error;
+        State = TcpState.Closed;
+        _retransmitAt = _delayedAckAt = _timeWaitAt = _keepAliveAt = Instant.Never;
+        _synPending = _probePending = _keepAlivePending = _ackNow = false;
+        _stack.Remove(this);
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    /// <summary>Active open (RFC 9293 §3.10.1): SYN-SENT, SYN queued.</summary>
+    internal void OpenActive(Instant now)
+    {
+        State = TcpState.SynSent;
+        _synPending = true;
+        ArmKeepAlive(now);
+    }
+
+    /// <summary>Passive open from a listener's SYN (RFC 9293 §3.10.7.2): SYN-RECEIVED, SYN-ACK queued.</summary>
+    internal void OpenPassive(in TcpSegment syn, Instant now)
+    {
+        State = TcpState.SynReceived;
+        _irs = new SeqNum(syn.SequenceNumber);
+        _rcvNxt = _irs + 1;
+        _lastAckSent = _rcvNxt;
+        NegotiateOptions(syn.Options, ourSynHadOptions: true);
+        _sndWnd = syn.Window; // RFC 7323 §2.2: the window in a SYN is never scaled
+        _maxSndWnd = _sndWnd;
+        _sndWl1 = _irs;
+        _sndWl2 = _sndUna;
+        _synPending = true;
+        _advertisedRightEdge = _rcvNxt + InitialReceiveWindow();
+    }
+
+    /// <summary>RFC 7323 §1.3 / RFC 2018 §2: an option is used only if both SYNs carried it.</summary>
+    private void NegotiateOptions(in TcpOptions peer, bool ourSynHadOptions)
+    {
+        if (peer.MaximumSegmentSize is { } mss && mss >= 64) _peerMss = mss;
+        _windowScaling = ourSynHadOptions && _config.WindowScaling && peer.WindowScale.HasValue;
+        if (_windowScaling)
+        {
+            _sndWndShift = Math.Min(peer.WindowScale!.Value, (byte)14); // RFC 7323 §2.3: larger shifts are treated as 14
+        }
+        else
+        {
+            _sndWndShift = 0;
+            _rcvWndShift = 0;
+        }
+        _timestamps = ourSynHadOptions && _config.Timestamps && peer.Timestamps.HasValue;
+        if (_timestamps) _tsRecent = peer.Timestamps!.Value.Value;
+        _sack = ourSynHadOptions && _config.SelectiveAcknowledgments && peer.SackPermitted;
+        // RFC 9293 §3.7.1 / RFC 6691: payload per segment = min(MSS) minus the options every segment carries.
+        _segmentBudget = Math.Min(_config.MaxSegmentSize, _peerMss) + TcpSegment.MinHeaderLength;
+        _sendMss = _segmentBudget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
+        _congestion.UpdateMaxSegmentSize(_sendMss, _config.InitialWindowSegments);
+    }
+
+    private int InitialReceiveWindow() => Math.Min(_receiveRing.Free, ushort.MaxValue << _rcvWndShift);
+
+    private uint TimestampNow(Instant now) => unchecked((uint)(now.Nanoseconds / 1_000_000) + _tsOffset);
+
+    /// <summary>Any state change the application might wait for, or output to produce: the stack flushes us.</summary>
+    private void RequestAck()
+    {
+        _ackNow = true;
+        _stack.MarkDirty(this);
+    }
+}

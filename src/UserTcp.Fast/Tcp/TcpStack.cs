@@ -1,0 +1,240 @@
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tcp;
+
+/// <summary>Counters of the TCP layer as a whole. Only the stack's thread writes them.</summary>
+public sealed class TcpStackStats
+{
+    public long SegmentsReceived;
+    /// <summary>Segments for no connection and no listener (answered with a RST unless they were one, RFC 9293 §3.10.7.1).</summary>
+    public long SegmentsForNoConnection;
+    public long ResetsSent;
+    /// <summary>RSTs we owed but could not queue (the queue is bounded).</summary>
+    public long ResetsDropped;
+    public long ConnectionsOpened;
+    public long ConnectionsAccepted;
+    public long SynsDroppedByBacklog;
+}
+
+/// <summary>
+/// The TCP layer of one host, sans-IO: the four-tuple table, listeners, ephemeral ports, ISNs, RSTs for segments that
+/// match nothing, and the flush that turns pending output into segments. Give it segments with
+/// <see cref="OnSegment"/>, run <see cref="OnTimers"/> at <see cref="NextDeadline"/>, and <see cref="Flush{TWriter}"/>
+/// after each receive batch.
+/// </summary>
+public sealed class TcpStack
+{
+    private const int ResetQueueCapacity = 64;
+    private const ushort EphemeralFirst = 32768, EphemeralLast = 60999; // Linux's default range
+
+    private readonly Dictionary<TcpFourTuple, TcpConnection> _connections = new();
+    private readonly Dictionary<ushort, TcpListener> _listeners = new();
+    private readonly List<TcpConnection> _dirty = new();
+    private readonly List<TcpConnection> _timerScratch = new();
+    private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
+    private int _resetCount;
+    private readonly IInitialSequenceNumberSource _isn;
+    private readonly DeterministicRandom _random;
+
+    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed)
+    {
+        config.Validate();
+        Config = config;
+        _isn = isn;
+        _random = new DeterministicRandom(seed);
+    }
+
+    public TcpConfig Config { get; }
+    public TcpStackStats Stats { get; } = new();
+    /// <summary>Arrival-to-ACK delay of every data segment this stack received.</summary>
+    public AckLatencyHistogram AckLatency { get; } = new();
+    public int ConnectionCount => _connections.Count;
+    public IEnumerable<TcpConnection> Connections => _connections.Values;
+
+    /// <summary>Active open to <paramref name="remoteAddress"/>:<paramref name="remotePort"/> from a random free ephemeral port (RFC 6056 §3.3.1).</summary>
+    public TcpConnection Connect(Ipv4Address localAddress, Ipv4Address remoteAddress, ushort remotePort, Instant now, TcpConfig? config = null)
+    {
+        config ??= Config;
+        config.Validate();
+        ushort localPort = PickEphemeralPort(localAddress, remoteAddress, remotePort);
+        var tuple = new TcpFourTuple(localAddress, localPort, remoteAddress, remotePort);
+        var connection = NewConnection(tuple, config, now);
+        connection.OpenActive(now);
+        MarkDirty(connection);
+        Stats.ConnectionsOpened++;
+        return connection;
+    }
+
+    public TcpListener Listen(ushort port, int backlog = 128, TcpConfig? config = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
+        if (_listeners.ContainsKey(port)) throw new InvalidOperationException($"port {port} already has a listener");
+        config ??= Config;
+        config.Validate();
+        var listener = new TcpListener(this, port, backlog, config);
+        _listeners.Add(port, listener);
+        return listener;
+    }
+
+    /// <summary>Demultiplexes one segment (already checksum-verified by the IP layer). Returns true when output is
+    /// due before the next segment is processed (naive ACK policy): the caller then flushes.</summary>
+    public bool OnSegment(Ipv4Address source, Ipv4Address destination, in TcpSegment segment, Instant now)
+    {
+        Stats.SegmentsReceived++;
+        var tuple = new TcpFourTuple(destination, segment.DestinationPort, source, segment.SourcePort);
+        if (_connections.TryGetValue(tuple, out var connection)) return connection.OnSegment(segment, now);
+
+        var flags = segment.Flags;
+        if (_listeners.TryGetValue(segment.DestinationPort, out var listener))
+        {
+            // RFC 9293 §3.10.7.2 LISTEN: RST ignored; an ACK gets a RST; a SYN opens; anything else is dropped.
+            if ((flags & TcpFlags.Rst) != 0) return false;
+            if ((flags & TcpFlags.Ack) != 0)
+            {
+                QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
+                return false;
+            }
+            if ((flags & TcpFlags.Syn) == 0) return false;
+            if (!listener.TryReserveSyn())
+            {
+                Stats.SynsDroppedByBacklog++;
+                return false;
+            }
+            var accepted = NewConnection(tuple, listener.Config, now);
+            accepted.Listener = listener;
+            accepted.OpenPassive(segment, now);
+            MarkDirty(accepted);
+            Stats.ConnectionsAccepted++;
+            return false;
+        }
+
+        // RFC 9293 §3.10.7.1 CLOSED: never answer a RST; otherwise a RST that the sender will accept.
+        Stats.SegmentsForNoConnection++;
+        if ((flags & TcpFlags.Rst) != 0) return false;
+        if ((flags & TcpFlags.Ack) != 0)
+            QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
+        else
+            QueueReset(tuple, new SeqNum(0), new SeqNum(segment.SequenceNumber) + segment.SequenceLength, withAck: true);
+        return false;
+    }
+
+    /// <summary>Runs the timers of every connection whose deadline has come.</summary>
+    public void OnTimers(Instant now)
+    {
+        _timerScratch.Clear();
+        foreach (var connection in _connections.Values)
+            if (connection.NextDeadline <= now) _timerScratch.Add(connection);
+        foreach (var connection in _timerScratch) connection.OnTimers(now);
+    }
+
+    /// <summary>The earliest timer of any connection (<see cref="Instant.Never"/> when none is armed).</summary>
+    public Instant NextDeadline
+    {
+        get
+        {
+            var next = Instant.Never;
+            foreach (var connection in _connections.Values) next = Instant.Min(next, connection.NextDeadline);
+            return next;
+        }
+    }
+
+    public bool HasPendingOutput => _dirty.Count > 0 || _resetCount > 0;
+
+    /// <summary>Writes every pending segment: queued RSTs, then each connection with output, until it has none or the
+    /// writer has no buffer. Returns the number of segments written.</summary>
+    public int Flush<TWriter>(ref TWriter writer, Instant now) where TWriter : struct, ITcpSegmentWriter
+    {
+        int written = 0;
+        while (_resetCount > 0)
+        {
+            ref var reset = ref _resets[_resetCount - 1];
+            var buffer = writer.Begin(reset.Tuple.LocalAddress, reset.Tuple.RemoteAddress);
+            if (buffer.IsEmpty) return written;
+            var header = new TcpHeader(reset.Tuple.LocalPort, reset.Tuple.RemotePort, reset.Sequence.Value,
+                                       reset.WithAck ? reset.Acknowledgment.Value : 0,
+                                       reset.WithAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, 0);
+            int length = header.Length;
+            header.Emit(buffer[..length], reset.Tuple.LocalAddress, reset.Tuple.RemoteAddress);
+            writer.Commit(length);
+            _resetCount--;
+            Stats.ResetsSent++;
+            written++;
+        }
+        int index = 0;
+        while (index < _dirty.Count)
+        {
+            var connection = _dirty[index];
+            while (true)
+            {
+                var buffer = writer.Begin(connection.Tuple.LocalAddress, connection.Tuple.RemoteAddress);
+                if (buffer.IsEmpty)
+                {
+                    _dirty.RemoveRange(0, index); // keep the rest dirty for the next flush
+                    return written;
+                }
+                int length = connection.WriteNextSegment(buffer, now);
+                writer.Commit(length);
+                if (length == 0) break;
+                written++;
+            }
+            connection.IsDirty = false;
+            index++;
+        }
+        _dirty.Clear();
+        return written;
+    }
+
+    internal void MarkDirty(TcpConnection connection)
+    {
+        if (connection.IsDirty) return;
+        connection.IsDirty = true;
+        _dirty.Add(connection);
+    }
+
+    internal void QueueReset(TcpFourTuple tuple, SeqNum sequence, SeqNum acknowledgment, bool withAck)
+    {
+        if (_resetCount == ResetQueueCapacity)
+        {
+            Stats.ResetsDropped++;
+            return;
+        }
+        _resets[_resetCount++] = new PendingReset(tuple, sequence, acknowledgment, withAck);
+    }
+
+    internal void Remove(TcpConnection connection)
+    {
+        _connections.Remove(connection.Tuple);
+        if (connection.Listener is { } listener)
+        {
+            listener.OnHalfOpenEnded();
+            connection.Listener = null;
+        }
+    }
+
+    internal void RemoveListener(TcpListener listener) => _listeners.Remove(listener.Port);
+
+    private TcpConnection NewConnection(TcpFourTuple tuple, TcpConfig config, Instant now)
+    {
+        var iss = _isn.Next(tuple, now);
+        // RFC 7323 §5.4: a random timestamp offset per connection.
+        var connection = new TcpConnection(this, config, tuple, iss, _random.NextUInt32());
+        _connections.Add(tuple, connection);
+        return connection;
+    }
+
+    private ushort PickEphemeralPort(Ipv4Address local, Ipv4Address remote, ushort remotePort)
+    {
+        int range = EphemeralLast - EphemeralFirst + 1;
+        int start = _random.Next(0, range);
+        for (int i = 0; i < range; i++)
+        {
+            ushort port = (ushort)(EphemeralFirst + (start + i) % range);
+            if (!_connections.ContainsKey(new TcpFourTuple(local, port, remote, remotePort)) && !_listeners.ContainsKey(port))
+                return port;
+        }
+        throw new InvalidOperationException($"no free ephemeral port towards {remote}:{remotePort}");
+    }
+
+    private readonly record struct PendingReset(TcpFourTuple Tuple, SeqNum Sequence, SeqNum Acknowledgment, bool WithAck);
+}

@@ -1,0 +1,31 @@
+namespace UserTcp.Fast.Tcp;
+
+/// <summary>The connection states of RFC 9293 §3.3.2.</summary>
+public enum TcpState
+{
+    Closed,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+}
+
+/// <summary>Why a connection ended abnormally: the errors an application sees at the engine's edge.</summary>
+public enum TcpError
+{
+    None,
+    /// <summary>Our SYN was answered by a RST (RFC 9293 §3.10.7.3).</summary>
+    ConnectionRefused,
+    /// <summary>The peer reset an established connection (RFC 9293 §3.10.7.4).</summary>
+    ConnectionReset,
+    /// <summary>Retransmissions, zero-window probes or keepalives went unanswered (RFC 9293 §3.8.3).</summary>
+    TimedOut,
+    /// <summary>The application aborted the connection (RFC 9293 §3.10.5).</summary>
+    Aborted,
+}
