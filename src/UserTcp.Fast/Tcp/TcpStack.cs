@@ -30,8 +30,9 @@ public sealed class TcpStack
 
     private readonly Dictionary<TcpFourTuple, TcpConnection> _connections = new();
     private readonly Dictionary<ushort, TcpListener> _listeners = new();
-    private readonly List<TcpConnection> _dirty = new();
-    private readonly List<TcpConnection> _timerScratch = new();
+    // Sized up front so the per-packet path never grows them (they only grow with the number of connections).
+    private readonly List<TcpConnection> _dirty = new(64);
+    private readonly List<TcpConnection> _timerScratch = new(64);
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
     private readonly IInitialSequenceNumberSource _isn;
