@@ -30,6 +30,9 @@ public sealed record TransferScenario
     /// <summary>Fixed initial sequence numbers (e.g. just before 2^32, to cross the wrap); null: RFC 6528 ISNs.</summary>
     public uint? ClientIss { get; init; }
     public uint? ServerIss { get; init; }
+    /// <summary>Fill and check every byte (the default). Off, applications move unfilled buffers: for throughput benchmarks,
+    /// so they measure the stack and not the pattern generator.</summary>
+    public bool VerifyData { get; init; } = true;
     /// <summary>Called with every frame either host sends, before the link's faults apply.</summary>
     public FrameTap? Tap { get; init; }
 }
@@ -95,8 +98,8 @@ public static class TransferSimulation
             _server = new SimulatedHost(_link, LinkSide.B, ServerMac, ServerAddress, ClientMac, serverStack) { Tap = scenario.Tap };
             _listener = serverStack.Listen(ServerPort);
             ulong patternSeed = random.NextUInt64();
-            _clientApp = new Endpoint(new TransferPattern(patternSeed), new TransferPattern(patternSeed ^ 0x5555), scenario.BytesFromClient, scenario.BytesFromServer, scenario.ClientReadBytesPerSecond);
-            _serverApp = new Endpoint(new TransferPattern(patternSeed ^ 0x5555), new TransferPattern(patternSeed), scenario.BytesFromServer, scenario.BytesFromClient, null);
+            _clientApp = new Endpoint(new TransferPattern(patternSeed), new TransferPattern(patternSeed ^ 0x5555), scenario.BytesFromClient, scenario.BytesFromServer, scenario.ClientReadBytesPerSecond, scenario.VerifyData);
+            _serverApp = new Endpoint(new TransferPattern(patternSeed ^ 0x5555), new TransferPattern(patternSeed), scenario.BytesFromServer, scenario.BytesFromClient, null, scenario.VerifyData);
         }
 
         private static IInitialSequenceNumberSource IsnSource(DeterministicRandom random, uint? fixedIss)
@@ -170,7 +173,7 @@ public static class TransferSimulation
     }
 
     /// <summary>An application on one end: writes its pattern as fast as the send buffer takes it, reads and checks everything.</summary>
-    private sealed class Endpoint(TransferPattern outgoing, TransferPattern incoming, long toSend, long toReceive, long? readBytesPerSecond)
+    private sealed class Endpoint(TransferPattern outgoing, TransferPattern incoming, long toSend, long toReceive, long? readBytesPerSecond, bool verify)
     {
         private readonly byte[] _scratch = new byte[64 * 1024];
         private Instant _lastRead = Instant.Never;
@@ -193,7 +196,7 @@ public static class TransferSimulation
             while (Sent < toSend && c.SendSpace > 0)
             {
                 int n = (int)Math.Min(Math.Min(_scratch.Length, c.SendSpace), toSend - Sent);
-                outgoing.Fill(Sent, _scratch.AsSpan(0, n));
+                if (verify) outgoing.Fill(Sent, _scratch.AsSpan(0, n));
                 Sent += c.Send(_scratch.AsSpan(0, n));
             }
             if (Sent == toSend && !_closed && c.State is TcpState.Established or TcpState.CloseWait)
@@ -217,7 +220,7 @@ public static class TransferSimulation
                     _lastRead = now;
                 }
                 int n = c.Receive(_scratch.AsSpan(0, allowed));
-                long bad = incoming.FindMismatch(Received, _scratch.AsSpan(0, n));
+                long bad = verify ? incoming.FindMismatch(Received, _scratch.AsSpan(0, n)) : -1;
                 if (bad >= 0) return $"{who} received a wrong byte at stream offset {bad}";
                 Received += n;
                 if (Received > toReceive) return $"{who} received {Received} bytes, more than the {toReceive} sent";

@@ -131,6 +131,7 @@ public sealed partial class TcpConnection
             _retries = 0;
             _retransmitAt = Instant.Never;
             State = TcpState.Established;
+            ArmKeepAlive(now);
             RequestAck();
         }
         else
@@ -153,6 +154,7 @@ public sealed partial class TcpConnection
                 return false;
             }
             State = TcpState.Established;
+            ArmKeepAlive(now);
             _sndWnd = (long)segment.Window << _sndWndShift;
             _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
             _sndWl1 = seq;

@@ -209,11 +209,10 @@ public sealed partial class TcpConnection
     // ---------------------------------------------------------------- opening
 
     /// <summary>Active open (RFC 9293 §3.10.1): SYN-SENT, SYN queued.</summary>
-    internal void OpenActive(Instant now)
+    internal void OpenActive()
     {
         State = TcpState.SynSent;
         _synPending = true;
-        ArmKeepAlive(now);
     }
 
     /// <summary>Passive open from a listener's SYN (RFC 9293 §3.10.7.2): SYN-RECEIVED, SYN-ACK queued.</summary>

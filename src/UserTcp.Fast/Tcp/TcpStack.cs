@@ -61,7 +61,7 @@ public sealed class TcpStack
         ushort localPort = PickEphemeralPort(localAddress, remoteAddress, remotePort);
         var tuple = new TcpFourTuple(localAddress, localPort, remoteAddress, remotePort);
         var connection = NewConnection(tuple, config, now);
-        connection.OpenActive(now);
+        connection.OpenActive();
         MarkDirty(connection);
         Stats.ConnectionsOpened++;
         return connection;
