@@ -2,6 +2,7 @@ using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Simulation;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Tests.Devices;
 

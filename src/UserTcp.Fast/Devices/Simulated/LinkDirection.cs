@@ -1,6 +1,7 @@
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Devices.Simulated;
 

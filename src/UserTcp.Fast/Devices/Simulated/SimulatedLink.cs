@@ -1,4 +1,5 @@
 using UserTcp.Fast.Time;
+using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Devices.Simulated;
 

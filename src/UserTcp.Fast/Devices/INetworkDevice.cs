@@ -1,0 +1,56 @@
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Devices;
+
+/// <summary>Counters every device keeps. Plain fields: only the poll-loop thread writes them.</summary>
+public sealed class DeviceStats
+{
+    public long FramesReceived;
+    public long BytesReceived;
+    public long FramesSent;
+    public long BytesSent;
+    /// <summary>Sends the device could not take at once (EAGAIN/ENOBUFS); the frame stays queued for a retry.</summary>
+    public long SendsDeferred;
+    /// <summary>Frames given up on after the retry queue was full.</summary>
+    public long SendsDropped;
+    /// <summary>Frames the kernel dropped before we read them (pcap's ps_drop), as last reported.</summary>
+    public long KernelDrops;
+    /// <summary>Frames larger than the device buffer, cut or refused.</summary>
+    public long Oversize;
+    /// <summary>System calls made to receive and to send (to report syscalls per frame).</summary>
+    public long ReceiveCalls;
+    public long SendCalls;
+}
+
+/// <summary>
+/// A link-layer device the poll loop owns: receive a batch of Ethernet frames, send frames, flush, and wait for
+/// the next frame without spinning. One thread uses it (the poll loop); nothing here takes a lock.
+/// </summary>
+public interface INetworkDevice : IDisposable
+{
+    string Name { get; }
+    /// <summary>The hardware address the stack uses as its own on this link.</summary>
+    MacAddress MacAddress { get; }
+    /// <summary>IP MTU of the link (1500 on Ethernet).</summary>
+    int Mtu { get; }
+    /// <summary>
+    /// True when the peer may be this same host (veth, TAP): its kernel then leaves TCP/UDP checksums partial under
+    /// offload, and segmentation offload can deliver frames far above the MTU. False for a physical NIC.
+    /// </summary>
+    bool IsHostLocal { get; }
+    DeviceStats Stats { get; }
+
+    /// <summary>Hands every frame ready now (at most <paramref name="maxFrames"/>) to <paramref name="handler"/>, never
+    /// blocking; returns the number handed over.</summary>
+    int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver;
+
+    /// <summary>Sends (or queues) one frame; false when it could not even be queued (counted as dropped).</summary>
+    bool Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>Pushes out anything queued (retries of deferred sends, batched writes).</summary>
+    void Flush();
+
+    /// <summary>Blocks until a frame may be ready or <paramref name="timeout"/> passes (poll(2) on the device's file
+    /// descriptor); returns true when it is readable.</summary>
+    bool WaitForFrames(TimeSpan timeout);
+}
