@@ -189,6 +189,8 @@ public sealed partial class TcpConnection
         Terminate(TcpError.Aborted);
     }
 
+    internal void FailUnreachable() => Terminate(TcpError.HostUnreachable);
+
     private void QueueFin()
     {
         _finQueued = true;

@@ -120,6 +120,19 @@ public sealed class TcpStack
         return false;
     }
 
+    /// <summary>
+    /// The IP layer could not reach <paramref name="remote"/> (no ARP answer, ICMP unreachable). RFC 1122 §4.2.3.9:
+    /// a hard error only for a connection still opening, which then fails with <see cref="TcpError.HostUnreachable"/>;
+    /// synchronized connections keep retransmitting (the condition may be transient).
+    /// </summary>
+    public void OnDestinationUnreachable(Ipv4Address remote)
+    {
+        _timerScratch.Clear();
+        foreach (var connection in _connections.Values)
+            if (connection.Tuple.RemoteAddress == remote && connection.State == TcpState.SynSent) _timerScratch.Add(connection);
+        foreach (var connection in _timerScratch) connection.FailUnreachable();
+    }
+
     /// <summary>Runs the timers of every connection whose deadline has come.</summary>
     public void OnTimers(Instant now)
     {

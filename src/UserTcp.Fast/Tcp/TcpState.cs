@@ -28,4 +28,6 @@ public enum TcpError
     TimedOut,
     /// <summary>The application aborted the connection (RFC 9293 §3.10.5).</summary>
     Aborted,
+    /// <summary>The peer (or the next hop towards it) could not be reached while opening (RFC 1122 §4.2.3.9).</summary>
+    HostUnreachable,
 }

@@ -1,0 +1,49 @@
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Interface;
+
+/// <summary>How TCP and UDP checksums of received frames are judged.</summary>
+public enum ChecksumPolicy
+{
+    /// <summary>Verify, and accept a partial (offloaded) checksum only when the link says the peer may be this host.</summary>
+    Auto,
+    /// <summary>Every checksum must be valid: right for physical links.</summary>
+    Verify,
+    /// <summary>Accept valid checksums and partial ones (a local kernel's CHECKSUM_PARTIAL frames).</summary>
+    AcceptPartial,
+    /// <summary>Do not verify at all (counted as unchecked).</summary>
+    Off,
+}
+
+/// <summary>Addresses and neighbour settings of one interface.</summary>
+public sealed record InterfaceConfig
+{
+    public required MacAddress MacAddress { get; init; }
+    public required Ipv4Address Address { get; init; }
+    public required int PrefixLength { get; init; }
+    /// <summary>Next hop for destinations off the subnet; null: only on-link destinations are reachable.</summary>
+    public Ipv4Address? Gateway { get; init; }
+    /// <summary>IP MTU: the largest IPv4 packet we send.</summary>
+    public int Mtu { get; init; } = 1500;
+    public byte TimeToLive { get; init; } = 64;
+    public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
+    /// <summary>Whether the link may carry frames from this same host (veth, TAP): see <see cref="ChecksumPolicy.Auto"/>.</summary>
+    public bool LinkIsHostLocal { get; init; }
+    /// <summary>How long a learned neighbour stays without being refreshed.</summary>
+    public TimeSpan ArpEntryLifetime { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan ArpRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>ARP requests before a neighbour is declared unreachable.</summary>
+    public int ArpRequests { get; init; } = 3;
+    /// <summary>Packets held per unresolved neighbour; more are dropped and counted.</summary>
+    public int ArpPendingPackets { get; init; } = 32;
+    public int ArpCacheSize { get; init; } = 256;
+
+    public void Validate()
+    {
+        if (PrefixLength is < 0 or > 32) throw new ArgumentOutOfRangeException(nameof(PrefixLength), "prefix length is 0..32");
+        if (Mtu is < 576 or > 65535) throw new ArgumentOutOfRangeException(nameof(Mtu), "IP MTU is 576..65535");
+        if (Gateway is { } gateway && !gateway.IsInSubnet(Address, PrefixLength))
+            throw new ArgumentException($"gateway {gateway} is not on {Address}/{PrefixLength}", nameof(Gateway));
+        if (ArpRequests < 1 || ArpPendingPackets < 1 || ArpCacheSize < 1) throw new ArgumentOutOfRangeException(nameof(ArpRequests));
+    }
+}

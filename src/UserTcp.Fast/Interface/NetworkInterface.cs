@@ -1,0 +1,323 @@
+using UserTcp.Fast.Buffers;
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Interface;
+
+/// <summary>Where the interface puts finished Ethernet frames (a device, through the poll loop). The span is only valid during the call.</summary>
+public interface IFrameOutput
+{
+    void Transmit(ReadOnlySpan<byte> frame);
+}
+
+/// <summary>Receives ICMP echo replies addressed to us (ping).</summary>
+public interface IEchoReplyListener
+{
+    void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at);
+}
+
+/// <summary>Receives UDP datagrams for a bound port. The payload is valid only during the call.</summary>
+public interface IUdpReceiver
+{
+    void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at);
+}
+
+/// <summary>
+/// One IPv4 interface over Ethernet, sans-IO: frames in (<see cref="OnFrame"/>), frames out through
+/// <see cref="IFrameOutput"/> at <see cref="Flush"/>, timers at <see cref="NextDeadline"/>. ARP (RFC 826) with a
+/// neighbour cache, IPv4 (RFC 791: validated, fragments dropped, TTL on send), ICMP echo (RFC 792), UDP demultiplexing
+/// (RFC 768) and TCP through a <see cref="TcpStack"/>. Every dropped frame is counted by reason.
+/// </summary>
+public sealed class NetworkInterface
+{
+    private readonly InterfaceConfig _config;
+    private readonly IFrameOutput _output;
+    private readonly NeighborCache _neighbors;
+    private readonly byte[] _frame;
+    private readonly Dictionary<ushort, IUdpReceiver> _udp = new();
+    private readonly List<Ipv4Address> _due = new(16), _unreachable = new(16);
+    private ushort _identification;
+
+    public NetworkInterface(InterfaceConfig config, TcpStack tcp, IFrameOutput output)
+    {
+        config.Validate();
+        if (tcp.Config.MaxSegmentSize > config.Mtu - 40)
+            throw new ArgumentException($"TCP MSS {tcp.Config.MaxSegmentSize} does not fit the MTU {config.Mtu} (at most MTU - 40)");
+        _config = config;
+        Tcp = tcp;
+        _output = output;
+        int frameSize = config.Mtu + EthernetFrame.HeaderLength;
+        _frame = GC.AllocateArray<byte>(frameSize, pinned: true);
+        _neighbors = new NeighborCache(config, new FramePool(config.ArpPendingPackets * 4, Math.Max(frameSize, 64)));
+    }
+
+    public InterfaceConfig Config => _config;
+    public TcpStack Tcp { get; }
+    public InterfaceStats Stats { get; } = new();
+    public IEchoReplyListener? EchoReplies { get; set; }
+    public int NeighborCount => _neighbors.Count;
+
+    public bool IsResolved(Ipv4Address address) => _neighbors.TryGet(address, out _);
+
+    public Instant NextDeadline => Instant.Min(_neighbors.NextDeadline, Tcp.NextDeadline);
+
+    /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address).</summary>
+    public void Start(Instant now) => SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+
+    public void BindUdp(ushort port, IUdpReceiver receiver)
+    {
+        if (!_udp.TryAdd(port, receiver)) throw new InvalidOperationException($"UDP port {port} is already bound");
+    }
+
+    public void UnbindUdp(ushort port) => _udp.Remove(port);
+
+    // ------------------------------------------------------------------ input
+
+    /// <summary>Processes one received frame (valid only during the call).</summary>
+    public void OnFrame(ReadOnlySpan<byte> frame, Instant now)
+    {
+        Stats.FramesReceived++;
+        if (EthernetFrame.TryParse(frame, out var ethernet) != WireStatus.Ok) { Stats.DropBadEthernet++; return; }
+        var destination = ethernet.Destination;
+        if (destination != _config.MacAddress && !destination.IsBroadcast) { Stats.DropNotForUs++; return; }
+        switch (ethernet.EtherType)
+        {
+            case EtherType.Arp: OnArp(ethernet.Payload, now); break;
+            case EtherType.Ipv4: OnIpv4(ethernet.Source, ethernet.Payload, now); break;
+            default: Stats.DropUnsupportedEtherType++; break;
+        }
+    }
+
+    /// <summary>RFC 826 "packet reception": merge the sender if known or if the request is for us; answer requests for our address only.</summary>
+    private void OnArp(ReadOnlySpan<byte> payload, Instant now)
+    {
+        if (ArpPacket.TryParse(payload, out var arp) != WireStatus.Ok) { Stats.DropBadArp++; return; }
+        Stats.Delivered++;
+        var sender = arp.SenderProtocolAddress;
+        bool forUs = arp.TargetProtocolAddress == _config.Address;
+        if (sender == _config.Address) return; // our own gratuitous ARP, or a conflict we do not resolve here
+        if (sender != Ipv4Address.Any && sender.IsInSubnet(_config.Address, _config.PrefixLength))
+        {
+            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs);
+            if (waiting is not null) SendHeld(waiting);
+        }
+        if (arp.Operation == ArpOperation.Reply)
+        {
+            Stats.ArpRepliesReceived++;
+            return;
+        }
+        if (!forUs) return;
+        SendArp(ArpOperation.Reply, arp.SenderHardwareAddress, arp.SenderHardwareAddress, sender);
+        Stats.ArpRepliesSent++;
+    }
+
+    private void OnIpv4(MacAddress sourceMac, ReadOnlySpan<byte> payload, Instant now)
+    {
+        if (Ipv4Packet.TryParse(payload, out var ip) != WireStatus.Ok) { Stats.DropBadIpv4++; return; }
+        if (ip.Destination != _config.Address) { Stats.DropIpv4NotForUs++; return; }
+        if (ip.IsFragment) { Stats.DropFragment++; return; } // RFC 791 reassembly is not offered: counted, never half-processed
+        var source = ip.Source;
+        if (source.IsInSubnet(_config.Address, _config.PrefixLength)) _neighbors.Touch(source, sourceMac, now);
+        switch (ip.Protocol)
+        {
+            case IpProtocol.Tcp: OnTcp(ip, now); break;
+            case IpProtocol.Udp: OnUdp(ip, now); break;
+            case IpProtocol.Icmp: OnIcmp(sourceMac, ip, now); break;
+            default: Stats.DropUnknownProtocol++; break;
+        }
+    }
+
+    private void OnTcp(in Ipv4Packet ip, Instant now)
+    {
+        if (TcpSegment.TryParse(ip.Payload, out var segment) != WireStatus.Ok) { Stats.DropBadTcp++; return; }
+        if (!ChecksumAcceptable(ChecksumOf(segment, ip))) return;
+        Stats.Delivered++;
+        if (Tcp.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(now); // naive ACK policy: this ACK cannot wait
+    }
+
+    private ChecksumVerdict ChecksumOf(in TcpSegment segment, in Ipv4Packet ip) =>
+        _config.Checksums == ChecksumPolicy.Off ? ChecksumVerdict.Absent : segment.VerifyChecksum(ip.Source, ip.Destination);
+
+    private void OnUdp(in Ipv4Packet ip, Instant now)
+    {
+        if (UdpDatagram.TryParse(ip.Payload, out var udp) != WireStatus.Ok) { Stats.DropBadUdp++; return; }
+        var verdict = _config.Checksums == ChecksumPolicy.Off ? ChecksumVerdict.Absent : udp.VerifyChecksum(ip.Source, ip.Destination);
+        if (!ChecksumAcceptable(verdict)) return;
+        if (!_udp.TryGetValue(udp.DestinationPort, out var receiver)) { Stats.DropUdpNoListener++; return; }
+        Stats.Delivered++;
+        receiver.OnDatagram(ip.Source, udp.SourcePort, udp.DestinationPort, udp.Payload, now);
+    }
+
+    private bool ChecksumAcceptable(ChecksumVerdict verdict)
+    {
+        switch (verdict)
+        {
+            case ChecksumVerdict.Valid:
+                return true;
+            case ChecksumVerdict.Absent:
+                if (_config.Checksums == ChecksumPolicy.Off) Stats.ChecksumsUnchecked++;
+                return true;
+            case ChecksumVerdict.Partial when _config.Checksums == ChecksumPolicy.AcceptPartial
+                                              || (_config.Checksums == ChecksumPolicy.Auto && _config.LinkIsHostLocal):
+                Stats.PartialChecksumsAccepted++;
+                return true;
+            default:
+                Stats.DropBadChecksum++;
+                return false;
+        }
+    }
+
+    private void OnIcmp(MacAddress sourceMac, in Ipv4Packet ip, Instant now)
+    {
+        if (IcmpPacket.TryParse(ip.Payload, out var icmp) != WireStatus.Ok) { Stats.DropBadIcmp++; return; }
+        Stats.Delivered++;
+        switch (icmp.Type)
+        {
+            case IcmpType.EchoRequest:
+                // RFC 1122 §3.2.2.6: the reply carries the request's identifier, sequence number and data.
+                int length = FrameWriter.WriteIcmpEcho(_frame,
+                    new EthernetHeader(sourceMac, _config.MacAddress, EtherType.Ipv4),
+                    new Ipv4Header(_config.Address, ip.Source, IpProtocol.Icmp, _config.TimeToLive, NextIdentification(), DontFragment: false),
+                    new IcmpEchoHeader(IcmpType.EchoReply, icmp.Identifier, icmp.SequenceNumber), icmp.Payload);
+                Transmit(_frame.AsSpan(0, length));
+                Stats.IcmpEchoRepliesSent++;
+                break;
+            case IcmpType.EchoReply:
+                Stats.IcmpEchoRepliesReceived++;
+                EchoReplies?.OnEchoReply(ip.Source, icmp.Identifier, icmp.SequenceNumber, icmp.Payload.Length, ip.TimeToLive, now);
+                break;
+            case IcmpType.DestinationUnreachable when icmp.Payload.Length >= Ipv4Packet.MinHeaderLength:
+                // RFC 1122 §4.2.3.9: the quoted header names whom we could not reach.
+                Tcp.OnDestinationUnreachable(Ipv4Address.Read(icmp.Payload[16..]));
+                break;
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    /// <summary>Sends an ICMP echo request (ping).</summary>
+    public void SendEchoRequest(Ipv4Address destination, ushort identifier, ushort sequence, ReadOnlySpan<byte> data, Instant now)
+    {
+        int length = FrameWriter.WriteIcmpEcho(_frame, new EthernetHeader(MacAddress.Zero, _config.MacAddress, EtherType.Ipv4),
+            new Ipv4Header(_config.Address, destination, IpProtocol.Icmp, _config.TimeToLive, NextIdentification(), DontFragment: false),
+            new IcmpEchoHeader(IcmpType.EchoRequest, identifier, sequence), data);
+        Route(_frame.AsSpan(0, length), destination, now);
+    }
+
+    /// <summary>Sends a UDP datagram from <paramref name="sourcePort"/>.</summary>
+    public void SendUdp(ushort sourcePort, Ipv4Address destination, ushort destinationPort, ReadOnlySpan<byte> payload, Instant now)
+    {
+        if (payload.Length > _config.Mtu - Ipv4Packet.MinHeaderLength - UdpDatagram.HeaderLength)
+            throw new ArgumentException($"a UDP payload of {payload.Length} bytes does not fit the MTU (no fragmentation)", nameof(payload));
+        int length = FrameWriter.WriteUdp(_frame, new EthernetHeader(MacAddress.Zero, _config.MacAddress, EtherType.Ipv4),
+            new Ipv4Header(_config.Address, destination, IpProtocol.Udp, _config.TimeToLive, NextIdentification()),
+            new UdpHeader(sourcePort, destinationPort), payload);
+        Route(_frame.AsSpan(0, length), destination, now);
+    }
+
+    /// <summary>Sends what the TCP layer has pending, ARP requests that are due, and reports unreachable neighbours.</summary>
+    public int Flush(Instant now)
+    {
+        RunArpTimers(now);
+        if (!Tcp.HasPendingOutput) return 0;
+        var writer = new TcpFrameWriter(this, now);
+        return Tcp.Flush(ref writer, now);
+    }
+
+    /// <summary>Runs TCP and ARP timers that are due.</summary>
+    public void OnTimers(Instant now)
+    {
+        if (Tcp.NextDeadline <= now) Tcp.OnTimers(now);
+        RunArpTimers(now);
+    }
+
+    private void RunArpTimers(Instant now)
+    {
+        if (_neighbors.NextDeadline > now) return;
+        _due.Clear();
+        _unreachable.Clear();
+        _neighbors.DueRequests(now, _due, _unreachable, Stats);
+        foreach (var address in _due) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, address);
+        foreach (var address in _unreachable) Tcp.OnDestinationUnreachable(address);
+    }
+
+    /// <summary>Fills in the destination MAC of an IPv4 frame for <paramref name="destination"/> and sends it, or holds it
+    /// until ARP resolves the next hop (on-link destination or the gateway).</summary>
+    private void Route(Span<byte> frame, Ipv4Address destination, Instant now)
+    {
+        Ipv4Address nextHop;
+        if (destination.IsInSubnet(_config.Address, _config.PrefixLength)) nextHop = destination;
+        else if (_config.Gateway is { } gateway) nextHop = gateway;
+        else
+        {
+            Stats.NoRoute++;
+            Tcp.OnDestinationUnreachable(destination);
+            return;
+        }
+        if (destination == Ipv4Address.Broadcast)
+        {
+            MacAddress.Broadcast.Write(frame);
+            Transmit(frame);
+        }
+        else if (_neighbors.TryGet(nextHop, out var mac))
+        {
+            mac.Write(frame);
+            Transmit(frame);
+        }
+        else if (_neighbors.Hold(nextHop, frame, now, Stats))
+        {
+            RunArpTimers(now); // the first request goes out at once; retries follow the schedule
+        }
+    }
+
+    private void SendHeld(NeighborCache.Neighbor neighbor)
+    {
+        foreach (var (buffer, length) in neighbor.Pending)
+        {
+            var frame = buffer.Span[..length];
+            neighbor.Mac.Write(frame);
+            Transmit(frame);
+        }
+        _neighbors.Release(neighbor);
+    }
+
+    private void SendArp(ArpOperation operation, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address target)
+    {
+        int length = FrameWriter.WriteArp(_frame, new EthernetHeader(ethernetDestination, _config.MacAddress, EtherType.Arp),
+            new ArpMessage(operation, _config.MacAddress, _config.Address, targetMac, target));
+        if (operation == ArpOperation.Request && target != _config.Address) Stats.ArpRequestsSent++;
+        Transmit(_frame.AsSpan(0, length));
+    }
+
+    private void Transmit(ReadOnlySpan<byte> frame)
+    {
+        Stats.FramesSent++;
+        _output.Transmit(frame);
+    }
+
+    private ushort NextIdentification() => unchecked(_identification++);
+
+    /// <summary>Lends the TCP layer the space after the Ethernet and IPv4 headers, then routes the finished frame.</summary>
+    private struct TcpFrameWriter(NetworkInterface owner, Instant now) : ITcpSegmentWriter
+    {
+        private const int HeadersLength = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength;
+        private Ipv4Address _destination;
+
+        public Span<byte> Begin(Ipv4Address source, Ipv4Address destination)
+        {
+            _destination = destination;
+            return owner._frame.AsSpan(HeadersLength);
+        }
+
+        public void Commit(int segmentLength)
+        {
+            if (segmentLength == 0) return;
+            var frame = owner._frame.AsSpan(0, HeadersLength + segmentLength);
+            new EthernetHeader(MacAddress.Zero, owner._config.MacAddress, EtherType.Ipv4).Emit(frame);
+            new Ipv4Header(owner._config.Address, _destination, IpProtocol.Tcp, owner._config.TimeToLive, owner.NextIdentification())
+                .Emit(frame[EthernetFrame.HeaderLength..], segmentLength);
+            owner.Route(frame, _destination, now);
+        }
+    }
+}
