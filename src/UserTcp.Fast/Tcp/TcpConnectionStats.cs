@@ -22,4 +22,27 @@ public sealed class TcpConnectionStats
     public long UnacceptableSegments;
     public long PawsRejected;
     public long ReassemblyRefused;
+
+    /// <summary>Adds every counter of <paramref name="other"/> to this one.</summary>
+    public void Add(TcpConnectionStats other)
+    {
+        SegmentsReceived += other.SegmentsReceived;
+        SegmentsSent += other.SegmentsSent;
+        BytesReceived += other.BytesReceived;
+        BytesSent += other.BytesSent;
+        PureAcksSent += other.PureAcksSent;
+        DataSegmentsReceived += other.DataSegmentsReceived;
+        OutOfOrderSegments += other.OutOfOrderSegments;
+        DuplicateSegments += other.DuplicateSegments;
+        Retransmissions += other.Retransmissions;
+        FastRetransmits += other.FastRetransmits;
+        RetransmissionTimeouts += other.RetransmissionTimeouts;
+        DuplicateAcksReceived += other.DuplicateAcksReceived;
+        ChallengeAcksSent += other.ChallengeAcksSent;
+        ZeroWindowProbes += other.ZeroWindowProbes;
+        KeepAlivesSent += other.KeepAlivesSent;
+        UnacceptableSegments += other.UnacceptableSegments;
+        PawsRejected += other.PawsRejected;
+        ReassemblyRefused += other.ReassemblyRefused;
+    }
 }

@@ -35,6 +35,7 @@ public sealed class TcpStack
     private readonly List<TcpConnection> _timerScratch = new(64);
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
+    private readonly TcpConnectionStats _finished = new();
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
 
@@ -216,9 +217,18 @@ public sealed class TcpStack
         _resets[_resetCount++] = new PendingReset(tuple, sequence, acknowledgment, withAck);
     }
 
+    /// <summary>Counters of every connection this stack has had: the finished ones' totals plus the live ones.</summary>
+    public TcpConnectionStats TotalConnectionStats()
+    {
+        var total = new TcpConnectionStats();
+        total.Add(_finished);
+        foreach (var connection in _connections.Values) total.Add(connection.Stats);
+        return total;
+    }
+
     internal void Remove(TcpConnection connection)
     {
-        _connections.Remove(connection.Tuple);
+        if (_connections.Remove(connection.Tuple)) _finished.Add(connection.Stats);
         if (connection.Listener is { } listener)
         {
             listener.OnHalfOpenEnded();

@@ -1,0 +1,72 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using UserTcp.Fast.Tcp;
+
+namespace UserTcp.Fast.Runtime;
+
+/// <summary>
+/// The stack's counters as System.Diagnostics.Metrics instruments (meter "UserTcp.Fast"): frames in and out, drops by
+/// reason, ACKs, retransmissions, ARP. Observable instruments read the poll loop's plain counters when a listener
+/// collects, off the per-packet path. <see cref="Format"/> prints the same figures for <c>--stats</c>.
+/// </summary>
+public sealed class StackMetrics : IDisposable
+{
+    public const string MeterName = "UserTcp.Fast";
+    private readonly Meter _meter;
+    private readonly PollLoop _loop;
+
+    public StackMetrics(PollLoop loop)
+    {
+        _loop = loop;
+        _meter = new Meter(MeterName);
+        var nic = loop.Interface;
+        var device = loop.Device;
+        _meter.CreateObservableCounter("usertcp.frames.received", () => nic.Stats.FramesReceived, "{frame}");
+        _meter.CreateObservableCounter("usertcp.frames.sent", () => nic.Stats.FramesSent, "{frame}");
+        _meter.CreateObservableCounter("usertcp.frames.dropped", () => nic.Stats.Drops().Select(d => new Measurement<long>(d.Count, new KeyValuePair<string, object?>("reason", d.Reason))), "{frame}");
+        _meter.CreateObservableCounter("usertcp.device.kernel_drops", () => device.Stats.KernelDrops, "{frame}");
+        _meter.CreateObservableCounter("usertcp.tcp.acks_sent", () => nic.Tcp.TotalConnectionStats().PureAcksSent, "{segment}");
+        _meter.CreateObservableCounter("usertcp.tcp.retransmissions", () => nic.Tcp.TotalConnectionStats().Retransmissions, "{segment}");
+        _meter.CreateObservableCounter("usertcp.tcp.resets_sent", () => nic.Tcp.Stats.ResetsSent, "{segment}");
+        _meter.CreateObservableCounter("usertcp.arp.requests_sent", () => nic.Stats.ArpRequestsSent, "{frame}");
+        _meter.CreateObservableCounter("usertcp.arp.replies_sent", () => nic.Stats.ArpRepliesSent, "{frame}");
+    }
+
+    /// <summary>The <c>--stats</c> report: one "name value" line per figure.</summary>
+    public string Format()
+    {
+        var nic = _loop.Interface;
+        var device = _loop.Device.Stats;
+        var tcp = nic.Tcp.TotalConnectionStats();
+        var latency = nic.Tcp.AckLatency;
+        var text = new StringBuilder();
+        void Line(string name, long value) => text.Append(CultureInfo.InvariantCulture, $"  {name,-34} {value,14}\n");
+        text.Append("stack counters:\n");
+        Line("frames received", nic.Stats.FramesReceived);
+        Line("frames sent", nic.Stats.FramesSent);
+        Line("device kernel drops (ps_drop)", device.KernelDrops);
+        Line("device receive calls", device.ReceiveCalls);
+        Line("device send calls", device.SendCalls);
+        Line("device sends deferred", device.SendsDeferred);
+        foreach (var (reason, count) in nic.Stats.Drops()) if (count > 0) Line($"dropped: {reason}", count);
+        Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);
+        Line("arp requests sent", nic.Stats.ArpRequestsSent);
+        Line("arp replies sent", nic.Stats.ArpRepliesSent);
+        Line("tcp segments received", tcp.SegmentsReceived);
+        Line("tcp segments sent", tcp.SegmentsSent);
+        Line("tcp pure acks sent", tcp.PureAcksSent);
+        Line("tcp retransmissions", tcp.Retransmissions);
+        Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
+        Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        if (latency.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"  ack delay (arrival to ACK)         p50 {latency.Percentile(50) / 1000.0:0.0} us, p99 {latency.Percentile(99) / 1000.0:0.0} us, max {latency.MaxNanoseconds / 1000.0:0.0} us over {latency.Count} segments\n");
+        }
+        return text.ToString();
+    }
+
+    public void Dispose() => _meter.Dispose();
+}
