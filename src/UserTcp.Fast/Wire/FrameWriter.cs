@@ -8,9 +8,10 @@ public static class FrameWriter
     {
         int ipOffset = ethernet.Emit(frame);
         int tcpOffset = ipOffset + Ipv4Packet.MinHeaderLength;
-        int segmentLength = tcp.Length + payload.Length;
+        int tcpHeaderLength = tcp.Length;
+        int segmentLength = tcpHeaderLength + payload.Length;
         var segment = frame.Slice(tcpOffset, segmentLength);
-        payload.CopyTo(segment[tcp.Length..]);
+        payload.CopyTo(segment[tcpHeaderLength..]);
         tcp.Emit(segment, ip.Source, ip.Destination);
         ip.Emit(frame[ipOffset..], segmentLength);
         return tcpOffset + segmentLength;

@@ -18,6 +18,23 @@ public static class InternetChecksum
     /// <summary>One's-complement sum of <paramref name="data"/> as big-endian 16-bit words (odd length padded with zero), folded to 0..0xFFFF.</summary>
     public static uint Sum(ReadOnlySpan<byte> data) => SwapFolded(Fold(SumNative(data)));
 
+    /// <summary>
+    /// <see cref="Sum"/> for a header whose length is a multiple of 4, such as an IPv4 header (20..60 bytes): one add
+    /// per 32-bit word, inlined. On the per-packet paths the general <see cref="Sum"/>'s call and loop setup cost more
+    /// than summing 20 bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is not a multiple of 4.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint SumHeader(ReadOnlySpan<byte> header)
+    {
+        if ((header.Length & 3) != 0) ThrowNotWholeWords();
+        ref byte start = ref MemoryMarshal.GetReference(header);
+        ulong sum = 0;
+        for (int offset = 0; offset < header.Length; offset += 4)
+            sum += Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, offset));
+        return SwapFolded(Fold(sum));
+    }
+
     /// <summary>Sum of the IPv4 pseudo-header used by TCP and UDP (RFC 9293 §3.1, RFC 768).</summary>
     public static uint PseudoHeaderSum(Ipv4Address source, Ipv4Address destination, IpProtocol protocol, int length) =>
         Fold((ulong)(source.Value >> 16) + (source.Value & 0xFFFF) + (destination.Value >> 16) + (destination.Value & 0xFFFF)
@@ -68,6 +85,9 @@ public static class InternetChecksum
         s = (s >> 16) + (s & 0xFFFF);
         return (s >> 16) + (s & 0xFFFF);
     }
+
+    private static void ThrowNotWholeWords() =>
+        throw new ArgumentException("A header sum needs a length that is a multiple of 4 bytes.", "header");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint SwapFolded(uint folded) => BinaryPrimitives.ReverseEndianness((ushort)folded);

@@ -56,7 +56,7 @@ public readonly ref struct Ipv4Packet
         if (totalLength < headerLength) return WireStatus.BadLength;
         // Parse by total length (segmentation offload can make frames larger than the MTU; padding makes them longer).
         if (totalLength > buffer.Length) return WireStatus.Truncated;
-        if (!InternetChecksum.IsValid(InternetChecksum.Sum(buffer[..headerLength]))) return WireStatus.BadChecksum;
+        if (!InternetChecksum.IsValid(InternetChecksum.SumHeader(buffer[..headerLength]))) return WireStatus.BadChecksum;
         view = new Ipv4Packet(buffer[..totalLength], headerLength);
         return WireStatus.Ok;
     }
@@ -85,20 +85,16 @@ public readonly record struct Ipv4Header(
         if ((options.Length & 3) != 0 || options.Length > Ipv4Packet.MaxHeaderLength - Ipv4Packet.MinHeaderLength)
             throw new ArgumentException("IPv4 options must be a multiple of 4 bytes, at most 40.", nameof(options));
         int headerLength = Ipv4Packet.MinHeaderLength + options.Length;
-        packet[0] = (byte)(0x40 | headerLength / 4);
-        packet[1] = TypeOfService;
-        BinaryPrimitives.WriteUInt16BigEndian(packet[2..], checked((ushort)(headerLength + payloadLength)));
-        BinaryPrimitives.WriteUInt16BigEndian(packet[4..], Identification);
-        int flagsOffset = (DontFragment ? 0x4000 : 0) | (MoreFragments ? 0x2000 : 0) | ((FragmentOffset / 8) & 0x1FFF);
-        BinaryPrimitives.WriteUInt16BigEndian(packet[6..], (ushort)flagsOffset);
-        packet[8] = TimeToLive;
-        packet[9] = (byte)Protocol;
-        packet[10] = 0;
-        packet[11] = 0;
+        uint totalLength = checked((ushort)(headerLength + payloadLength));
+        uint flagsOffset = (DontFragment ? 0x4000u : 0) | (MoreFragments ? 0x2000u : 0) | ((uint)(FragmentOffset / 8) & 0x1FFF);
+        // Whole 32-bit words, because the checksum below reads them back as words (see TcpOptions.Emit for why).
+        BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)(0x40 | headerLength / 4) << 24 | (uint)TypeOfService << 16 | totalLength);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[4..], (uint)Identification << 16 | flagsOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[8..], (uint)TimeToLive << 24 | (uint)Protocol << 16); // checksum zeroed
         Source.Write(packet[12..]);
         Destination.Write(packet[16..]);
         options.CopyTo(packet[Ipv4Packet.MinHeaderLength..]);
-        BinaryPrimitives.WriteUInt16BigEndian(packet[10..], InternetChecksum.Compute(packet[..headerLength]));
+        BinaryPrimitives.WriteUInt16BigEndian(packet[10..], InternetChecksum.Finish(InternetChecksum.SumHeader(packet[..headerLength])));
         return headerLength;
     }
 }

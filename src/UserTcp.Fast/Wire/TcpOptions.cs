@@ -28,6 +28,9 @@ public struct TcpOptions : IEquatable<TcpOptions>
     public const int MaxLength = 40;
 
     private const byte KindEnd = 0, KindNop = 1, KindMss = 2, KindWindowScale = 3, KindSackPermitted = 4, KindSack = 5, KindTimestamps = 8;
+    /// <summary>NOP, NOP, kind 8, length 10: the aligned timestamps option that leads a 12-byte option block.</summary>
+    private const uint AlignedTimestampsPrefix = KindNop << 24 | KindNop << 16 | KindTimestamps << 8 | 10;
+    private const int AlignedTimestampsLength = 12;
 
     private SackBlockArray _sackBlocks;
 
@@ -102,63 +105,51 @@ public struct TcpOptions : IEquatable<TcpOptions>
         + (WindowScale.HasValue ? 4 : 0);
 
     /// <summary>Writes the options at the start of <paramref name="destination"/> and returns <see cref="Length"/>.</summary>
+    /// <remarks>
+    /// Every option group is a 32-bit word, written with one store: the header checksum that follows reads the header
+    /// back as words, and a word assembled from narrower stores cannot be forwarded from the store buffer, so that load
+    /// waits for the stores to reach the cache.
+    /// </remarks>
     public readonly int Emit(Span<byte> destination)
     {
         int i = 0;
         if (MaximumSegmentSize is { } mss)
-        {
-            destination[0] = KindMss;
-            destination[1] = 4;
-            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], mss);
-            i = 4;
-        }
+            i = WriteWord(destination, i, Word(KindMss, 4, (byte)(mss >> 8), (byte)mss));
         if (Timestamps is { } ts)
         {
-            if (SackPermitted)
-            {
-                destination[i++] = KindSackPermitted;
-                destination[i++] = 2;
-            }
-            else
-            {
-                destination[i++] = KindNop;
-                destination[i++] = KindNop;
-            }
-            destination[i++] = KindTimestamps;
-            destination[i++] = 10;
-            BinaryPrimitives.WriteUInt32BigEndian(destination[i..], ts.Value);
-            BinaryPrimitives.WriteUInt32BigEndian(destination[(i + 4)..], ts.EchoReply);
-            i += 8;
+            i = WriteWord(destination, i, SackPermitted
+                ? Word(KindSackPermitted, 2, KindTimestamps, 10)
+                : Word(KindNop, KindNop, KindTimestamps, 10));
+            i = WriteWord(destination, i, ts.Value);
+            i = WriteWord(destination, i, ts.EchoReply);
         }
         else if (SackPermitted)
         {
-            destination[i++] = KindNop;
-            destination[i++] = KindNop;
-            destination[i++] = KindSackPermitted;
-            destination[i++] = 2;
+            i = WriteWord(destination, i, Word(KindNop, KindNop, KindSackPermitted, 2));
         }
         if (WindowScale is { } shift)
-        {
-            destination[i++] = KindNop;
-            destination[i++] = KindWindowScale;
-            destination[i++] = 3;
-            destination[i++] = shift;
-        }
+            i = WriteWord(destination, i, Word(KindNop, KindWindowScale, 3, shift));
         int blocks = EmittedSackBlockCount;
         if (blocks > 0)
         {
-            destination[i++] = KindNop;
-            destination[i++] = KindNop;
-            destination[i++] = KindSack;
-            destination[i++] = (byte)(2 + 8 * blocks);
+            i = WriteWord(destination, i, Word(KindNop, KindNop, KindSack, (byte)(2 + 8 * blocks)));
             for (int b = 0; b < blocks; b++)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(destination[i..], _sackBlocks[b].Left);
-                BinaryPrimitives.WriteUInt32BigEndian(destination[(i + 4)..], _sackBlocks[b].Right);
-                i += 8;
+                i = WriteWord(destination, i, _sackBlocks[b].Left);
+                i = WriteWord(destination, i, _sackBlocks[b].Right);
             }
         }
         return i;
+    }
+
+    private static uint Word(byte first, byte second, byte third, byte fourth) =>
+        (uint)first << 24 | (uint)second << 16 | (uint)third << 8 | fourth;
+
+    /// <summary>Writes <paramref name="word"/> big-endian at <paramref name="offset"/> and returns the offset after it.</summary>
+    private static int WriteWord(Span<byte> destination, int offset, uint word)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination[offset..], word);
+        return offset + 4;
     }
 
     /// <summary>
@@ -168,6 +159,12 @@ public struct TcpOptions : IEquatable<TcpOptions>
     public static WireStatus TryParse(ReadOnlySpan<byte> bytes, out TcpOptions options)
     {
         options = default;
+        // RFC 7323 Appendix A layout, which Linux puts on every segment once timestamps are on: read it directly.
+        if (bytes.Length == AlignedTimestampsLength && BinaryPrimitives.ReadUInt32BigEndian(bytes) == AlignedTimestampsPrefix)
+        {
+            options.Timestamps = new TcpTimestamps(BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]), BinaryPrimitives.ReadUInt32BigEndian(bytes[8..]));
+            return WireStatus.Ok;
+        }
         int i = 0;
         while (i < bytes.Length)
         {
