@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal"
-bash bench/run-wire.sh --dry
+bash bench/run.sh all --dry

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Wire;
 
-namespace UserTcp.Benchmarks;
+namespace UserTcp.Benchmarks.Wire;
 
 /// <summary>
 /// The transmit path for the most frequent frame a receiver sends: an ACK with timestamps and two SACK blocks,

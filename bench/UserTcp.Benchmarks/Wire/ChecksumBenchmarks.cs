@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using UserTcp.Fast.Wire;
 
-namespace UserTcp.Benchmarks;
+namespace UserTcp.Benchmarks.Wire;
 
 /// <summary>The Internet checksum over a full TCP payload (1460 B, MSS on a 1500 MTU) and over a small packet (64 B).</summary>
 [MemoryDiagnoser]

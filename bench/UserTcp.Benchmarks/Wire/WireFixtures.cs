@@ -1,6 +1,6 @@
 using UserTcp.Fast.Wire;
 
-namespace UserTcp.Benchmarks;
+namespace UserTcp.Benchmarks.Wire;
 
 /// <summary>
 /// The frames and header values every wire benchmark works on, built in one place so the benchmarks measure the

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using UserTcp.Fast.Wire;
 
-namespace UserTcp.Benchmarks;
+namespace UserTcp.Benchmarks.Wire;
 
 /// <summary>
 /// The receive path for one full-size TCP data frame: validate Ethernet, IPv4 (with its header checksum) and TCP

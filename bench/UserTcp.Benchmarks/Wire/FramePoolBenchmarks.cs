@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.ObjectPool;
 using UserTcp.Fast.Buffers;
 
-namespace UserTcp.Benchmarks;
+namespace UserTcp.Benchmarks.Wire;
 
 /// <summary>
 /// Renting and returning one frame buffer: the slab <see cref="FramePool"/> against the obvious alternative,
