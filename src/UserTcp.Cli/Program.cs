@@ -5,5 +5,6 @@ var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
 {
     DecodeCommand.Create(),
     SimCommand.Create(),
+    LabCommand.Create(),
 };
 return root.Parse(args).Invoke();

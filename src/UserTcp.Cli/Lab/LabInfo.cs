@@ -1,0 +1,38 @@
+using System.Text.Json.Serialization;
+
+namespace UserTcp.Cli.Labs;
+
+/// <summary>
+/// A running lab as <c>lab up --json</c> and <c>lab status --json</c> print it (snake_case) and as the state directory
+/// keeps it (<c>lab.json</c>). <see cref="ClientIp"/> is the address the user-space stack claims on the client veth; the
+/// client namespace's kernel holds no IPv4 address, so it never answers (or resets) for it.
+/// </summary>
+public sealed record LabInfo(
+    string Name,
+    string ServerNetns,
+    string ClientNetns,
+    string ServerIface,
+    string ClientIface,
+    string ServerIp,
+    string ClientIp,
+    int Prefix,
+    string ServerMac,
+    string ClientMac,
+    string BaseUrl,
+    Dictionary<string, LabFile> Files,
+    bool Offload,
+    decimal LossPct,
+    decimal LossUpPct,
+    string? Rate,
+    long? RateBitsPerSecond,
+    string StateDir,
+    int NginxPid);
+
+/// <summary>A generated file nginx serves: its length, SHA-256 (lowercase hex) and full URL.</summary>
+public sealed record LabFile(long Bytes, string Sha256, string Url);
+
+/// <summary>Source-generated JSON for lab descriptions and counters: no reflection, so the CLI stays trimmable.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(LabInfo))]
+[JsonSerializable(typeof(Dictionary<string, long>))]
+public sealed partial class LabJsonContext : JsonSerializerContext;
