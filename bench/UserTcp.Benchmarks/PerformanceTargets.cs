@@ -83,8 +83,9 @@ internal static class PerformanceTargets
         return null;
     }
 
+    // Only a job that sets the strategy (Dry does) can be cold-start: no resolver supplies a default for it.
     private static bool IsColdStart(BenchmarkCase benchmarkCase) =>
-        benchmarkCase.Job.ResolveValue(RunMode.RunStrategyCharacteristic, EnvironmentResolver.Instance) == RunStrategy.ColdStart;
+        benchmarkCase.Job.Run.HasValue(RunMode.RunStrategyCharacteristic) && benchmarkCase.Job.Run.RunStrategy == RunStrategy.ColdStart;
 
     private static bool IsCaseOf(Target target, BenchmarkCase benchmarkCase) =>
         benchmarkCase.Descriptor.Type == target.BenchmarkType
