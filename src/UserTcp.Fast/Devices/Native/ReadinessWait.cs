@@ -1,0 +1,34 @@
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Devices.Native;
+
+/// <summary>poll(2) on one descriptor: how both live devices implement <see cref="INetworkDevice.WaitForFrames"/>.</summary>
+internal static unsafe class ReadinessWait
+{
+    /// <summary>
+    /// Blocks until <paramref name="fd"/> is readable or has an error condition (true: the next receive will find a
+    /// frame or report the error), or <paramref name="timeout"/> passes (false). <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits forever. A signal restarts the wait for the time that is left.
+    /// </summary>
+    public static bool WaitReadable(int fd, TimeSpan timeout, string deviceName)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a wait needs a non-negative timeout or Timeout.InfiniteTimeSpan");
+        bool forever = timeout == Timeout.InfiniteTimeSpan;
+        var deadline = forever ? Instant.Never : MonotonicClock.Now + timeout;
+        var pollFd = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
+        while (true)
+        {
+            int result = Libc.Poll(&pollFd, 1, forever ? -1 : MillisecondsRoundedUp(deadline - MonotonicClock.Now));
+            if (result > 0) return true;
+            if (result == 0) return false;
+            int errno = Libc.LastErrno;
+            if (errno != Libc.EINTR)
+                throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{deviceName}: poll failed: {Libc.Describe(errno)}");
+        }
+    }
+
+    /// <summary>Rounds up so a sub-millisecond wait sleeps instead of spinning through zero-timeout polls.</summary>
+    private static int MillisecondsRoundedUp(TimeSpan remaining) =>
+        remaining <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, (remaining.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+}
