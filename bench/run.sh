@@ -97,6 +97,7 @@ environment_block() { awk '/^```/ { fences++; print; if (fences == 2) exit; next
 
 write_report() {
     local reports=("$results"/*-report-github.md) file name
+    mkdir -p "$(dirname "$report")"
     {
         echo "# $title"
         echo
