@@ -6,5 +6,8 @@ var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
     DecodeCommand.Create(),
     SimCommand.Create(),
     LabCommand.Create(),
+    PingCommand.Create(),
+    ConnectCommand.Create(),
+    ServeCommand.Create(),
 };
 return root.Parse(args).Invoke();

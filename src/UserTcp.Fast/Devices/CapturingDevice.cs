@@ -28,7 +28,7 @@ public sealed class CapturingDevice : INetworkDevice
         }
         catch (Exception e) when (e is PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
         {
-            throw new DeviceUnavailableException($"cannot write the capture file {path}: {e.Message}", e);
+            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"cannot write the capture file {path}: {e.Message}", e);
         }
     }
 
@@ -81,6 +81,3 @@ public sealed class CapturingDevice : INetworkDevice
         }
     }
 }
-
-/// <summary>A device could not be opened or used: no such interface, no permission, libpcap missing, bad capture path.</summary>
-public sealed class DeviceUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using UserTcp.Cli.Labs;
+using UserTcp.Fast.Devices;
+
+namespace UserTcp.Cli.Live;
+
+/// <summary>
+/// Shared frame of every command that runs the stack: re-run inside the lab's client namespace when --lab is given,
+/// open the stack, run the command's body, and turn the expected failures into a clear message and exit code.
+/// </summary>
+internal static class StackCommand
+{
+    public static int Run(string name, StackOptions options, ParseResult parse, Func<LiveStack, int> body)
+    {
+        try
+        {
+            var setup = options.Read(parse);
+            if (setup.Lab is { } lab && Lab.Status(lab).ClientNetns is var netns && !NetworkNamespace.IsInside(netns))
+                return NetworkNamespace.RunInside(netns);
+            using var stack = LiveStack.Open(setup);
+            return body(stack);
+        }
+        catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)
+        {
+            Console.Error.WriteLine($"usertcp {name}: {e.Message}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using UserTcp.Fast.Interface;
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Cli.Live;
+
+/// <summary>Where and how the stack runs, as parsed from the shared options of every command that runs it.</summary>
+internal sealed record StackSetup(
+    string? Lab,
+    string? InterfaceName,
+    Ipv4Address Address,
+    int PrefixLength,
+    Ipv4Address? Gateway,
+    FileInfo? Pcap,
+    bool Stats,
+    ChecksumPolicy Checksums,
+    AckPolicy AckPolicy,
+    bool BusyPoll);
+
+/// <summary>
+/// The options shared by <c>ping</c>, <c>connect</c> (and later <c>get</c>): <c>--lab P</c> to run in that lab's client
+/// namespace with its interface and addresses, or <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
+/// network; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--busy-poll</c>.
+/// </summary>
+internal sealed class StackOptions
+{
+    public readonly Option<string?> Lab = new("--lab") { Description = "Run inside this lab's client namespace (see 'usertcp lab up')." };
+    public readonly Option<string?> Interface = new("--iface") { Description = "Network interface to capture and send on (with --ip)." };
+    public readonly Option<string?> Ip = new("--ip") { Description = "Address/prefix the stack claims, e.g. 198.18.0.2/24 (not one the kernel holds)." };
+    public readonly Option<string?> Gateway = new("--gateway") { Description = "Next hop for destinations off the subnet." };
+    public readonly Option<FileInfo?> Pcap = new("--pcap") { Description = "Write every frame in and out to this capture file." };
+    public readonly Option<bool> Stats = new("--stats") { Description = "Print the stack's counters at the end." };
+    public readonly Option<string> Checksum = new("--checksum") { Description = "auto, verify, partial or off (TCP/UDP checksums of received frames).", DefaultValueFactory = _ => "auto" };
+    public readonly Option<string> AckPolicy = new("--ack-policy") { Description = "cumulative or naive.", DefaultValueFactory = _ => "cumulative" };
+    public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "Spin on the device instead of sleeping when idle." };
+
+    public StackOptions()
+    {
+        Checksum.AcceptOnlyFromAmong("auto", "verify", "partial", "off");
+        AckPolicy.AcceptOnlyFromAmong("cumulative", "naive");
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Lab, Interface, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, BusyPoll }) command.Options.Add(option);
+        command.Validators.Add(result =>
+        {
+            bool lab = result.GetValue(Lab) is not null;
+            bool iface = result.GetValue(Interface) is not null || result.GetValue(Ip) is not null;
+            if (lab && iface) result.AddError("use either --lab or --iface/--ip, not both");
+            else if (!lab && (result.GetValue(Interface) is null || result.GetValue(Ip) is null))
+                result.AddError("say where to run: --lab NAME, or --iface DEV --ip ADDR/PREFIX");
+            if (result.GetValue(Ip) is { } ip && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24");
+            if (result.GetValue(Gateway) is { } gw && !Ipv4Address.TryParse(gw, out _)) result.AddError($"--gateway {gw}: not an IPv4 address");
+        });
+    }
+
+    /// <summary>The setup; for --lab, the lab's client interface and addresses (the lab must be up).</summary>
+    public StackSetup Read(ParseResult parse)
+    {
+        var checksums = parse.GetValue(Checksum) switch
+        {
+            "verify" => ChecksumPolicy.Verify,
+            "partial" => ChecksumPolicy.AcceptPartial,
+            "off" => ChecksumPolicy.Off,
+            _ => ChecksumPolicy.Auto,
+        };
+        var ack = parse.GetValue(AckPolicy) == "naive" ? Fast.Tcp.AckPolicy.Naive : Fast.Tcp.AckPolicy.Cumulative;
+        if (parse.GetValue(Lab) is { } lab)
+        {
+            var info = Labs.Lab.Status(lab);
+            return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null,
+                parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
+        }
+        TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);
+        Ipv4Address? gateway = parse.GetValue(Gateway) is { } g ? Ipv4Address.Parse(g) : null;
+        return new StackSetup(null, parse.GetValue(Interface), address, prefix, gateway,
+            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
+    }
+
+    public static bool TryParseCidr(string text, out Ipv4Address address, out int prefix)
+    {
+        address = default;
+        prefix = 0;
+        int slash = text.IndexOf('/');
+        if (slash < 0) return false;
+        return Ipv4Address.TryParse(text.AsSpan(0, slash), out address)
+               && int.TryParse(text.AsSpan(slash + 1), out prefix) && prefix is >= 1 and <= 32;
+    }
+}
