@@ -29,9 +29,16 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// libpcap's ring slot straight to the handler (zero copy), chosen over SharpPcap's GetNextPacketPointers
 /// (pcap_next_ex per frame) by measurement on a veth, draining a ring pre-filled with 10,000 frames from a raw socket in the
 /// peer namespace (tests: PcapReceiveCandidateTests):
-/// MEASUREMENT_TABLE
-/// Neither allocates. While frames wait in the ring pcap_dispatch makes no system call; a call that finds the ring
-/// empty makes one zero-timeout poll(2). <see cref="DeviceStats.ReceiveCalls"/> counts pcap_dispatch calls.</para>
+/// <list type="table">
+/// <listheader><term>path (60-byte / 1514-byte frames, median of 5 rounds)</term><description>frames/s, bytes allocated per frame</description></listheader>
+/// <item><term>pcap_dispatch + unmanaged callback, batches of 256</term><description>39.7 M / 44.3 M, 0</description></item>
+/// <item><term>GetNextPacketPointers (pcap_next_ex, a SafeHandle P/Invoke per frame)</term><description>6.4 M / 4.6 M, 0</description></item>
+/// <item><term>GetNextPacket (for reference)</term><description>19 k / 20 k, 96</description></item>
+/// </list>
+/// While frames wait in the ring pcap_dispatch makes no system call; a call that finds the ring empty makes one
+/// zero-timeout poll(2). strace on the draining thread counted 40 pcap_dispatch calls and no poll for 10,000 frames
+/// (the only receive-side call was one getsockopt for the stats refresh below). <see cref="DeviceStats.ReceiveCalls"/>
+/// counts pcap_dispatch calls, the upper bound of receive system calls.</para>
 /// <para><b>Timestamps.</b> The kernel stamps each frame with CLOCK_REALTIME; each batch reads CLOCK_REALTIME and
 /// <see cref="MonotonicClock"/> once and moves the capture stamps onto the monotonic scale (age of the frame subtracted
 /// from now, never later than now), so <c>deliveredAt</c> is the arrival time, not the read time. A step of the wall
