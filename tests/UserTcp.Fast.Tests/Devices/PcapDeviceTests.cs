@@ -31,6 +31,28 @@ public sealed class PcapDeviceTests
     }
 
     [Fact]
+    public void Host_local_means_a_software_interface_and_a_nic_on_a_bus_is_not()
+    {
+        Assert.True(LinuxInterface.IsVirtual("lo"));
+        // Other labs on this machine add and delete veths meanwhile: judge only the interfaces that stay put.
+        foreach (var link in new DirectoryInfo("/sys/class/net").GetFileSystemInfos())
+        {
+            var resolved = ProcessRunner.Run("readlink", ["-e", link.FullName], TimeSpan.FromSeconds(5));
+            bool isVirtual;
+            try
+            {
+                isVirtual = LinuxInterface.IsVirtual(link.Name);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (resolved.ExitCode != 0 || !Directory.Exists(link.FullName)) continue;
+            Assert.Equal(resolved.Output.Trim().StartsWith("/sys/devices/virtual/", StringComparison.Ordinal), isVirtual);
+        }
+    }
+
+    [Fact]
     public void Filter_keeps_arp_for_the_stack_not_from_our_mac_and_ipv4_to_it_or_broadcast()
     {
         Assert.Equal(
