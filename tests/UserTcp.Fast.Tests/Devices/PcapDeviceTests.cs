@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Tests.Support;
@@ -14,6 +16,8 @@ namespace UserTcp.Fast.Tests.Devices;
 public sealed class PcapDeviceTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
     /// <summary>A destination the peer kernel drops quietly (not its MAC), so our sends cause no replies.</summary>
     private static readonly MacAddress NobodysMac = new(0x02_00_00_00_00_99);
 
@@ -28,6 +32,28 @@ public sealed class PcapDeviceTests
         Assert.Equal(1500, device.Mtu);
         Assert.True(device.IsHostLocal, "a veth lives under /sys/devices/virtual");
         Assert.Equal(PcapDevice.FilterFor(lab.LocalMac, PcapVethLab.StackAddress), device.Filter);
+    }
+
+    [Fact]
+    public void Host_local_means_a_software_interface_and_a_nic_on_a_bus_is_not()
+    {
+        Assert.True(LinuxInterface.IsVirtual("lo"));
+        // Other labs on this machine add and delete veths meanwhile: judge only the interfaces that stay put.
+        foreach (var link in new DirectoryInfo("/sys/class/net").GetFileSystemInfos())
+        {
+            var resolved = ProcessRunner.Run("readlink", ["-e", link.FullName], TimeSpan.FromSeconds(5));
+            bool isVirtual;
+            try
+            {
+                isVirtual = LinuxInterface.IsVirtual(link.Name);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (resolved.ExitCode != 0 || !Directory.Exists(link.FullName)) continue;
+            Assert.Equal(resolved.Output.Trim().StartsWith("/sys/devices/virtual/", StringComparison.Ordinal), isVirtual);
+        }
     }
 
     [Fact]
@@ -119,6 +145,35 @@ public sealed class PcapDeviceTests
         Assert.Equal(2, collector.Frames.Count);
         Assert.All(collector.Frames, f => Assert.Equal(EthernetFrame.HeaderLength + ushort.MaxValue, f.Bytes.Length));
         Assert.All(collector.Frames, f => Assert.True(LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest), "a whole, parseable 64 KiB packet"));
+        Assert.Equal(0, device.Stats.Oversize);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Takes_the_peer_kernels_gso_frames_far_above_the_mtu_with_offloads_on_and_mtu_sized_frames_with_them_off(bool offloads)
+    {
+        const int segmentSize = 1400;
+        const int segments = 40;
+        using var lab = PcapVethLab.Create();
+        if (!offloads) lab.Peer.Exec("ethtool", "-K", lab.PeerName, "tso", "off", "gso", "off", "tx", "off");
+        using var device = lab.OpenDevice();
+        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        var counter = new FrameCounter();
+
+        // UDP_SEGMENT: the peer kernel builds one 56,000-byte GSO packet; with offloads on the veth passes it on whole.
+        lab.Peer.Enter(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(segmentSize));
+            return socket.SendTo(new byte[segments * segmentSize], new IPEndPoint(IPAddress.Parse($"{PcapVethLab.StackAddress}"), LiveFrames.DiscardPort));
+        });
+        int headers = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
+        device.CountUntil(ref counter, offloads ? 1 : segments, Patience);
+        device.CountUntil(ref counter, long.MaxValue, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(offloads ? headers + segments * segmentSize : headers + segmentSize, counter.LargestFrame);
+        Assert.Equal(offloads ? 1 : segments, counter.Frames);
         Assert.Equal(0, device.Stats.Oversize);
     }
 
@@ -222,11 +277,4 @@ public sealed class PcapDeviceTests
         Assert.Equal(DeviceUnavailableReason.NoSuchInterface, failure.Reason);
         Assert.Contains(name, failure.Message);
     }
-}
-
-/// <summary>Live-device tests build namespaces and measure timing and allocation: they run one at a time.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LiveDeviceCollection
-{
-    public const string Name = "live devices";
 }
