@@ -4,5 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal"
-bash bench/run.sh all --dry
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+bash bench/run.sh all --dry || status=$?
+# One plain closing line that any CI reader understands.
+passed=$(awk '/^ +Passed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")
+failed=$(awk '/^ +Failed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")
+echo "tests: $passed passed, $failed failed"
+if [[ $passed -eq 0 ]]; then echo "test.sh: no test ran" >&2; status=1; fi
+exit $status
