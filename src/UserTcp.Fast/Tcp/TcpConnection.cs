@@ -91,6 +91,7 @@ public sealed partial class TcpConnection
         _sendRing = new ByteRing(config.SendBufferSize);
         _receiveRing = new ByteRing(config.ReceiveBufferSize);
         _tsOffset = timestampOffset;
+        TimerHandle = new TimerWheel<TcpConnection>.Handle(this);
         _rtt = new RttEstimator(config.InitialRetransmissionTimeout, config.MinRetransmissionTimeout, config.MaxRetransmissionTimeout);
         _congestion = CongestionControl.Create(config.CongestionControl, config.MaxSegmentSize, config.InitialWindowSegments, config.SlowStartAckLimitSegments);
         _sendMss = Math.Min(config.MaxSegmentSize, _peerMss);
@@ -108,6 +109,8 @@ public sealed partial class TcpConnection
     public TcpConnectionStats Stats { get; } = new();
     internal TcpListener? Listener { get; set; }
     internal bool IsDirty { get; set; }
+    /// <summary>This connection's place in the stack's timer wheel, at <see cref="NextDeadline"/>.</summary>
+    internal TimerWheel<TcpConnection>.Handle TimerHandle { get; }
 
     /// <summary>Bytes the application can read now.</summary>
     public int BytesAvailable => _receiveRing.Count;

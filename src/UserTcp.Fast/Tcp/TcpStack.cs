@@ -36,6 +36,8 @@ public sealed class TcpStack
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
     private readonly TcpConnectionStats _finished = new();
+    // One entry per connection at its earliest deadline: O(1) to move, and expiry visits only the ticks that passed.
+    private readonly TimerWheel<TcpConnection> _timers = new(TimeSpan.FromMilliseconds(1), 4096);
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
 
@@ -85,7 +87,12 @@ public sealed class TcpStack
     {
         Stats.SegmentsReceived++;
         var tuple = new TcpFourTuple(destination, segment.DestinationPort, source, segment.SourcePort);
-        if (_connections.TryGetValue(tuple, out var connection)) return connection.OnSegment(segment, now);
+        if (_connections.TryGetValue(tuple, out var connection))
+        {
+            bool flushNow = connection.OnSegment(segment, now);
+            Reschedule(connection);
+            return flushNow;
+        }
 
         var flags = segment.Flags;
         if (_listeners.TryGetValue(segment.DestinationPort, out var listener))
@@ -138,9 +145,12 @@ public sealed class TcpStack
     public void OnTimers(Instant now)
     {
         _timerScratch.Clear();
-        foreach (var connection in _connections.Values)
-            if (connection.NextDeadline <= now) _timerScratch.Add(connection);
-        foreach (var connection in _timerScratch) connection.OnTimers(now);
+        _timers.Expire(now, _timerScratch);
+        foreach (var connection in _timerScratch)
+        {
+            connection.OnTimers(now);
+            Reschedule(connection);
+        }
     }
 
     /// <summary>The earliest timer of any connection (<see cref="Instant.Never"/> when none is armed).</summary>
@@ -148,9 +158,8 @@ public sealed class TcpStack
     {
         get
         {
-            var next = Instant.Never;
-            foreach (var connection in _connections.Values) next = Instant.Min(next, connection.NextDeadline);
-            return next;
+            foreach (var connection in _dirty) Reschedule(connection); // application calls since the last flush
+            return _timers.NextDeadline;
         }
     }
 
@@ -194,6 +203,7 @@ public sealed class TcpStack
                 written++;
             }
             connection.IsDirty = false;
+            Reschedule(connection);
             index++;
         }
         _dirty.Clear();
@@ -226,8 +236,11 @@ public sealed class TcpStack
         return total;
     }
 
+    private void Reschedule(TcpConnection connection) => _timers.Schedule(connection.TimerHandle, connection.NextDeadline);
+
     internal void Remove(TcpConnection connection)
     {
+        _timers.Cancel(connection.TimerHandle);
         if (_connections.Remove(connection.Tuple)) _finished.Add(connection.Stats);
         if (connection.Listener is { } listener)
         {
