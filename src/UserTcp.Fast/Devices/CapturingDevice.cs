@@ -55,6 +55,7 @@ public sealed class CapturingDevice : INetworkDevice
 
     public void Flush() => _inner.Flush();
     public bool WaitForFrames(TimeSpan timeout) => _inner.WaitForFrames(timeout);
+    public int ReadinessDescriptor => _inner.ReadinessDescriptor;
 
     public void Dispose()
     {

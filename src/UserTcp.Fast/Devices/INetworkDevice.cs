@@ -53,4 +53,8 @@ public interface INetworkDevice : IDisposable
     /// <summary>Blocks until a frame may be ready or <paramref name="timeout"/> passes (poll(2) on the device's file
     /// descriptor); returns true when it is readable.</summary>
     bool WaitForFrames(TimeSpan timeout);
+
+    /// <summary>The descriptor that becomes readable when a frame arrives, for a poll loop that also waits on other
+    /// descriptors (an application's wake-up); -1 when the device has none (a simulated link).</summary>
+    int ReadinessDescriptor { get; }
 }

@@ -152,6 +152,8 @@ public sealed unsafe class PcapDevice : INetworkDevice
         _transmitter.Flush();
     }
 
+    public int ReadinessDescriptor => _fd;
+
     public bool WaitForFrames(TimeSpan timeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -42,5 +42,7 @@ public sealed class SimulatedLinkDevice(SimulatedLink link, LinkSide side, MacAd
     /// <summary>Virtual time does not pass by waiting: the driver moves <see cref="Now"/>. True when a frame is due.</summary>
     public bool WaitForFrames(TimeSpan timeout) => link.NextDelivery(side) <= Now;
 
+    public int ReadinessDescriptor => -1;
+
     public void Dispose() { }
 }

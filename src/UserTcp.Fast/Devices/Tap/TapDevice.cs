@@ -113,6 +113,8 @@ public sealed unsafe class TapDevice : INetworkDevice
         _transmitter.Flush();
     }
 
+    public int ReadinessDescriptor => _fd;
+
     public bool WaitForFrames(TimeSpan timeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using UserTcp.Fast.Devices.Native;
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Runtime;
+
+/// <summary>
+/// Runs a <see cref="PollLoop"/> on its own thread, the one thread that owns all stack state. Other threads never touch
+/// that state: they hand the thread work through a bounded queue (<see cref="InvokeAsync{T}"/>, <see cref="PostAsync"/>;
+/// a full queue makes them wait: back-pressure, not growth) and wake it through an eventfd. When idle the thread blocks
+/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer.
+/// </summary>
+public sealed class PollThread : IDisposable
+{
+    private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
+    private readonly PollLoop _loop;
+    private readonly Channel<Action<PollLoop, Instant>> _commands;
+    private readonly int _wakeFd;
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private volatile Exception? _failure;
+
+    public PollThread(PollLoop loop, int commandCapacity = 1024, bool busyPoll = false)
+    {
+        _loop = loop;
+        BusyPoll = busyPoll;
+        _commands = Channel.CreateBounded<Action<PollLoop, Instant>>(new BoundedChannelOptions(commandCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _wakeFd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        if (_wakeFd < 0) throw new InvalidOperationException($"eventfd failed: {Libc.Describe(Libc.LastErrno)}");
+        _thread = new Thread(Run) { IsBackground = true, Name = $"usertcp poll {loop.Device.Name}" };
+    }
+
+    public bool BusyPoll { get; }
+    /// <summary>The exception that stopped the thread, if one did (a device that went away).</summary>
+    public Exception? Failure => _failure;
+    public bool IsRunning => _thread.IsAlive;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="work"/> on the poll thread during its next turn and returns its result.</summary>
+    public async Task<T> InvokeAsync<T>(Func<PollLoop, Instant, T> work, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await PostAsync((loop, now) =>
+        {
+            try { done.TrySetResult(work(loop, now)); }
+            catch (Exception e) { done.TrySetException(e); }
+        }, cancellationToken).ConfigureAwait(false);
+        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues <paramref name="work"/> for the poll thread, waiting while the queue is full.</summary>
+    public async ValueTask PostAsync(Action<PollLoop, Instant> work, CancellationToken cancellationToken = default)
+    {
+        if (_failure is { } failure) throw new InvalidOperationException("the stack's poll thread stopped", failure);
+        if (_stopping) throw new ObjectDisposedException(nameof(PollThread));
+        await _commands.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        Wake();
+    }
+
+    private unsafe void Wake()
+    {
+        ulong one = 1;
+        Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong)); // EAGAIN only when the counter is saturated: already awake
+    }
+
+    private void Run()
+    {
+        _loop.OnTurn = RunCommands;
+        Span<int> descriptors = [_loop.Device.ReadinessDescriptor, _wakeFd];
+        try
+        {
+            while (!_stopping)
+            {
+                var now = MonotonicClock.Now;
+                int frames = _loop.Turn(now);
+                if (frames == _loop.Batch || BusyPoll) continue; // more may be waiting
+                var wait = _loop.NextDeadline.IsNever ? LongestSleep : _loop.NextDeadline - MonotonicClock.Now;
+                if (wait <= TimeSpan.Zero) continue;
+                if (wait > LongestSleep) wait = LongestSleep;
+                if (descriptors[0] < 0)
+                {
+                    _loop.Device.WaitForFrames(TimeSpan.FromMilliseconds(1)); // no descriptor to sleep on: poll gently
+                    continue;
+                }
+                if (ReadinessWait.WaitReadable(descriptors, wait, _loop.Device.Name) == 1) DrainWake();
+            }
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            _commands.Writer.TryComplete(e);
+        }
+    }
+
+    private void RunCommands(Instant now)
+    {
+        while (_commands.Reader.TryRead(out var work)) work(_loop, now);
+    }
+
+    private unsafe void DrainWake()
+    {
+        ulong value;
+        Libc.Read(_wakeFd, (byte*)&value, sizeof(ulong));
+    }
+
+    /// <summary>Stops the thread after its current turn and waits for it.</summary>
+    public void Dispose()
+    {
+        if (_stopping) return;
+        _stopping = true;
+        _commands.Writer.TryComplete();
+        Wake();
+        if (_thread.IsAlive) _thread.Join();
+        Libc.Close(_wakeFd);
+    }
+}
