@@ -88,11 +88,13 @@ public sealed partial class LiveStackLabTests
         Assert.Matches(@"arp replies sent\s+[1-9]", stats);
     }
 
-    [Fact] // a handshake with the kernel's nginx, a request, the whole reply, and a clean close on both sides
-    public void Request_to_nginx_closes_cleanly_without_resets()
+    [Theory] // a handshake with the kernel's nginx, a request, the whole reply, and a clean close on both sides
+    [InlineData(true)]   // offloads on: GSO super-frames and partial checksums
+    [InlineData(false)]  // offloads off: MTU-sized frames, full checksums
+    public void Request_to_nginx_closes_cleanly_without_resets(bool offload)
     {
         using var lab = new TestLab();
-        var info = lab.Up(files: "256K");
+        var info = lab.Up(files: "256K", offload: offload);
         var before = Counters(lab.Name);
         var result = Usertcp("connect", $"{info.ServerIp}:80", "--send", "GET /256K HTTP/1.0\\r\\nHost: lab\\r\\n\\r\\n", "--lab", lab.Name);
         Assert.True(result.ExitCode == 0, result.Error);
