@@ -9,5 +9,6 @@ var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
     PingCommand.Create(),
     ConnectCommand.Create(),
     ServeCommand.Create(),
+    GetCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -10,15 +10,22 @@ namespace UserTcp.Cli.Live;
 /// </summary>
 internal static class StackCommand
 {
-    public static int Run(string name, StackOptions options, ParseResult parse, Func<LiveStack, int> body)
+    public static int Run(string name, StackOptions options, ParseResult parse, Func<LiveStack, int> body) =>
+        RunWithSetup(name, options, parse, setup =>
+        {
+            using var stack = LiveStack.Open(setup);
+            return body(stack);
+        });
+
+    /// <summary>The same frame for commands that open the stack their own way (on its poll thread, say).</summary>
+    public static int RunWithSetup(string name, StackOptions options, ParseResult parse, Func<StackSetup, int> body)
     {
         try
         {
             var setup = options.Read(parse);
             if (setup.Lab is { } lab && Lab.Status(lab).ClientNetns is var netns && !NetworkNamespace.IsInside(netns))
                 return NetworkNamespace.RunInside(netns);
-            using var stack = LiveStack.Open(setup);
-            return body(stack);
+            return body(setup);
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)
         {

@@ -35,6 +35,8 @@ public sealed class PollThread : IDisposable
     }
 
     public bool BusyPoll { get; }
+    /// <summary>Work the poll thread does every turn after the queued commands (moving stream data). Set before Start.</summary>
+    public Action<PollLoop, Instant>? EveryTurn { get; set; }
     /// <summary>The exception that stopped the thread, if one did (a device that went away).</summary>
     public Exception? Failure => _failure;
     public bool IsRunning => _thread.IsAlive;
@@ -100,7 +102,11 @@ public sealed class PollThread : IDisposable
     private void RunCommands(Instant now)
     {
         while (_commands.Reader.TryRead(out var work)) work(_loop, now);
+        EveryTurn?.Invoke(_loop, now);
     }
+
+    /// <summary>Wakes the thread without queueing work: an application freed ring space or added data.</summary>
+    public void Nudge() => Wake();
 
     private unsafe void DrainWake()
     {

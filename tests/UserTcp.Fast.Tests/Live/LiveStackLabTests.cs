@@ -146,6 +146,44 @@ public sealed partial class LiveStackLabTests
         Assert.True(dropped >= 2000, $"every one of the 2000 hostile frames must be counted as a drop, got {dropped}:\n{stats}");
     }
 
+    [Theory] // a large page through HttpClient over the stack's TcpStream: byte-exact, no reset, offloads on and off
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Get_downloads_a_large_page_byte_exact_without_resets(bool offload)
+    {
+        using var lab = new TestLab();
+        var info = lab.Up(files: "256M", offload: offload);
+        var before = Counters(lab.Name);
+        string file = Path.Combine(Path.GetTempPath(), $"usertcp-get-{Guid.NewGuid():N}");
+        try
+        {
+            var result = ProcessRunner.Run("dotnet", [Cli, "get", info.Files["256M"].Url, "-o", file, "--lab", lab.Name], TimeSpan.FromMinutes(3));
+            Assert.True(result.ExitCode == 0, result.Error);
+            Assert.Contains("268435456 bytes in", result.Error);
+            using (var stream = File.OpenRead(file))
+                Assert.Equal(info.Files["256M"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
+            var after = Counters(lab.Name);
+            Assert.Equal(before["TcpOutRsts"], after["TcpOutRsts"]);
+            Assert.Equal(before["TcpEstabResets"], after["TcpEstabResets"]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact] // errors through the Stream API: a clear message, a non-zero exit, in bounded time
+    public void Get_from_a_closed_port_fails_clearly()
+    {
+        using var lab = new TestLab();
+        var info = lab.Up();
+        var watch = Stopwatch.StartNew();
+        var result = Usertcp("get", $"http://{info.ServerIp}:81/1M", "-o", "/dev/null", "--lab", lab.Name);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("connection refused", result.Error);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+    }
+
     private static Dictionary<string, long> Counters(string lab) => UserTcp.Cli.Labs.Lab.ServerCounters(lab);
 
     [GeneratedRegex(@"(\d+) bytes received")]

@@ -1,0 +1,85 @@
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Api;
+
+/// <summary>
+/// One connection's bridge between the poll thread (which owns the <see cref="TcpConnection"/>) and the application
+/// thread (which owns the <see cref="TcpStream"/>): two bounded byte rings, and the flags each side raises. Every turn
+/// the poll thread pumps: application bytes into the connection, received bytes into the inbound ring, close and abort
+/// requests into the connection, and the connection's fate back to the application.
+/// </summary>
+internal sealed class StreamPump(TcpConnection connection, int ringCapacity)
+{
+    public TcpConnection Connection { get; } = connection;
+    public SpscByteRing Inbound { get; } = new(ringCapacity);
+    public SpscByteRing Outbound { get; } = new(ringCapacity);
+    public ChangeSignal InboundChanged { get; } = new();
+    public ChangeSignal OutboundChanged { get; } = new();
+    public TaskCompletionSource<bool> Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Application → poll thread.
+    public volatile bool ShutdownWriteRequested;
+    public volatile bool AbortRequested;
+    public volatile bool ApplicationGone; // the stream was disposed: unread data will never be read
+    // Poll thread → application.
+    public volatile bool EndOfStream;
+    public volatile bool WriteClosed;
+    public volatile int Error; // TcpError, once the connection failed
+
+    /// <summary>Poll thread: one pass. Returns false when the pump is done and can be forgotten.</summary>
+    public bool Pump(Instant now)
+    {
+        var c = Connection;
+        if (AbortRequested && !c.IsClosed) c.Abort();
+        if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
+        {
+            if (c.IsClosed) Fail(c.Error);
+            return !c.IsClosed;
+        }
+        if (!Established.Task.IsCompleted && !c.IsClosed) Established.TrySetResult(true);
+
+        bool outboundMoved = false, inboundMoved = false;
+        while (!ShutdownWriteRequested || Outbound.Count > 0)
+        {
+            if (c.SendSpace == 0) break;
+            var data = Outbound.ReadableSpan();
+            if (data.IsEmpty) break;
+            int n = c.Send(data);
+            Outbound.CommitRead(n);
+            outboundMoved = true;
+            if (n < data.Length) break;
+        }
+        if (ShutdownWriteRequested && Outbound.Count == 0 && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
+        {
+            c.Close(); // FIN after everything the application wrote
+            WriteClosed = true;
+        }
+        while (c.BytesAvailable > 0)
+        {
+            var space = Inbound.WritableSpan();
+            if (space.IsEmpty) break;
+            int n = c.Receive(space);
+            Inbound.CommitWrite(n);
+            inboundMoved = true;
+        }
+        if (c.IsReceiveComplete && !EndOfStream)
+        {
+            EndOfStream = true;
+            inboundMoved = true;
+        }
+        if (c.Error != TcpError.None) Fail(c.Error);
+        if (inboundMoved) InboundChanged.Set();
+        if (outboundMoved) OutboundChanged.Set();
+        return !(c.IsClosed && (Inbound.Count == 0 || ApplicationGone || Error != 0));
+    }
+
+    private void Fail(TcpError error)
+    {
+        if (error == TcpError.None) error = TcpError.Aborted;
+        if (Error == 0) Error = (int)error;
+        Established.TrySetResult(false);
+        InboundChanged.Set();
+        OutboundChanged.Set();
+    }
+}
