@@ -42,16 +42,7 @@ internal static class GetCommand
         }
         INetworkDevice device = DeviceFactory.Open(setup);
         if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-        using var network = NetworkStack.Start(new NetworkStackOptions
-        {
-            Device = device,
-            Address = setup.Address,
-            PrefixLength = setup.PrefixLength,
-            Gateway = setup.Gateway,
-            Checksums = setup.Checksums,
-            Tcp = new Fast.Tcp.TcpConfig { AckPolicy = setup.AckPolicy },
-            BusyPoll = setup.BusyPoll,
-        });
+        using var network = NetworkStack.Start(setup.ToOptions(device));
         string path = output ?? (Path.GetFileName(url.AbsolutePath) is { Length: > 0 } name ? name : "index.html");
         try
         {

@@ -1,8 +1,8 @@
+using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
 
 namespace UserTcp.Cli.Live;
 
@@ -27,27 +27,13 @@ internal sealed class LiveStack : IDisposable
     public NetworkInterface Interface => Loop.Interface;
     public TcpStack Tcp => Loop.Interface.Tcp;
 
-    public static LiveStack Open(StackSetup setup, TcpConfig? tcp = null)
+    public static LiveStack Open(StackSetup setup)
     {
         INetworkDevice device = DeviceFactory.Open(setup);
         try
         {
             if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-            var tcpConfig = (tcp ?? new TcpConfig()) with { AckPolicy = setup.AckPolicy, MaxSegmentSize = Math.Min((tcp ?? new TcpConfig()).MaxSegmentSize, device.Mtu - 40) };
-            var stack = new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)Random.Shared.NextInt64());
-            var nic = new NetworkInterface(new InterfaceConfig
-            {
-                MacAddress = device.MacAddress,
-                Address = setup.Address,
-                PrefixLength = setup.PrefixLength,
-                Gateway = setup.Gateway,
-                Mtu = device.Mtu,
-                Checksums = setup.Checksums,
-                LinkIsHostLocal = device.IsHostLocal,
-            }, stack, new DeviceOutput(device));
-            var live = new LiveStack(setup, device, new PollLoop(device, nic));
-            nic.Start(MonotonicClock.Now);
-            return live;
+            return new LiveStack(setup, device, NetworkStack.CreateLoop(setup.ToOptions(device)));
         }
         catch
         {

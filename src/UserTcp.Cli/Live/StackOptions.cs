@@ -1,4 +1,6 @@
 using System.CommandLine;
+using UserTcp.Fast.Api;
+using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
@@ -16,7 +18,20 @@ internal sealed record StackSetup(
     bool Stats,
     ChecksumPolicy Checksums,
     AckPolicy AckPolicy,
-    bool BusyPoll);
+    bool BusyPoll)
+{
+    /// <summary>The stack's options on <paramref name="device"/>.</summary>
+    public NetworkStackOptions ToOptions(INetworkDevice device) => new()
+    {
+        Device = device,
+        Address = Address,
+        PrefixLength = PrefixLength,
+        Gateway = Gateway,
+        Checksums = Checksums,
+        Tcp = new TcpConfig { AckPolicy = AckPolicy },
+        BusyPoll = BusyPoll,
+    };
+}
 
 /// <summary>
 /// The options shared by <c>ping</c>, <c>connect</c> (and later <c>get</c>): <c>--lab P</c> to run in that lab's client

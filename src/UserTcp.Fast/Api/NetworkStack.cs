@@ -48,6 +48,17 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 
     public static NetworkStack Start(NetworkStackOptions options)
     {
+        var stack = new NetworkStack(options, CreateLoop(options));
+        stack._thread.Start();
+        return stack;
+    }
+
+    /// <summary>
+    /// The stack around <see cref="NetworkStackOptions.Device"/> (TCP engine, interface with its gratuitous ARP sent) as a
+    /// poll loop the caller drives on its own thread; <see cref="Start"/> runs one on a dedicated poll thread instead.
+    /// </summary>
+    public static PollLoop CreateLoop(NetworkStackOptions options)
+    {
         var device = options.Device;
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
         var tcp = new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)Random.Shared.NextInt64());
@@ -62,9 +73,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             LinkIsHostLocal = device.IsHostLocal,
         }, tcp, new DeviceOutput(device));
         nic.Start(MonotonicClock.Now);
-        var stack = new NetworkStack(options, new PollLoop(device, nic));
-        stack._thread.Start();
-        return stack;
+        return new PollLoop(device, nic);
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
