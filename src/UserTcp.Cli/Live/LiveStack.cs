@@ -27,14 +27,20 @@ internal sealed class LiveStack : IDisposable
     public NetworkInterface Interface => Loop.Interface;
     public TcpStack Tcp => Loop.Interface.Tcp;
 
-    public static LiveStack Open(StackSetup setup, TcpConfig? tcp = null)
+    /// <param name="replayable">Null for a real stack (RFC 6528 ISNs, random ports and timestamp offsets). A fixed
+    /// identity makes the first connection's ISN, ephemeral port and timestamp offset the same in every process, so that
+    /// a capture of the peer's side of one connection can be replayed into the same connection of a later stack (the live
+    /// benchmark does); never for real traffic.</param>
+    public static LiveStack Open(StackSetup setup, TcpConfig? tcp = null, ReplayableIdentity? replayable = null)
     {
         INetworkDevice device = DeviceFactory.Open(setup);
         try
         {
             if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
             var tcpConfig = (tcp ?? new TcpConfig()) with { AckPolicy = setup.AckPolicy, MaxSegmentSize = Math.Min((tcp ?? new TcpConfig()).MaxSegmentSize, device.Mtu - 40) };
-            var stack = new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)Random.Shared.NextInt64());
+            var stack = replayable is { } fixedIdentity
+                ? new TcpStack(tcpConfig, new FixedInitialSequenceNumbers(fixedIdentity.InitialSequenceNumber), fixedIdentity.Seed)
+                : new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)Random.Shared.NextInt64());
             var nic = new NetworkInterface(new InterfaceConfig
             {
                 MacAddress = device.MacAddress,
@@ -65,3 +71,6 @@ internal sealed class LiveStack : IDisposable
         Device.Dispose();
     }
 }
+
+/// <summary>A fixed ISN and seed for the stack's ephemeral ports and timestamp offsets (see <see cref="LiveStack.Open"/>).</summary>
+internal sealed record ReplayableIdentity(SeqNum InitialSequenceNumber, ulong Seed);
