@@ -269,8 +269,11 @@ internal static class LiveReport
         text.Line();
         text.Line($"`bench/run-live.sh` builds `bench/UserTcp.LiveBench` and runs it as root. The harness brings up its own lab (`usertcp lab`, a");
         text.Line($"unique name, files {plan.Files}), measures, and always removes it. Each run is a fresh stack process started in the lab's client");
-        text.Line($"namespace (`ip netns exec`), which first downloads `{plan.WarmupPath}` from nginx on a throw-away stack so the measured code is");
-        text.Line($"jitted (tier 1 with PGO) before the window opens, then says ready and waits. The window is read inside that process: CPU time");
+        text.Line($"namespace (`ip netns exec`). It first warms up on the path it will measure (downloads of `{plan.WarmupPath}` from nginx on");
+        text.Line($"throw-away stacks, or unmeasured sends), four rounds with a 200 ms pause after each, because tiering waits 100 ms");
+        text.Line($"without new calls before it counts them and then promotes hot methods in the background, twice with PGO. The window then");
+        text.Line($"runs optimized code, and what the JIT still compiles in it shows in section 5. Then it says ready and waits. The window is");
+        text.Line($"read inside that process: CPU time");
         text.Line($"by getrusage (RUSAGE_SELF: every thread; RUSAGE_THREAD: the poll-loop thread), wall time, and the device, interface and TCP");
         text.Line($"counters (`DeviceStats.ReceiveCalls` is pcap_dispatch calls, `SendCalls` write(2) calls, `KernelDrops` pcap's ps_drop).");
         text.Line($"The kernel measures a thread's total CPU time exactly but splits it into user and system time from tick samples, so the");

@@ -13,7 +13,7 @@ namespace UserTcp.LiveBench;
 /// The measured side: one stack process inside the lab's client namespace, started by <see cref="Orchestrator"/>, which
 /// it talks to by lines: it says <c>ready</c> (and other milestones) on stdout, waits for <c>go</c> on stdin, measures,
 /// prints <c>result {json}</c> and waits for <c>exit</c>, so that a tracer the orchestrator attached can be stopped
-/// before the process winds down. Every role warms the JIT up on the same code path before it says ready.
+/// before the process winds down. Every role warms the JIT up on the same code path before it says ready (<see cref="WarmUp"/>).
 /// </summary>
 internal static class StackRoles
 {
@@ -46,11 +46,7 @@ internal static class StackRoles
     {
         string lab = arguments.Required("--lab");
         string path = arguments.Required("--path");
-        if (arguments.Optional("--warmup-path") is { } warmupPath)
-        {
-            using var warm = LiveStack.Open(StackSetup.ForLab(lab));
-            Get(warm, warmupPath, Stream.Null);
-        }
+        if (arguments.Optional("--warmup-path") is { } warmupPath) WarmUpDownloading(lab, warmupPath);
         var pcap = arguments.Optional("--pcap") is { } file ? new FileInfo(file) : null;
         using var live = LiveStack.Open(StackSetup.ForLab(lab, pcap), replayable: arguments.Flag("--replayable") ? ReplayedConnection.Identity : null);
         Say($"{Ready} {Environment.ProcessId}");
@@ -61,6 +57,30 @@ internal static class StackRoles
         Report(measurement.Stop(body.Length));
         return 0;
     }
+
+    /// <summary>
+    /// Runs <paramref name="exercise"/> four times with a pause after each. One round is not enough: the tiered JIT waits
+    /// until no new method has been called for 100 ms before it counts calls, then promotes hot methods in the background
+    /// twice (PGO: instrumented, then optimized), so after a single round that compilation, and the slower code before
+    /// it, would land in the measured window. Waiting until no method at all is compiled does not work: every round opens
+    /// a stack and a connection, and such once-per-round code keeps reaching the promotion count round after round.
+    /// </summary>
+    private static void WarmUp(Action exercise)
+    {
+        const int rounds = 4;
+        for (int round = 0; round < rounds; round++)
+        {
+            exercise();
+            Thread.Sleep(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>Warms up with downloads of <paramref name="path"/> on throw-away stacks: the receive path the measured stack runs.</summary>
+    private static void WarmUpDownloading(string lab, string path) => WarmUp(() =>
+    {
+        using var warm = LiveStack.Open(StackSetup.ForLab(lab));
+        Get(warm, path, Stream.Null);
+    });
 
     private static void Get(LiveStack live, string path, Stream body)
     {
@@ -79,8 +99,7 @@ internal static class StackRoles
     {
         string lab = arguments.Required("--lab");
         long expectedFrames = arguments.RequiredLong("--expect");
-        using (var warm = LiveStack.Open(StackSetup.ForLab(lab)))
-            Get(warm, arguments.Required("--warmup-path"), Stream.Null);
+        WarmUpDownloading(lab, arguments.Required("--warmup-path"));
         Say($"{Ready} {Environment.ProcessId}");
         Await(Go);
 
@@ -142,8 +161,11 @@ internal static class StackRoles
         };
         // The first datagram waits in the neighbour cache for the ARP answer; the measured ones go straight out.
         Require(live.RunUntil(() => sent == target && live.Interface.IsResolved(Server), TimeSpan.FromSeconds(5)), "no ARP answer from the server's kernel");
-        target += warmup;
-        SendUntilTarget();
+        WarmUp(() =>
+        {
+            target += warmup;
+            SendUntilTarget();
+        });
         Say($"{Ready} {Environment.ProcessId}");
         Await(Go);
         target += frames;
