@@ -272,8 +272,9 @@ internal static class LiveReport
         text.Line($"namespace (`ip netns exec`). It first warms up on the path it will measure (downloads of `{plan.WarmupPath}` from nginx on");
         text.Line($"throw-away stacks, or unmeasured sends), four rounds with a 200 ms pause after each, because tiering waits 100 ms");
         text.Line($"without new calls before it counts them and then promotes hot methods in the background, twice with PGO. The window then");
-        text.Line($"runs optimized code, and what the JIT still compiles in it shows in section 5. Then it says ready and waits. The window is");
-        text.Line($"read inside that process: CPU time");
+        text.Line($"runs optimized code. Right before the window it waits until the JIT has compiled nothing for 300 ms, so promotions still");
+        text.Line($"queued compile outside it; what the JIT compiles inside it anyway shows in section 5. The window is read inside that");
+        text.Line($"process: CPU time");
         text.Line($"by getrusage (RUSAGE_SELF: every thread; RUSAGE_THREAD: the poll-loop thread), wall time, and the device, interface and TCP");
         text.Line($"counters (`DeviceStats.ReceiveCalls` is pcap_dispatch calls, `SendCalls` write(2) calls, `KernelDrops` pcap's ps_drop).");
         text.Line($"The kernel measures a thread's total CPU time exactly but splits it into user and system time from tick samples, so the");

@@ -49,6 +49,7 @@ internal static class StackRoles
         if (arguments.Optional("--warmup-path") is { } warmupPath) WarmUpDownloading(lab, warmupPath);
         var pcap = arguments.Optional("--pcap") is { } file ? new FileInfo(file) : null;
         using var live = LiveStack.Open(StackSetup.ForLab(lab, pcap), replayable: arguments.Flag("--replayable") ? ReplayedConnection.Identity : null);
+        LetJitSettle();
         Say($"{Ready} {Environment.ProcessId}");
         Await(Go);
         var body = new CountingStream();
@@ -72,6 +73,26 @@ internal static class StackRoles
         {
             exercise();
             Thread.Sleep(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>
+    /// Waits until the JIT has compiled nothing for 300 ms (5 s at most), right before the window opens: promotions that
+    /// the warm-up or the measured stack's setup queued then compile now, on the background thread, instead of inside it.
+    /// </summary>
+    private static void LetJitSettle()
+    {
+        var quiet = TimeSpan.FromMilliseconds(300);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = clock.Elapsed;
+        while (clock.Elapsed - quietSince < quiet && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(50);
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now == compiled) continue;
+            compiled = now;
+            quietSince = clock.Elapsed;
         }
     }
 
@@ -100,6 +121,7 @@ internal static class StackRoles
         string lab = arguments.Required("--lab");
         long expectedFrames = arguments.RequiredLong("--expect");
         WarmUpDownloading(lab, arguments.Required("--warmup-path"));
+        LetJitSettle();
         Say($"{Ready} {Environment.ProcessId}");
         Await(Go);
 
@@ -129,6 +151,7 @@ internal static class StackRoles
             seenFrames = device.FramesReceived;
             lastArrival = turnAt;
         };
+        LetJitSettle();
         Say(Established);
         var measurement = Measurement.Start(live);
         // Done when every replayed frame arrived, or when the link has been quiet for a while after frames were lost
@@ -166,6 +189,7 @@ internal static class StackRoles
             target += warmup;
             SendUntilTarget();
         });
+        LetJitSettle();
         Say($"{Ready} {Environment.ProcessId}");
         Await(Go);
         target += frames;
