@@ -115,7 +115,8 @@ internal static class LiveReport
         text.Line($"recorded by the stack's `--pcap` tee, is replayed by tcpreplay from the server namespace into **the same connection**, opened again");
         text.Line($"by a stack with the recording's ISN, port and request while the server's kernel is made deaf (nftables drops everything it receives).");
         text.Line($"So every replayed segment is in order and in window and takes the real receive path: pcap_dispatch, Ethernet/IPv4/TCP parse,");
-        text.Line($"checksum, four-tuple lookup, reassembly-free append to the receive ring, one cumulative ACK per batch, the application's read.");
+        text.Line($"checksum, four-tuple lookup, append to the receive ring, the ACKs the cumulative policy sends (one per batch, at least one");
+        text.Line($"per two full segments), the application's read.");
         text.Line($"Replayed frames at no connection would measure something else: the stack answers each with a RST, one write per frame.");
         text.Line($"Fixed rates replay a prefix of at most {results.Plan.FixedRateDuration.TotalSeconds:0} s.");
         text.Line();
@@ -233,11 +234,14 @@ internal static class LiveReport
                       $"{Median(runs, r => (double)r.ReceiveCalls / r.FramesReceived):0.000} pcap_dispatch calls (each reads a batch in place from the ring) and " +
                       $"{Median(runs, r => (double)r.SendCalls / r.FramesReceived):0.000} ACK writes.");
         }
-        text.Line($"  System calls are not what costs: a few hundredths per frame. On a veth each ACK write(2) also runs the peer's receive of");
-        text.Line($"  that ACK in the writer's context, which is part of the system time. The user time per 1514-byte frame is far above the");
-        text.Line($"  TCP engine's 60 ns per segment in perf-results/tcp.md, where frames are warm in cache; here each frame was written into the");
-        text.Line($"  ring by the other core and is read cold (checksum, copy into the receive ring, copy to the application). That is a");
-        text.Line($"  likely reading, not a measured one: this VM exposes no perf counters.");
+        var mtuSized = results.Downloads.FirstOrDefault(d => !d.Offload)?.Measured.Runs ?? results.Downloads[0].Measured.Runs;
+        text.Line($"  System time is more than the calls themselves: on a veth an ACK's write(2) runs the peer's receive of that ACK in the");
+        text.Line($"  writer's context, and with it, most likely, the server's TCP sending the data that ACK allowed, down to the copy into");
+        text.Line($"  this stack's ring; so part of the peer's work is billed to the stack. The user time per frame without offloads");
+        text.Line($"  ({Median(mtuSized, r => r.ProcessUserSeconds * Nano / r.FramesReceived):N0} ns) is several times the TCP engine's 60 ns per segment in perf-results/tcp.md, where frames");
+        text.Line($"  are warm in cache; here each frame was written into the ring by the other core and is read cold (checksum, copy into");
+        text.Line($"  the receive ring, copy to the application). That too is a likely reading, not a measured one: this VM exposes no perf");
+        text.Line($"  counters.");
         var byRate = results.Replays;
         text.Line($"- **Replay.** The cost per frame falls as the rate rises: " +
                   string.Join(", ", byRate.Select(r => $"{Median(r.Measured.Runs, x => CpuPerReceivedFrame(x.Stack)):N0} ns at {Orchestrator.RateText(r.FramesPerSecond)} " +
