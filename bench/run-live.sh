@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Measures the live stack's cost per frame on a real device (a veth in a lab of network namespaces) and writes the report.
 #
-#   bench/run-live.sh              full run (about 3 minutes): regenerates perf-results/live.md
+#   bench/run-live.sh              full run (about 3.5 minutes): regenerates perf-results/live.md
 #   bench/run-live.sh --runs N     full run with N timed runs per case (default 5)
-#   bench/run-live.sh --quick      every case once and small (a few seconds): the report goes to a temporary file and is
+#   bench/run-live.sh --quick      every case once and small (about 20 s): the report goes to a temporary file and is
 #                                  printed; perf-results/live.md is left alone
 #
 # Needs root: it installs what is missing (scripts/setup.sh, which also builds), brings up its own lab with a unique
