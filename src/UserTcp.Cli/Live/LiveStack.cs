@@ -27,13 +27,22 @@ internal sealed class LiveStack : IDisposable
     public NetworkInterface Interface => Loop.Interface;
     public TcpStack Tcp => Loop.Interface.Tcp;
 
-    public static LiveStack Open(StackSetup setup)
+    /// <param name="replayable">Null for a real stack (RFC 6528 ISNs, random ports and timestamp offsets). A fixed
+    /// identity makes the first connection's ISN, ephemeral port and timestamp offset the same in every process, so that
+    /// a capture of the peer's side of one connection can be replayed into the same connection of a later stack (the live
+    /// benchmark does); never for real traffic.</param>
+    public static LiveStack Open(StackSetup setup, TcpConfig? tcp = null, ReplayableIdentity? replayable = null)
     {
         INetworkDevice device = DeviceFactory.Open(setup);
         try
         {
             if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-            return new LiveStack(setup, device, NetworkStack.CreateLoop(setup.ToOptions(device)));
+            return new LiveStack(setup, device, NetworkStack.CreateLoop(setup.ToOptions(device) with
+            {
+                Tcp = (tcp ?? new TcpConfig()) with { AckPolicy = setup.AckPolicy },
+                SequenceNumbers = replayable is { } identity ? new FixedInitialSequenceNumbers(identity.InitialSequenceNumber) : null,
+                Seed = replayable?.Seed,
+            }));
         }
         catch
         {
@@ -51,3 +60,6 @@ internal sealed class LiveStack : IDisposable
         Device.Dispose();
     }
 }
+
+/// <summary>A fixed ISN and seed for the stack's ephemeral ports and timestamp offsets (see <see cref="LiveStack.Open"/>).</summary>
+internal sealed record ReplayableIdentity(SeqNum InitialSequenceNumber, ulong Seed);

@@ -31,6 +31,14 @@ internal sealed record StackSetup(
         Tcp = new TcpConfig { AckPolicy = AckPolicy },
         BusyPoll = BusyPoll,
     };
+
+    /// <summary>The stack in lab <paramref name="lab"/>'s client namespace: its interface and the address it claims (the lab must be up).</summary>
+    public static StackSetup ForLab(string lab, FileInfo? pcap = null, bool stats = false, ChecksumPolicy checksums = ChecksumPolicy.Auto,
+                                    AckPolicy ackPolicy = AckPolicy.Cumulative, bool busyPoll = false)
+    {
+        var info = Cli.Labs.Lab.Status(lab);
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, busyPoll);
+    }
 }
 
 /// <summary>
@@ -83,11 +91,7 @@ internal sealed class StackOptions
         };
         var ack = parse.GetValue(AckPolicy) == "naive" ? Fast.Tcp.AckPolicy.Naive : Fast.Tcp.AckPolicy.Cumulative;
         if (parse.GetValue(Lab) is { } lab)
-        {
-            var info = Labs.Lab.Status(lab);
-            return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null,
-                parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
-        }
+            return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
         TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);
         Ipv4Address? gateway = parse.GetValue(Gateway) is { } g ? Ipv4Address.Parse(g) : null;
         return new StackSetup(null, parse.GetValue(Interface), address, prefix, gateway,

@@ -21,6 +21,10 @@ public sealed record NetworkStackOptions
     /// <summary>Bytes buffered per stream and direction between the application and the poll thread (a power of two).</summary>
     public int StreamBufferSize { get; init; } = 4 << 20;
     public bool BusyPoll { get; init; }
+    /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only.</summary>
+    public IInitialSequenceNumberSource? SequenceNumbers { get; init; }
+    /// <summary>Seed for ephemeral ports and timestamp offsets; null for a random one.</summary>
+    public ulong? Seed { get; init; }
 }
 
 /// <summary>
@@ -61,7 +65,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         var device = options.Device;
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
-        var tcp = new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)Random.Shared.NextInt64());
+        var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(), options.Seed ?? (ulong)Random.Shared.NextInt64());
         var nic = new NetworkInterface(new InterfaceConfig
         {
             MacAddress = device.MacAddress,

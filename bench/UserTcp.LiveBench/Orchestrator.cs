@@ -1,0 +1,177 @@
+using System.Globalization;
+using UserTcp.Cli.Labs;
+
+namespace UserTcp.LiveBench;
+
+/// <summary>Every timed run of one case, and one more run under strace with its system call counts.</summary>
+internal sealed record CaseRuns<TRun>(IReadOnlyList<TRun> Runs, TRun Traced, IReadOnlyDictionary<string, long> Syscalls);
+
+internal sealed record DownloadCase(bool Offload, long FileBytes, CaseRuns<RunResult> Measured, long ServerResets, long ServerRetransmissions);
+
+internal sealed record ReplayRun(RunResult Stack, ReplayOutcome Replayer);
+
+internal sealed record ReplayCase(int? FramesPerSecond, long Frames, CaseRuns<ReplayRun> Measured);
+
+internal sealed record SendCase(int Payload, CaseRuns<RunResult> Measured);
+
+internal sealed record LiveResults(BenchPlan Plan, IReadOnlyList<DownloadCase> Downloads, RunResult Recording, long RecordedFrames,
+                                   IReadOnlyList<ReplayCase> Replays, IReadOnlyList<SendCase> Sends);
+
+/// <summary>
+/// Brings up a lab of its own, measures every case of the plan in fresh stack processes (<see cref="StackRoles"/>), and
+/// always removes the lab. Cases: downloads from nginx with offloads on and off; the recorded download's server frames
+/// replayed into the same connection at several rates; UDP sends.
+/// </summary>
+internal sealed class Orchestrator(BenchPlan plan, string labName, string workDirectory, Action<string> progress)
+{
+    private readonly LabOptions _labOptions = new() { Name = labName, Files = plan.Files };
+    private LabInfo _lab = null!;
+
+    public LiveResults Run()
+    {
+        try
+        {
+            progress($"lab {labName}: up (files {plan.Files})");
+            _lab = Lab.Up(_labOptions).Lab;
+            var downloads = plan.DownloadOffloads.Select(MeasureDownloads).ToList();
+            var (recording, capture) = Record();
+            var replays = plan.ReplayRates.Select(rate => MeasureReplays(rate, capture)).ToList();
+            var sends = plan.SendPayloads.Select(MeasureSends).ToList();
+            return new LiveResults(plan, downloads, recording, capture.DataFrames, replays, sends);
+        }
+        finally
+        {
+            progress($"lab {labName}: down");
+            Lab.Down(labName);
+        }
+    }
+
+    private void Configure(bool offload, bool serverDeaf) =>
+        _lab = Lab.Up(_labOptions with { Offload = offload, LossUpPercent = serverDeaf ? 100 : 0 }).Lab;
+
+    private DownloadCase MeasureDownloads(bool offload)
+    {
+        progress($"download {plan.DownloadPath}, offloads {(offload ? "on" : "off")}: {plan.Runs} runs + 1 traced");
+        Configure(offload, serverDeaf: false);
+        var before = Lab.ServerCounters(labName);
+        var measured = Measure(traced =>
+        {
+            using var stack = Start("download", "--path", plan.DownloadPath, "--warmup-path", plan.WarmupPath);
+            return Traced(stack, traced, () =>
+            {
+                stack.Say(StackRoles.Go);
+                return stack.AwaitResult();
+            });
+        });
+        var after = Lab.ServerCounters(labName);
+        long Delta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
+        return new DownloadCase(offload, FileBytes(plan.DownloadPath), measured, Delta("TcpOutRsts") + Delta("TcpEstabResets"), Delta("TcpRetransSegs"));
+    }
+
+    /// <summary>
+    /// One download with offloads off (so every frame fits the veth's MTU and carries a full checksum, as a replayed frame
+    /// must), recorded by the stack's own --pcap tee with the replayable identity.
+    /// </summary>
+    private (RunResult Recording, ServerCapture Capture) Record()
+    {
+        progress($"recording {plan.DownloadPath} with offloads off for the replay");
+        Configure(offload: false, serverDeaf: false);
+        string recording = Path.Combine(workDirectory, "recorded-download.pcap");
+        using var stack = Start("download", "--path", plan.DownloadPath, "--pcap", recording, "--replayable");
+        stack.AwaitReady();
+        stack.Say(StackRoles.Go);
+        var result = stack.AwaitResult();
+        stack.Finish();
+        var capture = ServerCapture.Split(recording, workDirectory);
+        File.Delete(recording);
+        return (result, capture);
+    }
+
+    private ReplayCase MeasureReplays(int? rate, ServerCapture capture)
+    {
+        long frames = rate is { } fixedRate ? Math.Min(capture.DataFrames, (long)(fixedRate * plan.FixedRateDuration.TotalSeconds)) : capture.DataFrames;
+        progress($"replay {frames} frames at {RateText(rate)}: {plan.Runs} runs + 1 traced");
+        var measured = Measure(traced =>
+        {
+            using var stack = Start("replay", "--warmup-path", plan.WarmupPath, "--recorded-path", plan.DownloadPath,
+                                    "--expect", frames.ToString(CultureInfo.InvariantCulture));
+            try
+            {
+                stack.AwaitReady();
+                // From here the server's kernel drops whatever the stack sends: only the replay answers it.
+                Configure(offload: false, serverDeaf: true);
+                stack.Say(StackRoles.Go);
+                stack.Expect(StackRoles.SynSent);
+                Replayer.Play(_lab, capture.SynAckFile, framesPerSecond: null);
+                stack.Expect(StackRoles.Established);
+                using var tracer = traced ? SyscallCounter.Attach(stack.Pid) : null;
+                var replay = Replayer.Play(_lab, capture.DataFile, rate, frames);
+                var result = stack.AwaitResult();
+                var syscalls = tracer?.Stop();
+                stack.Finish();
+                return (new ReplayRun(result, replay), syscalls);
+            }
+            finally
+            {
+                Configure(offload: false, serverDeaf: false);
+            }
+        });
+        return new ReplayCase(rate, frames, measured);
+    }
+
+    private SendCase MeasureSends(int payload)
+    {
+        progress($"send {payload}-byte UDP payloads: {plan.Runs} runs + 1 traced");
+        Configure(offload: false, serverDeaf: true);
+        try
+        {
+            var measured = Measure(traced =>
+            {
+                long frames = traced ? plan.TracedSendFrames : plan.SendFrames;
+                using var stack = Start("send", "--payload", payload.ToString(CultureInfo.InvariantCulture),
+                                        "--frames", frames.ToString(CultureInfo.InvariantCulture),
+                                        "--warmup", plan.SendWarmupFrames.ToString(CultureInfo.InvariantCulture));
+                return Traced(stack, traced, () =>
+                {
+                    stack.Say(StackRoles.Go);
+                    return stack.AwaitResult();
+                });
+            });
+            return new SendCase(payload, measured);
+        }
+        finally
+        {
+            Configure(offload: false, serverDeaf: false);
+        }
+    }
+
+    /// <summary>Runs a case <see cref="BenchPlan.Runs"/> times, then once traced.</summary>
+    private CaseRuns<TRun> Measure<TRun>(Func<bool, (TRun Run, Dictionary<string, long>? Syscalls)> runOnce)
+    {
+        var runs = Enumerable.Range(0, plan.Runs).Select(_ => runOnce(false).Run).ToList();
+        var (traced, syscalls) = runOnce(true);
+        return new CaseRuns<TRun>(runs, traced, syscalls ?? throw new BenchException("the traced run returned no system call counts"));
+    }
+
+    /// <summary>Waits for the stack to be ready, runs <paramref name="measured"/> (under strace when asked), lets it exit.</summary>
+    private static (RunResult, Dictionary<string, long>?) Traced(StackProcess stack, bool traced, Func<RunResult> measured)
+    {
+        stack.AwaitReady();
+        Dictionary<string, long>? syscalls;
+        using (var tracer = traced ? SyscallCounter.Attach(stack.Pid) : null)
+        {
+            var result = measured();
+            syscalls = tracer?.Stop();
+            stack.Finish();
+            return (result, syscalls);
+        }
+    }
+
+    private StackProcess Start(string role, params string[] arguments) =>
+        StackProcess.Start(_lab.ClientNetns, role, ["--lab", labName, .. arguments]);
+
+    private long FileBytes(string path) => _lab.Files[path.TrimStart('/')].Bytes;
+
+    public static string RateText(int? framesPerSecond) =>
+        framesPerSecond is { } rate ? string.Create(CultureInfo.InvariantCulture, $"{rate:N0} frames/s") : "full speed";
+}

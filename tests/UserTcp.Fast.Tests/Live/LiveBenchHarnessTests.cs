@@ -1,0 +1,44 @@
+using UserTcp.Fast.Tests.Devices;
+using UserTcp.Fast.Tests.Support;
+
+namespace UserTcp.Fast.Tests.Live;
+
+/// <summary>
+/// The harness behind bench/run-live.sh in quick mode (its own lab, every case once and small, a few seconds): proves in CI
+/// that it runs, that its replay really feeds the open connection, and that its report has every section. It asserts
+/// counts, never a timing. Needs root: fails, never skips, without it.
+/// </summary>
+[Collection(LiveDeviceCollection.Name)]
+public sealed class LiveBenchHarnessTests
+{
+    private static string Harness => Path.Combine(AppContext.BaseDirectory, "UserTcp.LiveBench.dll");
+
+    [Fact]
+    public void Quick_run_measures_every_case_and_writes_the_report()
+    {
+        Repository.RequireRoot();
+        string lab = "lt" + NetworkNamespace.RandomSuffix();
+        string report = Path.Combine(Path.GetTempPath(), $"live-quick-{lab}.md");
+        try
+        {
+            var run = ProcessRunner.Run("dotnet", [Harness, "run", "--quick", "--lab", lab, "--report", report, "--commit", "test"], TimeSpan.FromMinutes(3));
+            Assert.True(run.ExitCode == 0, $"the harness exited {run.ExitCode}:\n{run.Output}\n{run.Error}");
+            string text = File.ReadAllText(report);
+            foreach (string heading in new[] { "## 1. Receive: a real download", "## 2. Receive: the recorded download replayed", "## 3. Send", "## 4. System calls per frame" })
+                Assert.Contains(heading, text);
+            // Both downloads, each without a kernel reset (the column before the last).
+            Assert.Matches(@"\n\| on \|.* \| 0 \| \d+ \|\n", text);
+            Assert.Matches(@"\n\| off \|.* \| 0 \| \d+ \|\n", text);
+            // Every replayed frame reached the stack and was taken in order: the replay fed the open connection.
+            Assert.Matches(@"\n\| full speed \| [\d,]+ \| (?<frames>[\d,]+) \| \k<frames> \| 0 \| 0 \| 0 / 0 / 0 \|", text);
+            // One write(2) per sent frame, counted by strace.
+            Assert.Matches(@"\| UDP send, 1472-byte payload \| [\d,]+ \| [\d.]+ \| write 1\.0\d\d", text);
+        }
+        finally
+        {
+            File.Delete(report);
+            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
+            UserTcp.Cli.Labs.Lab.Down(lab);
+        }
+    }
+}
