@@ -172,6 +172,38 @@ public sealed partial class LiveStackLabTests
         }
     }
 
+    [Theory] // the same under loss (nftables in the server namespace): server-to-client 1 %, client-to-server 2 %
+    [InlineData(1.0, 0.0)]
+    [InlineData(0.0, 2.0)]
+    public void Get_under_loss_is_byte_exact_without_resets(double lossDown, double lossUp)
+    {
+        using var lab = new TestLab();
+        var info = lab.Up(files: "64M", loss: (decimal)lossDown, lossUp: (decimal)lossUp, offload: false);
+        var before = Counters(lab.Name);
+        string file = Path.Combine(Path.GetTempPath(), $"usertcp-loss-{Guid.NewGuid():N}");
+        try
+        {
+            var result = ProcessRunner.Run("dotnet", [Cli, "get", info.Files["64M"].Url, "-o", file, "--lab", lab.Name], TimeSpan.FromMinutes(3));
+            Assert.True(result.ExitCode == 0, result.Error);
+            using (var stream = File.OpenRead(file))
+                Assert.Equal(info.Files["64M"].Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
+            var after = Counters(lab.Name);
+            Assert.Equal(before["TcpOutRsts"], after["TcpOutRsts"]);
+            Assert.Equal(before["TcpEstabResets"], after["TcpEstabResets"]);
+            // The loss really happened: the drop rule's counter moved.
+            var ruleset = LabShell.In(info.ServerNetns, "nft", "list", "ruleset");
+            long dropped = NftDrops().Matches(ruleset).Sum(m => long.Parse(m.Groups[1].Value));
+            Assert.True(dropped > 0, "the nftables loss rule dropped nothing:\n" + ruleset);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [GeneratedRegex(@"counter packets (\d+) bytes \d+ drop")]
+    private static partial Regex NftDrops();
+
     [Fact] // errors through the Stream API: a clear message, a non-zero exit, in bounded time
     public void Get_from_a_closed_port_fails_clearly()
     {
