@@ -18,6 +18,8 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
     {
         public MacAddress Mac;
         public bool Resolved;
+        /// <summary>Configured, not learned: never expires, never refreshed or replaced by ARP.</summary>
+        public bool Static;
         public Instant ExpiresAt = Instant.Never;
         /// <summary>Requests sent since the last answer; Never when no request is due.</summary>
         public int RequestsSent;
@@ -26,6 +28,10 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
     }
 
     public int Count => _neighbors.Count;
+
+    /// <summary>A neighbour known without ARP (a point-to-point or simulated link).</summary>
+    public void AddStatic(Ipv4Address address, MacAddress mac) =>
+        _neighbors[address] = new Neighbor(config.ArpPendingPackets) { Mac = mac, Resolved = true, Static = true };
 
     /// <summary>The neighbour's MAC if it is resolved (even if due for a refresh).</summary>
     public bool TryGet(Ipv4Address address, out MacAddress mac)
@@ -49,6 +55,7 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
             n = new Neighbor(config.ArpPendingPackets);
             _neighbors.Add(address, n);
         }
+        if (n.Static) return null;
         n.Mac = mac;
         n.Resolved = true;
         n.ExpiresAt = now + config.ArpEntryLifetime;
@@ -60,7 +67,7 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
     /// <summary>Refreshes the lifetime of a known neighbour that just sent us something (PITFALLS: never evict an active peer).</summary>
     public void Touch(Ipv4Address address, MacAddress mac, Instant now)
     {
-        if (_neighbors.TryGetValue(address, out var n) && n.Resolved && n.Mac == mac) n.ExpiresAt = now + config.ArpEntryLifetime;
+        if (_neighbors.TryGetValue(address, out var n) && n.Resolved && !n.Static && n.Mac == mac) n.ExpiresAt = now + config.ArpEntryLifetime;
     }
 
     /// <summary>Holds a frame for an unresolved neighbour. Returns true when a request should go out now (first packet).</summary>

@@ -60,6 +60,9 @@ public sealed class NetworkInterface
 
     public bool IsResolved(Ipv4Address address) => _neighbors.TryGet(address, out _);
 
+    /// <summary>Configures a neighbour's MAC so no ARP is ever needed for it (point-to-point and simulated links).</summary>
+    public void AddStaticNeighbor(Ipv4Address address, MacAddress mac) => _neighbors.AddStatic(address, mac);
+
     public Instant NextDeadline => Instant.Min(_neighbors.NextDeadline, Tcp.NextDeadline);
 
     /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address).</summary>

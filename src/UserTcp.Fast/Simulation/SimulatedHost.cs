@@ -1,118 +1,76 @@
+using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Simulated;
+using UserTcp.Fast.Interface;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Simulation;
 
-/// <summary>Frames a simulated host dropped, by reason.</summary>
-public sealed class SimulatedHostStats
-{
-    public long FramesReceived;
-    public long NotForUs;
-    public long BadEthernet;
-    public long BadIpv4;
-    public long BadTcp;
-    public long BadTcpChecksum;
-    public long NotTcp;
-    public long FramesSent;
-}
-
 /// <summary>
-/// One end of a simulated link: a <see cref="TcpStack"/> behind minimal Ethernet/IPv4 framing with a fixed
-/// neighbour (no ARP). Every frame crosses the link as real bytes: parsed, checksums verified, bad ones counted
-/// and dropped. Sans-IO like the rest: the caller passes <c>now</c>.
+/// One end of a simulated link: the same interface layer the live stack uses (<see cref="NetworkInterface"/>: frames
+/// parsed, checksums verified, bad ones counted and dropped) over a <see cref="SimulatedLinkDevice"/>, with the peer as
+/// a static neighbour so no ARP frames join the transfer. Sans-IO like the rest: the caller passes <c>now</c>.
 /// </summary>
 public sealed class SimulatedHost
 {
-    private readonly SimulatedLink _link;
-    private readonly byte[] _frame;
+    private readonly SimulatedLinkDevice _device;
+    private readonly NetworkInterface _interface;
 
-    public SimulatedHost(SimulatedLink link, LinkSide side, MacAddress mac, Ipv4Address address, MacAddress peerMac, TcpStack stack)
+    public SimulatedHost(SimulatedLink link, LinkSide side, MacAddress mac, Ipv4Address address,
+                         MacAddress peerMac, Ipv4Address peerAddress, TcpStack stack, FrameTap? tap = null)
     {
-        _link = link;
-        Side = side;
-        Mac = mac;
-        Address = address;
-        PeerMac = peerMac;
+        _device = new SimulatedLinkDevice(link, side, mac);
+        _interface = new NetworkInterface(new InterfaceConfig
+        {
+            MacAddress = mac,
+            Address = address,
+            PrefixLength = 24,
+            Mtu = link.ProfileFrom(side).Mtu,
+            Checksums = ChecksumPolicy.Verify,
+        }, stack, new TappedOutput(_device, tap));
+        _interface.AddStaticNeighbor(peerAddress, peerMac);
         Stack = stack;
-        _frame = GC.AllocateArray<byte>(link.ProfileFrom(side).Mtu + EthernetFrame.HeaderLength, pinned: true);
     }
 
-    public LinkSide Side { get; }
-    public MacAddress Mac { get; }
-    public Ipv4Address Address { get; }
-    public MacAddress PeerMac { get; }
     public TcpStack Stack { get; }
-    public SimulatedHostStats Stats { get; } = new();
-    /// <summary>Sees every frame this host sends.</summary>
-    public FrameTap? Tap { get; init; }
-    private LinkSide OtherSide => Side == LinkSide.A ? LinkSide.B : LinkSide.A;
+    public InterfaceStats Stats => _interface.Stats;
 
     /// <summary>Delivers the frames due for this host (at most <paramref name="batch"/>), then sends what the batch earned.</summary>
     public int Poll(Instant now, int batch)
     {
-        var receiver = new Receiver(this, now);
-        int frames = _link.Deliver(Side, now, ref receiver, batch);
-        Flush(now);
+        _device.Now = now;
+        var receiver = new Receiver(_interface, now);
+        int frames = _device.Receive(ref receiver, batch);
+        _interface.Flush(now);
         return frames;
     }
 
     public void RunTimers(Instant now)
     {
-        if (Stack.NextDeadline <= now) Stack.OnTimers(now);
+        _device.Now = now;
+        if (_interface.NextDeadline <= now) _interface.OnTimers(now);
     }
 
     /// <summary>Sends every segment the stack has pending.</summary>
     public void Flush(Instant now)
     {
-        if (!Stack.HasPendingOutput) return;
-        var writer = new FrameWriterForLink(this, now);
-        Stack.Flush(ref writer, now);
+        _device.Now = now;
+        _interface.Flush(now);
     }
 
-    private void OnFrame(ReadOnlySpan<byte> frame, Instant now)
+    private readonly struct Receiver(NetworkInterface nic, Instant now) : IFrameReceiver
     {
-        Stats.FramesReceived++;
-        if (EthernetFrame.TryParse(frame, out var ethernet) != WireStatus.Ok) { Stats.BadEthernet++; return; }
-        if (ethernet.Destination != Mac) { Stats.NotForUs++; return; }
-        if (ethernet.EtherType != EtherType.Ipv4) { Stats.NotTcp++; return; }
-        if (Ipv4Packet.TryParse(ethernet.Payload, out var ip) != WireStatus.Ok) { Stats.BadIpv4++; return; }
-        if (ip.Destination != Address) { Stats.NotForUs++; return; }
-        if (ip.Protocol != IpProtocol.Tcp || ip.IsFragment) { Stats.NotTcp++; return; }
-        if (TcpSegment.TryParse(ip.Payload, out var segment) != WireStatus.Ok) { Stats.BadTcp++; return; }
-        if (segment.VerifyChecksum(ip.Source, ip.Destination) != ChecksumVerdict.Valid) { Stats.BadTcpChecksum++; return; }
-        if (Stack.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(now); // naive ACK policy: ACK before the next segment
+        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt) => nic.OnFrame(frame, now);
     }
 
-    private readonly struct Receiver(SimulatedHost host, Instant now) : IFrameReceiver
+    /// <summary>Shows every frame to the tap (tracing, pcap) before the link's faults apply, then sends it.</summary>
+    private sealed class TappedOutput(SimulatedLinkDevice device, FrameTap? tap) : IFrameOutput
     {
-        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt) => host.OnFrame(frame, now);
-    }
-
-    /// <summary>Lends the space after Ethernet and IPv4 headers to the stack, then frames the segment and sends it.</summary>
-    private struct FrameWriterForLink(SimulatedHost host, Instant now) : ITcpSegmentWriter
-    {
-        private const int HeadersLength = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength;
-        private Ipv4Address _source, _destination;
-
-        public Span<byte> Begin(Ipv4Address source, Ipv4Address destination)
+        public void Transmit(ReadOnlySpan<byte> frame)
         {
-            _source = source;
-            _destination = destination;
-            return host._frame.AsSpan(HeadersLength);
-        }
-
-        public void Commit(int segmentLength)
-        {
-            if (segmentLength == 0) return;
-            var frame = host._frame.AsSpan(0, HeadersLength + segmentLength);
-            new EthernetHeader(host.PeerMac, host.Mac, EtherType.Ipv4).Emit(frame);
-            new Ipv4Header(_source, _destination, IpProtocol.Tcp).Emit(frame[EthernetFrame.HeaderLength..], segmentLength);
-            host.Tap?.Invoke(host.Side, frame, now);
-            host._link.Send(host.Side, frame, now);
-            host.Stats.FramesSent++;
+            tap?.Invoke(device.Side, frame, device.Now);
+            device.Send(frame);
         }
     }
 }

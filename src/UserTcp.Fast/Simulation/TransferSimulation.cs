@@ -112,8 +112,8 @@ public sealed class EnginePair
         _link = new SimulatedLink(scenario.ClientToServer, scenario.ServerToClient, random.NextUInt64(), scenario.LinkFramesInFlight);
         var clientStack = new TcpStack(scenario.ClientConfig, IsnSource(random, scenario.ClientIss), random.NextUInt64());
         var serverStack = new TcpStack(scenario.ServerConfig, IsnSource(random, scenario.ServerIss), random.NextUInt64());
-        _client = new SimulatedHost(_link, LinkSide.A, ClientMac, TransferSimulation.ClientAddress, ServerMac, clientStack) { Tap = scenario.Tap };
-        _server = new SimulatedHost(_link, LinkSide.B, ServerMac, TransferSimulation.ServerAddress, ClientMac, serverStack) { Tap = scenario.Tap };
+        _client = new SimulatedHost(_link, LinkSide.A, ClientMac, TransferSimulation.ClientAddress, ServerMac, TransferSimulation.ServerAddress, clientStack, scenario.Tap);
+        _server = new SimulatedHost(_link, LinkSide.B, ServerMac, TransferSimulation.ServerAddress, ClientMac, TransferSimulation.ClientAddress, serverStack, scenario.Tap);
         _listener = serverStack.Listen(TransferSimulation.ServerPort);
         ulong patternSeed = random.NextUInt64();
         _clientApp = new Endpoint(new TransferPattern(patternSeed), new TransferPattern(patternSeed ^ 0x5555), scenario.ClientReadBytesPerSecond, scenario.VerifyData);

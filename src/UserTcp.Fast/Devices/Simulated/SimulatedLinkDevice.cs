@@ -11,6 +11,7 @@ namespace UserTcp.Fast.Devices.Simulated;
 public sealed class SimulatedLinkDevice(SimulatedLink link, LinkSide side, MacAddress macAddress, string name = "sim0") : INetworkDevice
 {
     public string Name => name;
+    public LinkSide Side => side;
     public MacAddress MacAddress => macAddress;
     public int Mtu => link.ProfileFrom(side).Mtu;
     public bool IsHostLocal => false;
