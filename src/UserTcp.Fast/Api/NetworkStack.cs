@@ -75,7 +75,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             Mtu = device.Mtu,
             Checksums = options.Checksums,
             LinkIsHostLocal = device.IsHostLocal,
-        }, tcp, new DeviceOutput(device));
+        }, tcp, new DeviceOutput(device)) { Clock = static () => MonotonicClock.Now };
         nic.Start(MonotonicClock.Now);
         return new PollLoop(device, nic);
     }

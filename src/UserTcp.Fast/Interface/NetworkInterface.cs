@@ -58,6 +58,14 @@ public sealed class NetworkInterface
     public IEchoReplyListener? EchoReplies { get; set; }
     public int NeighborCount => _neighbors.Count;
 
+    /// <summary>
+    /// The real time, read when output leaves, for a live device: time passes while frames are processed, and an ACK
+    /// leaves after its segment's batch (or, naive, right after its segment), so the ACK delay the TCP layer records
+    /// must end when the ACK is written, not at its segment's arrival. Null on virtual time (simulations, tests):
+    /// output is stamped with the time it is handled at.
+    /// </summary>
+    public Func<Instant>? Clock { get; init; }
+
     public bool IsResolved(Ipv4Address address) => _neighbors.TryGet(address, out _);
 
     /// <summary>Configures a neighbour's MAC so no ARP is ever needed for it (point-to-point and simulated links).</summary>
@@ -136,7 +144,7 @@ public sealed class NetworkInterface
         if (TcpSegment.TryParse(ip.Payload, out var segment) != WireStatus.Ok) { Stats.DropBadTcp++; return; }
         if (!ChecksumAcceptable(ChecksumOf(segment, ip))) return;
         Stats.Delivered++;
-        if (Tcp.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(now); // naive ACK policy: this ACK cannot wait
+        if (Tcp.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(Clock?.Invoke() ?? now); // naive ACK policy: this ACK cannot wait
     }
 
     private ChecksumVerdict ChecksumOf(in TcpSegment segment, in Ipv4Packet ip) =>

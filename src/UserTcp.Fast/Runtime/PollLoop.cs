@@ -33,16 +33,22 @@ public sealed class PollLoop
 
     public Instant NextDeadline => Interface.NextDeadline;
 
-    /// <summary>One turn at <paramref name="now"/>; returns the number of frames received.</summary>
+    /// <summary>
+    /// One turn starting at <paramref name="now"/>; returns the number of frames received. With a real clock
+    /// (<see cref="NetworkInterface.Clock"/>) the batch took time: timers and the application run at the time after it,
+    /// and the flush, whose ACKs end the delays the TCP layer records, reads the clock again after the application's work.
+    /// </summary>
     public int Turn(Instant now)
     {
         Turns++;
         var receiver = new InterfaceReceiver(Interface);
         int frames = _device.Receive(ref receiver, Batch);
         FramesProcessed += frames;
+        var clock = Interface.Clock;
+        if (clock is not null) now = clock();
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         OnTurn?.Invoke(now);
-        Interface.Flush(now); // one cumulative ACK per connection for the whole batch
+        Interface.Flush(clock is null ? now : clock()); // one cumulative ACK per connection for the whole batch
         _device.Flush();
         return frames;
     }

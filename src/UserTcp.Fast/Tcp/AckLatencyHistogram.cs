@@ -4,13 +4,16 @@ namespace UserTcp.Fast.Tcp;
 
 /// <summary>
 /// Delay from a data segment's arrival to the first ACK that covers it, in a fixed log-linear histogram
-/// (8 sub-buckets per power of two: ≤ 12.5 % error), so recording allocates nothing.
+/// (8 sub-buckets per power of two: ≤ 12.5 % error), so recording allocates nothing. A measurement that wants
+/// every value, not buckets, lends it a buffer (<see cref="KeepSamples"/>).
 /// </summary>
 public sealed class AckLatencyHistogram
 {
     private const int SubBucketBits = 3;
     private const int SubBuckets = 1 << SubBucketBits;
     private readonly long[] _counts = new long[64 * SubBuckets];
+    private long[]? _samples;
+    private int _sampleCount;
 
     public long Count { get; private set; }
     public long MaxNanoseconds { get; private set; }
@@ -23,7 +26,21 @@ public sealed class AckLatencyHistogram
         Count++;
         TotalNanoseconds += nanoseconds;
         if (nanoseconds > MaxNanoseconds) MaxNanoseconds = nanoseconds;
+        if (_samples is not null && _sampleCount < _samples.Length) _samples[_sampleCount++] = nanoseconds;
     }
+
+    /// <summary>
+    /// From now on also keeps every recorded value, in order, in <paramref name="buffer"/> until it is full (the
+    /// caller's memory, so recording still allocates nothing); <see cref="Clear"/> empties it again.
+    /// </summary>
+    public void KeepSamples(long[] buffer)
+    {
+        _samples = buffer;
+        _sampleCount = 0;
+    }
+
+    /// <summary>The values recorded since <see cref="KeepSamples"/> or <see cref="Clear"/>, as far as the buffer held them.</summary>
+    public ReadOnlySpan<long> Samples => _samples.AsSpan(0, _sampleCount);
 
     /// <summary>Upper bound of the bucket holding the <paramref name="percentile"/> (0..100) value, in nanoseconds.</summary>
     public long Percentile(double percentile)
@@ -52,6 +69,7 @@ public sealed class AckLatencyHistogram
     {
         Array.Clear(_counts);
         Count = MaxNanoseconds = TotalNanoseconds = 0;
+        _sampleCount = 0;
     }
 
     private static int BucketOf(long value)

@@ -26,18 +26,20 @@ public sealed class PollLoopOverSimulatedLinkTests
         public readonly Host A, B;
         public Instant Now = Instant.FromMilliseconds(1000);
 
-        public Network(LinkProfile profile, ulong seed = 1)
+        /// <param name="receiverClock">B's <see cref="NetworkInterface.Clock"/>: how much later than the turn's time its output leaves.</param>
+        public Network(LinkProfile profile, ulong seed = 1, TcpConfig? receiverTcp = null, TimeSpan? receiverClock = null)
         {
             var link = new SimulatedLink(profile, seed);
-            A = MakeHost(link, LinkSide.A, MacAddress.Parse("02:00:00:00:00:0a"), new Ipv4Address(198, 18, 0, 2));
-            B = MakeHost(link, LinkSide.B, MacAddress.Parse("02:00:00:00:00:0b"), new Ipv4Address(198, 18, 0, 1));
+            A = MakeHost(link, LinkSide.A, MacAddress.Parse("02:00:00:00:00:0a"), new Ipv4Address(198, 18, 0, 2), new TcpConfig(), null);
+            B = MakeHost(link, LinkSide.B, MacAddress.Parse("02:00:00:00:00:0b"), new Ipv4Address(198, 18, 0, 1), receiverTcp ?? new TcpConfig(),
+                         receiverClock is { } late ? () => Now + late : null);
         }
 
-        private static Host MakeHost(SimulatedLink link, LinkSide side, MacAddress mac, Ipv4Address ip)
+        private static Host MakeHost(SimulatedLink link, LinkSide side, MacAddress mac, Ipv4Address ip, TcpConfig tcpConfig, Func<Instant>? clock)
         {
             var device = new SimulatedLinkDevice(link, side, mac);
-            var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), (ulong)side + 7);
-            var nic = new NetworkInterface(new InterfaceConfig { MacAddress = mac, Address = ip, PrefixLength = 24 }, tcp, new DeviceOutput(device));
+            var tcp = new TcpStack(tcpConfig, InitialSequenceNumbers.CreateRandom(), (ulong)side + 7);
+            var nic = new NetworkInterface(new InterfaceConfig { MacAddress = mac, Address = ip, PrefixLength = 24 }, tcp, new DeviceOutput(device)) { Clock = clock };
             return new Host { Device = device, Loop = new PollLoop(device, nic) };
         }
 
@@ -110,6 +112,36 @@ public sealed class PollLoopOverSimulatedLinkTests
         Assert.Equal(data, received.ToArray());
         Assert.True(net.A.Tcp.TotalConnectionStats().Retransmissions > 0, "the lossy link should have cost retransmissions");
         Assert.Equal(0, net.A.Nic.Stats.TotalDrops + net.B.Nic.Stats.TotalDrops - net.A.Nic.Stats.DropBadChecksum - net.B.Nic.Stats.DropBadChecksum);
+    }
+
+    [Theory] // with a real clock the recorded ACK delay ends when the ACK is written, for both policies (naive flushes inside the receive)
+    [InlineData(AckPolicy.Cumulative)]
+    [InlineData(AckPolicy.Naive)]
+    public void Ack_delay_ends_at_the_clock_reading_of_the_flush(AckPolicy policy)
+    {
+        var late = TimeSpan.FromMicroseconds(30);
+        var net = new Network(LinkProfile.Perfect with { Delay = TimeSpan.FromMilliseconds(1) }, receiverTcp: new TcpConfig { AckPolicy = policy }, receiverClock: late);
+        var samples = new long[1000];
+        net.B.Tcp.AckLatency.KeepSamples(samples);
+        var listener = net.B.Tcp.Listen(80);
+        var client = net.A.Tcp.Connect(net.A.Nic.Config.Address, net.B.Nic.Config.Address, 80, net.Now);
+        var data = new byte[100 * 1448];
+        int sent = 0;
+        TcpConnection? server = null;
+        var buffer = new byte[65536];
+        long received = 0;
+        net.A.Loop.OnTurn = _ => { if (client.State == TcpState.Established && sent < data.Length) sent += client.Send(data.AsSpan(sent)); };
+        net.B.Loop.OnTurn = _ =>
+        {
+            if (server is null && listener.TryAccept(out var accepted)) server = accepted;
+            int n;
+            while (server is not null && (n = server.Receive(buffer)) > 0) received += n;
+        };
+        Assert.True(net.RunUntil(() => received == data.Length && net.B.Tcp.AckLatency.Count >= 100, TimeSpan.FromSeconds(5)));
+        var recorded = net.B.Tcp.AckLatency.Samples;
+        Assert.Equal(net.B.Tcp.AckLatency.Count, recorded.Length);
+        // Every data segment was processed at its arrival time at the latest, and its ACK left at least `late` after that.
+        Assert.True(recorded.ToArray().Min() >= (long)late.TotalNanoseconds, $"shortest recorded ACK delay {recorded.ToArray().Min()} ns");
     }
 
     [Fact] // a SYN to a closed port is answered by a RST: the connection is refused at once
