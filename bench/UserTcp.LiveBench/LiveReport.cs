@@ -33,10 +33,7 @@ internal static class LiveReport
         WriteLimits(text, results);
         WriteMethod(text, results);
 
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        File.WriteAllText(path + ".tmp", text.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        text.WriteTo(path);
     }
 
     private static void WriteSummary(MarkdownText text, LiveResults results)
@@ -66,7 +63,7 @@ internal static class LiveReport
         text.Line();
     }
 
-    private static void WriteMachine(MarkdownText text, MachineInfo machine)
+    internal static void WriteMachine(MarkdownText text, MachineInfo machine)
     {
         text.Line($"## Machine");
         text.Line();
@@ -318,6 +315,17 @@ internal sealed class MarkdownText
     private readonly StringBuilder _text = new();
 
     public void Line(string line = "") => _text.AppendLine(line);
+
+    /// <summary>Writes the text to <paramref name="path"/> whole or not at all (a temporary file renamed over it).</summary>
+    public void WriteTo(string path) => WriteAtomically(path, ToString());
+
+    public static void WriteAtomically(string path, string content)
+    {
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        File.WriteAllText(path + ".tmp", content);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
 
     public override string ToString() => _text.ToString();
 }

@@ -1,13 +1,15 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using UserTcp.Cli.Labs;
 using UserTcp.LiveBench;
 
 // UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]
 //     (root) brings up its own lab, measures the live stack and writes the report (bench/run-live.sh runs this).
-// UserTcp.LiveBench download|replay|send --lab NAME ...
-//     one measured stack process; the run command starts these inside the lab's client namespace.
-const string Usage = "usage: UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]";
+// UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
+//     (root) ACK latency under bursts, in-stack and observed on the wire (bench/run-ack-latency.sh runs this).
+// UserTcp.LiveBench download|replay|send|burst-server|ack-stack|ack-kernel ...
+//     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
+const string Usage = "usage: UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]\n" +
+                     "       UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(Usage);
@@ -17,7 +19,12 @@ string command = args[0];
 try
 {
     var arguments = new BenchArguments(args.Skip(1));
-    return command == "run" ? RunAll(arguments) : StackRoles.Run(command, arguments);
+    return command switch
+    {
+        "run" => RunAll(arguments),
+        "ack" => AckLatencyCommand.Run(arguments),
+        _ => StackRoles.Run(command, arguments),
+    };
 }
 catch (Exception e) when (e is BenchException or LabException)
 {
@@ -27,38 +34,20 @@ catch (Exception e) when (e is BenchException or LabException)
 
 static int RunAll(BenchArguments arguments)
 {
-    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, packet sockets, strace)");
-    var missing = new[] { "ip", "tcpreplay", "tcpdump", "strace" }.Where(tool => Tool.Find(tool) is null).ToList();
-    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
+    LabSession.RequireRootAndTools("ip", "tcpreplay", "tcpdump", "strace");
     var plan = arguments.Flag("--quick") ? BenchPlan.Quick() : BenchPlan.Full(arguments.OptionalInt("--runs") ?? 5);
     if (plan.Runs < 1) throw new BenchException("--runs must be at least 1");
-    string labName = arguments.Optional("--lab") ?? "lv" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
+    string labName = LabSession.LabName(arguments, "lv");
     string report = arguments.Optional("--report") ?? "perf-results/live.md";
     var machine = MachineInfo.Read();
     var startedAt = DateTimeOffset.UtcNow;
     var clock = Stopwatch.StartNew();
-    string work = Directory.CreateTempSubdirectory("livebench-").FullName;
-    // Ctrl+C or a kill must not leave the lab behind: its namespaces would hold nginx and stack processes.
-    void Interrupted(PosixSignalContext context)
-    {
-        context.Cancel = true;
-        Console.Error.WriteLine($"livebench: interrupted; removing lab {labName}");
-        Lab.Down(labName);
-        Directory.Delete(work, recursive: true);
-        Environment.Exit(130);
-    }
-    using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
-    using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
-    try
+    LabSession.Run(labName, work =>
     {
         var results = new Orchestrator(plan, labName, work, line => Console.Error.WriteLine($"livebench: {line}")).Run();
         LiveReport.Write(report, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
                          startedAt, clock.Elapsed);
-    }
-    finally
-    {
-        Directory.Delete(work, recursive: true);
-    }
+    });
     Console.Error.WriteLine($"livebench: wrote {report} in {clock.Elapsed.TotalSeconds:0} s");
     return 0;
 }

@@ -15,7 +15,7 @@ namespace UserTcp.LiveBench;
 /// prints <c>result {json}</c> and waits for <c>exit</c>, so that a tracer the orchestrator attached can be stopped
 /// before the process winds down. Every role warms the JIT up on the same code path before it says ready (<see cref="WarmUp"/>).
 /// </summary>
-internal static class StackRoles
+internal static partial class StackRoles
 {
     public const string Ready = "ready";
     public const string Go = "go";
@@ -33,6 +33,9 @@ internal static class StackRoles
         "download" => Download(arguments),
         "replay" => Replay(arguments),
         "send" => Send(arguments),
+        "burst-server" => BurstServer(arguments),
+        "ack-stack" => AckStackReceiver(arguments),
+        "ack-kernel" => AckKernelReceiver(arguments),
         _ => throw new BenchException($"unknown role '{role}'"),
     };
 
@@ -97,9 +100,9 @@ internal static class StackRoles
     }
 
     /// <summary>Warms up with downloads of <paramref name="path"/> on throw-away stacks: the receive path the measured stack runs.</summary>
-    private static void WarmUpDownloading(string lab, string path) => WarmUp(() =>
+    private static void WarmUpDownloading(string lab, string path, AckPolicy ackPolicy = AckPolicy.Cumulative) => WarmUp(() =>
     {
-        using var warm = LiveStack.Open(StackSetup.ForLab(lab));
+        using var warm = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: ackPolicy));
         Get(warm, path, Stream.Null);
     });
 

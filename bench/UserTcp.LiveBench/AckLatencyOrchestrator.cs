@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using UserTcp.Cli.Labs;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.LiveBench;
+
+/// <summary>What the ACK-latency measurement runs; <see cref="Full"/> writes the report, <see cref="Quick"/> proves the harness works in CI.</summary>
+internal sealed record AckLatencyPlan
+{
+    /// <summary>Segments per burst.</summary>
+    public required int[] Bursts { get; init; }
+    /// <summary>Each pass runs every burst size once for every receiver, receivers alternating, each on a fresh connection.</summary>
+    public required int Passes { get; init; }
+    public required int RoundsPerConnection { get; init; }
+    /// <summary>
+    /// The pause before each burst: far above the 40 ms delayed-ACK timers of both receivers, so each burst meets a
+    /// receiver with nothing pending, and above the observer's burst-splitting gap (half of it) by a wide margin.
+    /// </summary>
+    public required TimeSpan Idle { get; init; }
+    /// <summary>Sent on every connection before the first burst, so the kernel receiver's window has grown past the largest burst.</summary>
+    public required long WarmupBytes { get; init; }
+    /// <summary>Files of the lab's nginx; the stack receivers download <see cref="JitWarmupPath"/> to warm the JIT up before they say ready.</summary>
+    public required string Files { get; init; }
+    public required string JitWarmupPath { get; init; }
+    public bool IsQuick { get; init; }
+
+    public int Rounds => Passes * RoundsPerConnection;
+
+    /// <summary>The server route's initial congestion window: room for the largest burst and more, so cwnd never holds a burst back.</summary>
+    public int InitialWindow => Bursts.Max() + 64;
+
+    public BurstRequest Request(int segments) => new(segments, RoundsPerConnection, Idle, WarmupBytes);
+
+    public static AckLatencyPlan Full() => new()
+    {
+        Bursts = [16, 64, 256],
+        Passes = 4,
+        RoundsPerConnection = 5,
+        Idle = TimeSpan.FromMilliseconds(250),
+        WarmupBytes = 2 << 20,
+        Files = "1M",
+        JitWarmupPath = "/1M",
+    };
+
+    public static AckLatencyPlan Quick() => Full() with { Passes = 1, RoundsPerConnection = 3, IsQuick = true };
+}
+
+/// <summary>Who receives the bursts; <see cref="AckLatencyOrchestrator.Name"/> is how the report and the CSV name them.</summary>
+internal enum AckReceiver { Kernel, StackCumulative, StackNaive }
+
+/// <summary>One connection of one case: what the receiver, the server and the observer each saw.</summary>
+internal sealed record AckRun(AckReceiver Receiver, int Burst, int Pass, ReceiverResult Result, ServedConnection Served, ObservedConnection Observed)
+{
+    /// <summary>The observed bursts without the first group, which is the warm-up transfer.</summary>
+    public IEnumerable<ObservedBurst> Bursts => Observed.Bursts.Skip(1);
+}
+
+internal sealed record AckLatencyResults(AckLatencyPlan Plan, IReadOnlyList<AckRun> Runs, CaptureCounts Capture, int UnreadableFrames);
+
+/// <summary>
+/// ACK latency under bursts, measured inside the stack and by an observer: brings up a lab of its own with offloads off
+/// (one segment per frame), makes the server namespace send bursts back to back (cubic without slow start after idle,
+/// a large initial window on its route), starts the burst server and tcpdump on the server's veth, runs every case, and
+/// always removes the lab. The receivers alternate within each pass: the kernel (from a temporary second address on the
+/// client veth), the stack with cumulative ACKs, the stack with naive ACKs.
+/// </summary>
+internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName, string workDirectory, Action<string> progress)
+{
+    /// <summary>The kernel receiver's address: added to the client veth for its runs only (as scripts/demo.sh does), so the stack's 198.18.0.2 stays unheld.</summary>
+    public const string KernelClientIp = "198.18.0.3";
+
+    private LabInfo _lab = null!;
+
+    public static string Name(AckReceiver receiver) => receiver switch
+    {
+        AckReceiver.Kernel => "kernel",
+        AckReceiver.StackCumulative => "stack-cumulative",
+        AckReceiver.StackNaive => "stack-naive",
+        _ => throw new ArgumentOutOfRangeException(nameof(receiver)),
+    };
+
+    public AckLatencyResults Run()
+    {
+        try
+        {
+            progress($"lab {labName}: up, offloads off");
+            _lab = Lab.Up(new LabOptions { Name = labName, Files = plan.Files, Offload = false }).Lab;
+            PrepareServerNamespace();
+            // The kernel receiver's socket starts with a 4 MiB receive buffer (autotuning stays on): with the default 128 KiB,
+            // autotuning left the window below 256 segments after the warm-up in about one connection in six, holding back
+            // the largest bursts. The stack's receive buffer is 4 MiB too. Only kernel sockets in the client namespace see it.
+            Tool.RunIn(_lab.ClientNetns, ["sysctl", "-qw", "net.ipv4.tcp_rmem=4096 4194304 33554432"]);
+            using var server = StackProcess.Start(_lab.ServerNetns, "burst-server", []);
+            server.AwaitReady();
+            string pcap = Path.Combine(workDirectory, "observer.pcap");
+            var runs = new List<(AckReceiver Receiver, int Burst, int Pass, ReceiverResult Result, ServedConnection Served)>();
+            CaptureCounts counts;
+            using (var observer = ObserverCapture.Start(_lab, pcap, BurstRequest.Port))
+            {
+                for (int pass = 0; pass < plan.Passes; pass++)
+                foreach (int burst in plan.Bursts)
+                foreach (var receiver in Enum.GetValues<AckReceiver>())
+                {
+                    progress($"pass {pass + 1}/{plan.Passes}: {plan.RoundsPerConnection} bursts of {burst} segments to {Name(receiver)}");
+                    var (result, served) = Measure(receiver, plan.Request(burst), server);
+                    runs.Add((receiver, burst, pass, result, served));
+                }
+                counts = observer.Stop();
+            }
+            server.Finish();
+            progress("analysing the observer's capture");
+            var analysis = AckCoverageAnalysis.Read(pcap, Ipv4Address.Parse(Lab.ServerIp), BurstRequest.Port, plan.Idle / 2);
+            var unmatched = new List<ObservedConnection>(analysis.Connections);
+            var matched = runs.Select(run =>
+            {
+                var address = Ipv4Address.Parse(run.Receiver == AckReceiver.Kernel ? KernelClientIp : Lab.ClientIp);
+                var observed = unmatched.FirstOrDefault(c => c.ClientAddress == address && c.ClientPort == run.Result.LocalPort)
+                               ?? throw new BenchException($"the capture holds no connection from {address}:{run.Result.LocalPort} ({Name(run.Receiver)}, {run.Burst}-segment bursts)");
+                unmatched.Remove(observed);
+                return new AckRun(run.Receiver, run.Burst, run.Pass, run.Result, run.Served, observed);
+            }).ToList();
+            return new AckLatencyResults(plan, matched, counts, analysis.UnreadableFrames);
+        }
+        finally
+        {
+            progress($"lab {labName}: down");
+            Lab.Down(labName);
+        }
+    }
+
+    /// <summary>
+    /// Makes the server's kernel send each burst at once: Linux restarts from the initial window after an idle period
+    /// (tcp_slow_start_after_idle), and cubic's HyStart leaves slow start early on a veth (cwnd stayed near 120 after a
+    /// 2 MB transfer). So: no restart after idle, and an initial window larger than the largest burst on the route to the
+    /// clients. Namespace-local, gone with the lab. (The burst server picks cubic on its socket itself: see <see cref="TcpSocketInfo.UseCubic"/>.)
+    /// </summary>
+    private void PrepareServerNamespace()
+    {
+        Tool.RunIn(_lab.ServerNetns, ["sysctl", "-qw", "net.ipv4.tcp_slow_start_after_idle=0"]);
+        string route = Tool.Run(["ip", "-n", _lab.ServerNetns, "route", "show", "dev", _lab.ServerIface]).Split('\n')[0].Trim();
+        Tool.Run(["ip", "-n", _lab.ServerNetns, "route", "change", .. route.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                  "dev", _lab.ServerIface, "initcwnd", plan.InitialWindow.ToString(CultureInfo.InvariantCulture)]);
+    }
+
+    /// <summary>One connection: the receiver's process reports its side, then the server its own (once the receiver closed).</summary>
+    private (ReceiverResult, ServedConnection) Measure(AckReceiver receiver, BurstRequest request, StackProcess server)
+    {
+        if (receiver != AckReceiver.Kernel)
+        {
+            var result = RunReceiver("ack-stack", ["--lab", labName, "--ack-policy", receiver == AckReceiver.StackNaive ? "naive" : "cumulative",
+                                                   "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()]);
+            return (result, Served(server, result));
+        }
+        void KernelAddress(string verb) => Tool.Run(["ip", "-n", _lab.ClientNetns, "addr", verb, $"{KernelClientIp}/{_lab.Prefix}", "dev", _lab.ClientIface]);
+        KernelAddress("add");
+        try
+        {
+            var result = RunReceiver("ack-kernel", ["--source", KernelClientIp, .. request.ToArguments()]);
+            return (result, Served(server, result)); // before the address goes: the server's side of the close still needs it
+        }
+        finally
+        {
+            KernelAddress("del");
+        }
+    }
+
+    private ReceiverResult RunReceiver(string role, string[] arguments)
+    {
+        using var process = StackProcess.Start(_lab.ClientNetns, role, arguments);
+        process.AwaitReady();
+        process.Say(StackRoles.Go);
+        var result = JsonSerializer.Deserialize(process.Expect(StackRoles.ResultPrefix), AckLatencyJson.Default.ReceiverResult)
+                     ?? throw new BenchException($"{role} sent an empty result");
+        process.Finish();
+        return result;
+    }
+
+    private static ServedConnection Served(StackProcess server, ReceiverResult result)
+    {
+        var served = JsonSerializer.Deserialize(server.Expect(StackRoles.ConnectionPrefix), AckLatencyJson.Default.ServedConnection)
+                     ?? throw new BenchException("the burst server sent an empty report");
+        if (served.Error is { } error) throw new BenchException($"burst server, connection from {served.ClientAddress}: {error}");
+        if (served.ClientPort != result.LocalPort)
+            throw new BenchException($"the burst server served port {served.ClientPort}, the receiver used {result.LocalPort}");
+        return served;
+    }
+}
