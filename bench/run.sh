@@ -3,21 +3,24 @@
 #
 #   bench/run.sh wire         full run of the wire layer (about 5 minutes); regenerates perf-results/wire.md
 #   bench/run.sh tcp          full run of the TCP engine (about 5 minutes); regenerates perf-results/tcp.md
-#   bench/run.sh SUITE --dry  every benchmark of SUITE (wire, tcp or all) once (--job Dry) into a temporary directory,
-#                             for CI: proves the suite builds and runs and that nothing allocates; no report is written
+#   bench/run.sh interface    full run of ARP and the neighbour cache (about 6 minutes); regenerates perf-results/interface.md
+#   bench/run.sh loop         full run of the poll loop over a replayed capture (about 2 minutes); regenerates perf-results/loop.md
+#   bench/run.sh SUITE --dry  every benchmark of SUITE (wire, tcp, interface, loop or all) once (--job Dry) into a
+#                             temporary directory, for CI: proves the suite builds and runs and that nothing allocates; no
+#                             report is written
 #
 # Exit status: 0 on success; 1 when the build fails, a benchmark fails to run, or a benchmark allocates; 2 on bad usage.
 # In full mode the report is only rewritten after a run that passed those checks. A missed performance
 # target is reported in the report, not turned into a failure: the numbers depend on the machine.
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 mode=full
 suite=${1:-}
 case "$#:$suite:${2:-}" in
-    1:wire: | 1:tcp:) ;;
-    2:wire:--dry | 2:tcp:--dry | 2:all:--dry) mode=dry ;;
+    1:wire: | 1:tcp: | 1:interface: | 1:loop:) ;;
+    2:wire:--dry | 2:tcp:--dry | 2:interface:--dry | 2:loop:--dry | 2:all:--dry) mode=dry ;;
     1:-h: | 1:--help:) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
 esac
@@ -37,6 +40,18 @@ case $suite in
         title="TCP engine benchmarks"
         per_operation="Mean is per operation: per segment for the receive and send paths (32 segments per invocation,
 OperationsPerInvoke, with one ACK per batch or one per segment as named), and per 64 MiB moved for the engine pair." ;;
+    interface)
+        report="$repo/perf-results/interface.md"
+        filter='UserTcp.Benchmarks.Interface.*'
+        title="Interface layer benchmarks: ARP and the neighbour cache"
+        per_operation="Mean is per operation (one ARP frame handled, one cache lookup, refresh or deadline scan): each benchmark repeats
+its operation 1000 times per invocation (OperationsPerInvoke) on the same data, so caches and branch predictors are warm." ;;
+    loop)
+        report="$repo/perf-results/loop.md"
+        filter='UserTcp.Benchmarks.Loop.*'
+        title="Poll loop benchmarks: a recorded download replayed"
+        per_operation="Mean is per replayed frame: an invocation is one poll-loop turn over the recording's 23 data frames (OperationsPerInvoke),
+device to application and the ACKs back to the device, with one ACK per batch or one per segment as named." ;;
     all)
         filter='UserTcp.Benchmarks.*' ;;
 esac
