@@ -20,6 +20,12 @@ internal sealed record StackSetup(
     AckPolicy AckPolicy,
     bool BusyPoll)
 {
+    /// <summary>DNS servers for names; null for /etc/resolv.conf's. The lab's own with --lab.</summary>
+    public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
+
+    /// <summary>The lab's self-signed HTTPS certificate (PEM) with --lab, which https clients then trust.</summary>
+    public string? LabCertificateFile { get; init; }
+
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
     public NetworkStackOptions ToOptions(INetworkDevice device) => new()
     {
@@ -37,7 +43,11 @@ internal sealed record StackSetup(
                                     AckPolicy ackPolicy = AckPolicy.Cumulative, bool busyPoll = false)
     {
         var info = Cli.Labs.Lab.Status(lab);
-        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, busyPoll);
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, busyPoll)
+        {
+            DnsServers = [Ipv4Address.Parse(info.DnsServer)],
+            LabCertificateFile = info.CaCert,
+        };
     }
 }
 

@@ -59,6 +59,8 @@ public sealed class StackMetrics : IDisposable
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
+        Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         if (latency.Count > 0)
         {
