@@ -7,7 +7,7 @@ namespace UserTcp.Fast.Runtime;
 
 /// <summary>
 /// The stack's counters as System.Diagnostics.Metrics instruments (meter "UserTcp.Fast"): frames in and out, drops by
-/// reason, ACKs, retransmissions, ARP. Observable instruments read the poll loop's plain counters when a listener
+/// reason, ACKs, retransmissions, ARP, DNS queries. Observable instruments read the poll loop's plain counters when a listener
 /// collects, off the per-packet path. <see cref="Format"/> prints the same figures for <c>--stats</c>.
 /// </summary>
 public sealed class StackMetrics : IDisposable
@@ -31,6 +31,11 @@ public sealed class StackMetrics : IDisposable
         _meter.CreateObservableCounter("usertcp.tcp.resets_sent", () => nic.Tcp.Stats.ResetsSent, "{segment}");
         _meter.CreateObservableCounter("usertcp.arp.requests_sent", () => nic.Stats.ArpRequestsSent, "{frame}");
         _meter.CreateObservableCounter("usertcp.arp.replies_sent", () => nic.Stats.ArpRepliesSent, "{frame}");
+        if (loop.Resolver is { } resolver)
+        {
+            _meter.CreateObservableCounter("usertcp.dns.queries_sent", () => resolver.Stats.QueriesSent, "{datagram}");
+            _meter.CreateObservableCounter("usertcp.dns.responses_dropped", () => resolver.Stats.Dropped, "{datagram}");
+        }
     }
 
     /// <summary>The <c>--stats</c> report: one "name value" line per figure.</summary>
@@ -62,6 +67,13 @@ public sealed class StackMetrics : IDisposable
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
+        {
+            Line("dns lookups", dns.Lookups);
+            Line("dns queries sent", dns.QueriesSent);
+            Line("dns retries", dns.Retries);
+            Line("dns responses dropped", dns.Dropped);
+        }
         if (latency.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture,
