@@ -90,13 +90,8 @@ internal static class GetCommand
     private static async Task<int> DownloadAsync(NetworkStack network, Download download)
     {
         var url = download.Url;
-        using var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (context, cancel) =>
-                Ipv4Address.TryParse(context.DnsEndPoint.Host, out var a) ? await network.ConnectAsync(a, context.DnsEndPoint.Port, cancel).ConfigureAwait(false) : throw new SocketException((int)SocketError.HostNotFound),
-            SslOptions = download.Trust.Options(),
-        };
+        using var handler = network.CreateHttpHandler();
+        handler.SslOptions = download.Trust.Options();
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         var start = MonotonicClock.Now;
         long total = 0;

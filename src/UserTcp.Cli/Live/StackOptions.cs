@@ -36,6 +36,7 @@ internal sealed record StackSetup(
         Checksums = Checksums,
         Tcp = new TcpConfig { AckPolicy = AckPolicy },
         BusyPoll = BusyPoll,
+        DnsServers = DnsServers,
     };
 
     /// <summary>The stack in lab <paramref name="lab"/>'s client namespace: its interface and the address it claims (the lab must be up).</summary>
