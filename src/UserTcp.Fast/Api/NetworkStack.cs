@@ -45,14 +45,16 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStackOptions _options;
     private readonly List<StreamPump> _pumps = new(); // poll thread only
+    private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
+    private int _disposed;
 
     private NetworkStack(NetworkStackOptions options, PollLoop loop)
     {
         _options = options;
         Loop = loop;
         Metrics = new StackMetrics(loop);
-        _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll };
+        _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll, OnStopped = AbandonAll };
     }
 
     public PollLoop Loop { get; }
@@ -160,14 +162,25 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         var resolver = Loop.Resolver ?? throw new InvalidOperationException("this stack's poll loop has no DNS resolver");
         var completion = new TaskCompletionSource<DnsLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
         DnsLookup? lookup = null; // poll thread only
-        await _thread.PostAsync((_, now) => lookup = resolver.Resolve(host, now, done => completion.TrySetResult(done)), cancellationToken)
-                     .ConfigureAwait(false);
+        await _thread.PostAsync((_, now) =>
+        {
+            _lookups.Add(completion);
+            lookup = resolver.Resolve(host, now, done =>
+            {
+                _lookups.Remove(completion);
+                completion.TrySetResult(done);
+            });
+        }, cancellationToken).ConfigureAwait(false);
         DnsLookup result;
         // The cancellation is queued behind the start, so the poll thread sees the lookup it must end, and before the
         // caller resumes, so whatever the caller queues next finds it ended.
         await using (cancellationToken.Register(() =>
                      {
-                         _ = PostCleanupAsync((_, now) => resolver.Cancel(lookup!, now));
+                         _ = PostCleanupAsync((_, now) =>
+                         {
+                             _lookups.Remove(completion);
+                             resolver.Cancel(lookup!, now);
+                         });
                          completion.TrySetCanceled(cancellationToken);
                      }).ConfigureAwait(false))
         {
@@ -209,8 +222,19 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             if (!_pumps[i].Pump(now)) _pumps.RemoveAt(i);
     }
 
+    /// <summary>Poll thread, as it stops: every stream still open fails with OperationAborted, every lookup likewise.</summary>
+    private void AbandonAll(PollLoop loop)
+    {
+        foreach (var pump in _pumps) pump.Abandon();
+        _pumps.Clear();
+        foreach (var lookup in _lookups)
+            lookup.TrySetException(new SocketException((int)SocketError.OperationAborted, "the network stack stopped during the lookup"));
+        _lookups.Clear();
+    }
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _thread.Dispose();
         Metrics.Dispose();
         Loop.Device.Dispose();

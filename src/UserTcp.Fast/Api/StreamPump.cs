@@ -74,6 +74,9 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity)
         return !(c.IsClosed && (Inbound.Count == 0 || ApplicationGone || Error != 0));
     }
 
+    /// <summary>Poll thread, as the stack stops: the application's waits end with OperationAborted.</summary>
+    public void Abandon() => Fail(TcpError.Aborted);
+
     private void Fail(TcpError error)
     {
         if (error == TcpError.None) error = TcpError.Aborted;

@@ -19,6 +19,7 @@ public sealed class PollThread : IDisposable
     private readonly Thread _thread;
     private volatile bool _stopping;
     private volatile Exception? _failure;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PollThread(PollLoop loop, int commandCapacity = 1024, bool busyPoll = false)
     {
@@ -43,6 +44,12 @@ public sealed class PollThread : IDisposable
 
     public void Start() => _thread.Start();
 
+    /// <summary>
+    /// Runs on the poll thread once, when it stops (disposed, or failed): the owner of the stack state fails whatever
+    /// application code still waits on it, so nothing waits forever on a stack that is gone.
+    /// </summary>
+    public Action<PollLoop>? OnStopped { get; set; }
+
     /// <summary>Runs <paramref name="work"/> on the poll thread during its next turn and returns its result.</summary>
     public async Task<T> InvokeAsync<T>(Func<PollLoop, Instant, T> work, CancellationToken cancellationToken = default)
     {
@@ -52,14 +59,19 @@ public sealed class PollThread : IDisposable
             try { done.TrySetResult(work(loop, now)); }
             catch (Exception e) { done.TrySetException(e); }
         }, cancellationToken).ConfigureAwait(false);
-        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A command queued just before the thread stopped never runs: its caller hears that the thread stopped.
+        await Task.WhenAny(done.Task, _stopped.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!done.Task.IsCompleted) throw StoppedException();
+        return await done.Task.ConfigureAwait(false);
     }
+
+    private Exception StoppedException() =>
+        _failure is { } failure ? new InvalidOperationException("the stack's poll thread stopped", failure) : new ObjectDisposedException(nameof(PollThread));
 
     /// <summary>Queues <paramref name="work"/> for the poll thread, waiting while the queue is full.</summary>
     public async ValueTask PostAsync(Action<PollLoop, Instant> work, CancellationToken cancellationToken = default)
     {
-        if (_failure is { } failure) throw new InvalidOperationException("the stack's poll thread stopped", failure);
-        if (_stopping) throw new ObjectDisposedException(nameof(PollThread));
+        if (_failure is not null || _stopping) throw StoppedException();
         await _commands.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         Wake();
     }
@@ -97,6 +109,17 @@ public sealed class PollThread : IDisposable
             _failure = e;
             _commands.Writer.TryComplete(e);
         }
+        finally
+        {
+            try
+            {
+                OnStopped?.Invoke(_loop);
+            }
+            finally
+            {
+                _stopped.TrySetResult();
+            }
+        }
     }
 
     private void RunCommands(Instant now)
@@ -122,6 +145,7 @@ public sealed class PollThread : IDisposable
         _commands.Writer.TryComplete();
         Wake();
         if (_thread.IsAlive) _thread.Join();
+        else _stopped.TrySetResult(); // never started (or already gone): nothing will run the queue
         Libc.Close(_wakeFd);
     }
 }

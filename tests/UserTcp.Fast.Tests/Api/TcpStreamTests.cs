@@ -26,6 +26,7 @@ public sealed class TcpStreamTests : IDisposable
             Address = PcapVethLab.StackAddress,
             PrefixLength = 24,
             StreamBufferSize = 64 << 10, // small, so that a fast writer must wait for the reader: back-pressure
+            DnsServers = [PcapVethLab.OtherAddress],
         });
     }
 
@@ -176,5 +177,23 @@ public sealed class TcpStreamTests : IDisposable
         Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(buffer));
         stream.ShutdownWrite();
         Assert.Equal("eof after 4 bytes", peer.Outcome());
+    }
+
+    [Fact] // disposing the stack ends every wait on it: a read, a connect and a lookup in flight fail, none hangs
+    public async Task Disposing_the_stack_fails_what_waits_on_it()
+    {
+        using var peer = new KernelPeer(_lab, "expect-reset");
+        var stream = await Connect();
+        var read = stream.ReadAsync(new byte[16]).AsTask();
+        var connect = _stack.ConnectAsync(PcapVethLab.OtherAddress, Port);                 // ARP unanswered for 3 s
+        var lookup = _stack.ResolveAsync("server.usertcp.test");                            // its DNS server does not exist
+        await Task.Delay(200);
+        _stack.Dispose();
+        foreach (var pending in new Task[] { read, connect, lookup })
+        {
+            var failure = await Assert.ThrowsAsync<SocketException>(() => pending.WaitAsync(Bound));
+            Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
+        }
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _stack.ConnectAsync(PcapVethLab.KernelAddress, Port));
     }
 }
