@@ -221,31 +221,38 @@ public sealed class NetworkInterface
                 EchoReplies?.OnEchoReply(ip.Source, icmp.Identifier, icmp.SequenceNumber, icmp.Payload.Length, ip.TimeToLive, now);
                 break;
             case IcmpType.DestinationUnreachable when icmp.Payload.Length >= Ipv4Packet.MinHeaderLength:
-                // RFC 1122 §4.2.3.9: the quoted header names whom we could not reach.
-                Tcp.OnDestinationUnreachable(Ipv4Address.Read(icmp.Payload[16..]));
-                OnUdpUnreachable(icmp.Code, icmp.Payload, now);
+                OnQuotedUnreachable(icmp.Code, icmp.Payload, now);
                 break;
         }
     }
 
     /// <summary>
-    /// RFC 1122 §4.1.3.3: an ICMP destination unreachable quoting one of our UDP datagrams (RFC 792: its IPv4 header and
-    /// first 8 bytes, so both ports) goes to the receiver bound to the quoted source port.
+    /// An ICMP destination unreachable quotes the IPv4 header and first 8 bytes of what we sent (RFC 792), so both ports:
+    /// it concerns only the TCP connection (RFC 1122 §4.2.3.9) or the UDP port (§4.1.3.3) it quotes, never every
+    /// conversation with that host. Quotes of datagrams we did not send are ignored.
     /// </summary>
-    private void OnUdpUnreachable(byte code, ReadOnlySpan<byte> quoted, Instant now)
+    private void OnQuotedUnreachable(byte code, ReadOnlySpan<byte> quoted, Instant now)
     {
         int headerLength = (quoted[0] & 0x0F) * 4;
-        if ((IpProtocol)quoted[9] != IpProtocol.Udp || headerLength < Ipv4Packet.MinHeaderLength
-            || quoted.Length < headerLength + UdpDatagram.HeaderLength || Ipv4Address.Read(quoted[12..]) != _config.Address) return;
+        if (headerLength < Ipv4Packet.MinHeaderLength || quoted.Length < headerLength + 4 || Ipv4Address.Read(quoted[12..]) != _config.Address) return;
+        var destination = Ipv4Address.Read(quoted[16..]);
         ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(quoted[headerLength..]);
-        if (!_udp.TryGetValue(sourcePort, out var receiver)) return;
-        var reason = code switch
+        ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(quoted[(headerLength + 2)..]);
+        switch ((IpProtocol)quoted[9])
         {
-            0 => UnreachableReason.NetworkUnreachable,
-            3 => UnreachableReason.PortUnreachable,
-            _ => UnreachableReason.HostUnreachable,
-        };
-        receiver.OnUnreachable(sourcePort, Ipv4Address.Read(quoted[16..]), reason, now);
+            case IpProtocol.Tcp:
+                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code);
+                break;
+            case IpProtocol.Udp when _udp.TryGetValue(sourcePort, out var receiver):
+                var reason = code switch
+                {
+                    0 => UnreachableReason.NetworkUnreachable,
+                    3 => UnreachableReason.PortUnreachable,
+                    _ => UnreachableReason.HostUnreachable,
+                };
+                receiver.OnUnreachable(sourcePort, destination, reason, now);
+                break;
+        }
     }
 
     /// <summary>Tells TCP (connections being opened fail) and every bound UDP port that <paramref name="destination"/> cannot be reached.</summary>

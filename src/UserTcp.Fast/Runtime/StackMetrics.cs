@@ -19,7 +19,7 @@ public sealed class StackMetrics : IDisposable
     public StackMetrics(PollLoop loop)
     {
         _loop = loop;
-        _meter = new Meter(MeterName);
+        _meter = new Meter(new MeterOptions(MeterName) { Scope = this }); // the scope tells this stack's instruments from another's
         var nic = loop.Interface;
         var device = loop.Device;
         _meter.CreateObservableCounter("usertcp.frames.received", () => nic.Stats.FramesReceived, "{frame}");

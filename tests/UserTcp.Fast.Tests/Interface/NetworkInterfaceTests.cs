@@ -207,6 +207,26 @@ public sealed class NetworkInterfaceTests
                       (5353, far, UnreachableReason.NetworkUnreachable)], replies.Unreachable);
     }
 
+    [Fact] // RFC 1122 §4.2.3.9: ICMP about one connection's SYN fails that connection only; port unreachable is a refusal
+    public void Icmp_unreachable_fails_only_the_connection_it_quotes()
+    {
+        var (nic, _) = Create();
+        nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0);
+        var refused = nic.Tcp.Connect(Ours, Peer, 80, T0);
+        var unreachable = nic.Tcp.Connect(Ours, Peer, 81, T0);
+        var untouched = nic.Tcp.Connect(Ours, Peer, 82, T0);
+        nic.Flush(T0);
+        ushort Port(TcpConnection c) => c.Tuple.LocalPort;
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, Port(refused), 80, IpProtocol.Tcp), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 1, Peer, Port(unreachable), 81, IpProtocol.Tcp), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, Port(untouched), 82), T0);      // about UDP
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 4, Peer, Port(untouched), 82, IpProtocol.Tcp), T0); // PMTU
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Stranger, code: 3, Peer, Port(untouched), 82, IpProtocol.Tcp), T0);
+        Assert.Equal((TcpState.Closed, TcpError.ConnectionRefused), (refused.State, refused.Error));
+        Assert.Equal((TcpState.Closed, TcpError.HostUnreachable), (unreachable.State, unreachable.Error));
+        Assert.Equal((TcpState.SynSent, TcpError.None), (untouched.State, untouched.Error));
+    }
+
     [Fact] // what UDP sends without a route, or to a neighbour that never answers ARP, is reported to the bound ports
     public void Unreachable_destinations_are_reported_to_udp_ports()
     {

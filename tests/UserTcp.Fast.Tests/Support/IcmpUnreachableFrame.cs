@@ -3,21 +3,23 @@ using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Tests.Support;
 
-/// <summary>Builds the ICMP destination unreachable a host or router sends about a UDP datagram it could not deliver.</summary>
+/// <summary>Builds the ICMP destination unreachable a host or router sends about a UDP datagram or TCP segment it could not deliver.</summary>
 internal static class IcmpUnreachableFrame
 {
     /// <summary>
     /// RFC 792: type 3 with <paramref name="code"/> from <paramref name="reporter"/> (MAC <paramref name="reporterMac"/>) to
     /// <paramref name="sender"/>, quoting the IPv4 header and first 8 bytes of the datagram
-    /// <paramref name="sender"/>:<paramref name="sourcePort"/> → <paramref name="destination"/>:<paramref name="destinationPort"/>.
+    /// <paramref name="sender"/>:<paramref name="sourcePort"/> → <paramref name="destination"/>:<paramref name="destinationPort"/>
+    /// (UDP, or with <paramref name="protocol"/> TCP: its first 8 bytes are the ports too, then the sequence number).
     /// </summary>
     public static byte[] Build(MacAddress reporterMac, Ipv4Address reporter, MacAddress senderMac, Ipv4Address sender, byte code,
-                               Ipv4Address destination, ushort sourcePort, ushort destinationPort)
+                               Ipv4Address destination, ushort sourcePort, ushort destinationPort, IpProtocol protocol = IpProtocol.Udp)
     {
         const int Quoted = Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
         var original = new byte[EthernetFrame.HeaderLength + Quoted + 40];
         FrameWriter.WriteUdp(original, new EthernetHeader(reporterMac, senderMac, EtherType.Ipv4),
             new Ipv4Header(sender, destination, IpProtocol.Udp), new UdpHeader(sourcePort, destinationPort), new byte[40]);
+        original[EthernetFrame.HeaderLength + 9] = (byte)protocol;
         var icmp = new byte[IcmpPacket.HeaderLength + Quoted];
         icmp[0] = (byte)IcmpType.DestinationUnreachable;
         icmp[1] = code;
