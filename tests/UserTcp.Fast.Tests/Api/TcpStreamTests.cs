@@ -179,6 +179,24 @@ public sealed class TcpStreamTests : IDisposable
         Assert.Equal("eof after 4 bytes", peer.Outcome());
     }
 
+    [Fact] // ReadTimeout as NetworkStream's: an IOException around SocketException(TimedOut), and the stream goes on
+    public async Task Read_timeout_fails_the_read_only()
+    {
+        using var peer = new KernelPeer(_lab, "echo");
+        await using var stream = await Connect();
+        stream.ReadTimeout = 300;
+        var buffer = new byte[4];
+        var watch = Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(buffer).AsTask().WaitAsync(Bound));
+        Assert.Equal(SocketError.TimedOut, Assert.IsType<SocketException>(failure.InnerException).SocketErrorCode);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.ReadTimeout = 0);
+        stream.Write("pong"u8);
+        Assert.Equal(4, stream.ReadAtLeast(buffer, 4)); // the synchronous path, within the timeout
+        stream.ShutdownWrite();
+        Assert.Equal("eof after 4 bytes", peer.Outcome());
+    }
+
     [Fact] // disposing the stack ends every wait on it: a read, a connect and a lookup in flight fail, none hangs
     public async Task Disposing_the_stack_fails_what_waits_on_it()
     {
