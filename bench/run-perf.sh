@@ -3,7 +3,7 @@
 # `usertcp get`, in alternating pairs, offloads off and on; then perf-results/README.md and its plots.
 #
 #   bench/run-perf.sh              full run: 64K (the fixed-cost reference), 10M, 100M and 1G, 5 pairs each (about
-#                                  4 minutes): regenerates perf-results/compare.md, perf-results/data/compare.csv,
+#                                  2 minutes): regenerates perf-results/compare.md, perf-results/data/compare.csv,
 #                                  perf-results/README.md and perf-results/plots/
 #   bench/run-perf.sh --runs N     full run with N pairs per size and offload setting
 #   bench/run-perf.sh --quick      64K and 10M, 2 pairs (about 10 s): everything goes to a temporary folder, compare.md

@@ -15,8 +15,10 @@ internal sealed record AckLatencySample(string Receiver, int Burst, string Metho
         return lines.Skip(1).Select(line =>
         {
             string[] cells = line.Split(',');
-            if (cells.Length != 4) throw new BenchException($"{path}: a row has {cells.Length} cells: {line}");
-            return new AckLatencySample(cells[0], int.Parse(cells[1], CultureInfo.InvariantCulture), cells[2], double.Parse(cells[3], CultureInfo.InvariantCulture));
+            if (cells.Length != 4 || !int.TryParse(cells[1], NumberStyles.None, CultureInfo.InvariantCulture, out int burst) ||
+                !double.TryParse(cells[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double latency))
+                throw new BenchException($"{path}: not a row of {Header}: {line}");
+            return new AckLatencySample(cells[0], burst, cells[2], latency);
         }).ToList();
     }
 }
