@@ -179,13 +179,15 @@ internal static partial class CompareReport
         }
         text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring; the TCP engine");
         text.Line($"  copies its payload into the connection's receive buffer; the poll thread copies that into the stream's `SpscByteRing`;");
-        text.Line($"  `TcpStream.ReadAsync` copies it into HttpClient's caller buffer (HttpClient reads straight into a 1 MiB buffer); write(2) copies it");
-        text.Line($"  into the file. Three copies in user space and two in the kernel, where curl has one of each kind (recv(2) into its buffer, write(2)).");
+        text.Line($"  `TcpStream.ReadAsync` copies it into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
+        text.Line($"  HttpClient's own, and one copy more); write(2) copies it into the file. Three or four copies in user space and two in the kernel,");
+        text.Line($"  where curl has one of each kind (recv(2) into its buffer, write(2)).");
         if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
         {
-            text.Line($"- **The application path is the gap.** perf-results/live.md measured the same stack's single-threaded receive path (`usertcp connect`'s");
-            text.Line($"  code: one thread, the body counted, not copied out) at {string.Join(" and ", live.Select(l => $"{l.Gbit} Gbit/s with offloads {l.Offload}"))}, against the");
-            text.Line($"  stack's `get` above: the difference is the cost of the two-thread stream path, HttpClient and the file, not of TCP or the device.");
+            text.Line($"- **TCP and the device alone.** perf-results/live.md (another run) measured the same stack's single-threaded receive path");
+            text.Line($"  (`usertcp connect`'s code: one thread, the body counted, neither copied out nor written) at {string.Join(" and ", live.Select(l => $"{l.Gbit} Gbit/s with offloads {l.Offload}"))};");
+            text.Line($"  `usertcp get` here reached {string.Join(" and ", Largest(measured).Select(size => $"{size.Throughput(ClientSide.Stack).Median:0.00} Gbit/s with offloads {OnOff(size.Offload)} ({size.Size})"))}: the difference is what the stream path");
+            text.Line($"  (a second thread, the ring copy, HttpClient) and writing the file add.");
         }
         text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
         text.Line($"  write(2) (one per ACK); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
