@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 # lab's self-signed certificate. procps: sysctl/pgrep.
 # python3: the hostile-frame sender of the live tests (AF_PACKET). strace: device tests and bench/run-live.sh count system
 # calls per frame. tcpreplay: bench/run-live.sh replays a recorded download's server frames at the stack at fixed rates.
-packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay)
+# time (GNU time): bench/run-perf.sh reads each client's peak RSS through it (a small C parent, so the memory of the .NET
+# harness that starts it does not count). fonts-dejavu-core: the font ScottPlot measures the plots' labels with.
+packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
+          time fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -33,10 +33,7 @@ internal static class LiveReport
         WriteLimits(text, results);
         WriteMethod(text, results);
 
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        File.WriteAllText(path + ".tmp", text.ToString());
-        File.Move(path + ".tmp", path, overwrite: true);
+        ReportFile.Write(path, text.ToString());
     }
 
     private static void WriteSummary(MarkdownText text, LiveResults results)
@@ -66,7 +63,7 @@ internal static class LiveReport
         text.Line();
     }
 
-    private static void WriteMachine(MarkdownText text, MachineInfo machine)
+    internal static void WriteMachine(MarkdownText text, MachineInfo machine)
     {
         text.Line($"## Machine");
         text.Line();

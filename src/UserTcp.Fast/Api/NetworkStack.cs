@@ -53,8 +53,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         _options = options;
         Loop = loop;
-        Metrics = new StackMetrics(loop);
         _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll, OnStopped = AbandonAll };
+        Metrics = new StackMetrics(loop, _thread.Usage);
     }
 
     public PollLoop Loop { get; }
@@ -104,7 +104,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
             var connection = loop.Interface.Tcp.Connect(_options.Address, address, (ushort)port, now);
-            var created = new StreamPump(connection, _options.StreamBufferSize);
+            var created = new StreamPump(connection, _options.StreamBufferSize, _thread.Usage);
             _pumps.Add(created);
             return created;
         }, cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,8 @@ namespace UserTcp.Fast.Runtime;
 /// Runs a <see cref="PollLoop"/> on its own thread, the one thread that owns all stack state. Other threads never touch
 /// that state: they hand the thread work through a bounded queue (<see cref="InvokeAsync{T}"/>, <see cref="PostAsync"/>;
 /// a full queue makes them wait: back-pressure, not growth) and wake it through an eventfd. When idle the thread blocks
-/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer.
+/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer. Its own
+/// allocations and CPU time are kept in <see cref="Usage"/>.
 /// </summary>
 public sealed class PollThread : IDisposable
 {
@@ -38,6 +39,8 @@ public sealed class PollThread : IDisposable
     public bool BusyPoll { get; }
     /// <summary>Work the poll thread does every turn after the queued commands (moving stream data). Set before Start.</summary>
     public Action<PollLoop, Instant>? EveryTurn { get; set; }
+    /// <summary>The thread's allocations (queued commands, wake-ups of application threads, the stack's own work) and CPU time.</summary>
+    public PollThreadUsage Usage { get; } = new();
     /// <summary>The exception that stopped the thread, if one did (a device that went away).</summary>
     public Exception? Failure => _failure;
     public bool IsRunning => _thread.IsAlive;
@@ -84,6 +87,7 @@ public sealed class PollThread : IDisposable
 
     private void Run()
     {
+        Usage.OnThreadStart(Libc.GetTid());
         _loop.OnTurn = RunCommands;
         Span<int> descriptors = [_loop.Device.ReadinessDescriptor, _wakeFd];
         try
@@ -92,6 +96,7 @@ public sealed class PollThread : IDisposable
             {
                 var now = MonotonicClock.Now;
                 int frames = _loop.Turn(now);
+                Usage.OnTurnEnd(_loop.FramesProcessed);
                 if (frames == _loop.Batch || BusyPoll) continue; // more may be waiting
                 var wait = _loop.NextDeadline.IsNever ? LongestSleep : _loop.NextDeadline - MonotonicClock.Now;
                 if (wait <= TimeSpan.Zero) continue;
@@ -124,7 +129,14 @@ public sealed class PollThread : IDisposable
 
     private void RunCommands(Instant now)
     {
-        while (_commands.Reader.TryRead(out var work)) work(_loop, now);
+        if (_commands.Reader.TryRead(out var work))
+        {
+            // Commands allocate by design (a connection's rings, a counter report); counted apart from the stack's own work.
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            do work(_loop, now);
+            while (_commands.Reader.TryRead(out work));
+            Usage.OnCommands(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
         EveryTurn?.Invoke(_loop, now);
     }
 
