@@ -5,10 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libpcap0.8: SharpPcap's native library. tcpdump: capture oracle in tests. iproute2/nftables/ethtool:
-# the lab (namespaces, ping, loss, offloads). nginx-light/curl/dnsmasq-base: kernel peers. procps: sysctl/pgrep.
+# the lab (namespaces, ping, loss, offloads). nginx-light/curl/dnsmasq-base: kernel peers (HTTP, HTTPS, DNS); openssl: the
+# lab's self-signed certificate. procps: sysctl/pgrep.
 # python3: the hostile-frame sender of the live tests (AF_PACKET). strace: device tests and bench/run-live.sh count system
 # calls per frame. tcpreplay: bench/run-live.sh replays a recorded download's server frames at the stack at fixed rates.
-packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base procps python3 strace tcpreplay)
+# time (GNU time): bench/run-perf.sh reads each client's peak RSS through it (a small C parent, so the memory of the .NET
+# harness that starts it does not count). fonts-dejavu-core: the font ScottPlot measures the plots' labels with.
+packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
+          time fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,7 +23,6 @@ internal readonly record struct LatencySummary(double P50, double P99, double Ma
 /// </summary>
 internal static class AckLatencyReport
 {
-    public const string CsvHeader = "receiver,burst,method,latency_us";
     private const double TargetMicroseconds = 100;
     private const int TargetBurst = 64;
 
@@ -64,34 +63,36 @@ internal static class AckLatencyReport
         WriteChecks(text, cases, results);
         WriteLimits(text, cases);
         WriteMethod(text, plan);
-        text.WriteTo(markdownPath);
-        MarkdownText.WriteAtomically(csvPath, Csv(cases));
+        ReportFile.Write(markdownPath, text.ToString());
+        ReportFile.Write(csvPath, Csv(cases));
     }
 
+    /// <summary>Bullets of "**figure** (more): value", the form perf-results/README.md takes its headline figures from.</summary>
     private static void WriteSummary(MarkdownText text, IReadOnlyList<Case> cases)
     {
         text.Line($"## Summary");
         text.Line();
-        var target = cases.FirstOrDefault(c => c.Receiver == AckReceiver.StackCumulative && c.Burst == TargetBurst);
-        if (target is null)
+        string target = $"**Target: p99 ACK latency under a {TargetBurst}-segment burst below {TargetMicroseconds:0} µs by the external observer** (stack, cumulative ACKs)";
+        var measured = cases.FirstOrDefault(c => c.Receiver == AckReceiver.StackCumulative && c.Burst == TargetBurst);
+        if (measured is null)
         {
-            text.Line($"- **Target** (p99 under a {TargetBurst}-segment burst below {TargetMicroseconds:0} µs by the observer): not measured, the plan has no {TargetBurst}-segment bursts.");
+            text.Line($"- {target}: not measured, the plan has no {TargetBurst}-segment bursts.");
         }
         else
         {
-            double p99 = LatencySummary.Of(target.Observer).P99;
+            double p99 = LatencySummary.Of(measured.Observer).P99;
             string verdict = p99 < TargetMicroseconds
                 ? string.Create(CultureInfo.InvariantCulture, $"**pass**, {TargetMicroseconds - p99:0.0} µs under")
-                : string.Create(CultureInfo.InvariantCulture, $"**miss** by {p99 - TargetMicroseconds:0.0} µs ({p99 / TargetMicroseconds:0.0}× the target; the limits are below)");
-            text.Line($"- **Target: p99 ACK latency under a {TargetBurst}-segment burst below {TargetMicroseconds:0} µs by the external observer.** " +
-                      $"The stack with cumulative ACKs: {p99:0.0} µs, {verdict}.");
+                : string.Create(CultureInfo.InvariantCulture, $"**miss** by {p99 - TargetMicroseconds:0.0} µs ({p99 / TargetMicroseconds:0.0}× the target; what limits it is below)");
+            text.Line(string.Create(CultureInfo.InvariantCulture, $"- {target}: {p99:0.0} µs, {verdict}."));
         }
         foreach (var group in cases.Where(c => c.Burst == TargetBurst))
         {
             var observer = LatencySummary.Of(group.Observer);
             string inStack = group.IsStack ? string.Create(CultureInfo.InvariantCulture, $"; in-stack p99 {LatencySummary.Of(group.InStack).P99:0.0} µs") : "";
-            text.Line($"- {group.Name}, {TargetBurst}-segment bursts: observer p50 {observer.P50:0.0} µs, p99 {observer.P99:0.0} µs{inStack}; " +
-                      $"ACKs per burst: {Median(group.Runs.SelectMany(r => r.Bursts), b => b.CoveringAcks):0}.");
+            text.Line(string.Create(CultureInfo.InvariantCulture,
+                $"- **{group.Name}, {TargetBurst}-segment bursts**: observer p50 {observer.P50:0.0} µs, p99 {observer.P99:0.0} µs{inStack}; " +
+                $"ACKs per burst {Median(group.Runs.SelectMany(r => r.Bursts), b => b.CoveringAcks):0}."));
         }
         text.Line();
     }
@@ -113,7 +114,7 @@ internal static class AckLatencyReport
         text.Line();
         text.Line($"The kernel has no in-stack figure: only the observer sees it. ACKs per burst are the client ACKs that covered at least one");
         text.Line($"segment of the burst, as the observer saw them (median over bursts). Raw samples: `perf-results/data/ack-latency.csv`");
-        text.Line($"(`{CsvHeader}`, one row per segment and method; the in-stack rows are the engine's raw samples, not histogram buckets).");
+        text.Line($"(`{AckLatencySample.Header}`, one row per segment and method; the in-stack rows are the engine's raw samples, not histogram buckets).");
         text.Line();
     }
 
@@ -273,7 +274,7 @@ internal static class AckLatencyReport
 
     private static string Csv(IReadOnlyList<Case> cases)
     {
-        var csv = new StringBuilder().Append(CsvHeader).Append('\n');
+        var csv = new StringBuilder().Append(AckLatencySample.Header).Append('\n');
         foreach (var group in cases)
         {
             foreach (long ns in group.InStack) Row("in-stack", ns);

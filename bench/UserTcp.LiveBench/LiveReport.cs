@@ -33,7 +33,7 @@ internal static class LiveReport
         WriteLimits(text, results);
         WriteMethod(text, results);
 
-        text.WriteTo(path);
+        ReportFile.Write(path, text.ToString());
     }
 
     private static void WriteSummary(MarkdownText text, LiveResults results)
@@ -315,17 +315,6 @@ internal sealed class MarkdownText
     private readonly StringBuilder _text = new();
 
     public void Line(string line = "") => _text.AppendLine(line);
-
-    /// <summary>Writes the text to <paramref name="path"/> whole or not at all (a temporary file renamed over it).</summary>
-    public void WriteTo(string path) => WriteAtomically(path, ToString());
-
-    public static void WriteAtomically(string path, string content)
-    {
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        File.WriteAllText(path + ".tmp", content);
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
 
     public override string ToString() => _text.ToString();
 }

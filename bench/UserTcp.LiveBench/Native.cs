@@ -16,6 +16,7 @@ internal static unsafe partial class Native
 {
     private const int RusageSelf = 0;
     private const int RusageThread = 1;
+    private const int RusageChildren = -1;
     public const int SigInt = 2;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -42,6 +43,15 @@ internal static unsafe partial class Native
         if (getrusage(RusageSelf, &process) != 0 || getrusage(RusageThread, &thread) != 0)
             throw new InvalidOperationException($"getrusage failed: errno {Marshal.GetLastPInvokeError()}");
         return new CpuTime(process.User.ToTimeSpan(), process.System.ToTimeSpan(), thread.User.ToTimeSpan(), thread.System.ToTimeSpan());
+    }
+
+    /// <summary>getrusage(RUSAGE_CHILDREN): the CPU time of every child this process has waited for, their own waited-for descendants included.</summary>
+    public static (TimeSpan User, TimeSpan System) ReadChildrenCpuTime()
+    {
+        ResourceUsage children;
+        if (getrusage(RusageChildren, &children) != 0)
+            throw new InvalidOperationException($"getrusage failed: errno {Marshal.GetLastPInvokeError()}");
+        return (children.User.ToTimeSpan(), children.System.ToTimeSpan());
     }
 
     public static void Signal(int pid, int signal)

@@ -1,15 +1,23 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using UserTcp.Cli.Labs;
 using UserTcp.LiveBench;
 
 // UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]
 //     (root) brings up its own lab, measures the live stack and writes the report (bench/run-live.sh runs this).
+// UserTcp.LiveBench compare [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
+//     (root) brings up its own lab, downloads with curl and usertcp get in alternating pairs, and writes DIR/compare.md
+//     and DIR/data/compare.csv (bench/run-perf.sh runs this, then readme).
+// UserTcp.LiveBench readme [--results DIR]
+//     writes DIR/README.md and DIR/plots/ from the reports and data files that exist.
 // UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
-//     (root) ACK latency under bursts, in-stack and observed on the wire (bench/run-ack-latency.sh runs this).
+//     (root) brings up its own lab, measures ACK latency under bursts inside the stack and on the wire, and writes the
+//     report and the samples (bench/run-ack-latency.sh runs this).
 // UserTcp.LiveBench download|replay|send|burst-server|ack-stack|ack-kernel ...
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
-const string Usage = "usage: UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]\n" +
-                     "       UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]";
+// UserTcp.LiveBench rusage COMMAND [ARGS...]
+//     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
+const string Usage = "usage: UserTcp.LiveBench run|compare|ack [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(Usage);
@@ -18,11 +26,14 @@ if (args.Length == 0)
 string command = args[0];
 try
 {
+    if (command == "rusage") return ChildUsage.RunAndReport(args[1..]);
     var arguments = new BenchArguments(args.Skip(1));
     return command switch
     {
         "run" => RunAll(arguments),
-        "ack" => AckLatencyCommand.Run(arguments),
+        "compare" => Compare(arguments),
+        "readme" => Readme(arguments),
+        "ack" => AckLatency(arguments),
         _ => StackRoles.Run(command, arguments),
     };
 }
@@ -34,20 +45,100 @@ catch (Exception e) when (e is BenchException or LabException)
 
 static int RunAll(BenchArguments arguments)
 {
-    LabSession.RequireRootAndTools("ip", "tcpreplay", "tcpdump", "strace");
+    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, packet sockets, strace)");
+    var missing = new[] { "ip", "tcpreplay", "tcpdump", "strace" }.Where(tool => Tool.Find(tool) is null).ToList();
+    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
     var plan = arguments.Flag("--quick") ? BenchPlan.Quick() : BenchPlan.Full(arguments.OptionalInt("--runs") ?? 5);
     if (plan.Runs < 1) throw new BenchException("--runs must be at least 1");
-    string labName = LabSession.LabName(arguments, "lv");
+    string labName = LabName(arguments, "lv");
     string report = arguments.Optional("--report") ?? "perf-results/live.md";
     var machine = MachineInfo.Read();
     var startedAt = DateTimeOffset.UtcNow;
     var clock = Stopwatch.StartNew();
-    LabSession.Run(labName, work =>
-    {
-        var results = new Orchestrator(plan, labName, work, line => Console.Error.WriteLine($"livebench: {line}")).Run();
-        LiveReport.Write(report, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
-                         startedAt, clock.Elapsed);
-    });
+    var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
+                           work => new Orchestrator(plan, labName, work, Progress).Run());
+    LiveReport.Write(report, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
+                     startedAt, clock.Elapsed);
     Console.Error.WriteLine($"livebench: wrote {report} in {clock.Elapsed.TotalSeconds:0} s");
     return 0;
+}
+
+static int Compare(BenchArguments arguments)
+{
+    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, the lab's nginx)");
+    var missing = new[] { "ip", "curl", "time" }.Where(tool => Tool.Find(tool) is null).ToList();
+    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
+    int? pairs = arguments.OptionalInt("--runs");
+    var plan = arguments.Flag("--quick") ? ComparePlan.Quick(pairs ?? ComparePlan.QuickPairs) : ComparePlan.Full(pairs ?? ComparePlan.FullPairs);
+    if (plan.Pairs < 1) throw new BenchException("--runs must be at least 1");
+    string labName = LabName(arguments, "pf");
+    string results = arguments.Optional("--results") ?? "perf-results";
+    var machine = MachineInfo.Read();
+    var startedAt = DateTimeOffset.UtcNow;
+    var clock = Stopwatch.StartNew();
+    // Bodies go to tmpfs, so neither client waits for a disk; each is deleted once its digest is checked.
+    var runs = InOwnLab(labName, Directory.CreateDirectory($"/dev/shm/usertcp-perf-{labName}").FullName,
+                        work => new CompareRunner(plan, labName, work, Progress).Run());
+    CompareCsv.Write(Path.Combine(results, ResultsReadme.CompareData), runs);
+    CompareReport.Write(Path.Combine(results, "compare.md"), plan, runs, machine with { LoadAverageAfter = MachineInfo.LoadAverage() },
+                        arguments.Optional("--commit") ?? "unknown", startedAt, clock.Elapsed, Path.Combine(results, "live.md"));
+    Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "compare.md")} and {Path.Combine(results, ResultsReadme.CompareData)} in {clock.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int AckLatency(BenchArguments arguments)
+{
+    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, packet sockets, tcpdump)");
+    var missing = new[] { "ip", "tcpdump", "sysctl" }.Where(tool => Tool.Find(tool) is null).ToList();
+    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
+    var plan = arguments.Flag("--quick") ? AckLatencyPlan.Quick() : AckLatencyPlan.Full();
+    string labName = LabName(arguments, "ak");
+    string report = arguments.Optional("--report") ?? "perf-results/ack-latency.md";
+    string csv = arguments.Optional("--csv") ?? Path.Combine("perf-results", ResultsReadme.AckLatencyData);
+    var machine = MachineInfo.Read();
+    var startedAt = DateTimeOffset.UtcNow;
+    var clock = Stopwatch.StartNew();
+    var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
+                           work => new AckLatencyOrchestrator(plan, labName, work, Progress).Run());
+    AckLatencyReport.Write(report, csv, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
+                           startedAt, clock.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {clock.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int Readme(BenchArguments arguments)
+{
+    string results = arguments.Optional("--results") ?? "perf-results";
+    ResultsReadme.Write(results);
+    Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "README.md")}");
+    return 0;
+}
+
+static string LabName(BenchArguments arguments, string prefix) =>
+    arguments.Optional("--lab") ?? prefix + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
+
+static void Progress(string line) => Console.Error.WriteLine($"livebench: {line}");
+
+// Runs a measurement in lab labName with a work directory, both removed when it ends, and when Ctrl+C or a kill
+// interrupts it: the lab's namespaces would otherwise keep nginx and client processes alive.
+static T InOwnLab<T>(string labName, string work, Func<string, T> measure)
+{
+    void Interrupted(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        Console.Error.WriteLine($"livebench: interrupted; removing lab {labName}");
+        Lab.Down(labName);
+        Directory.Delete(work, recursive: true);
+        Environment.Exit(130);
+    }
+    using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted);
+    using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted);
+    try
+    {
+        return measure(work);
+    }
+    finally
+    {
+        Directory.Delete(work, recursive: true);
+    }
 }

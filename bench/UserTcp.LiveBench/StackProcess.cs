@@ -97,7 +97,7 @@ internal sealed class StackProcess : IDisposable
     }
 
     /// <summary>This program again: under the dotnet host the assembly must be named; an apphost runs itself.</summary>
-    private static string[] SelfCommand()
+    public static string[] SelfCommand()
     {
         string self = Environment.ProcessPath ?? throw new BenchException("cannot find this program's path");
         return Path.GetFileNameWithoutExtension(self) == "dotnet" ? [self, Assembly.GetExecutingAssembly().Location] : [self];

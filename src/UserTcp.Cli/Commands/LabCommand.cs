@@ -156,6 +156,8 @@ internal static class LabCommand
     private static void Describe(LabInfo info, TextWriter output)
     {
         output.WriteLine($"  server  netns {info.ServerNetns}  {info.ServerIface} {info.ServerMac}  {info.ServerIp}/{info.Prefix}  nginx pid {info.NginxPid} at {info.BaseUrl}");
+        output.WriteLine($"          {info.HttpsBaseUrl} (self-signed: trust {info.CaCert}), chunked under {Lab.ChunkedPrefix}");
+        output.WriteLine($"  dns     dnsmasq pid {info.DnsmasqPid} at {info.DnsServer}: {string.Join(", ", info.HostNames)}; other *.{Lab.Domain} NXDOMAIN");
         output.WriteLine($"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  no kernel IPv4 address: the stack claims {info.ClientIp}/{info.Prefix}");
         output.WriteLine($"  link    offload {(info.Offload ? "on" : "off")}, loss {Lab.PercentText(info.LossPct)} down / {Lab.PercentText(info.LossUpPct)} up, rate {info.Rate ?? "unlimited"}");
         int width = info.Files.Values.Max(f => f.Url.Length);

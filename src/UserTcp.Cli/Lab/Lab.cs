@@ -10,8 +10,9 @@ public enum LabUpOutcome { Created, Unchanged, Reconfigured, Rebuilt }
 public sealed record LabUpResult(LabInfo Lab, LabUpOutcome Outcome, IReadOnlyList<string> Changes);
 
 /// <summary>
-/// The network lab: a server namespace running nginx on 198.18.0.1 and a client namespace whose veth end carries no IPv4
-/// address, for the user-space stack to claim 198.18.0.2 there. Loss is an nftables rule in the server namespace, rate a
+/// The network lab: a server namespace running nginx (HTTP, HTTPS with a self-signed certificate, and chunked bodies) and
+/// a DNS server (dnsmasq) on 198.18.0.1, and a client namespace whose veth end carries no IPv4 address, for the
+/// user-space stack to claim 198.18.0.2 there. Loss is an nftables rule in the server namespace, rate a
 /// tbf qdisc on the server's veth; everything is named after the lab (<see cref="LabNames"/>) and described in its state
 /// directory. (The C# namespace is <c>Labs</c> so that it does not collide with this class.)
 /// </summary>
@@ -21,6 +22,20 @@ public static class Lab
     public const string ClientIp = "198.18.0.2";
     public const int Prefix = 24;
     public const string BaseUrl = "http://" + ServerIp;
+    public const string HttpsBaseUrl = "https://" + ServerIp;
+    /// <summary>Under this path nginx serves the same files with chunked transfer encoding instead of Content-Length.</summary>
+    public const string ChunkedPrefix = "/chunked/";
+
+    /// <summary>
+    /// The lab's DNS zone: .test is reserved for testing (RFC 6761 §6.2), so no real name is ever shadowed. dnsmasq knows
+    /// <see cref="ServerName"/> (A), <see cref="AliasName"/> (CNAME to it) and <see cref="ChainedAliasName"/> (CNAME to the
+    /// alias: a chain of two), answers NXDOMAIN for every other name in the zone and REFUSED outside it (no upstream).
+    /// </summary>
+    public const string Domain = "usertcp.test";
+    public const string ServerName = "server." + Domain;
+    public const string AliasName = "www." + Domain;
+    public const string ChainedAliasName = "files." + Domain;
+    public static readonly IReadOnlyList<string> HostNames = [ServerName, AliasName, ChainedAliasName];
 
     /// <summary>
     /// tbf's queue: at most this much waiting time at the rate before tail drop, a bottleneck buffer of the size a real
@@ -34,8 +49,8 @@ public static class Lab
     /// </summary>
     private const long MinimumBurstBytes = 64 * 1024;
 
-    private static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl"];
-    private static readonly TimeSpan NginxStartDeadline = TimeSpan.FromSeconds(5);
+    private static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl", "openssl", "dnsmasq"];
+    private static readonly TimeSpan DaemonStartDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>The client namespace's bind mount (<c>/run/netns/P-cli</c>): setns(2) into it to run the stack there.</summary>
     public static string ClientNamespacePath(string name) => LabNames.For(name).ClientNamespacePath;
@@ -137,14 +152,17 @@ public static class Lab
         SetOffload(names, settings.Offload);
         if (settings.LossHundredths > 0 || settings.LossUpHundredths > 0) SetLoss(names, settings.LossHundredths, settings.LossUpHundredths);
         if (settings.Rate is { } rate) SetRate(names, rate);
-        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, BaseUrl, settings.Files, new Dictionary<string, LabFile>(), progress, cancel);
-        progress("starting nginx");
+        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, new Dictionary<string, LabFile>(), progress, cancel);
+        MakeCertificate(names);
+        progress("starting nginx and dnsmasq");
         int nginxPid = StartNginx(names);
+        int dnsmasqPid = StartDnsmasq(names);
         var info = new LabInfo(
             names.Name, names.ServerNamespace, names.ClientNamespace, names.ServerInterface, names.ClientInterface,
             ServerIp, ClientIp, Prefix, Mac(names.ServerNamespace, names.ServerInterface), Mac(names.ClientNamespace, names.ClientInterface),
             BaseUrl, files, settings.Offload, LabSettings.Percent(settings.LossHundredths), LabSettings.Percent(settings.LossUpHundredths),
-            settings.Rate?.ToString(), settings.Rate?.BitsPerSecond, names.StateDirectory, nginxPid);
+            settings.Rate?.ToString(), settings.Rate?.BitsPerSecond, names.StateDirectory, nginxPid,
+            HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid);
         Save(names, info);
         return info;
     }
@@ -171,7 +189,7 @@ public static class Lab
             changes.Add($"rate {current.Rate ?? "unlimited"} -> {settings.Rate?.ToString() ?? "unlimited"}");
             SetRate(names, settings.Rate);
         }
-        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, BaseUrl, settings.Files, current.Files, progress, cancel);
+        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, current.Files, progress, cancel);
         string currentFiles = string.Join(',', current.Files.Keys), wantedFiles = string.Join(',', files.Keys);
         if (currentFiles != wantedFiles) changes.Add($"files {currentFiles} -> {wantedFiles}");
         if (changes.Count == 0) return (current, changes);
@@ -260,6 +278,7 @@ public static class Lab
             !File.Exists(names.ServerNamespacePath) ? $"namespace {names.ServerNamespace} is gone" :
             !File.Exists(names.ClientNamespacePath) ? $"namespace {names.ClientNamespace} is gone" :
             !LabProcesses.IsNginxWith(info.NginxPid, names.NginxConfigFile) ? $"its nginx (pid {info.NginxPid}) is not running" :
+            !LabProcesses.IsDnsmasqWith(info.DnsmasqPid, names.DnsmasqPidFile) ? $"its dnsmasq (pid {info.DnsmasqPid}) is not running" :
             "";
         return problem.Length == 0 ? info : null;
     }
@@ -339,23 +358,72 @@ public static class Lab
                 scgi_temp_path {{temp}};
                 server {
                     listen {{ServerIp}}:80;
+                    listen {{ServerIp}}:443 ssl;
+                    ssl_certificate {{names.CertificateFile}};
+                    ssl_certificate_key {{names.CertificateKeyFile}};
                     root {{names.WebRoot}};
+                    # nginx sends a static file with Content-Length; a body filter makes it send the same bytes chunked
+                    # (HTTP/1.1 §7.1). The pattern never occurs in the generated files (2^-128 per position), so nothing
+                    # is replaced.
+                    location {{ChunkedPrefix}} {
+                        alias {{names.WebRoot}}/;
+                        sub_filter_types *;
+                        sub_filter '{{ChunkedFilterPattern}}' '';
+                    }
                 }
             }
 
             """);
-        // nginx binds its socket before it daemonizes, so a zero exit means it listens; the pid file follows from the daemon.
         Tool.RunIn(names.ServerNamespace, ["nginx", "-p", dir + "/", "-e", names.NginxErrorLog, "-c", names.NginxConfigFile]);
+        return AwaitDaemon("nginx", names.NginxPidFile, names.NginxErrorLog, pid => LabProcesses.IsNginxWith(pid, names.NginxConfigFile));
+    }
+
+    /// <summary>
+    /// The pid of a daemon just started: nginx and dnsmasq bind their sockets before they daemonize, so a zero exit means
+    /// they listen; the pid file follows from the daemon. A <see cref="LabException"/> with its log if it does not come up.
+    /// </summary>
+    private static int AwaitDaemon(string what, string pidFile, string log, Func<int, bool> isIt)
+    {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < NginxStartDeadline)
+        while (clock.Elapsed < DaemonStartDeadline)
         {
-            if (File.Exists(names.NginxPidFile) && int.TryParse(File.ReadAllText(names.NginxPidFile), out int pid) &&
-                LabProcesses.IsNginxWith(pid, names.NginxConfigFile))
-                return pid;
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile), out int pid) && isIt(pid)) return pid;
             Thread.Sleep(20);
         }
-        string log = File.Exists(names.NginxErrorLog) ? File.ReadAllText(names.NginxErrorLog).Trim() : "(no error log)";
-        throw new LabException($"nginx did not come up within {NginxStartDeadline.TotalSeconds:0} s; {names.NginxErrorLog}:\n{log}");
+        string text = File.Exists(log) ? File.ReadAllText(log).Trim() : "(no log)";
+        throw new LabException($"{what} did not come up within {DaemonStartDeadline.TotalSeconds:0} s; {log}:\n{text}");
+    }
+
+    /// <summary>A random-looking 16-character pattern for the chunked location's no-op filter (sub_filter matches case-insensitively).</summary>
+    private const string ChunkedFilterPattern = "q7Zx0vK2mW9rJ4tB";
+
+    /// <summary>
+    /// A self-signed certificate for nginx's HTTPS listener, valid for the server's address and every lab name (clients
+    /// check the subject alternative names), fresh for each lab: a client trusts it through <see cref="LabInfo.CaCert"/>.
+    /// </summary>
+    private static void MakeCertificate(LabNames names)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(names.CertificateFile)!);
+        string alternativeNames = string.Join(',', HostNames.Select(name => "DNS:" + name).Append("IP:" + ServerIp));
+        Tool.Run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
+                  "-subj", $"/CN=usertcp lab {names.Name}", "-addext", "subjectAltName=" + alternativeNames,
+                  "-keyout", names.CertificateKeyFile, "-out", names.CertificateFile]);
+        LabFiles.ShareWithNginx(names.CertificateFile);
+    }
+
+    /// <summary>
+    /// dnsmasq on the server's address, authoritative for the lab zone only: no upstream servers, no /etc/hosts, no
+    /// configuration file, so it never sends a query anywhere and nothing of the host leaks in.
+    /// </summary>
+    private static int StartDnsmasq(LabNames names)
+    {
+        Tool.RunIn(names.ServerNamespace, [
+            "dnsmasq", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces",
+            $"--listen-address={ServerIp}", $"--pid-file={names.DnsmasqPidFile}", $"--log-facility={names.DnsmasqLog}",
+            "--user=nobody", "--group=nogroup", $"--local=/{Domain}/", $"--host-record={ServerName},{ServerIp}",
+            $"--cname={AliasName},{ServerName}", $"--cname={ChainedAliasName},{AliasName}",
+        ]);
+        return AwaitDaemon("dnsmasq", names.DnsmasqPidFile, names.DnsmasqLog, pid => LabProcesses.IsDnsmasqWith(pid, names.DnsmasqPidFile));
     }
 
     /// <summary>The MAC of <paramref name="device"/>: the third column of <c>ip -br link</c> ("name state mac flags").</summary>

@@ -5,7 +5,7 @@ namespace UserTcp.Cli.Labs;
 /// <summary>
 /// Every name a lab owns, derived from the lab's name so parallel labs never collide: namespaces <c>P-srv</c> and
 /// <c>P-cli</c>, veth ends <c>Ps</c> and <c>Pc</c> (at most 9 characters, within the kernel's 15), nftables table
-/// <c>P_loss</c> and the state directory <c>/var/lib/usertcp-lab/P</c>.
+/// <c>P_loss</c> and the state directory <c>/var/lib/usertcp-lab/P</c> (nginx's and dnsmasq's files, the TLS certificate).
 /// </summary>
 public sealed partial record LabNames
 {
@@ -31,6 +31,10 @@ public sealed partial record LabNames
     internal string NginxConfigFile => Path.Combine(StateDirectory, "nginx.conf");
     internal string NginxPidFile => Path.Combine(StateDirectory, "nginx.pid");
     internal string NginxErrorLog => Path.Combine(StateDirectory, "error.log");
+    internal string DnsmasqPidFile => Path.Combine(StateDirectory, "dnsmasq.pid");
+    internal string DnsmasqLog => Path.Combine(StateDirectory, "dnsmasq.log");
+    internal string CertificateFile => Path.Combine(StateDirectory, "tls", "cert.pem");
+    internal string CertificateKeyFile => Path.Combine(StateDirectory, "tls", "key.pem");
 
     /// <summary>The names of lab <paramref name="name"/>; a <see cref="LabException"/> when the name is not valid.</summary>
     public static LabNames For(string name) => Problem(name) is { } problem ? throw new LabException(problem) : new LabNames(name);

@@ -14,15 +14,18 @@ internal static partial class LabProcesses
     public static IReadOnlyList<int> In(string netns) =>
         Tool.Run(["ip", "netns", "pids", netns]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
 
-    /// <summary>
-    /// True when <paramref name="pid"/> is a live nginx master started with <paramref name="configFile"/>, not a recycled pid.
-    /// </summary>
-    public static bool IsNginxWith(int pid, string configFile)
+    /// <summary>True when <paramref name="pid"/> is a live nginx master started with <paramref name="configFile"/>, not a recycled pid.</summary>
+    public static bool IsNginxWith(int pid, string configFile) => IsRunningWith(pid, "nginx: master process", configFile);
+
+    /// <summary>True when <paramref name="pid"/> is a live dnsmasq started with <paramref name="pidFile"/>, not a recycled pid.</summary>
+    public static bool IsDnsmasqWith(int pid, string pidFile) => IsRunningWith(pid, "dnsmasq ", pidFile);
+
+    private static bool IsRunningWith(int pid, string commandPrefix, string argument)
     {
         try
         {
             string commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-            return IsAlive(pid) && commandLine.StartsWith("nginx: master process", StringComparison.Ordinal) && commandLine.Contains(configFile);
+            return IsAlive(pid) && commandLine.StartsWith(commandPrefix, StringComparison.Ordinal) && commandLine.Contains(argument);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

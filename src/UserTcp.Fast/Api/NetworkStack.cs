@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
@@ -23,27 +24,43 @@ public sealed record NetworkStackOptions
     public bool BusyPoll { get; init; }
     /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only.</summary>
     public IInitialSequenceNumberSource? SequenceNumbers { get; init; }
-    /// <summary>Seed for ephemeral ports and timestamp offsets; null for a random one.</summary>
+    /// <summary>Seed for ephemeral ports and timestamp offsets, and for DNS query IDs and source ports; null for a random
+    /// one (DNS then draws from the operating system's cryptographic generator).</summary>
     public ulong? Seed { get; init; }
+    /// <summary>
+    /// DNS servers for host names (<see cref="NetworkStack.ResolveAsync"/>, <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>),
+    /// asked in order with the default timeout and attempts. Null: the IPv4 <c>nameserver</c>s and the <c>timeout</c> and
+    /// <c>attempts</c> options of /etc/resolv.conf, read at start. Empty: names are not resolved (IPv4 literals still work).
+    /// </summary>
+    public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
+    /// <summary>
+    /// The real clock, for a stack on a live device: read when output leaves, so that the ACK delays the TCP layer records
+    /// end when the ACKs are written (<see cref="NetworkInterface.Clock"/>). Null (the default) for a stack on virtual time;
+    /// <see cref="NetworkStack.Start"/>, whose poll thread runs on the monotonic clock, uses that clock when none is given.
+    /// </summary>
+    public Func<Instant>? Clock { get; init; }
 }
 
 /// <summary>
-/// The user-space stack as an application uses it: a dedicated poll thread owns the device, the interface and the TCP
-/// engine; <see cref="ConnectAsync(Ipv4Address, int, CancellationToken)"/> returns a <see cref="TcpStream"/>. Application
-/// threads never touch stack state: they hand work to the poll thread and exchange bytes through bounded rings.
+/// The user-space stack as an application uses it: a dedicated poll thread owns the device, the interface, the TCP
+/// engine and the DNS stub resolver; <see cref="ConnectAsync(string, int, CancellationToken)"/> returns a
+/// <see cref="TcpStream"/>. Application threads never touch stack state: they hand work to the poll thread and exchange
+/// bytes through bounded rings.
 /// </summary>
 public sealed class NetworkStack : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStackOptions _options;
     private readonly List<StreamPump> _pumps = new(); // poll thread only
+    private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
+    private int _disposed;
 
     private NetworkStack(NetworkStackOptions options, PollLoop loop)
     {
         _options = options;
         Loop = loop;
-        Metrics = new StackMetrics(loop);
-        _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll };
+        _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll, OnStopped = AbandonAll };
+        Metrics = new StackMetrics(loop, _thread.Usage);
     }
 
     public PollLoop Loop { get; }
@@ -52,14 +69,15 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 
     public static NetworkStack Start(NetworkStackOptions options)
     {
-        var stack = new NetworkStack(options, CreateLoop(options));
+        var stack = new NetworkStack(options, CreateLoop(options with { Clock = options.Clock ?? (static () => MonotonicClock.Now) }));
         stack._thread.Start();
         return stack;
     }
 
     /// <summary>
-    /// The stack around <see cref="NetworkStackOptions.Device"/> (TCP engine, interface with its gratuitous ARP sent) as a
-    /// poll loop the caller drives on its own thread; <see cref="Start"/> runs one on a dedicated poll thread instead.
+    /// The stack around <see cref="NetworkStackOptions.Device"/> (TCP engine, interface with its gratuitous ARP sent, DNS
+    /// stub resolver) as a poll loop the caller drives on its own thread; <see cref="Start"/> runs one on a dedicated poll
+    /// thread instead.
     /// </summary>
     public static PollLoop CreateLoop(NetworkStackOptions options)
     {
@@ -75,9 +93,14 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             Mtu = device.Mtu,
             Checksums = options.Checksums,
             LinkIsHostLocal = device.IsHostLocal,
-        }, tcp, new DeviceOutput(device)) { Clock = static () => MonotonicClock.Now };
+        }, tcp, new DeviceOutput(device)) { Clock = options.Clock };
         nic.Start(MonotonicClock.Now);
-        return new PollLoop(device, nic);
+        var dns = options.DnsServers is { } servers
+            ? new DnsSettings { Servers = servers, Origin = $"{nameof(NetworkStackOptions)}.{nameof(NetworkStackOptions.DnsServers)}" }
+            : ResolvConf.Load();
+        // A seeded stack draws DNS IDs and ports from a stream of its own, so they do not mirror its TCP ports.
+        var resolver = new StubResolver(nic, dns, options.Seed is { } seed ? new DeterministicRandom(unchecked(seed + 1)) : null);
+        return new PollLoop(device, nic, resolver: resolver);
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
@@ -87,7 +110,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
             var connection = loop.Interface.Tcp.Connect(_options.Address, address, (ushort)port, now);
-            var created = new StreamPump(connection, _options.StreamBufferSize);
+            var created = new StreamPump(connection, _options.StreamBufferSize, _thread.Usage);
             _pumps.Add(created);
             return created;
         }, cancellationToken).ConfigureAwait(false);
@@ -106,6 +129,96 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         return stream;
     }
 
+    /// <summary>
+    /// Opens a TCP connection to <paramref name="host"/>: an IPv4 literal, or a name resolved first (<see cref="ResolveAsync"/>)
+    /// whose addresses are tried in order until one connects, as <c>Socket.ConnectAsync</c> does with a <c>DnsEndPoint</c>.
+    /// Throws the resolution's <see cref="SocketException"/>, or the last address's (ConnectionRefused, HostUnreachable, TimedOut).
+    /// </summary>
+    public async Task<TcpStream> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+    {
+        if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+        SocketException? last = null;
+        foreach (var address in await ResolveAsync(host, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                return await ConnectAsync(address, port, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                last = e;
+            }
+        }
+        throw last!; // a resolved name has at least one address
+    }
+
+    /// <summary>
+    /// The IPv4 addresses of <paramref name="host"/> (its A records, CNAMEs followed) from the DNS servers; an IPv4 literal
+    /// is returned as it is, without a query. Failures are <see cref="SocketException"/>s with the codes .NET's own
+    /// <c>Dns</c> uses (glibc's getaddrinfo errors as .NET maps them): HostNotFound for a name that does not exist, has no
+    /// IPv4 address or is not a valid name; TryAgain when the servers stay silent or answer SERVFAIL or REFUSED;
+    /// NoRecovery when no server is configured or the answer was truncated; and, where getaddrinfo would say only
+    /// TryAgain, HostUnreachable or NetworkUnreachable when no server could be reached at all. The message names the host
+    /// and what each server did. Cancelling ends the lookup and frees its port.
+    /// </summary>
+    public async Task<IReadOnlyList<Ipv4Address>> ResolveAsync(string host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        if (Ipv4Address.TryParse(host, out var literal)) return [literal];
+        var resolver = Loop.Resolver ?? throw new InvalidOperationException("this stack's poll loop has no DNS resolver");
+        var completion = new TaskCompletionSource<DnsLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
+        DnsLookup? lookup = null; // poll thread only
+        await _thread.PostAsync((_, now) =>
+        {
+            _lookups.Add(completion);
+            lookup = resolver.Resolve(host, now, done =>
+            {
+                _lookups.Remove(completion);
+                completion.TrySetResult(done);
+            });
+        }, cancellationToken).ConfigureAwait(false);
+        DnsLookup result;
+        // The cancellation is queued behind the start, so the poll thread sees the lookup it must end, and before the
+        // caller resumes, so whatever the caller queues next finds it ended.
+        await using (cancellationToken.Register(() =>
+                     {
+                         _ = PostCleanupAsync((_, now) =>
+                         {
+                             _lookups.Remove(completion);
+                             resolver.Cancel(lookup!, now);
+                         });
+                         completion.TrySetCanceled(cancellationToken);
+                     }).ConfigureAwait(false))
+        {
+            result = await completion.Task.ConfigureAwait(false);
+        }
+        if (result.Status == DnsLookupStatus.Resolved) return result.Addresses;
+        string message = result.Status == DnsLookupStatus.NoServers && _options.DnsServers is null
+            ? $"{result.Failure}; set NetworkStackOptions.DnsServers"
+            : result.Failure!;
+        throw new SocketException((int)(result.Status switch
+        {
+            DnsLookupStatus.NameDoesNotExist or DnsLookupStatus.NoAddresses or DnsLookupStatus.InvalidName => SocketError.HostNotFound,
+            DnsLookupStatus.NoAnswer => SocketError.TryAgain,
+            DnsLookupStatus.ServersUnreachable => SocketError.HostUnreachable,
+            DnsLookupStatus.NoRoute => SocketError.NetworkUnreachable,
+            DnsLookupStatus.NoFreePort => SocketError.TooManyOpenSockets,
+            _ => SocketError.NoRecovery, // no server configured, truncated answer: asking again will not help
+        }), message);
+    }
+
+    /// <summary>Queues cleanup from a cancellation callback, which must not wait; a stopped poll thread has nothing left to clean.</summary>
+    private async Task PostCleanupAsync(Action<PollLoop, Instant> work)
+    {
+        try
+        {
+            await _thread.PostAsync(work).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) // the thread stopped or is stopping (ObjectDisposedException, ChannelClosedException)
+        {
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> on the poll thread (to read counters consistently, for instance).</summary>
     public Task<T> InvokeAsync<T>(Func<PollLoop, T> work) => _thread.InvokeAsync((loop, _) => work(loop));
 
@@ -115,8 +228,19 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             if (!_pumps[i].Pump(now)) _pumps.RemoveAt(i);
     }
 
+    /// <summary>Poll thread, as it stops: every stream still open fails with OperationAborted, every lookup likewise.</summary>
+    private void AbandonAll(PollLoop loop)
+    {
+        foreach (var pump in _pumps) pump.Abandon();
+        _pumps.Clear();
+        foreach (var lookup in _lookups)
+            lookup.TrySetException(new SocketException((int)SocketError.OperationAborted, "the network stack stopped during the lookup"));
+        _lookups.Clear();
+    }
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _thread.Dispose();
         Metrics.Dispose();
         Loop.Device.Dispose();

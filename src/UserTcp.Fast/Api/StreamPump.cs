@@ -1,3 +1,4 @@
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 
@@ -9,13 +10,13 @@ namespace UserTcp.Fast.Api;
 /// the poll thread pumps: application bytes into the connection, received bytes into the inbound ring, close and abort
 /// requests into the connection, and the connection's fate back to the application.
 /// </summary>
-internal sealed class StreamPump(TcpConnection connection, int ringCapacity)
+internal sealed class StreamPump(TcpConnection connection, int ringCapacity, PollThreadUsage usage)
 {
     public TcpConnection Connection { get; } = connection;
     public SpscByteRing Inbound { get; } = new(ringCapacity);
     public SpscByteRing Outbound { get; } = new(ringCapacity);
-    public ChangeSignal InboundChanged { get; } = new();
-    public ChangeSignal OutboundChanged { get; } = new();
+    public ChangeSignal InboundChanged { get; } = new(usage);
+    public ChangeSignal OutboundChanged { get; } = new(usage);
     public TaskCompletionSource<bool> Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Application → poll thread.
@@ -37,7 +38,7 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity)
             if (c.IsClosed) Fail(c.Error);
             return !c.IsClosed;
         }
-        if (!Established.Task.IsCompleted && !c.IsClosed) Established.TrySetResult(true);
+        if (!Established.Task.IsCompleted && !c.IsClosed) Settle(established: true);
 
         bool outboundMoved = false, inboundMoved = false;
         while (!ShutdownWriteRequested || Outbound.Count > 0)
@@ -74,11 +75,22 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity)
         return !(c.IsClosed && (Inbound.Count == 0 || ApplicationGone || Error != 0));
     }
 
+    /// <summary>Poll thread, as the stack stops: the application's waits end with OperationAborted.</summary>
+    public void Abandon() => Fail(TcpError.Aborted);
+
+    /// <summary>Completes the connect call's task: a wake-up of the application like <see cref="ChangeSignal.Set"/>, counted as one.</summary>
+    private void Settle(bool established)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Established.TrySetResult(established);
+        usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private void Fail(TcpError error)
     {
         if (error == TcpError.None) error = TcpError.Aborted;
         if (Error == 0) Error = (int)error;
-        Established.TrySetResult(false);
+        Settle(established: false);
         InboundChanged.Set();
         OutboundChanged.Set();
     }

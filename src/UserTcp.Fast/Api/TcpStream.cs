@@ -30,6 +30,21 @@ public sealed class TcpStream : Stream
     public override bool CanRead => true;
     public override bool CanWrite => true;
     public override bool CanSeek => false;
+    public override bool CanTimeout => true;
+
+    /// <summary>
+    /// Milliseconds a read may wait for data (<see cref="Timeout.Infinite"/>, the default, for ever); past it the read
+    /// throws an IOException around a SocketException with TimedOut, as NetworkStream does. The connection stays usable.
+    /// </summary>
+    public override int ReadTimeout { get => _readTimeout; set => _readTimeout = CheckTimeout(value); }
+
+    /// <summary>Milliseconds a write may wait for buffer space (<see cref="Timeout.Infinite"/> by default); as <see cref="ReadTimeout"/>.</summary>
+    public override int WriteTimeout { get => _writeTimeout; set => _writeTimeout = CheckTimeout(value); }
+
+    private int _readTimeout = Timeout.Infinite, _writeTimeout = Timeout.Infinite;
+
+    private static int CheckTimeout(int milliseconds) =>
+        milliseconds is > 0 or Timeout.Infinite ? milliseconds : throw new ArgumentOutOfRangeException(nameof(milliseconds), "a timeout is positive or Timeout.Infinite");
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
@@ -48,7 +63,7 @@ public sealed class TcpStream : Stream
             }
             if (_pump.Error != 0) throw Translate();
             if (_pump.EndOfStream && _pump.Inbound.Count == 0) return 0;
-            await _pump.InboundChanged.WaitUntilAsync(() => _pump.Inbound.Count > 0 || _pump.EndOfStream || _pump.Error != 0, cancellationToken).ConfigureAwait(false);
+            await WaitAsync(_pump.InboundChanged, () => _pump.Inbound.Count > 0 || _pump.EndOfStream || _pump.Error != 0, _readTimeout, "read", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -63,7 +78,27 @@ public sealed class TcpStream : Stream
             buffer = buffer[n..];
             if (n > 0) _thread.Nudge();
             if (!buffer.IsEmpty)
-                await _pump.OutboundChanged.WaitUntilAsync(() => _pump.Outbound.Free > 0 || _pump.Error != 0, cancellationToken).ConfigureAwait(false);
+                await WaitAsync(_pump.OutboundChanged, () => _pump.Outbound.Free > 0 || _pump.Error != 0, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for <paramref name="ready"/>, at most <paramref name="timeoutMilliseconds"/>.</summary>
+    private static async Task WaitAsync(ChangeSignal signal, Func<bool> ready, int timeoutMilliseconds, string operation, CancellationToken cancellationToken)
+    {
+        if (timeoutMilliseconds == Timeout.Infinite)
+        {
+            await signal.WaitUntilAsync(ready, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(timeoutMilliseconds);
+        try
+        {
+            await signal.WaitUntilAsync(ready, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"the {operation} timed out after {timeoutMilliseconds} ms", new SocketException((int)SocketError.TimedOut));
         }
     }
 

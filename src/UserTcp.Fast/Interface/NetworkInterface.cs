@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
@@ -17,10 +18,33 @@ public interface IEchoReplyListener
     void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at);
 }
 
+/// <summary>Why a destination could not be reached.</summary>
+public enum UnreachableReason
+{
+    /// <summary>Off the subnet with no gateway configured: nothing was sent.</summary>
+    NoRoute,
+    /// <summary>The next hop (the destination or the gateway) never answered ARP.</summary>
+    NoArpReply,
+    /// <summary>ICMP destination unreachable, code 0 (net unreachable), from a router.</summary>
+    NetworkUnreachable,
+    /// <summary>ICMP destination unreachable with a code other than 0 and 3 (host unreachable, prohibited, ...).</summary>
+    HostUnreachable,
+    /// <summary>ICMP destination unreachable, code 3: the host is there but nothing listens on the port.</summary>
+    PortUnreachable,
+}
+
 /// <summary>Receives UDP datagrams for a bound port. The payload is valid only during the call.</summary>
 public interface IUdpReceiver
 {
     void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at);
+
+    /// <summary>
+    /// What was sent from <paramref name="localPort"/> (or may be: no route and ARP failures concern every bound port)
+    /// cannot reach <paramref name="destination"/> (RFC 1122 §4.1.3.3: UDP passes ICMP errors up). It may be called
+    /// from inside <see cref="NetworkInterface.SendUdp"/>, so a receiver should note it and act at its next timer,
+    /// not send from here.
+    /// </summary>
+    void OnUnreachable(ushort localPort, Ipv4Address destination, UnreachableReason reason, Instant at) { }
 }
 
 /// <summary>
@@ -37,6 +61,7 @@ public sealed class NetworkInterface
     private readonly byte[] _frame;
     private readonly Dictionary<ushort, IUdpReceiver> _udp = new();
     private readonly List<Ipv4Address> _due = new(16), _unreachable = new(16);
+    private readonly List<(ushort Port, IUdpReceiver Receiver)> _udpSnapshot = new();
     private ushort _identification;
 
     public NetworkInterface(InterfaceConfig config, TcpStack tcp, IFrameOutput output)
@@ -78,10 +103,15 @@ public sealed class NetworkInterface
 
     public void BindUdp(ushort port, IUdpReceiver receiver)
     {
-        if (!_udp.TryAdd(port, receiver)) throw new InvalidOperationException($"UDP port {port} is already bound");
+        if (!TryBindUdp(port, receiver)) throw new InvalidOperationException($"UDP port {port} is already bound");
     }
 
+    /// <summary>Binds <paramref name="port"/> unless it is taken; false when it is.</summary>
+    public bool TryBindUdp(ushort port, IUdpReceiver receiver) => _udp.TryAdd(port, receiver);
+
     public void UnbindUdp(ushort port) => _udp.Remove(port);
+
+    public bool IsUdpBound(ushort port) => _udp.ContainsKey(port);
 
     // ------------------------------------------------------------------ input
 
@@ -199,10 +229,48 @@ public sealed class NetworkInterface
                 EchoReplies?.OnEchoReply(ip.Source, icmp.Identifier, icmp.SequenceNumber, icmp.Payload.Length, ip.TimeToLive, now);
                 break;
             case IcmpType.DestinationUnreachable when icmp.Payload.Length >= Ipv4Packet.MinHeaderLength:
-                // RFC 1122 §4.2.3.9: the quoted header names whom we could not reach.
-                Tcp.OnDestinationUnreachable(Ipv4Address.Read(icmp.Payload[16..]));
+                OnQuotedUnreachable(icmp.Code, icmp.Payload, now);
                 break;
         }
+    }
+
+    /// <summary>
+    /// An ICMP destination unreachable quotes the IPv4 header and first 8 bytes of what we sent (RFC 792), so both ports:
+    /// it concerns only the TCP connection (RFC 1122 §4.2.3.9) or the UDP port (§4.1.3.3) it quotes, never every
+    /// conversation with that host. Quotes of datagrams we did not send are ignored.
+    /// </summary>
+    private void OnQuotedUnreachable(byte code, ReadOnlySpan<byte> quoted, Instant now)
+    {
+        int headerLength = (quoted[0] & 0x0F) * 4;
+        if (headerLength < Ipv4Packet.MinHeaderLength || quoted.Length < headerLength + 4 || Ipv4Address.Read(quoted[12..]) != _config.Address) return;
+        var destination = Ipv4Address.Read(quoted[16..]);
+        ushort sourcePort = BinaryPrimitives.ReadUInt16BigEndian(quoted[headerLength..]);
+        ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(quoted[(headerLength + 2)..]);
+        switch ((IpProtocol)quoted[9])
+        {
+            case IpProtocol.Tcp:
+                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code);
+                break;
+            case IpProtocol.Udp when _udp.TryGetValue(sourcePort, out var receiver):
+                var reason = code switch
+                {
+                    0 => UnreachableReason.NetworkUnreachable,
+                    3 => UnreachableReason.PortUnreachable,
+                    _ => UnreachableReason.HostUnreachable,
+                };
+                receiver.OnUnreachable(sourcePort, destination, reason, now);
+                break;
+        }
+    }
+
+    /// <summary>Tells TCP (connections being opened fail) and every bound UDP port that <paramref name="destination"/> cannot be reached.</summary>
+    private void ReportUnreachable(Ipv4Address destination, UnreachableReason reason, Instant now)
+    {
+        Tcp.OnDestinationUnreachable(destination);
+        if (_udp.Count == 0) return;
+        _udpSnapshot.Clear();
+        foreach (var (port, receiver) in _udp) _udpSnapshot.Add((port, receiver)); // receivers may unbind meanwhile
+        foreach (var (port, receiver) in _udpSnapshot) receiver.OnUnreachable(port, destination, reason, now);
     }
 
     // ------------------------------------------------------------------ output
@@ -216,7 +284,8 @@ public sealed class NetworkInterface
         Route(_frame.AsSpan(0, length), destination, now);
     }
 
-    /// <summary>Sends a UDP datagram from <paramref name="sourcePort"/>.</summary>
+    /// <summary>Sends a UDP datagram from <paramref name="sourcePort"/>; when it cannot leave (no route, later no ARP reply),
+    /// the bound receivers hear of it through <see cref="IUdpReceiver.OnUnreachable"/>.</summary>
     public void SendUdp(ushort sourcePort, Ipv4Address destination, ushort destinationPort, ReadOnlySpan<byte> payload, Instant now)
     {
         if (payload.Length > _config.Mtu - Ipv4Packet.MinHeaderLength - UdpDatagram.HeaderLength)
@@ -250,7 +319,7 @@ public sealed class NetworkInterface
         _unreachable.Clear();
         _neighbors.DueRequests(now, _due, _unreachable, Stats);
         foreach (var address in _due) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, address);
-        foreach (var address in _unreachable) Tcp.OnDestinationUnreachable(address);
+        foreach (var address in _unreachable) ReportUnreachable(address, UnreachableReason.NoArpReply, now);
     }
 
     /// <summary>Fills in the destination MAC of an IPv4 frame for <paramref name="destination"/> and sends it, or holds it
@@ -263,7 +332,7 @@ public sealed class NetworkInterface
         else
         {
             Stats.NoRoute++;
-            Tcp.OnDestinationUnreachable(destination);
+            ReportUnreachable(destination, UnreachableReason.NoRoute, now);
             return;
         }
         if (destination == Ipv4Address.Broadcast)

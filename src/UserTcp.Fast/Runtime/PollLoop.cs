@@ -1,4 +1,5 @@
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Time;
 
@@ -6,23 +7,28 @@ namespace UserTcp.Fast.Runtime;
 
 /// <summary>
 /// The one thread that owns all stack state. Each turn: receive a bounded batch from the device and process every
-/// frame in place; run due timers; let the owner act (application work); then send the ACKs and data the batch
-/// earned and flush the device. When idle it blocks on the device's file descriptor until the next timer instead of
-/// spinning (busy-poll is an option). Turns take <c>now</c> from outside, so the same loop runs on a virtual clock.
+/// frame in place; run due timers (ARP, TCP, DNS retries); let the owner act (application work); then send the ACKs and
+/// data the batch earned and flush the device. When idle it blocks on the device's file descriptor until the next timer
+/// instead of spinning (busy-poll is an option). Turns take <c>now</c> from outside, so the same loop runs on a virtual
+/// clock.
 /// </summary>
 public sealed class PollLoop
 {
     private readonly INetworkDevice _device;
 
-    public PollLoop(INetworkDevice device, NetworkInterface nic, int batch = 64)
+    /// <param name="resolver">The stub resolver over <paramref name="nic"/>'s UDP, if names are to be resolved: its
+    /// retries are timers of this loop like the interface's.</param>
+    public PollLoop(INetworkDevice device, NetworkInterface nic, int batch = 64, StubResolver? resolver = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         _device = device;
         Interface = nic;
         Batch = batch;
+        Resolver = resolver;
     }
 
     public NetworkInterface Interface { get; }
+    public StubResolver? Resolver { get; }
     public INetworkDevice Device => _device;
     public int Batch { get; }
     public long Turns { get; private set; }
@@ -31,7 +37,7 @@ public sealed class PollLoop
     /// <summary>Application work run inside every turn, after receive and timers and before the flush.</summary>
     public Action<Instant>? OnTurn { get; set; }
 
-    public Instant NextDeadline => Interface.NextDeadline;
+    public Instant NextDeadline => Resolver is { } resolver ? Instant.Min(Interface.NextDeadline, resolver.NextDeadline) : Interface.NextDeadline;
 
     /// <summary>
     /// One turn starting at <paramref name="now"/>; returns the number of frames received. With a real clock
@@ -47,6 +53,7 @@ public sealed class PollLoop
         var clock = Interface.Clock;
         if (clock is not null) now = clock();
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
+        if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
         OnTurn?.Invoke(now);
         Interface.Flush(clock is null ? now : clock()); // one cumulative ACK per connection for the whole batch
         _device.Flush();
@@ -68,7 +75,7 @@ public sealed class PollLoop
             now = MonotonicClock.Now;
             if (now >= deadline) return false;
             if (frames == Batch || busyPoll) continue; // more may be waiting: no sleep
-            var wakeAt = Instant.Min(Interface.NextDeadline, deadline);
+            var wakeAt = Instant.Min(NextDeadline, deadline);
             if (wakeAt <= now) continue;
             // Wake at the next timer at the latest; cap the wait so application work started by other code is seen.
             _device.WaitForFrames(Min(wakeAt - now, TimeSpan.FromMilliseconds(10)));

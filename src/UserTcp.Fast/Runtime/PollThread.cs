@@ -8,7 +8,8 @@ namespace UserTcp.Fast.Runtime;
 /// Runs a <see cref="PollLoop"/> on its own thread, the one thread that owns all stack state. Other threads never touch
 /// that state: they hand the thread work through a bounded queue (<see cref="InvokeAsync{T}"/>, <see cref="PostAsync"/>;
 /// a full queue makes them wait: back-pressure, not growth) and wake it through an eventfd. When idle the thread blocks
-/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer.
+/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer. Its own
+/// allocations and CPU time are kept in <see cref="Usage"/>.
 /// </summary>
 public sealed class PollThread : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class PollThread : IDisposable
     private readonly Thread _thread;
     private volatile bool _stopping;
     private volatile Exception? _failure;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PollThread(PollLoop loop, int commandCapacity = 1024, bool busyPoll = false)
     {
@@ -37,11 +39,19 @@ public sealed class PollThread : IDisposable
     public bool BusyPoll { get; }
     /// <summary>Work the poll thread does every turn after the queued commands (moving stream data). Set before Start.</summary>
     public Action<PollLoop, Instant>? EveryTurn { get; set; }
+    /// <summary>The thread's allocations (queued commands, wake-ups of application threads, the stack's own work) and CPU time.</summary>
+    public PollThreadUsage Usage { get; } = new();
     /// <summary>The exception that stopped the thread, if one did (a device that went away).</summary>
     public Exception? Failure => _failure;
     public bool IsRunning => _thread.IsAlive;
 
     public void Start() => _thread.Start();
+
+    /// <summary>
+    /// Runs on the poll thread once, when it stops (disposed, or failed): the owner of the stack state fails whatever
+    /// application code still waits on it, so nothing waits forever on a stack that is gone.
+    /// </summary>
+    public Action<PollLoop>? OnStopped { get; set; }
 
     /// <summary>Runs <paramref name="work"/> on the poll thread during its next turn and returns its result.</summary>
     public async Task<T> InvokeAsync<T>(Func<PollLoop, Instant, T> work, CancellationToken cancellationToken = default)
@@ -52,14 +62,19 @@ public sealed class PollThread : IDisposable
             try { done.TrySetResult(work(loop, now)); }
             catch (Exception e) { done.TrySetException(e); }
         }, cancellationToken).ConfigureAwait(false);
-        return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A command queued just before the thread stopped never runs: its caller hears that the thread stopped.
+        await Task.WhenAny(done.Task, _stopped.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!done.Task.IsCompleted) throw StoppedException();
+        return await done.Task.ConfigureAwait(false);
     }
+
+    private Exception StoppedException() =>
+        _failure is { } failure ? new InvalidOperationException("the stack's poll thread stopped", failure) : new ObjectDisposedException(nameof(PollThread));
 
     /// <summary>Queues <paramref name="work"/> for the poll thread, waiting while the queue is full.</summary>
     public async ValueTask PostAsync(Action<PollLoop, Instant> work, CancellationToken cancellationToken = default)
     {
-        if (_failure is { } failure) throw new InvalidOperationException("the stack's poll thread stopped", failure);
-        if (_stopping) throw new ObjectDisposedException(nameof(PollThread));
+        if (_failure is not null || _stopping) throw StoppedException();
         await _commands.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         Wake();
     }
@@ -72,6 +87,7 @@ public sealed class PollThread : IDisposable
 
     private void Run()
     {
+        Usage.OnThreadStart(Libc.GetTid());
         _loop.OnTurn = RunCommands;
         Span<int> descriptors = [_loop.Device.ReadinessDescriptor, _wakeFd];
         try
@@ -80,6 +96,7 @@ public sealed class PollThread : IDisposable
             {
                 var now = MonotonicClock.Now;
                 int frames = _loop.Turn(now);
+                Usage.OnTurnEnd(_loop.FramesProcessed);
                 if (frames == _loop.Batch || BusyPoll) continue; // more may be waiting
                 var wait = _loop.NextDeadline.IsNever ? LongestSleep : _loop.NextDeadline - MonotonicClock.Now;
                 if (wait <= TimeSpan.Zero) continue;
@@ -97,11 +114,29 @@ public sealed class PollThread : IDisposable
             _failure = e;
             _commands.Writer.TryComplete(e);
         }
+        finally
+        {
+            try
+            {
+                OnStopped?.Invoke(_loop);
+            }
+            finally
+            {
+                _stopped.TrySetResult();
+            }
+        }
     }
 
     private void RunCommands(Instant now)
     {
-        while (_commands.Reader.TryRead(out var work)) work(_loop, now);
+        if (_commands.Reader.TryRead(out var work))
+        {
+            // Commands allocate by design (a connection's rings, a counter report); counted apart from the stack's own work.
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            do work(_loop, now);
+            while (_commands.Reader.TryRead(out work));
+            Usage.OnCommands(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
         EveryTurn?.Invoke(_loop, now);
     }
 
@@ -122,6 +157,7 @@ public sealed class PollThread : IDisposable
         _commands.Writer.TryComplete();
         Wake();
         if (_thread.IsAlive) _thread.Join();
+        else _stopped.TrySetResult(); // never started (or already gone): nothing will run the queue
         Libc.Close(_wakeFd);
     }
 }

@@ -7,19 +7,25 @@ namespace UserTcp.Fast.Runtime;
 
 /// <summary>
 /// The stack's counters as System.Diagnostics.Metrics instruments (meter "UserTcp.Fast"): frames in and out, drops by
-/// reason, ACKs, retransmissions, ARP. Observable instruments read the poll loop's plain counters when a listener
-/// collects, off the per-packet path. <see cref="Format"/> prints the same figures for <c>--stats</c>.
+/// reason, ACKs, retransmissions, ARP, DNS queries. Observable instruments read the poll loop's plain counters when a listener
+/// collects, off the per-packet path. <see cref="Format"/> prints the same figures for <c>--stats</c>, and with them
+/// the process's garbage collections and allocations since the stack started and, when the stack runs on a
+/// <see cref="PollThread"/>, that thread's allocations (per frame, and in the steady state) and CPU time.
 /// </summary>
 public sealed class StackMetrics : IDisposable
 {
     public const string MeterName = "UserTcp.Fast";
     private readonly Meter _meter;
     private readonly PollLoop _loop;
+    private readonly PollThreadUsage? _pollThread;
+    private readonly int[] _collectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
 
-    public StackMetrics(PollLoop loop)
+    public StackMetrics(PollLoop loop, PollThreadUsage? pollThread = null)
     {
         _loop = loop;
-        _meter = new Meter(MeterName);
+        _pollThread = pollThread;
+        _meter = new Meter(new MeterOptions(MeterName) { Scope = this }); // the scope tells this stack's instruments from another's
         var nic = loop.Interface;
         var device = loop.Device;
         _meter.CreateObservableCounter("usertcp.frames.received", () => nic.Stats.FramesReceived, "{frame}");
@@ -31,6 +37,12 @@ public sealed class StackMetrics : IDisposable
         _meter.CreateObservableCounter("usertcp.tcp.resets_sent", () => nic.Tcp.Stats.ResetsSent, "{segment}");
         _meter.CreateObservableCounter("usertcp.arp.requests_sent", () => nic.Stats.ArpRequestsSent, "{frame}");
         _meter.CreateObservableCounter("usertcp.arp.replies_sent", () => nic.Stats.ArpRepliesSent, "{frame}");
+        if (loop.Resolver is { } resolver)
+        {
+            _meter.CreateObservableCounter("usertcp.dns.queries_sent", () => resolver.Stats.QueriesSent, "{datagram}");
+            _meter.CreateObservableCounter("usertcp.dns.responses_dropped", () => resolver.Stats.Dropped, "{datagram}");
+        }
+        if (pollThread is not null) _meter.CreateObservableCounter("usertcp.poll_thread.stack_allocated", () => pollThread.StackBytes, "By");
     }
 
     /// <summary>The <c>--stats</c> report: one "name value" line per figure.</summary>
@@ -59,7 +71,32 @@ public sealed class StackMetrics : IDisposable
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
+        Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
+        {
+            Line("dns lookups", dns.Lookups);
+            Line("dns queries sent", dns.QueriesSent);
+            Line("dns retries", dns.Retries);
+            Line("dns responses dropped", dns.Dropped);
+        }
+        for (int generation = 0; generation <= 2; generation++)
+            Line($"gc gen{generation} collections", GC.CollectionCount(generation) - _collectionsAtStart[generation]);
+        Line("gc bytes allocated (process)", GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart);
+        if (_pollThread is { } poll)
+        {
+            Line("poll thread bytes allocated", poll.TotalBytes);
+            Line("poll thread bytes by commands", poll.CommandBytes);
+            Line("poll thread bytes by wake-ups", poll.WakeUpBytes);
+            Line("poll thread bytes by stack work", poll.StackBytes);
+            if (poll.SteadyState() is var (first, last, bytes))
+            {
+                Line("poll thread steady-state frames", last - first);
+                Line("poll thread steady-state bytes", bytes);
+            }
+            if (poll.CpuTime() is { } cpu) Line("poll thread cpu microseconds", (long)cpu.TotalMicroseconds);
+        }
         if (latency.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture,

@@ -390,7 +390,9 @@ public sealed partial class TcpConnection
         if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
             _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
         int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
-        return (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
+        ushort field = (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
+        if (field == 0) Stats.ZeroWindowsAdvertised++; // the application is not reading: flow control holds the sender
+        return field;
     }
 
     /// <summary>

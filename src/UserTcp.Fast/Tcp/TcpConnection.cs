@@ -192,7 +192,7 @@ public sealed partial class TcpConnection
         Terminate(TcpError.Aborted);
     }
 
-    internal void FailUnreachable() => Terminate(TcpError.HostUnreachable);
+    internal void FailUnreachable(TcpError error) => Terminate(error);
 
     private void QueueFin()
     {

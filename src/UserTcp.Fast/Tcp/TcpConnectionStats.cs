@@ -18,6 +18,7 @@ public sealed class TcpConnectionStats
     public long DuplicateAcksReceived;
     public long ChallengeAcksSent;
     public long ZeroWindowProbes;
+    public long ZeroWindowsAdvertised;
     public long KeepAlivesSent;
     public long UnacceptableSegments;
     public long PawsRejected;
@@ -40,6 +41,7 @@ public sealed class TcpConnectionStats
         DuplicateAcksReceived += other.DuplicateAcksReceived;
         ChallengeAcksSent += other.ChallengeAcksSent;
         ZeroWindowProbes += other.ZeroWindowProbes;
+        ZeroWindowsAdvertised += other.ZeroWindowsAdvertised;
         KeepAlivesSent += other.KeepAlivesSent;
         UnacceptableSegments += other.UnacceptableSegments;
         PawsRejected += other.PawsRejected;

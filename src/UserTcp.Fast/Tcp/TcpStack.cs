@@ -129,7 +129,7 @@ public sealed class TcpStack
     }
 
     /// <summary>
-    /// The IP layer could not reach <paramref name="remote"/> (no ARP answer, ICMP unreachable). RFC 1122 §4.2.3.9:
+    /// The IP layer could not reach <paramref name="remote"/> (no ARP answer, no route). RFC 1122 §4.2.3.9:
     /// a hard error only for a connection still opening, which then fails with <see cref="TcpError.HostUnreachable"/>;
     /// synchronized connections keep retransmitting (the condition may be transient).
     /// </summary>
@@ -138,7 +138,20 @@ public sealed class TcpStack
         _timerScratch.Clear();
         foreach (var connection in _connections.Values)
             if (connection.Tuple.RemoteAddress == remote && connection.State == TcpState.SynSent) _timerScratch.Add(connection);
-        foreach (var connection in _timerScratch) connection.FailUnreachable();
+        foreach (var connection in _timerScratch) connection.FailUnreachable(TcpError.HostUnreachable);
+    }
+
+    /// <summary>
+    /// An ICMP destination unreachable about one of our segments (RFC 1122 §4.2.3.9). A connection still opening fails,
+    /// as Linux's does: with ConnectionRefused for protocol or port unreachable (codes 2 and 3, hard errors), else with
+    /// HostUnreachable. For a synchronized connection every code is a soft error: it keeps retransmitting, and its own
+    /// timeout decides. Code 4 (fragmentation needed) is not a failure at all: segments never exceed the interface MTU.
+    /// </summary>
+    public void OnIcmpUnreachable(TcpFourTuple tuple, byte code)
+    {
+        const byte ProtocolUnreachable = 2, PortUnreachable = 3, FragmentationNeeded = 4;
+        if (code == FragmentationNeeded || !_connections.TryGetValue(tuple, out var connection) || connection.State != TcpState.SynSent) return;
+        connection.FailUnreachable(code is ProtocolUnreachable or PortUnreachable ? TcpError.ConnectionRefused : TcpError.HostUnreachable);
     }
 
     /// <summary>Runs the timers of every connection whose deadline has come.</summary>

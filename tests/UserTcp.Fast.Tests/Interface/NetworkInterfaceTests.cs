@@ -1,5 +1,6 @@
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Tests.Support;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -28,8 +29,10 @@ public sealed class NetworkInterfaceTests
     {
         public readonly List<(Ipv4Address, ushort, ushort)> Echo = new();
         public readonly List<(Ipv4Address, ushort, byte[])> Udp = new();
+        public readonly List<(ushort, Ipv4Address, UnreachableReason)> Unreachable = new();
         public void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte ttl, Instant at) => Echo.Add((from, identifier, sequence));
         public void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at) => Udp.Add((source, sourcePort, payload.ToArray()));
+        public void OnUnreachable(ushort localPort, Ipv4Address destination, UnreachableReason reason, Instant at) => Unreachable.Add((localPort, destination, reason));
     }
 
     private static (NetworkInterface, Capture) Create(ChecksumPolicy policy = ChecksumPolicy.Auto, bool hostLocal = false, Ipv4Address? gateway = null)
@@ -186,6 +189,56 @@ public sealed class NetworkInterfaceTests
         Assert.Equal((ushort)53, datagram.Item2);
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, datagram.Item3);
         Assert.Equal(1, nic.Stats.DropUdpNoListener);
+    }
+
+    [Fact] // RFC 1122 §4.1.3.3: ICMP destination unreachable quoting one of our datagrams reaches the port it left from
+    public void Icmp_unreachable_reaches_the_udp_port_it_quotes()
+    {
+        var (nic, _) = Create(gateway: Peer);
+        var replies = new Replies();
+        nic.BindUdp(5353, replies);
+        var far = new Ipv4Address(203, 0, 113, 9);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, 5353, 53), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 1, far, 5353, 53), T0); // from a router
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 0, far, 5353, 53), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, 9999, 53), T0);     // a port nobody bound
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Stranger, code: 3, Peer, 5353, 53), T0); // quotes another sender
+        Assert.Equal([(5353, Peer, UnreachableReason.PortUnreachable), (5353, far, UnreachableReason.HostUnreachable),
+                      (5353, far, UnreachableReason.NetworkUnreachable)], replies.Unreachable);
+    }
+
+    [Fact] // RFC 1122 §4.2.3.9: ICMP about one connection's SYN fails that connection only; port unreachable is a refusal
+    public void Icmp_unreachable_fails_only_the_connection_it_quotes()
+    {
+        var (nic, _) = Create();
+        nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0);
+        var refused = nic.Tcp.Connect(Ours, Peer, 80, T0);
+        var unreachable = nic.Tcp.Connect(Ours, Peer, 81, T0);
+        var untouched = nic.Tcp.Connect(Ours, Peer, 82, T0);
+        nic.Flush(T0);
+        ushort Port(TcpConnection c) => c.Tuple.LocalPort;
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, Port(refused), 80, IpProtocol.Tcp), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 1, Peer, Port(unreachable), 81, IpProtocol.Tcp), T0);
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 3, Peer, Port(untouched), 82), T0);      // about UDP
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Ours, code: 4, Peer, Port(untouched), 82, IpProtocol.Tcp), T0); // PMTU
+        nic.OnFrame(IcmpUnreachableFrame.Build(PeerMac, Peer, OurMac, Stranger, code: 3, Peer, Port(untouched), 82, IpProtocol.Tcp), T0);
+        Assert.Equal((TcpState.Closed, TcpError.ConnectionRefused), (refused.State, refused.Error));
+        Assert.Equal((TcpState.Closed, TcpError.HostUnreachable), (unreachable.State, unreachable.Error));
+        Assert.Equal((TcpState.SynSent, TcpError.None), (untouched.State, untouched.Error));
+    }
+
+    [Fact] // what UDP sends without a route, or to a neighbour that never answers ARP, is reported to the bound ports
+    public void Unreachable_destinations_are_reported_to_udp_ports()
+    {
+        var (nic, _) = Create();
+        var replies = new Replies();
+        nic.BindUdp(5353, replies);
+        var offLink = new Ipv4Address(198, 19, 1, 1);
+        nic.SendUdp(5353, offLink, 53, new byte[10], T0);
+        Assert.Equal([(5353, offLink, UnreachableReason.NoRoute)], replies.Unreachable);
+        nic.SendUdp(5353, Stranger, 53, new byte[10], T0);
+        for (int i = 1; i <= 3; i++) nic.OnTimers(T0 + i * nic.Config.ArpRetryInterval);
+        Assert.Equal((5353, Stranger, UnreachableReason.NoArpReply), replies.Unreachable[^1]);
     }
 
     /// <summary>A SYN to a listener whose TCP checksum field holds only the pseudo-header sum, as a local kernel sends it.</summary>

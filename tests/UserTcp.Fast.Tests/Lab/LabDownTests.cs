@@ -8,16 +8,17 @@ namespace UserTcp.Fast.Tests.Labs;
 public sealed class LabDownTests
 {
     [Fact]
-    public void Down_removes_namespaces_nginx_and_state_and_a_second_down_is_a_no_op()
+    public void Down_removes_namespaces_nginx_dnsmasq_and_state_and_a_second_down_is_a_no_op()
     {
         using var lab = new TestLab();
         var info = lab.Up();
-        Assert.True(LabProcesses.IsAlive(info.NginxPid));
+        Assert.True(LabProcesses.IsAlive(info.NginxPid) && LabProcesses.IsAlive(info.DnsmasqPid));
 
         var down = LabShell.CliChecked("down", "--name", lab.Name);
         Assert.Contains($"lab {lab.Name} removed", down.Output);
         LabShell.AssertNothingLeft(lab.Name);
         Assert.False(LabProcesses.IsAlive(info.NginxPid), $"nginx {info.NginxPid} survived lab down");
+        Assert.False(LabProcesses.IsAlive(info.DnsmasqPid), $"dnsmasq {info.DnsmasqPid} survived lab down");
 
         var again = LabShell.CliChecked("down", "--name", lab.Name);
         Assert.Contains("nothing to remove", again.Output);

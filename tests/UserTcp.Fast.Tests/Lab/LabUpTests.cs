@@ -11,6 +11,7 @@ public sealed class LabUpTests
     [
         "name", "server_netns", "client_netns", "server_iface", "client_iface", "server_ip", "client_ip", "prefix", "server_mac",
         "client_mac", "base_url", "files", "offload", "loss_pct", "loss_up_pct", "rate", "rate_bits_per_second", "state_dir", "nginx_pid",
+        "https_base_url", "ca_cert", "dns_server", "host_names", "dnsmasq_pid",
     ];
 
     [Fact]
@@ -45,12 +46,21 @@ public sealed class LabUpTests
             Assert.DoesNotContain("inet6", LabShell.In(netns, "ip", "addr", "show", "dev", device));
         }
         Assert.True(LabProcesses.IsAlive(info.NginxPid));
+        Assert.True(LabProcesses.IsAlive(info.DnsmasqPid));
+        Assert.Equal(("https://198.18.0.1", "198.18.0.1", Path.Combine(names.StateDirectory, "tls", "cert.pem")), (info.HttpsBaseUrl, info.DnsServer, info.CaCert));
+        Assert.Equal(["server.usertcp.test", "www.usertcp.test", "files.usertcp.test"], info.HostNames);
 
-        // The client namespace has no address to fetch from, so the server namespace fetches from itself.
+        // The client namespace has no address to fetch from, so the server namespace fetches from itself: every file
+        // plainly, over HTTPS (by name, trusting the lab's certificate) and chunked.
         foreach (var (file, recorded) in info.Files)
         {
+            Assert.Equal((recorded.Url, $"https://198.18.0.1/{file}", $"http://198.18.0.1/chunked/{file}"), (recorded.Url, recorded.HttpsUrl, recorded.ChunkedUrl));
             string download = LabShell.In(info.ServerNetns, "sh", "-c", $"curl -sS --max-time 30 {recorded.Url} | sha256sum");
             Assert.Equal(recorded.Sha256 + "  -", download.Trim());
+            string https = LabShell.In(info.ServerNetns, "sh", "-c",
+                $"curl -sS --max-time 30 --cacert {info.CaCert} --resolve {info.HostNames[1]}:443:{info.ServerIp} https://{info.HostNames[1]}/{file} | sha256sum");
+            Assert.Equal(recorded.Sha256 + "  -", https.Trim());
+            Assert.Contains("Transfer-Encoding: chunked", LabShell.In(info.ServerNetns, "curl", "-sS", "--max-time", "30", "-o", "/dev/null", "-D", "-", recorded.ChunkedUrl));
         }
 
         Assert.Equal(json, LabShell.CliChecked("status", "--name", lab.Name, "--json").Output);

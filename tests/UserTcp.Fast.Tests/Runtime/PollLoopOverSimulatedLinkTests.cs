@@ -171,7 +171,7 @@ public sealed class PollLoopOverSimulatedLinkTests
         using var metrics = new StackMetrics(net.A.Loop);
         var seen = new Dictionary<string, long>();
         using var listener = new System.Diagnostics.Metrics.MeterListener();
-        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == StackMetrics.MeterName) l.EnableMeasurementEvents(instrument); };
+        listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Scope == metrics) l.EnableMeasurementEvents(instrument); }; // not other tests' stacks
         listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = seen.GetValueOrDefault(instrument.Name) + value);
         listener.Start();
         net.A.Nic.SendEchoRequest(net.B.Nic.Config.Address, 1, 1, new byte[8], net.Now);

@@ -153,6 +153,7 @@ public sealed class TcpReceiveTests
         DeliverData(h, 4 * Mss);
         Assert.Equal(0, h.FlushSingle().Window);
         Assert.Equal(4 * Mss, c.BytesAvailable);
+        Assert.Equal(2, c.Stats.ZeroWindowsAdvertised);
 
         var sink = new byte[4 * Mss];
         Assert.Equal(4 * Mss, c.Receive(sink));

@@ -112,6 +112,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 
+    /// <summary>gettid(2): the kernel's id of the calling thread (its /proc/self/task entry).</summary>
+    [LibraryImport(Library, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
     [LibraryImport(Library, EntryPoint = "clock_gettime")]
     public static partial int ClockGetTime(int clock, TimeSpec* time);
 
