@@ -3,7 +3,7 @@
 # the stack with cumulative and with naive ACKs, and writes the report.
 #
 #   bench/run-ack-latency.sh           full run (about 3 minutes): regenerates perf-results/ack-latency.md and
-#                                      perf-results/data/ack-latency.csv
+#                                      perf-results/data/ack-latency.csv, then perf-results/README.md and its plots
 #   bench/run-ack-latency.sh --quick   one connection of 3 bursts per case (about 30 s): the report and the samples go to
 #                                      temporary files and the report is printed; perf-results is left alone
 #
@@ -49,10 +49,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet "$repo/bench/UserTcp.LiveBench/bin/Release/net10.0/UserTcp.LiveBench.dll" ack --lab "$lab" --report "$report" --csv "$csv" \
+harness="$repo/bench/UserTcp.LiveBench/bin/Release/net10.0/UserTcp.LiveBench.dll"
+dotnet "$harness" ack --lab "$lab" --report "$report" --csv "$csv" \
     --commit "$commit" "${harness_args[@]}"
 if [[ $quick == yes ]]; then
     cat "$report"
     echo "run-ack-latency: $(($(wc -l < "$csv") - 1)) samples in the CSV (not kept)"
+else
+    dotnet "$harness" readme --results "$repo/perf-results"
 fi
 echo "run-ack-latency: done in $((SECONDS - started)) s (setup and build included)"
