@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using UserTcp.Fast.Devices.Native;
 using UserTcp.Fast.Time;
@@ -85,6 +86,9 @@ public sealed class PollThread : IDisposable
         Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong)); // EAGAIN only when the counter is saturated: already awake
     }
 
+    // Optimized from the start, never recompiled: on-stack replacement of this loop mid-transfer made the first pass
+    // through the new code's system calls allocate 32 B (DOTNET_TieredCompilation=0 removed it), inside a download.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run()
     {
         Usage.OnThreadStart(Libc.GetTid());
@@ -92,6 +96,11 @@ public sealed class PollThread : IDisposable
         Span<int> descriptors = [_loop.Device.ReadinessDescriptor, _wakeFd];
         try
         {
+            // The first call of a P/Invoke allocates (32 B: the runtime binding it). A busy thread may first sleep in the
+            // middle of a transfer, so both calls of the sleep are made once here, before any frame: then the loop's own
+            // work allocates nothing (measured: the 32 B came 0.7 million frames into a 1 GiB download otherwise).
+            if (descriptors[0] >= 0) ReadinessWait.WaitReadable(descriptors, TimeSpan.Zero, _loop.Device.Name);
+            DrainWake(); // non-blocking: EAGAIN when nothing woke it
             while (!_stopping)
             {
                 var now = MonotonicClock.Now;
