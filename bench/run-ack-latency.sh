@@ -20,17 +20,8 @@ case "$#:${1:-}" in
     1:-h | 1:--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
 esac
-[[ $(id -u) -eq 0 ]] || { echo "run-ack-latency: needs root (network namespaces, packet sockets)" >&2; exit 1; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-started=$SECONDS
-bash "$repo/scripts/setup.sh"
-
-# Recorded before the run, so the report names the code that was measured; the report itself does not count.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-if [[ -n $(git -C "$repo" status --porcelain -- . ':(exclude)perf-results') ]]; then
-    commit+=" (dirty: uncommitted changes were measured)"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/live-common.sh"
+live_prepare run-ack-latency "network namespaces, packet sockets"
 harness_args=()
 if [[ $quick == yes ]]; then
     report=$(mktemp "${TMPDIR:-/tmp}/ack-latency-quick.XXXXXX.md")
@@ -40,16 +31,13 @@ else
     report="$repo/perf-results/ack-latency.md"
     csv="$repo/perf-results/data/ack-latency.csv"
 fi
-# A unique lab: two runs on one machine never share one. The harness removes it itself; this trap only matters when the
-# harness could not (killed with SIGKILL, say), and finds nothing to do otherwise.
-lab="ak$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+live_unique_lab ak
 cleanup() {
-    if [[ -d /var/lib/usertcp-lab/$lab ]]; then "$repo/usertcp" lab down --name "$lab" >/dev/null || true; fi
+    live_remove_lab
     if [[ $quick == yes ]]; then rm -f "$report" "$csv"; fi
 }
 trap cleanup EXIT
 
-harness="$repo/bench/UserTcp.LiveBench/bin/Release/net10.0/UserTcp.LiveBench.dll"
 dotnet "$harness" ack --lab "$lab" --report "$report" --csv "$csv" \
     --commit "$commit" "${harness_args[@]}"
 if [[ $quick == yes ]]; then

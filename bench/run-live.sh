@@ -12,42 +12,22 @@ set -euo pipefail
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
-harness_args=()
-quick=no
-while (($#)); do
-    case $1 in
-        --quick) quick=yes; harness_args+=(--quick); shift ;;
-        --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }; harness_args+=(--runs "$2"); shift 2 ;;
-        -h | --help) usage; exit 0 ;;
-        *) usage >&2; exit 2 ;;
-    esac
-done
-[[ $(id -u) -eq 0 ]] || { echo "run-live: needs root (network namespaces, packet sockets, strace)" >&2; exit 1; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-started=$SECONDS
-bash "$repo/scripts/setup.sh"
-
-# Recorded before the run, so the report names the code that was measured; the report itself does not count.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-if [[ -n $(git -C "$repo" status --porcelain -- . ':(exclude)perf-results') ]]; then
-    commit+=" (dirty: uncommitted changes were measured)"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/live-common.sh"
+live_parse_quick_and_runs "$@"
+live_prepare run-live "network namespaces, packet sockets, strace"
 if [[ $quick == yes ]]; then
     report=$(mktemp "${TMPDIR:-/tmp}/live-quick.XXXXXX.md")
 else
     report="$repo/perf-results/live.md"
 fi
-# A unique lab: two runs on one machine never share one. The harness removes it itself; this trap only matters when the
-# harness could not (killed with SIGKILL, say), and finds nothing to do otherwise.
-lab="lv$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+live_unique_lab lv
 cleanup() {
-    if [[ -d /var/lib/usertcp-lab/$lab ]]; then "$repo/usertcp" lab down --name "$lab" >/dev/null || true; fi
+    live_remove_lab
     if [[ $quick == yes ]]; then rm -f "$report"; fi
 }
 trap cleanup EXIT
 
-dotnet "$repo/bench/UserTcp.LiveBench/bin/Release/net10.0/UserTcp.LiveBench.dll" run --lab "$lab" --report "$report" \
+dotnet "$harness" run --lab "$lab" --report "$report" \
     --commit "$commit" "${harness_args[@]}"
 if [[ $quick == yes ]]; then cat "$report"; fi
 echo "run-live: done in $((SECONDS - started)) s (setup and build included)"

@@ -14,45 +14,24 @@
 # fails it), 2 on bad usage.
 set -euo pipefail
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
-harness_args=()
-quick=no
-while (($#)); do
-    case $1 in
-        --quick) quick=yes; harness_args+=(--quick); shift ;;
-        --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { usage >&2; exit 2; }; harness_args+=(--runs "$2"); shift 2 ;;
-        -h | --help) usage; exit 0 ;;
-        *) usage >&2; exit 2 ;;
-    esac
-done
-[[ $(id -u) -eq 0 ]] || { echo "run-perf: needs root (network namespaces, the lab's nginx)" >&2; exit 1; }
-
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-started=$SECONDS
-bash "$repo/scripts/setup.sh"
-
-# Recorded before the run, so the report names the code that was measured; the reports themselves do not count.
-commit=$(git -C "$repo" rev-parse --short HEAD)
-if [[ -n $(git -C "$repo" status --porcelain -- . ':(exclude)perf-results') ]]; then
-    commit+=" (dirty: uncommitted changes were measured)"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/live-common.sh"
+live_parse_quick_and_runs "$@"
+live_prepare run-perf "network namespaces, the lab's nginx"
 if [[ $quick == yes ]]; then
     results=$(mktemp -d "${TMPDIR:-/tmp}/perf-quick.XXXXXX")
 else
     results="$repo/perf-results"
 fi
-# A unique lab: two runs on one machine never share one. The harness removes it itself; this trap only matters when the
-# harness could not (killed with SIGKILL, say), and finds nothing to do otherwise.
-lab="pf$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+live_unique_lab pf
 cleanup() {
-    if [[ -d /var/lib/usertcp-lab/$lab ]]; then "$repo/usertcp" lab down --name "$lab" >/dev/null || true; fi
+    live_remove_lab
     rm -rf "/dev/shm/usertcp-perf-$lab"
     if [[ $quick == yes ]]; then rm -rf "$results"; fi
 }
 trap cleanup EXIT
 
-harness="$repo/bench/UserTcp.LiveBench/bin/Release/net10.0/UserTcp.LiveBench.dll"
 dotnet "$harness" compare --lab "$lab" --results "$results" --commit "$commit" "${harness_args[@]}"
 dotnet "$harness" readme --results "$results"
 if [[ $quick == yes ]]; then cat "$results/compare.md"; fi
