@@ -10,7 +10,7 @@ namespace UserTcp.Fast.Tests.Live;
 
 /// <summary>
 /// <c>usertcp get</c> against the lab's real kernel peers (issue: download large pages): nginx over HTTP, HTTPS with the
-/// lab's self-signed certificate and chunked bodies, dnsmasq for names, python for a server that resets mid-body.
+/// lab's self-signed certificate and chunked bodies, dnsmasq for names, a python kernel-socket server that resets mid-body.
 /// Every download is checked byte for byte against the served file's SHA-256, and the server namespace's counters show
 /// that no connection was reset. Every failure must be a clear message, exit code 1, in bounded time, with nothing of
 /// the stack left running in the client namespace. Needs root: fails, never skips, without it.
@@ -184,8 +184,8 @@ public sealed partial class GetLabTests
         using var lab = new TestLab();
         var info = lab.Up();
         const int port = 8081, sent = 1 << 20, declared = 64 << 20;
-        string script = Path.Combine(AppContext.BaseDirectory, "Live", "reset-midway-server.py");
-        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", $"{declared}", $"{sent}"])
+        string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
+        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"])
         {
             RedirectStandardOutput = true,
             UseShellExecute = false,
@@ -196,7 +196,7 @@ public sealed partial class GetLabTests
             string error = Failing(info, $"http://{info.ServerIp}:{port}/big");
             Assert.Contains("connection reset by peer", error);
             Assert.Contains($"of {declared} bytes", error);
-            Assert.Equal("reset", server.StandardOutput.ReadLine());
+            Assert.Equal("reset sent", server.StandardOutput.ReadLine());
         }
         finally
         {
