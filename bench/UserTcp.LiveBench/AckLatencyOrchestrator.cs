@@ -47,7 +47,8 @@ internal sealed record AckLatencyPlan
 }
 
 /// <summary>Who receives the bursts; <see cref="AckLatencyOrchestrator.Name"/> is how the report and the CSV name them.</summary>
-internal enum AckReceiver { Kernel, StackCumulative, StackNaive }
+/// <summary>Who receives the bursts; the busy-polling stack (cumulative ACKs, never sleeping in poll(2)) shows what the wake-up costs.</summary>
+internal enum AckReceiver { Kernel, StackCumulative, StackNaive, StackCumulativeBusyPoll }
 
 /// <summary>One connection of one case: what the receiver, the server and the observer each saw.</summary>
 internal sealed record AckRun(AckReceiver Receiver, int Burst, int Pass, ReceiverResult Result, ServedConnection Served, ObservedConnection Observed)
@@ -77,6 +78,7 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
         AckReceiver.Kernel => "kernel",
         AckReceiver.StackCumulative => "stack-cumulative",
         AckReceiver.StackNaive => "stack-naive",
+        AckReceiver.StackCumulativeBusyPoll => "stack-cumulative-busy-poll",
         _ => throw new ArgumentOutOfRangeException(nameof(receiver)),
     };
 
@@ -148,8 +150,9 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
     {
         if (receiver != AckReceiver.Kernel)
         {
+            string[] busyPoll = receiver == AckReceiver.StackCumulativeBusyPoll ? ["--busy-poll"] : [];
             var result = RunReceiver("ack-stack", ["--lab", labName, "--ack-policy", receiver == AckReceiver.StackNaive ? "naive" : "cumulative",
-                                                   "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()]);
+                                                   .. busyPoll, "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()]);
             return (result, Served(server, result));
         }
         void KernelAddress(string verb) => Tool.Run(["ip", "-n", _lab.ClientNetns, "addr", verb, $"{KernelClientIp}/{_lab.Prefix}", "dev", _lab.ClientIface]);

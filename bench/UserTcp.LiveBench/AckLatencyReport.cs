@@ -194,9 +194,11 @@ internal static class AckLatencyReport
         text.Line();
         text.Line($"- **The loop has to run first.** Idle, the poll loop sleeps in poll(2); on a veth the server's CPU delivers the burst's frames");
         text.Line($"  into the capture ring itself, and the woken loop may have to wait for a core (two here, shared with the server's kernel and");
-        text.Line($"  the observer). A busy-polling loop (`--busy-poll`) would trade a core for this wait.");
-        text.Line($"- **Cumulative ACKs wait for the batch.** A turn reads the frames waiting (up to 64), processes them, lets the application");
-        text.Line($"  read, and only then writes one ACK for all of them: the first segment of a batch waits for the whole turn. Per frame that is");
+        text.Line($"  the observer). The stack-cumulative-busy-poll receiver (`--busy-poll`: it spins on the ring and never sleeps) trades a");
+        text.Line($"  core for this wait: compare its rows with stack-cumulative's.");
+        text.Line($"- **Cumulative ACKs wait for the batch.** A turn reads the frames waiting (up to 64), processes them, and writes an ACK as");
+        text.Line($"  every 16th full segment arrives (TcpConfig.MaxSegmentsPerAck) and one at the end, after the application's read: a");
+        text.Line($"  segment waits for the frames after it in its group of 16. Per frame that is");
         text.Line($"  a checksum and two copies (capture ring into the receive buffer, receive buffer to the application) on a cold cache: the");
         text.Line($"  frame was written by the other core.");
         text.Line($"- **Naive ACKs serialize on write(2).** Each segment's ACK is written before the next segment is read, so the k-th segment");

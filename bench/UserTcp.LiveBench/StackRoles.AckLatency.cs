@@ -125,6 +125,7 @@ internal static partial class StackRoles
             "naive" => AckPolicy.Naive,
             var other => throw new BenchException($"--ack-policy takes cumulative or naive, not '{other}'"),
         };
+        bool busyPoll = arguments.Flag("--busy-poll"); // spin on the capture ring instead of sleeping in poll(2)
         WarmUpDownloading(lab, arguments.Required("--warmup-path"), policy);
         using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy));
         LetJitSettle();
@@ -173,7 +174,7 @@ internal static partial class StackRoles
             var end = MonotonicClock.Now;
             if (delivered) turns.Add(new TurnTiming(frames, (readAt - start).TotalMicroseconds, (end - readAt).TotalMicroseconds));
             var wait = Instant.Min(live.Loop.NextDeadline, end + TimeSpan.FromMilliseconds(10)) - end;
-            if (frames < live.Loop.Batch && wait > TimeSpan.Zero) live.Device.WaitForFrames(wait);
+            if (frames < live.Loop.Batch && wait > TimeSpan.Zero && !busyPoll) live.Device.WaitForFrames(wait);
         }
         var bursts = measurement.Stop(received - warmedUp);
         var result = new ReceiverResult

@@ -24,6 +24,12 @@ public sealed record TcpConfig
     public AckPolicy AckPolicy { get; init; } = AckPolicy.Cumulative;
     /// <summary>An ACK is due once this many full-sized segments are unacknowledged (RFC 9293 §3.8.6.3 / RFC 1122: 2).</summary>
     public int AckEverySegments { get; init; } = 2;
+    /// <summary>
+    /// Cumulative policy: once a batch has brought this many full-sized segments without an ACK, the ACK leaves at once,
+    /// in the middle of the batch, instead of at its end. It bounds the stretch of one ACK (RFC 2525 §2.13) and how long
+    /// the first segments of a long batch wait for theirs, for one more ACK per this many segments.
+    /// </summary>
+    public int MaxSegmentsPerAck { get; init; } = 16;
     /// <summary>Delayed-ACK timer (RFC 9293 §3.8.6.3: under 0.5 s; Linux uses 40 ms).</summary>
     public TimeSpan DelayedAckTimeout { get; init; } = TimeSpan.FromMilliseconds(40);
     /// <summary>Data segments ACKed immediately at the start of a connection, so the peer's slow start is not held back.</summary>
@@ -73,6 +79,7 @@ public sealed record TcpConfig
         if (!WindowScaling && ReceiveBufferSize > 65535) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "without window scaling the receive buffer is at most 65535");
         if (ReceiveBufferSize > (1 << 30)) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "at most 1 GiB (RFC 7323 §2.3)");
         if (AckEverySegments < 1) throw new ArgumentOutOfRangeException(nameof(AckEverySegments));
+        if (MaxSegmentsPerAck < AckEverySegments) throw new ArgumentOutOfRangeException(nameof(MaxSegmentsPerAck), "at least AckEverySegments");
         if (DuplicateAckThreshold < 1) throw new ArgumentOutOfRangeException(nameof(DuplicateAckThreshold));
         if (MinRetransmissionTimeout <= TimeSpan.Zero || MinRetransmissionTimeout > MaxRetransmissionTimeout)
             throw new ArgumentOutOfRangeException(nameof(MinRetransmissionTimeout));

@@ -83,7 +83,7 @@ public sealed partial class TcpConnection
             else if (State is TcpState.CloseWait or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait)
                 RequestAck(); // §3.10.7.4 seventh: text after the peer's FIN is ignored; our ACK restates RCV.NXT
         }
-        return _ackNow && _config.AckPolicy == AckPolicy.Naive;
+        return _ackNow && (_config.AckPolicy == AckPolicy.Naive || _unackedFullSegments >= _config.MaxSegmentsPerAck);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 table: is any of the segment inside the receive window?</summary>
@@ -315,8 +315,9 @@ public sealed partial class TcpConnection
 
     /// <summary>
     /// Cumulative policy: ACK at once during quick-ack and once <see cref="TcpConfig.AckEverySegments"/> full-sized
-    /// segments are unacknowledged (sent at the end of the batch, so one ACK covers the batch); otherwise the
-    /// delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2). Naive policy: every segment at once.
+    /// segments are unacknowledged (sent at the end of the batch, so one ACK covers the batch, or in its middle once
+    /// <see cref="TcpConfig.MaxSegmentsPerAck"/> are); otherwise the delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
+    /// Naive policy: every segment at once.
     /// </summary>
     private void DecideAckForInOrderData(int length, Instant now)
     {

@@ -22,6 +22,22 @@ public sealed class TcpReceiveTests
         h.Deliver(h.Peer(h.PeerSeq(offset), h.OurSeq(0), flags, options: h.PeerTimestampOption()), data ?? Full);
     }
 
+    [Fact] // RFC 2525 §2.13: a long batch is not ACKed by one stretch ACK at its end; the ACK leaves mid-batch
+    public void A_long_batch_asks_for_its_ack_every_max_segments()
+    {
+        var (h, c) = Established(new TcpConfig { QuickAckSegments = 0, MaxSegmentsPerAck = 4 });
+        var flushNow = new List<bool>();
+        long acksBefore = c.Stats.PureAcksSent; // the handshake's
+        for (int i = 0; i < 8; i++)
+        {
+            h.PeerTimestamp++;
+            flushNow.Add(h.Deliver(h.Peer(h.PeerSeq(i * Mss), h.OurSeq(0), options: h.PeerTimestampOption()), Full));
+            if (flushNow[^1]) Assert.Equal(h.PeerSeq((i + 1) * Mss), h.FlushSingle().Ack); // the interface flushes at once
+        }
+        Assert.Equal([false, false, false, true, false, false, false, true], flushNow);
+        Assert.Equal(2, c.Stats.PureAcksSent - acksBefore);
+    }
+
     [Fact] // RFC 9293 §3.8.6.3, RFC 5681 §4.2: one full segment alone waits for the delayed-ACK timer (40 ms)
     public void Single_segment_is_acknowledged_by_the_delayed_ack_timer()
     {
