@@ -197,7 +197,7 @@ internal static class AckLatencyReport
         text.Line($"  the observer). The stack-cumulative-busy-poll receiver (`--busy-poll`: it spins on the ring and never sleeps) trades a");
         text.Line($"  core for this wait: compare its rows with stack-cumulative's.");
         text.Line($"- **Cumulative ACKs wait for the batch.** A turn reads the frames waiting (up to 64), processes them, and writes an ACK as");
-        text.Line($"  every 16th full segment arrives (TcpConfig.MaxSegmentsPerAck) and one at the end, after the application's read: a");
+        text.Line($"  every 16th segment arrives (TcpConfig.MaxSegmentsPerAck) and one at the end, after the application's read: a");
         text.Line($"  segment waits for the frames after it in its group of 16. Per frame that is");
         text.Line($"  a checksum and two copies (capture ring into the receive buffer, receive buffer to the application) on a cold cache: the");
         text.Line($"  frame was written by the other core.");

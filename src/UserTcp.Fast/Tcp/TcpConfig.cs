@@ -25,9 +25,10 @@ public sealed record TcpConfig
     /// <summary>An ACK is due once this many full-sized segments are unacknowledged (RFC 9293 §3.8.6.3 / RFC 1122: 2).</summary>
     public int AckEverySegments { get; init; } = 2;
     /// <summary>
-    /// Cumulative policy: once a batch has brought this many full-sized segments without an ACK, the ACK leaves at once,
-    /// in the middle of the batch, instead of at its end. It bounds the stretch of one ACK (RFC 2525 §2.13) and how long
-    /// the first segments of a long batch wait for theirs, for one more ACK per this many segments.
+    /// Cumulative policy: once a batch has brought this many data segments without an ACK, the ACK leaves at once, in the
+    /// middle of the batch, instead of at its end. It bounds the stretch of one ACK (RFC 2525 §2.13) and how long the first
+    /// segments of a long batch wait for theirs. Segments as they arrive: a GSO super-frame is one, so a batch of them is
+    /// still ACKed once (measured: an ACK per 64 KiB super-frame cost a quarter of the throughput with offloads on).
     /// </summary>
     public int MaxSegmentsPerAck { get; init; } = 16;
     /// <summary>Delayed-ACK timer (RFC 9293 §3.8.6.3: under 0.5 s; Linux uses 40 ms).</summary>

@@ -83,7 +83,7 @@ public sealed partial class TcpConnection
             else if (State is TcpState.CloseWait or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait)
                 RequestAck(); // §3.10.7.4 seventh: text after the peer's FIN is ignored; our ACK restates RCV.NXT
         }
-        return _ackNow && (_config.AckPolicy == AckPolicy.Naive || _unackedFullSegments >= _config.MaxSegmentsPerAck);
+        return _ackNow && (_config.AckPolicy == AckPolicy.Naive || _segmentsSinceAck >= _config.MaxSegmentsPerAck);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 table: is any of the segment inside the receive window?</summary>
@@ -316,7 +316,7 @@ public sealed partial class TcpConnection
     /// <summary>
     /// Cumulative policy: ACK at once during quick-ack and once <see cref="TcpConfig.AckEverySegments"/> full-sized
     /// segments are unacknowledged (sent at the end of the batch, so one ACK covers the batch, or in its middle once
-    /// <see cref="TcpConfig.MaxSegmentsPerAck"/> are); otherwise the delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
+    /// <see cref="TcpConfig.MaxSegmentsPerAck"/> segments came); otherwise the delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
     /// Naive policy: every segment at once.
     /// </summary>
     private void DecideAckForInOrderData(int length, Instant now)
@@ -329,6 +329,7 @@ public sealed partial class TcpConnection
         }
         int receiveMss = Math.Max(1, Math.Min(_largestSegmentSeen, _config.MaxSegmentSize - (_timestamps ? 12 : 0)));
         _unackedFullSegments += length / receiveMss; // a GSO super-frame counts as the segments it carries
+        _segmentsSinceAck++;
         if (_unackedFullSegments >= _config.AckEverySegments)
         {
             RequestAck();

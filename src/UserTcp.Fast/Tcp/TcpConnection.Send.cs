@@ -414,6 +414,7 @@ public sealed partial class TcpConnection
         _ackNow = false;
         _delayedAckAt = Instant.Never;
         _unackedFullSegments = 0;
+        _segmentsSinceAck = 0;
         _lastAckSent = _rcvNxt;
         if (_arrivalCount == 0) return;
         int kept = 0;

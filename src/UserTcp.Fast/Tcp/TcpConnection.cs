@@ -59,6 +59,7 @@ public sealed partial class TcpConnection
     private bool _synPending, _probePending, _keepAlivePending;
     private bool _ackNow;
     private int _unackedFullSegments;
+    private int _segmentsSinceAck; // data segments as they arrived (a super-frame is one): TcpConfig.MaxSegmentsPerAck
     private int _quickAcksLeft;
     private int _largestSegmentSeen;
 

@@ -36,6 +36,16 @@ public sealed class TcpReceiveTests
         }
         Assert.Equal([false, false, false, true, false, false, false, true], flushNow);
         Assert.Equal(2, c.Stats.PureAcksSent - acksBefore);
+
+        // A GSO super-frame is one segment as it arrives, however many MSS it carries: four of them make the count.
+        var superFrame = new byte[4 * Mss];
+        flushNow.Clear();
+        for (int i = 0; i < 4; i++)
+        {
+            h.PeerTimestamp++;
+            flushNow.Add(h.Deliver(h.Peer(h.PeerSeq((8 + 4 * i) * Mss), h.OurSeq(0), options: h.PeerTimestampOption()), superFrame));
+        }
+        Assert.Equal([false, false, false, true], flushNow);
     }
 
     [Fact] // RFC 9293 §3.8.6.3, RFC 5681 §4.2: one full segment alone waits for the delayed-ACK timer (40 ms)
