@@ -48,18 +48,13 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// <para><b>Kernel drops</b>: pcap_stats' ps_drop, refreshed at most every 100 ms from <see cref="Receive{THandler}"/>
 /// (it costs a getsockopt).</para>
 /// </remarks>
-public sealed unsafe class PcapDevice : INetworkDevice
+public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
 {
-    /// <summary>Ethernet header plus one VLAN tag.</summary>
-    private const int LinkHeaderAllowance = 18;
     private static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly LibPcapLiveDevice _capture;
     private readonly nint _pcap;
-    private readonly int _fd;
-    private readonly FrameTransmitter _transmitter;
     private Instant _kernelStatsDueAt;
-    private bool _disposed;
 
     /// <exception cref="DeviceUnavailableException">No such interface, libpcap missing, not permitted, or libpcap refused.</exception>
     public PcapDevice(PcapDeviceOptions options)
@@ -80,10 +75,10 @@ public sealed unsafe class PcapDevice : INetworkDevice
         {
             Open(_capture, options, Filter);
             _pcap = _capture.Handle.DangerousGetHandle();
-            _fd = LibPcap.SelectableFd(_pcap);
-            if (_fd < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
-            Libc.MakeNonBlocking(_fd, Name);
-            _transmitter = new FrameTransmitter(_fd, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            Descriptor = LibPcap.SelectableFd(_pcap);
+            if (Descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
+            Libc.MakeNonBlocking(Descriptor, Name);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
         }
         catch
         {
@@ -92,7 +87,7 @@ public sealed unsafe class PcapDevice : INetworkDevice
         }
     }
 
-    public string Name { get; }
+    public override string Name { get; }
     public MacAddress MacAddress { get; }
     public int Mtu { get; }
     public bool IsHostLocal { get; }
@@ -101,7 +96,7 @@ public sealed unsafe class PcapDevice : INetworkDevice
     public string Filter { get; }
 
     /// <summary>Frames waiting for a send retry.</summary>
-    public int SendQueued => _transmitter.Queued;
+    public int SendQueued => Transmitter.Queued;
 
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
@@ -111,7 +106,7 @@ public sealed unsafe class PcapDevice : INetworkDevice
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFrames);
         // pcap_dispatch reads 0 as "no limit".
         if (maxFrames == 0) return 0;
@@ -140,32 +135,7 @@ public sealed unsafe class PcapDevice : INetworkDevice
         return batch.Delivered;
     }
 
-    public bool Send(ReadOnlySpan<byte> frame)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _transmitter.Send(frame);
-    }
-
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _transmitter.Flush();
-    }
-
-    public int ReadinessDescriptor => _fd;
-
-    public bool WaitForFrames(TimeSpan timeout)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return ReadinessWait.WaitReadable(_fd, timeout, Name);
-    }
-
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        _capture.Close();
-    }
+    private protected override void Close() => _capture.Close();
 
     public override string ToString() => $"pcap:{Name} ({MacAddress}, MTU {Mtu})";
 

@@ -26,7 +26,7 @@ namespace UserTcp.Fast.Devices.Tap;
 /// 1.005 reads per frame for bursts of 200. One write(2) per frame. <see cref="DeviceStats.KernelDrops"/> stays 0: frames the kernel could not queue for us show as
 /// the interface's tx_dropped (ip -s link).</para>
 /// </remarks>
-public sealed unsafe class TapDevice : INetworkDevice
+public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
 {
     private const string CloneDevice = "/dev/net/tun";
     /// <summary>_IOW('T', 202, int).</summary>
@@ -35,13 +35,8 @@ public sealed unsafe class TapDevice : INetworkDevice
     private const short IffNoPacketInfo = 0x1000;
     /// <summary>The largest MTU a TAP accepts plus an Ethernet header with one VLAN tag: reads can never truncate.</summary>
     private const int MaxFrameBytes = ushort.MaxValue + LinkHeaderAllowance;
-    /// <summary>Ethernet header plus one VLAN tag.</summary>
-    private const int LinkHeaderAllowance = 18;
 
-    private readonly int _fd;
     private readonly FrameBuffer _receiveBuffer;
-    private readonly FrameTransmitter _transmitter;
-    private bool _disposed;
 
     /// <exception cref="DeviceUnavailableException">No TUN driver, not permitted, the name is taken by another kind of
     /// interface, or the TAP is attached to another process.</exception>
@@ -49,25 +44,25 @@ public sealed unsafe class TapDevice : INetworkDevice
     {
         ArgumentNullException.ThrowIfNull(options);
         var request = Libc.InterfaceRequest.For(options.InterfaceName);
-        _fd = OpenCloneDevice(options.InterfaceName);
+        Descriptor = OpenCloneDevice(options.InterfaceName);
         try
         {
             request.FlagsOrMtu = IffTap | IffNoPacketInfo;
-            if (Libc.Ioctl(_fd, TunSetInterface, &request) < 0) throw AttachFailure(options.InterfaceName, Libc.LastErrno);
+            if (Libc.Ioctl(Descriptor, TunSetInterface, &request) < 0) throw AttachFailure(options.InterfaceName, Libc.LastErrno);
             Name = request.NameText;
             Mtu = InterfaceMtu(Name);
             new FramePool(1, MaxFrameBytes).TryRent(out _receiveBuffer);
-            _transmitter = new FrameTransmitter(_fd, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
         }
         catch
         {
-            Libc.Close(_fd);
+            Libc.Close(Descriptor);
             throw;
         }
         MacAddress = options.StackMacAddress ?? RandomLocalMacAddress();
     }
 
-    public string Name { get; }
+    public override string Name { get; }
     /// <summary>The stack's MAC on this link (not the TAP interface's, which is the kernel's).</summary>
     public MacAddress MacAddress { get; }
     public int Mtu { get; }
@@ -77,14 +72,14 @@ public sealed unsafe class TapDevice : INetworkDevice
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFrames);
         byte* buffer = _receiveBuffer.Pointer;
         int delivered = 0;
         while (delivered < maxFrames)
         {
             Stats.ReceiveCalls++;
-            nint length = Libc.Read(_fd, buffer, MaxFrameBytes);
+            nint length = Libc.Read(Descriptor, buffer, MaxFrameBytes);
             if (length < 0)
             {
                 int errno = Libc.LastErrno;
@@ -101,33 +96,8 @@ public sealed unsafe class TapDevice : INetworkDevice
         return delivered;
     }
 
-    public bool Send(ReadOnlySpan<byte> frame)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _transmitter.Send(frame);
-    }
-
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _transmitter.Flush();
-    }
-
-    public int ReadinessDescriptor => _fd;
-
-    public bool WaitForFrames(TimeSpan timeout)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return ReadinessWait.WaitReadable(_fd, timeout, Name);
-    }
-
     /// <summary>Closes the descriptor: a TAP this device created disappears, a persistent one stays.</summary>
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Libc.Close(_fd);
-    }
+    private protected override void Close() => Libc.Close(Descriptor);
 
     public override string ToString() => $"tap:{Name} (stack {MacAddress}, MTU {Mtu})";
 

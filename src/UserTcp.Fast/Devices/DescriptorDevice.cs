@@ -1,0 +1,48 @@
+namespace UserTcp.Fast.Devices;
+
+/// <summary>
+/// What the live devices share: one file descriptor (libpcap's packet socket, a TAP) that frames go out through, via a
+/// <see cref="FrameTransmitter"/>, and that tells when frames wait to be read. Each kind receives its own way.
+/// </summary>
+public abstract class DescriptorDevice : IDisposable
+{
+    /// <summary>Ethernet header plus one VLAN tag.</summary>
+    private protected const int LinkHeaderAllowance = 18;
+
+    /// <summary>Set by the device's constructor, before anything can use it.</summary>
+    private protected int Descriptor;
+    private protected FrameTransmitter Transmitter = null!;
+    private protected bool IsDisposed;
+
+    public abstract string Name { get; }
+
+    public bool Send(ReadOnlySpan<byte> frame)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return Transmitter.Send(frame);
+    }
+
+    public void Flush()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        Transmitter.Flush();
+    }
+
+    public int ReadinessDescriptor => Descriptor;
+
+    public bool WaitForFrames(TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return Native.ReadinessWait.WaitReadable(Descriptor, timeout, Name);
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed) return;
+        IsDisposed = true;
+        Close();
+    }
+
+    /// <summary>Releases the descriptor, once.</summary>
+    private protected abstract void Close();
+}
