@@ -1,4 +1,5 @@
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Tests.Support;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -82,6 +83,43 @@ internal static class LiveDeviceExtensions
             if (device.WaitForFrames(TimeSpan.FromMilliseconds(50))) device.Receive(ref collector, 64);
         }
         return true;
+    }
+
+    /// <summary>What a steady-state exchange measured: bytes allocated while receiving and while sending, and receive calls made.</summary>
+    public readonly record struct ExchangeCost(long ReceiveBytes, long SendBytes, long ReceiveCalls);
+
+    /// <summary>
+    /// Warms up with <paramref name="warmUpFrames"/> frames each way, then receives <paramref name="measuredFrames"/> from
+    /// <paramref name="generator"/> in bursts of <paramref name="burst"/> (small enough for the ring, so none is dropped) and
+    /// sends as many, measuring what the measured part allocated on this thread and how many receive calls it took.
+    /// </summary>
+    public static ExchangeCost MeasureSteadyExchange(this INetworkDevice device, RawFrameSender generator, byte[] incoming, byte[] outgoing,
+                                                     ref FrameCounter counter, int warmUpFrames, int measuredFrames, int burst, TimeSpan patience)
+    {
+        ReceiveBursts(ref counter, warmUpFrames);
+        SendFrames(warmUpFrames);
+        long readsBefore = device.Stats.ReceiveCalls;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ReceiveBursts(ref counter, measuredFrames);
+        long afterReceive = GC.GetAllocatedBytesForCurrentThread();
+        SendFrames(measuredFrames);
+        long afterSend = GC.GetAllocatedBytesForCurrentThread();
+        return new ExchangeCost(afterReceive - before, afterSend - afterReceive, device.Stats.ReceiveCalls - readsBefore);
+
+        void ReceiveBursts(ref FrameCounter counter, int frames)
+        {
+            for (int sent = 0; sent < frames; sent += burst)
+            {
+                generator.Send(incoming, burst);
+                device.CountUntil(ref counter, counter.Frames + burst, patience);
+            }
+        }
+
+        void SendFrames(int frames)
+        {
+            for (int i = 0; i < frames; i++) device.Send(outgoing);
+            device.Flush();
+        }
     }
 
     /// <summary>Receives into <paramref name="counter"/> until it holds <paramref name="frames"/> frames or <paramref name="timeout"/> passes.</summary>

@@ -190,34 +190,13 @@ public sealed class PcapDeviceTests
         var counter = new FrameCounter();
 
         // Bursts small enough for the ring (about 500 slots of 64 KiB with offloads on), so no frame is dropped.
-        ReceiveBursts(ref counter, 2_000);
-        SendFrames(2_000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        ReceiveBursts(ref counter, measuredFrames);
-        long afterReceive = GC.GetAllocatedBytesForCurrentThread();
-        SendFrames(measuredFrames);
-        long afterSend = GC.GetAllocatedBytesForCurrentThread();
+        var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
 
         Assert.Equal(2_000 + measuredFrames, counter.Frames);
-        Assert.Equal(0, afterReceive - before);
-        Assert.Equal(0, afterSend - afterReceive);
+        Assert.Equal(0, cost.ReceiveBytes);
+        Assert.Equal(0, cost.SendBytes);
         Assert.Equal(0, device.Stats.KernelDrops);
         Assert.Equal(2_000 + measuredFrames, device.Stats.FramesSent);
-
-        void ReceiveBursts(ref FrameCounter counter, int frames)
-        {
-            for (int sent = 0; sent < frames; sent += burst)
-            {
-                generator.Send(incoming, burst);
-                device.CountUntil(ref counter, counter.Frames + burst, Patience);
-            }
-        }
-
-        void SendFrames(int frames)
-        {
-            for (int i = 0; i < frames; i++) device.Send(outgoing);
-            device.Flush();
-        }
     }
 
     [Fact]

@@ -124,38 +124,16 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
         var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, TapLab.StackAddress, TapLab.KernelAddress, 64);
         var counter = new FrameCounter();
 
-        ReceiveBursts(ref counter, 2_000);
-        SendFrames(2_000);
-        long readsBefore = device.Stats.ReceiveCalls;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        ReceiveBursts(ref counter, measuredFrames);
-        long afterReceive = GC.GetAllocatedBytesForCurrentThread();
-        SendFrames(measuredFrames);
-        long afterSend = GC.GetAllocatedBytesForCurrentThread();
-        long reads = device.Stats.ReceiveCalls - readsBefore;
+        var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
+        long reads = cost.ReceiveCalls;
 
         Assert.Equal(2_000 + measuredFrames, counter.Frames);
-        Assert.Equal(0, afterReceive - before);
-        Assert.Equal(0, afterSend - afterReceive);
+        Assert.Equal(0, cost.ReceiveBytes);
+        Assert.Equal(0, cost.SendBytes);
         Assert.Equal(2_000 + measuredFrames, device.Stats.FramesSent);
         Assert.Equal(device.Stats.FramesSent, device.Stats.SendCalls);
         output.WriteLine($"{reads} read(2) calls for {measuredFrames} frames: {reads / (double)measuredFrames:0.000} per frame");
         Assert.InRange(reads, measuredFrames, measuredFrames * 2);
-
-        void ReceiveBursts(ref FrameCounter counter, int frames)
-        {
-            for (int sent = 0; sent < frames; sent += burst)
-            {
-                generator.Send(incoming, burst);
-                device.CountUntil(ref counter, counter.Frames + burst, Patience);
-            }
-        }
-
-        void SendFrames(int frames)
-        {
-            for (int i = 0; i < frames; i++) device.Send(outgoing);
-            device.Flush();
-        }
     }
 
     [Fact]
