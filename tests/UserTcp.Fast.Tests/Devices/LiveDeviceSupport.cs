@@ -85,6 +85,31 @@ internal static class LiveDeviceExtensions
         return true;
     }
 
+    /// <summary>
+    /// WaitForFrames without traffic times out after its 200 ms; then, with <paramref name="frame"/> sent 100 ms later
+    /// from another thread, it wakes within 100 ms of the send. Returns when the frame was sent and when the wait woke.
+    /// </summary>
+    public static (Instant SentAt, Instant WokeAt) AssertWaitTimesOutThenWakesForAFrame(this INetworkDevice device, RawFrameSender generator, byte[] frame)
+    {
+        var start = MonotonicClock.Now;
+        Assert.False(device.WaitForFrames(TimeSpan.FromMilliseconds(200)));
+        Assert.InRange(MonotonicClock.Now - start, TimeSpan.FromMilliseconds(195), TimeSpan.FromSeconds(2));
+
+        var sentAt = Instant.Never;
+        var sender = new Thread(() =>
+        {
+            Thread.Sleep(100);
+            sentAt = MonotonicClock.Now;
+            generator.Send(frame);
+        });
+        sender.Start();
+        Assert.True(device.WaitForFrames(TimeSpan.FromSeconds(10)));
+        var wokeAt = MonotonicClock.Now;
+        sender.Join();
+        Assert.True(wokeAt - sentAt < TimeSpan.FromMilliseconds(100), $"woke {(wokeAt - sentAt).TotalMilliseconds:0.000} ms after the send");
+        return (sentAt, wokeAt);
+    }
+
     /// <summary>What a steady-state exchange measured: bytes allocated while receiving and while sending, and receive calls made.</summary>
     public readonly record struct ExchangeCost(long ReceiveBytes, long SendBytes, long ReceiveCalls);
 
