@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace UserTcp.LiveBench;
 
-/// <summary>A failure of the measurement itself (a tool, the lab, a transfer): the harness exits 1 with its message.</summary>
-internal sealed class BenchException(string message) : Exception(message);
-
 /// <summary><c>--name value</c> pairs and bare <c>--flag</c>s: the harness's own command line and that of its stack processes.</summary>
 internal sealed class BenchArguments
 {

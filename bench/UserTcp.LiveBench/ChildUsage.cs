@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using UserTcp.Cli.Labs;
+using System.Text.Json;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench;
-
-/// <summary>What a measured client process cost, as its parent saw it when the process ended.</summary>
-internal sealed record ProcessUsage(int ExitCode, double WallSeconds, double UserSeconds, double SystemSeconds, long MaxResidentKib);
 
 /// <summary>
 /// Runs one client process (curl, <c>usertcp get</c>) and reads what it cost: wall time, user and system CPU time and
@@ -80,7 +77,3 @@ internal static class ChildUsage
         return (usage, string.Join('\n', lines.Where(line => line != usageLine)), error.Result);
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(ProcessUsage))]
-internal sealed partial class ProcessUsageJson : JsonSerializerContext;

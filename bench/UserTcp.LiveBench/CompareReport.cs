@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using UserTcp.Cli.Labs;
 using UserTcp.Fast.Runtime;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench;
 

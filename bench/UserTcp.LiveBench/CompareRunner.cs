@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using UserTcp.Cli.Labs;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Processes;
 
 namespace UserTcp.LiveBench;
 
@@ -59,7 +60,7 @@ internal sealed partial class CompareRunner(ComparePlan plan, string labName, st
         string body = Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
         string[] command = side == ClientSide.Kernel
             ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{time_total}\n", file.Url]
-            : [DotnetHost(), Path.Combine(AppContext.BaseDirectory, "usertcp.dll"), "get", file.Url, "-o", body, "--lab", labName, "--stats"];
+            : [BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
         if (side == ClientSide.Kernel) KernelAddress("add");
         Dictionary<string, long> before, after;
         ProcessUsage usage;
@@ -166,11 +167,6 @@ internal sealed partial class CompareRunner(ComparePlan plan, string labName, st
             throw new BenchException($"{what}: usertcp get reported {summary.Groups["bytes"].Value} bytes, the file has {bytes}");
         return double.Parse(summary.Groups["seconds"].Value, CultureInfo.InvariantCulture);
     }
-
-    /// <summary>The dotnet host that runs usertcp.dll, as the ./usertcp script does.</summary>
-    private static string DotnetHost() =>
-        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
-        : Tool.Find("dotnet") ?? throw new BenchException("dotnet is not on PATH");
 
     [GeneratedRegex(@": (?<bytes>\d+) bytes in (?<seconds>[0-9.]+) s,")]
     private static partial Regex GetSummary();

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using UserTcp.Cli.Labs;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench;
 

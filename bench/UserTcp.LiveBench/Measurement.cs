@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using UserTcp.Cli.Live;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.LiveBench;
 

@@ -2,12 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using UserTcp.Cli.Labs;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench;
-
-/// <summary>tcpdump's own account of a capture: frames written, frames its filter accepted, frames the kernel dropped.</summary>
-internal sealed record CaptureCounts(long Captured, long ReceivedByFilter, long DroppedByKernel);
 
 /// <summary>
 /// The external observer: tcpdump on the server's veth end inside the server namespace, writing every frame of one TCP

@@ -1,21 +1,7 @@
 using System.Globalization;
-using UserTcp.Cli.Labs;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench;
-
-/// <summary>Every timed run of one case, and one more run under strace with its system call counts.</summary>
-internal sealed record CaseRuns<TRun>(IReadOnlyList<TRun> Runs, TRun Traced, IReadOnlyDictionary<string, long> Syscalls);
-
-internal sealed record DownloadCase(bool Offload, long FileBytes, CaseRuns<RunResult> Measured, long ServerResets, long ServerRetransmissions);
-
-internal sealed record ReplayRun(RunResult Stack, ReplayOutcome Replayer);
-
-internal sealed record ReplayCase(int? FramesPerSecond, long Frames, CaseRuns<ReplayRun> Measured);
-
-internal sealed record SendCase(int Payload, CaseRuns<RunResult> Measured);
-
-internal sealed record LiveResults(BenchPlan Plan, IReadOnlyList<DownloadCase> Downloads, RunResult Recording, long RecordedFrames,
-                                   IReadOnlyList<ReplayCase> Replays, IReadOnlyList<SendCase> Sends);
 
 /// <summary>
 /// Brings up a lab of its own, measures every case of the plan in fresh stack processes (<see cref="StackRoles"/>), and

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using UserTcp.Cli.Labs;
 using UserTcp.LiveBench;
+using UserTcp.Testbed.Labs;
+
 
 // UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]
 //     (root) brings up its own lab, measures the live stack and writes the report (bench/run-live.sh runs this).

@@ -40,7 +40,3 @@ internal sealed record RunResult
     [JsonIgnore] public double ProcessCpuSeconds => ProcessUserSeconds + ProcessSystemSeconds;
     [JsonIgnore] public double LoopThreadCpuSeconds => LoopThreadUserSeconds + LoopThreadSystemSeconds;
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(RunResult))]
-internal sealed partial class RunResultJson : JsonSerializerContext;

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using System.Net;
 using System.Text.Json;
-using UserTcp.Cli.Labs;
-using UserTcp.Cli.Live;
+using System.Text;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.LiveBench;
 

@@ -1,11 +1,10 @@
-using System.Text;
 using System.Text.Json;
-using UserTcp.Cli.Commands;
-using UserTcp.Cli.Labs;
-using UserTcp.Cli.Live;
+using System.Text;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.LiveBench;
 
@@ -109,7 +108,7 @@ internal static partial class StackRoles
     private static void Get(LiveStack live, string path, Stream body)
     {
         var log = new StringWriter();
-        if (ConnectCommand.Run(live, Server, HttpPort, HttpGet(path), TransferTimeout, body, log) != 0)
+        if (ConnectExchange.Run(live, Server, HttpPort, HttpGet(path), TransferTimeout, body, log) != 0)
             throw new BenchException($"GET {path} failed: {log.ToString().Trim()}");
     }
 
@@ -247,13 +246,4 @@ internal static partial class StackRoles
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
     }
-}
-
-/// <summary>
-/// The identity of the one connection that is recorded and replayed (ISN, ephemeral port and timestamp offset): with it
-/// and the same request, the replaying stack's SYN, request and ACK numbers are those the capture answers.
-/// </summary>
-internal static class ReplayedConnection
-{
-    public static readonly ReplayableIdentity Identity = new(new SeqNum(0x5EED_0001), Seed: 0x11FE_BE4C);
 }

@@ -6,9 +6,11 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
+using UserTcp.Fast.Devices.Capture;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using UserTcp.Cli.Labs;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.Cli.Commands;
 

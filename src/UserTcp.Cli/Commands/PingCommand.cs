@@ -4,6 +4,7 @@ using UserTcp.Cli.Live;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
 

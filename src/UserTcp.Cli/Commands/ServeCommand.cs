@@ -3,6 +3,7 @@ using System.Globalization;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
 

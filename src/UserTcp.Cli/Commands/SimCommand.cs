@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using SharpPcap;
 using SharpPcap.LibPcap;
+using SharpPcap;
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Diagnostics;
-using UserTcp.Fast.Simulation;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Tcp.Congestion;
+using UserTcp.Fast.Tcp;
+using UserTcp.Testbed.Simulation;
 
 namespace UserTcp.Cli.Commands;
 

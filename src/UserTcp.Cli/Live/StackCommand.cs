@@ -1,6 +1,8 @@
 using System.CommandLine;
-using UserTcp.Cli.Labs;
 using UserTcp.Fast.Devices;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Live;
+using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Cli.Live;
 
@@ -23,8 +25,8 @@ internal static class StackCommand
         try
         {
             var setup = options.Read(parse);
-            if (setup.Lab is { } lab && Lab.Status(lab).ClientNetns is var netns && !NetworkNamespace.IsInside(netns))
-                return NetworkNamespace.RunInside(netns);
+            if (setup.Lab is { } lab && Lab.Status(lab).ClientNetns is var netns && !NetworkNamespace.IsSelfInside(netns))
+                return NetworkNamespace.RunSelfInside(netns);
             return body(setup);
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)

@@ -2,44 +2,13 @@ using System.Net.Sockets;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Api;
-
-/// <summary>What a <see cref="NetworkStack"/> runs on and as.</summary>
-public sealed record NetworkStackOptions
-{
-    /// <summary>The link; the stack owns it from now on and disposes it.</summary>
-    public required INetworkDevice Device { get; init; }
-    public required Ipv4Address Address { get; init; }
-    public required int PrefixLength { get; init; }
-    public Ipv4Address? Gateway { get; init; }
-    public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
-    public TcpConfig Tcp { get; init; } = new();
-    /// <summary>Bytes buffered per stream and direction between the application and the poll thread (a power of two).</summary>
-    public int StreamBufferSize { get; init; } = 4 << 20;
-    public bool BusyPoll { get; init; }
-    /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only.</summary>
-    public IInitialSequenceNumberSource? SequenceNumbers { get; init; }
-    /// <summary>Seed for ephemeral ports and timestamp offsets, and for DNS query IDs and source ports; null for a random
-    /// one (DNS then draws from the operating system's cryptographic generator).</summary>
-    public ulong? Seed { get; init; }
-    /// <summary>
-    /// DNS servers for host names (<see cref="NetworkStack.ResolveAsync"/>, <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>),
-    /// asked in order with the default timeout and attempts. Null: the IPv4 <c>nameserver</c>s and the <c>timeout</c> and
-    /// <c>attempts</c> options of /etc/resolv.conf, read at start. Empty: names are not resolved (IPv4 literals still work).
-    /// </summary>
-    public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
-    /// <summary>
-    /// The real clock, for a stack on a live device: read when output leaves, so that the ACK delays the TCP layer records
-    /// end when the ACKs are written (<see cref="NetworkInterface.Clock"/>). Null (the default) for a stack on virtual time;
-    /// <see cref="NetworkStack.Start"/>, whose poll thread runs on the monotonic clock, uses that clock when none is given.
-    /// </summary>
-    public Func<Instant>? Clock { get; init; }
-}
 
 /// <summary>
 /// The user-space stack as an application uses it: a dedicated poll thread owns the device, the interface, the TCP

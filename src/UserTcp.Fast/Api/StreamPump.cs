@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;

@@ -1,5 +1,5 @@
 using UserTcp.Fast.Buffers;
-using UserTcp.Fast.Devices.Native;
+using UserTcp.Fast.Native;
 
 namespace UserTcp.Fast.Devices;
 

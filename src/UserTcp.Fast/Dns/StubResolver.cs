@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

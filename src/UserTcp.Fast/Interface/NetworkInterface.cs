@@ -6,47 +6,6 @@ using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Interface;
 
-/// <summary>Where the interface puts finished Ethernet frames (a device, through the poll loop). The span is only valid during the call.</summary>
-public interface IFrameOutput
-{
-    void Transmit(ReadOnlySpan<byte> frame);
-}
-
-/// <summary>Receives ICMP echo replies addressed to us (ping).</summary>
-public interface IEchoReplyListener
-{
-    void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at);
-}
-
-/// <summary>Why a destination could not be reached.</summary>
-public enum UnreachableReason
-{
-    /// <summary>Off the subnet with no gateway configured: nothing was sent.</summary>
-    NoRoute,
-    /// <summary>The next hop (the destination or the gateway) never answered ARP.</summary>
-    NoArpReply,
-    /// <summary>ICMP destination unreachable, code 0 (net unreachable), from a router.</summary>
-    NetworkUnreachable,
-    /// <summary>ICMP destination unreachable with a code other than 0 and 3 (host unreachable, prohibited, ...).</summary>
-    HostUnreachable,
-    /// <summary>ICMP destination unreachable, code 3: the host is there but nothing listens on the port.</summary>
-    PortUnreachable,
-}
-
-/// <summary>Receives UDP datagrams for a bound port. The payload is valid only during the call.</summary>
-public interface IUdpReceiver
-{
-    void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at);
-
-    /// <summary>
-    /// What was sent from <paramref name="localPort"/> (or may be: no route and ARP failures concern every bound port)
-    /// cannot reach <paramref name="destination"/> (RFC 1122 §4.1.3.3: UDP passes ICMP errors up). It may be called
-    /// from inside <see cref="NetworkInterface.SendUdp"/>, so a receiver should note it and act at its next timer,
-    /// not send from here.
-    /// </summary>
-    void OnUnreachable(ushort localPort, Ipv4Address destination, UnreachableReason reason, Instant at) { }
-}
-
 /// <summary>
 /// One IPv4 interface over Ethernet, sans-IO: frames in (<see cref="OnFrame"/>), frames out through
 /// <see cref="IFrameOutput"/> at <see cref="Flush"/>, timers at <see cref="NextDeadline"/>. ARP (RFC 826) with a

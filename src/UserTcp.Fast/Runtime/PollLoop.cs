@@ -90,9 +90,3 @@ public sealed class PollLoop
         public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt) => nic.OnFrame(frame, deliveredAt);
     }
 }
-
-/// <summary>Adapts a device to the interface's output.</summary>
-public sealed class DeviceOutput(INetworkDevice device) : IFrameOutput
-{
-    public void Transmit(ReadOnlySpan<byte> frame) => device.Send(frame);
-}

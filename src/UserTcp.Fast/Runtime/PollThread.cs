@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using UserTcp.Fast.Devices.Native;
+using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Runtime;

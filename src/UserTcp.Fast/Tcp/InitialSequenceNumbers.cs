@@ -4,12 +4,6 @@ using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Tcp;
 
-/// <summary>Where a stack gets the initial sequence number of a new connection.</summary>
-public interface IInitialSequenceNumberSource
-{
-    SeqNum Next(TcpFourTuple tuple, Instant now);
-}
-
 /// <summary>
 /// RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), with M a 4-microsecond timer and
 /// F a keyed hash (HMAC-SHA-256, truncated). Unpredictable across connections, increasing for one four-tuple.
@@ -39,11 +33,4 @@ public sealed class InitialSequenceNumbers : IInitialSequenceNumberSource
         uint m = (uint)(now.Nanoseconds / 4_000);
         return new SeqNum(unchecked(m + BinaryPrimitives.ReadUInt32BigEndian(hash)));
     }
-}
-
-/// <summary>Always the same ISN: for simulations that must start next to the 2^32 wrap, and for the live benchmark, which
-/// replays a capture of one connection into the same connection of a later stack; never for real traffic.</summary>
-public sealed class FixedInitialSequenceNumbers(SeqNum iss) : IInitialSequenceNumberSource
-{
-    public SeqNum Next(TcpFourTuple tuple, Instant now) => iss;
 }

@@ -1,4 +1,4 @@
-using UserTcp.Fast.Tcp.Buffers;
+using UserTcp.Fast.Tcp.Sack;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

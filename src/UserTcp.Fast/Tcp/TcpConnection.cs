@@ -1,5 +1,6 @@
-using UserTcp.Fast.Tcp.Buffers;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp.Congestion;
+using UserTcp.Fast.Tcp.Sack;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

@@ -1,21 +1,8 @@
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Tcp;
-
-/// <summary>Counters of the TCP layer as a whole. Only the stack's thread writes them.</summary>
-public sealed class TcpStackStats
-{
-    public long SegmentsReceived;
-    /// <summary>Segments for no connection and no listener (answered with a RST unless they were one, RFC 9293 §3.10.7.1).</summary>
-    public long SegmentsForNoConnection;
-    public long ResetsSent;
-    /// <summary>RSTs we owed but could not queue (the queue is bounded).</summary>
-    public long ResetsDropped;
-    public long ConnectionsOpened;
-    public long ConnectionsAccepted;
-    public long SynsDroppedByBacklog;
-}
 
 /// <summary>
 /// The TCP layer of one host, sans-IO: the four-tuple table, listeners, ephemeral ports, ISNs, RSTs for segments that

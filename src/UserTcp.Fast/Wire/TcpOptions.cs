@@ -3,19 +3,6 @@ using System.Runtime.CompilerServices;
 
 namespace UserTcp.Fast.Wire;
 
-/// <summary>One SACK block: the sequence numbers of the first byte and of the byte after the last (RFC 2018 §3).</summary>
-public readonly record struct SackBlock(uint Left, uint Right);
-
-/// <summary>Up to four SACK blocks stored inline (no array, no allocation).</summary>
-[InlineArray(TcpOptions.MaxSackBlocks)]
-public struct SackBlockArray
-{
-    private SackBlock _first;
-}
-
-/// <summary>RFC 7323 §3: the timestamps option's two values.</summary>
-public readonly record struct TcpTimestamps(uint Value, uint EchoReply);
-
 /// <summary>
 /// The TCP options we use, parsed or to emit: MSS (RFC 9293 §3.7.1), window scale and timestamps (RFC 7323),
 /// SACK-permitted and SACK blocks (RFC 2018). A value type; unknown options are skipped and counted on parse.

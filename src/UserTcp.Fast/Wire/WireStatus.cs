@@ -24,32 +24,3 @@ public enum WireStatus : byte
     /// <summary>An ARP operation other than request or reply.</summary>
     BadOperation,
 }
-
-/// <summary>Result of checking a transport checksum that may legitimately be absent (UDP) or offloaded.</summary>
-public enum ChecksumVerdict : byte
-{
-    Valid,
-    Invalid,
-    /// <summary>UDP checksum field is zero: the sender did not compute one (RFC 768).</summary>
-    Absent,
-    /// <summary>
-    /// The field holds only the folded pseudo-header sum: a frame from a local kernel with checksum offload
-    /// (CHECKSUM_PARTIAL), whose device would have finished the sum. Trust it only on a link known to be local.
-    /// </summary>
-    Partial,
-}
-
-public enum EtherType : ushort
-{
-    Ipv4 = 0x0800,
-    Arp = 0x0806,
-    Vlan = 0x8100,
-    Ipv6 = 0x86DD,
-}
-
-public enum IpProtocol : byte
-{
-    Icmp = 1,
-    Tcp = 6,
-    Udp = 17,
-}

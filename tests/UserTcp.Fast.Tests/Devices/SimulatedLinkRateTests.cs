@@ -1,5 +1,6 @@
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Time;
+using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Devices;
 

@@ -1,6 +1,7 @@
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Time;
+using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Devices;
 

@@ -1,7 +1,7 @@
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Dns;
-using UserTcp.Fast.Tests.Support;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Frames;
 using static UserTcp.Fast.Tests.Dns.DnsTestNetwork;
 
 namespace UserTcp.Fast.Tests.Dns;

@@ -1,8 +1,9 @@
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Tests.Support;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Interface;
 

@@ -1,5 +1,6 @@
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;

@@ -1,6 +1,6 @@
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Simulation;
 using UserTcp.Fast.Tcp;
+using UserTcp.Testbed.Simulation;
 using Xunit.Abstractions;
 
 namespace UserTcp.Fast.Tests.Simulation;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Simulation;
+using UserTcp.Testbed.Simulation;
 
 namespace UserTcp.Fast.Tests.Simulation;
 

@@ -1,3 +1,4 @@
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

@@ -2,26 +2,6 @@ using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Tests.Wire;
 
-internal enum Layer
-{
-    Ethernet,
-    Arp,
-    Ipv4,
-    Tcp,
-    Udp,
-    Icmp,
-}
-
-internal sealed record EthernetFields(EthernetHeader Header, int Length, bool HasVlanTag);
-
-internal sealed record Ipv4Fields(Ipv4Header Header, int HeaderLength, int TotalLength, ushort Checksum, byte[] Options, bool IsFragment);
-
-internal sealed record TcpFields(TcpHeader Header, int HeaderLength, int Length, ushort Checksum, int SequenceLength, SackBlock[] SackBlocks, ChecksumVerdict Verdict);
-
-internal sealed record UdpFields(UdpHeader Header, int Length, ushort Checksum, ChecksumVerdict Verdict);
-
-internal sealed record IcmpFields(IcmpType Type, byte Code, ushort Checksum, bool IsEcho, ushort Identifier, ushort SequenceNumber);
-
 /// <summary>
 /// A frame taken through every layer the stack parses, the way the receive path will: Ethernet, then ARP or IPv4,
 /// then TCP, UDP or ICMP. Every accessor of every view is read and copied out, so an out-of-bounds read anywhere shows

@@ -1,9 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using SharpPcap;
 using SharpPcap.LibPcap;
-using UserTcp.Fast.Devices.Native;
+using SharpPcap;
+using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

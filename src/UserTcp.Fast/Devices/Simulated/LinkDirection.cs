@@ -1,7 +1,8 @@
 using UserTcp.Fast.Buffers;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Fast.Devices;
 
 namespace UserTcp.Fast.Devices.Simulated;
 

@@ -1,5 +1,6 @@
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Randomness;
+using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Devices.Simulated;
 

@@ -2,12 +2,6 @@ using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Tcp.Congestion;
 
-public enum CongestionAlgorithm
-{
-    NewReno,
-    Cubic,
-}
-
 /// <summary>
 /// A congestion controller owns cwnd and ssthresh and nothing else. Loss detection and recovery (fast
 /// retransmit, NewReno partial ACKs, SACK pipe) live in the sender, which keeps cwnd = ssthresh during recovery

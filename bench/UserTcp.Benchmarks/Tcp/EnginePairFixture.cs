@@ -1,0 +1,116 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using UserTcp.Fast.Devices.Simulated;
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Benchmarks.Tcp;
+
+/// <summary>
+/// A client stack with an ESTABLISHED connection to an in-memory server stack, plus segment templates taken from
+/// what the server really sent: a full-size data segment and a pure ACK, whose sequence fields are rewritten per use.
+/// </summary>
+public sealed class EnginePairFixture
+{
+    public const int Mss = 1448;
+    private static readonly Ipv4Address ClientAddress = new(198, 18, 0, 2), ServerAddress = new(198, 18, 0, 1);
+
+    private readonly TcpStack _client, _server;
+    private readonly byte[] _dataTemplate, _ackTemplate;
+    private uint _nextServerSeq, _nextAckOfClient;
+    private readonly Instant _now = Instant.FromMilliseconds(1000);
+
+    public EnginePairFixture(TcpConfig clientConfig)
+    {
+        _client = new TcpStack(clientConfig, InitialSequenceNumbers.CreateRandom(), 1);
+        _server = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 2);
+        var listener = _server.Listen(80);
+        ClientConnection = _client.Connect(ClientAddress, ServerAddress, 80, _now);
+        var toServer = new Forwarder(_server, ClientAddress, ServerAddress, _now);
+        var toClient = new Forwarder(_client, ServerAddress, ClientAddress, _now);
+        _client.Flush(ref toServer, _now);  // SYN
+        _server.Flush(ref toClient, _now);  // SYN-ACK
+        _client.Flush(ref toServer, _now);  // ACK
+        if (!listener.TryAccept(out var server) || ClientConnection.State != TcpState.Established)
+            throw new InvalidOperationException("the in-memory handshake did not complete");
+
+        var capture = new Capture();
+        server.Send(new byte[Mss]);
+        _server.Flush(ref capture, _now);
+        _dataTemplate = capture.Last!;
+        _nextServerSeq = ReadUInt32(_dataTemplate, 4);
+        ClientConnection.Send(new byte[1]);
+        _client.Flush(ref toServer, _now);
+        server.Receive(new byte[1]);
+        _server.Flush(ref capture, _now);   // the server's (quick) ACK of that byte: the ACK template
+        _ackTemplate = capture.Last!;
+        _nextAckOfClient = ReadUInt32(_ackTemplate, 8);
+    }
+
+    public TcpConnection ClientConnection { get; }
+
+    public void DeliverNextDataSegment()
+    {
+        WriteUInt32(_dataTemplate, 4, _nextServerSeq);
+        _nextServerSeq += Mss;
+        TcpSegment.TryParse(_dataTemplate, out var segment);
+        _client.OnSegment(ServerAddress, ClientAddress, segment, _now);
+    }
+
+    /// <summary>The server acknowledges two more client segments.</summary>
+    public void DeliverAckOfClientData()
+    {
+        _nextAckOfClient += 2 * Mss;
+        WriteUInt32(_ackTemplate, 8, _nextAckOfClient);
+        TcpSegment.TryParse(_ackTemplate, out var segment);
+        _client.OnSegment(ServerAddress, ClientAddress, segment, _now);
+    }
+
+    /// <summary>Writes the client's pending segments into a reused buffer (dropped); returns how many.</summary>
+    public int FlushClient()
+    {
+        var sink = new Sink();
+        return _client.Flush(ref sink, _now);
+    }
+
+    private static uint ReadUInt32(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(at));
+    private static void WriteUInt32(byte[] b, int at, uint v) => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at), v);
+
+    private static readonly byte[] SinkBuffer = new byte[65536];
+
+    private readonly struct Sink : ITcpSegmentWriter
+    {
+        public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
+        public void Commit(int segmentLength) { }
+    }
+
+    private sealed class CaptureState
+    {
+        public byte[]? Last;
+    }
+
+    private struct Capture : ITcpSegmentWriter
+    {
+        private CaptureState? _state;
+        public readonly byte[]? Last => _state?.Last;
+        public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
+        public void Commit(int segmentLength)
+        {
+            _state ??= new CaptureState();
+            if (segmentLength > 0) _state.Last = SinkBuffer.AsSpan(0, segmentLength).ToArray();
+        }
+    }
+
+    private readonly struct Forwarder(TcpStack target, Ipv4Address source, Ipv4Address destination, Instant now) : ITcpSegmentWriter
+    {
+        private static readonly byte[] Buffer = new byte[65536];
+        public Span<byte> Begin(Ipv4Address s, Ipv4Address d) => Buffer;
+        public void Commit(int segmentLength)
+        {
+            if (segmentLength == 0) return;
+            TcpSegment.TryParse(Buffer.AsSpan(0, segmentLength), out var segment);
+            target.OnSegment(source, destination, segment, now);
+        }
+    }
+}

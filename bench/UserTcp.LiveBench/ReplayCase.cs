@@ -1,0 +1,5 @@
+using System.Globalization;
+
+namespace UserTcp.LiveBench;
+
+internal sealed record ReplayCase(int? FramesPerSecond, long Frames, CaseRuns<ReplayRun> Measured);

@@ -1,0 +1,5 @@
+using System.Globalization;
+
+namespace UserTcp.LiveBench;
+
+internal sealed record ReplayRun(RunResult Stack, ReplayOutcome Replayer);

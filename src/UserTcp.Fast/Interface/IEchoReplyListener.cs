@@ -1,0 +1,13 @@
+using System.Buffers.Binary;
+using UserTcp.Fast.Buffers;
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Interface;
+
+/// <summary>Receives ICMP echo replies addressed to us (ping).</summary>
+public interface IEchoReplyListener
+{
+    void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at);
+}

@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+using UserTcp.Fast.Devices;
+
+namespace UserTcp.Fast.Native;
+
+/// <summary>The few libc calls the live devices make, bound with source-generated marshalling (AOT-safe, no stubs
+/// that allocate). Constants are Linux x86-64/arm64 values.</summary>
+internal static unsafe partial class Libc
+{
+    private const string Library = "libc";
+
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EIO = 5;
+    public const int ENXIO = 6;
+    public const int EBADF = 9;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int EBUSY = 16;
+    public const int ENODEV = 19;
+    public const int EINVAL = 22;
+    public const int EBADFD = 77;
+    public const int EMSGSIZE = 90;
+    public const int ENETDOWN = 100;
+    public const int ENOBUFS = 105;
+
+    public const int O_RDWR = 0x2;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+
+    public const short POLLIN = 0x1;
+
+    public const int AF_INET = 2;
+    public const int SOCK_DGRAM = 2;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const uint SIOCGIFMTU = 0x8921;
+
+    public const int CLOCK_REALTIME = 0;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>struct ifreq: a 16-byte interface name followed by a 24-byte union (flags, MTU, ...).</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 40)]
+    public struct InterfaceRequest
+    {
+        public const int NameCapacity = 16;
+        public fixed byte Name[NameCapacity];
+        /// <summary>ifr_flags (short) and ifr_mtu (int) share the union's first bytes.</summary>
+        public int FlagsOrMtu;
+
+        public static InterfaceRequest For(string interfaceName)
+        {
+            if (interfaceName.Length is 0 or >= NameCapacity || interfaceName.AsSpan().IndexOfAnyExceptInRange('!', '~') >= 0 || interfaceName.Contains('/'))
+                throw new ArgumentException($"'{interfaceName}' is not a valid interface name (1–15 printable ASCII characters, no '/').", nameof(interfaceName));
+            var request = new InterfaceRequest();
+            for (int i = 0; i < interfaceName.Length; i++) request.Name[i] = (byte)interfaceName[i];
+            return request;
+        }
+
+        public readonly string NameText
+        {
+            get
+            {
+                fixed (byte* name = Name) return Marshal.PtrToStringAnsi((nint)name) ?? "";
+            }
+        }
+    }
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    /// <summary>eventfd(2): a counter another thread writes to wake a poll(2) on it.</summary>
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    public const int EFD_NONBLOCK = 0x800;
+    public const int EFD_CLOEXEC = 0x80000;
+
+    [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, void* argument);
+
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    /// <summary>gettid(2): the kernel's id of the calling thread (its /proc/self/task entry).</summary>
+    [LibraryImport(Library, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    [LibraryImport(Library, EntryPoint = "clock_gettime")]
+    public static partial int ClockGetTime(int clock, TimeSpec* time);
+
+    /// <summary>errno of the last call above, captured by the marshaller before anything else could clobber it.</summary>
+    public static int LastErrno => Marshal.GetLastPInvokeError();
+
+    public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    /// <summary>Adds O_NONBLOCK to a descriptor's status flags.</summary>
+    public static void MakeNonBlocking(int fd, string what)
+    {
+        int flags = Fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || Fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{what}: cannot make the descriptor non-blocking: {Describe(LastErrno)}");
+    }
+}

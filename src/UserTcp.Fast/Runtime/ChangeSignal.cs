@@ -1,0 +1,48 @@
+using UserTcp.Fast.Runtime;
+
+namespace UserTcp.Fast.Runtime;
+
+/// <summary>
+/// "Something changed" from the poll thread to one waiting application call. The waiter re-checks its condition after
+/// arming, so a signal between its check and its wait is never lost; at most one token is held (no build-up).
+/// </summary>
+internal sealed class ChangeSignal(PollThreadUsage usage)
+{
+    private readonly SemaphoreSlim _semaphore = new(0, 1);
+    private volatile bool _waiting;
+
+    public bool HasWaiter => _waiting;
+
+    /// <summary>
+    /// Poll thread: wakes the waiter if there is one. What the runtime allocates for that (the waiter's continuation is
+    /// queued to the thread pool) is counted as a wake-up, not as the stack's own work.
+    /// </summary>
+    public void Set()
+    {
+        if (!_waiting) return;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        lock (_semaphore) // only contended when a waiter arms at the same moment; never on the per-packet path otherwise
+        {
+            if (_semaphore.CurrentCount == 0) _semaphore.Release();
+        }
+        usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>Application: waits until <paramref name="ready"/> holds, sleeping between changes.</summary>
+    public async ValueTask WaitUntilAsync(Func<bool> ready, CancellationToken cancellationToken)
+    {
+        while (!ready())
+        {
+            _waiting = true;
+            try
+            {
+                if (ready()) return;
+                await _semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _waiting = false;
+            }
+        }
+    }
+}

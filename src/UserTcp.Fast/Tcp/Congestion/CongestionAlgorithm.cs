@@ -1,0 +1,9 @@
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Tcp.Congestion;
+
+public enum CongestionAlgorithm
+{
+    NewReno,
+    Cubic,
+}

@@ -1,0 +1,11 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using UserTcp.Fast.Time;
+
+namespace UserTcp.Fast.Tcp;
+
+/// <summary>Where a stack gets the initial sequence number of a new connection.</summary>
+public interface IInitialSequenceNumberSource
+{
+    SeqNum Next(TcpFourTuple tuple, Instant now);
+}

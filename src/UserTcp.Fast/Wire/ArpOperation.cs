@@ -1,0 +1,9 @@
+using System.Buffers.Binary;
+
+namespace UserTcp.Fast.Wire;
+
+public enum ArpOperation : ushort
+{
+    Request = 1,
+    Reply = 2,
+}

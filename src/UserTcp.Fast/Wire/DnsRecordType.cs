@@ -1,0 +1,11 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace UserTcp.Fast.Wire;
+
+public enum DnsRecordType : ushort
+{
+    A = 1,
+    Cname = 5,
+    Aaaa = 28,
+}

@@ -1,0 +1,10 @@
+using UserTcp.Fast.Api;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Interface;
+using UserTcp.Fast.Runtime;
+using UserTcp.Fast.Tcp;
+
+namespace UserTcp.Testbed.Live;
+
+/// <summary>A fixed ISN and seed for the stack's ephemeral ports and timestamp offsets (see <see cref="LiveStack.Open"/>).</summary>
+internal sealed record ReplayableIdentity(SeqNum InitialSequenceNumber, ulong Seed);

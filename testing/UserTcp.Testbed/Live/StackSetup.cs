@@ -1,0 +1,54 @@
+using UserTcp.Fast.Api;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Interface;
+using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Testbed.Live;
+
+/// <summary>Where and how the stack runs, as parsed from the shared options of every command that runs it.</summary>
+internal sealed record StackSetup(
+    string? Lab,
+    string? InterfaceName,
+    Ipv4Address Address,
+    int PrefixLength,
+    Ipv4Address? Gateway,
+    FileInfo? Pcap,
+    bool Stats,
+    ChecksumPolicy Checksums,
+    AckPolicy AckPolicy,
+    bool BusyPoll)
+{
+    /// <summary>DNS servers for names; null for /etc/resolv.conf's. The lab's own with --lab.</summary>
+    public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
+
+    /// <summary>The lab's self-signed HTTPS certificate (PEM) with --lab, which https clients then trust.</summary>
+    public string? LabCertificateFile { get; init; }
+
+    /// <summary>The stack's options on <paramref name="device"/>.</summary>
+    public NetworkStackOptions ToOptions(INetworkDevice device) => new()
+    {
+        Device = device,
+        Address = Address,
+        PrefixLength = PrefixLength,
+        Gateway = Gateway,
+        Checksums = Checksums,
+        Tcp = new TcpConfig { AckPolicy = AckPolicy },
+        BusyPoll = BusyPoll,
+        DnsServers = DnsServers,
+        Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written
+    };
+
+    /// <summary>The stack in lab <paramref name="lab"/>'s client namespace: its interface and the address it claims (the lab must be up).</summary>
+    public static StackSetup ForLab(string lab, FileInfo? pcap = null, bool stats = false, ChecksumPolicy checksums = ChecksumPolicy.Auto,
+                                    AckPolicy ackPolicy = AckPolicy.Cumulative, bool busyPoll = false)
+    {
+        var info = Labs.Lab.Status(lab);
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, busyPoll)
+        {
+            DnsServers = [Ipv4Address.Parse(info.DnsServer)],
+            LabCertificateFile = info.CaCert,
+        };
+    }
+}

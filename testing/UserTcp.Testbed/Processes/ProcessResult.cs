@@ -1,0 +1,5 @@
+using System.Diagnostics;
+
+namespace UserTcp.Testbed.Processes;
+
+internal sealed record ProcessResult(int ExitCode, string Output, string Error);

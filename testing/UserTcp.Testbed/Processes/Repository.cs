@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+using UserTcp.Testbed.Harness;
+
+namespace UserTcp.Testbed.Processes;
+
+/// <summary>Paths of the repository and a guard for tests that need root (lab namespaces): they fail, never skip.</summary>
+internal static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "UserTcp.Fast.sln"))) return dir.FullName;
+        throw new InvalidOperationException("repository root (UserTcp.Fast.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    public static void RequireRoot() =>
+        Expect.True(Environment.UserName == "root" || geteuid() == 0,
+            "this lab test builds network namespaces and must run as root (CI does); it fails rather than skips");
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern uint geteuid();
+}

@@ -1,0 +1,5 @@
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tests.Wire;
+
+internal delegate int EmitAction(Span<byte> buffer);

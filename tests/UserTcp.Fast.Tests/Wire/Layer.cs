@@ -1,0 +1,13 @@
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Fast.Tests.Wire;
+
+internal enum Layer
+{
+    Ethernet,
+    Arp,
+    Ipv4,
+    Tcp,
+    Udp,
+    Icmp,
+}

@@ -1,0 +1,53 @@
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+
+namespace UserTcp.Live.Tests.Devices;
+
+/// <summary>Frames and receivers shared by the pcap and TAP tests.</summary>
+internal static class LiveFrames
+{
+    public const ushort DiscardPort = 9;
+
+    /// <summary>Ethernet + IPv4 + UDP to the discard port, <paramref name="payloadLength"/> bytes of payload.</summary>
+    public static byte[] Udp(MacAddress from, MacAddress to, Ipv4Address source, Ipv4Address destination, int payloadLength)
+    {
+        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength + payloadLength];
+        int length = FrameWriter.WriteUdp(frame, new EthernetHeader(to, from, EtherType.Ipv4), new Ipv4Header(source, destination, IpProtocol.Udp),
+            new UdpHeader(40000, DiscardPort), new byte[payloadLength]);
+        Assert.Equal(frame.Length, length);
+        return frame;
+    }
+
+    public static byte[] ArpRequest(MacAddress senderMac, Ipv4Address sender, Ipv4Address target)
+    {
+        var frame = new byte[EthernetFrame.HeaderLength + ArpPacket.Length];
+        FrameWriter.WriteArp(frame, new EthernetHeader(MacAddress.Broadcast, senderMac, EtherType.Arp),
+            new ArpMessage(ArpOperation.Request, senderMac, sender, MacAddress.Zero, target));
+        return frame;
+    }
+
+    public static byte[] ArpReply(MacAddress senderMac, Ipv4Address sender, MacAddress targetMac, Ipv4Address target)
+    {
+        var frame = new byte[EthernetFrame.HeaderLength + ArpPacket.Length];
+        FrameWriter.WriteArp(frame, new EthernetHeader(targetMac, senderMac, EtherType.Arp),
+            new ArpMessage(ArpOperation.Reply, senderMac, sender, targetMac, target));
+        return frame;
+    }
+
+    public static bool IsArp(ReadOnlySpan<byte> frame, ArpOperation operation, out ArpMessage message)
+    {
+        message = default;
+        if (EthernetFrame.TryParse(frame, out var ethernet) != WireStatus.Ok || ethernet.EtherType != EtherType.Arp) return false;
+        if (ArpPacket.TryParse(ethernet.Payload, out var arp) != WireStatus.Ok || arp.Operation != operation) return false;
+        message = arp.ToMessage();
+        return true;
+    }
+
+    public static bool IsIcmp(ReadOnlySpan<byte> frame, IcmpType type) =>
+        EthernetFrame.TryParse(frame, out var ethernet) == WireStatus.Ok && ethernet.EtherType == EtherType.Ipv4
+        && Ipv4Packet.TryParse(ethernet.Payload, out var ip) == WireStatus.Ok && ip.Protocol == IpProtocol.Icmp
+        && IcmpPacket.TryParse(ip.Payload, out var icmp) == WireStatus.Ok && icmp.Type == type;
+
+    public static MacAddress SourceOf(ReadOnlySpan<byte> frame) => MacAddress.Read(frame[6..]);
+}

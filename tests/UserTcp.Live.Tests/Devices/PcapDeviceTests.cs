@@ -1,0 +1,246 @@
+using System.Net.Sockets;
+using System.Net;
+using UserTcp.Fast.Devices.Pcap;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Frames;
+using UserTcp.Testbed.Namespaces;
+using UserTcp.Testbed.Processes;
+
+namespace UserTcp.Live.Tests.Devices;
+
+/// <summary>
+/// <see cref="PcapDevice"/> on a live veth whose other end is a kernel in a fresh namespace (see <see cref="PcapVethLab"/>).
+/// Needs root: fails, never skips, without it.
+/// </summary>
+[Collection(LiveDeviceCollection.Name)]
+public sealed class PcapDeviceTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
+    /// <summary>A destination the peer kernel drops quietly (not its MAC), so our sends cause no replies.</summary>
+    private static readonly MacAddress NobodysMac = new(0x02_00_00_00_00_99);
+
+    [Fact]
+    public void Opens_a_veth_with_the_interfaces_own_address_mtu_and_a_filter_that_drops_its_own_source()
+    {
+        using var lab = PcapVethLab.Create();
+        using var device = lab.OpenDevice();
+
+        Assert.Equal(lab.LocalName, device.Name);
+        Assert.Equal(lab.LocalMac, device.MacAddress);
+        Assert.Equal(1500, device.Mtu);
+        Assert.True(device.IsHostLocal, "a veth lives under /sys/devices/virtual");
+        Assert.Equal(PcapDevice.FilterFor(lab.LocalMac, PcapVethLab.StackAddress), device.Filter);
+    }
+
+    [Fact]
+    public void Host_local_means_a_software_interface_and_a_nic_on_a_bus_is_not()
+    {
+        Assert.True(LinuxInterface.IsVirtual("lo"));
+        // Other labs on this machine add and delete veths meanwhile: judge only the interfaces that stay put.
+        foreach (var link in new DirectoryInfo("/sys/class/net").GetFileSystemInfos())
+        {
+            var resolved = ProcessRunner.Run("readlink", ["-e", link.FullName], TimeSpan.FromSeconds(5));
+            bool isVirtual;
+            try
+            {
+                isVirtual = LinuxInterface.IsVirtual(link.Name);
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (resolved.ExitCode != 0 || !Directory.Exists(link.FullName)) continue;
+            Assert.Equal(resolved.Output.Trim().StartsWith("/sys/devices/virtual/", StringComparison.Ordinal), isVirtual);
+        }
+    }
+
+    [Fact]
+    public void Filter_keeps_arp_for_the_stack_not_from_our_mac_and_ipv4_to_it_or_broadcast()
+    {
+        Assert.Equal(
+            "not ether src 02:00:00:00:00:0a and ((arp and arp dst host 198.18.0.2) or (ip and (dst host 198.18.0.2 or dst host 255.255.255.255)))",
+            PcapDevice.FilterFor(new MacAddress(0x02_00_00_00_00_0A), new Ipv4Address(198, 18, 0, 2)));
+    }
+
+    [Fact]
+    public void Receives_the_peer_kernels_pings_stamped_and_counted_and_filters_out_other_addresses()
+    {
+        using var lab = PcapVethLab.Create();
+        using var device = lab.OpenDevice();
+        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        lab.AddPeerNeighbour(PcapVethLab.OtherAddress);
+        var collector = new FrameCollector();
+        var before = MonotonicClock.Now;
+
+        using (var toOther = lab.Peer.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{PcapVethLab.OtherAddress}"))
+        using (var toStack = lab.Peer.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{PcapVethLab.StackAddress}"))
+        {
+            Assert.True(device.ReceiveUntil(collector, frames => frames.Count(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest)) >= 5, Patience),
+                $"got {collector.Frames.Count} frames, wanted 5 echo requests");
+            toStack.WaitForExit(Patience);
+            toOther.WaitForExit(Patience);
+        }
+        device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));
+        var after = MonotonicClock.Now;
+
+        Assert.Equal(5, collector.Frames.Count);
+        foreach (var frame in collector.Frames)
+        {
+            Assert.True(LiveFrames.IsIcmp(frame.Bytes, IcmpType.EchoRequest));
+            Assert.Equal(PcapVethLab.StackAddress, Ipv4Address.Read(frame.Bytes.AsSpan(EthernetFrame.HeaderLength + 16)));
+            Assert.InRange(frame.At.Nanoseconds, before.Nanoseconds, after.Nanoseconds);
+        }
+        Assert.True(collector.Frames.Zip(collector.Frames.Skip(1)).All(pair => pair.First.At <= pair.Second.At), "arrival stamps go forward");
+        Assert.Equal(5, device.Stats.FramesReceived);
+        Assert.Equal(collector.Frames.Sum(f => (long)f.Bytes.Length), device.Stats.BytesReceived);
+        Assert.True(device.Stats.ReceiveCalls >= 1);
+    }
+
+    [Fact]
+    public void Frames_we_send_reach_the_peer_kernel_which_answers_and_no_outgoing_frame_comes_back()
+    {
+        using var lab = PcapVethLab.Create();
+        using var device = lab.OpenDevice();
+        // A second handle on the same interface: what it sends is an outgoing frame the first handle could see.
+        using var neighbour = lab.OpenDevice();
+        var collector = new FrameCollector();
+
+        Assert.True(device.Send(LiveFrames.ArpRequest(device.MacAddress, PcapVethLab.StackAddress, PcapVethLab.KernelAddress)));
+        // To a MAC nobody has, so the peer kernel drops it without an answer that would muddle the count below.
+        Assert.True(neighbour.Send(LiveFrames.Udp(lab.LocalMac, NobodysMac, PcapVethLab.StackAddress, PcapVethLab.KernelAddress, 100)));
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsArp(f.Bytes, ArpOperation.Reply, out _)), Patience),
+            "the peer kernel did not answer our ARP request");
+        LiveFrames.IsArp(collector.Frames.Single().Bytes, ArpOperation.Reply, out var reply);
+        Assert.Equal(new ArpMessage(ArpOperation.Reply, lab.PeerMac, PcapVethLab.KernelAddress, device.MacAddress, PcapVethLab.StackAddress), reply);
+
+        var echo = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + IcmpPacket.HeaderLength + 56];
+        FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(reply.SenderHardwareAddress, device.MacAddress, EtherType.Ipv4),
+            new Ipv4Header(PcapVethLab.StackAddress, PcapVethLab.KernelAddress, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoRequest, 0x5544, 1), new byte[56]);
+        Assert.True(device.Send(echo));
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoReply)), Patience),
+            "the peer kernel did not answer our echo request");
+        device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));
+
+        Assert.DoesNotContain(collector.Frames, f => LiveFrames.SourceOf(f.Bytes) == device.MacAddress);
+        Assert.Equal(2, collector.Frames.Count);
+        Assert.Equal(2, device.Stats.FramesSent);
+        Assert.Equal(2, device.Stats.SendCalls);
+        Assert.Equal(0, device.Stats.SendsDeferred);
+    }
+
+    [Fact]
+    public void Takes_whole_64KiB_frames_when_the_link_mtu_allows_them()
+    {
+        const int largestPing = ushort.MaxValue - Ipv4Packet.MinHeaderLength - IcmpPacket.HeaderLength;
+        using var lab = PcapVethLab.Create(mtu: ushort.MaxValue);
+        using var device = lab.OpenDevice();
+        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        var collector = new FrameCollector();
+
+        lab.Peer.TryExec(Patience, "ping", "-c", "2", "-i", "0.1", "-W", "1", "-s", $"{largestPing}", $"{PcapVethLab.StackAddress}");
+        device.ReceiveUntil(collector, frames => frames.Count >= 2, Patience);
+
+        Assert.Equal(2, collector.Frames.Count);
+        Assert.All(collector.Frames, f => Assert.Equal(EthernetFrame.HeaderLength + ushort.MaxValue, f.Bytes.Length));
+        Assert.All(collector.Frames, f => Assert.True(LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest), "a whole, parseable 64 KiB packet"));
+        Assert.Equal(0, device.Stats.Oversize);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Takes_the_peer_kernels_gso_frames_far_above_the_mtu_with_offloads_on_and_mtu_sized_frames_with_them_off(bool offloads)
+    {
+        const int segmentSize = 1400;
+        const int segments = 40;
+        using var lab = PcapVethLab.Create();
+        if (!offloads) lab.Peer.Exec("ethtool", "-K", lab.PeerName, "tso", "off", "gso", "off", "tx", "off");
+        using var device = lab.OpenDevice();
+        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        var counter = new FrameCounter();
+
+        // UDP_SEGMENT: the peer kernel builds one 56,000-byte GSO packet; with offloads on the veth passes it on whole.
+        lab.Peer.Enter(() =>
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(segmentSize));
+            return socket.SendTo(new byte[segments * segmentSize], new IPEndPoint(IPAddress.Parse($"{PcapVethLab.StackAddress}"), LiveFrames.DiscardPort));
+        });
+        int headers = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
+        device.CountUntil(ref counter, offloads ? 1 : segments, Patience);
+        device.CountUntil(ref counter, long.MaxValue, TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(offloads ? headers + segments * segmentSize : headers + segmentSize, counter.LargestFrame);
+        Assert.Equal(offloads ? 1 : segments, counter.Frames);
+        Assert.Equal(0, device.Stats.Oversize);
+    }
+
+    [Fact]
+    public void Steady_state_receive_and_send_allocate_nothing_per_frame()
+    {
+        const int burst = 200;
+        const int measuredFrames = 10_000;
+        using var lab = PcapVethLab.Create();
+        using var device = lab.OpenDevice();
+        using var generator = lab.OpenPeerSender();
+        var incoming = lab.PeerUdpFrame(64);
+        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, PcapVethLab.StackAddress, PcapVethLab.KernelAddress, 64);
+        var counter = new FrameCounter();
+
+        // Bursts small enough for the ring (about 500 slots of 64 KiB with offloads on), so no frame is dropped.
+        var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
+
+        Assert.Equal(2_000 + measuredFrames, counter.Frames);
+        Assert.Equal(0, cost.ReceiveBytes);
+        Assert.Equal(0, cost.SendBytes);
+        Assert.Equal(0, device.Stats.KernelDrops);
+        Assert.Equal(2_000 + measuredFrames, device.Stats.FramesSent);
+    }
+
+    [Fact]
+    public void WaitForFrames_times_out_without_traffic_and_wakes_promptly_when_a_frame_arrives()
+    {
+        using var lab = PcapVethLab.Create();
+        using var device = lab.OpenDevice();
+        using var generator = lab.OpenPeerSender();
+        var frame = lab.PeerUdpFrame(32);
+
+        var (sentAt, wokeAt) = device.AssertWaitTimesOutThenWakesForAFrame(generator, frame);
+
+        var counter = new FrameCounter();
+        Assert.Equal(1, device.Receive(ref counter, 16));
+        Assert.InRange(counter.LastDeliveredAt.Nanoseconds, sentAt.Nanoseconds, wokeAt.Nanoseconds);
+    }
+
+    [Fact]
+    public void Kernel_drops_from_a_full_ring_are_reported()
+    {
+        const int sent = 300;
+        using var lab = PcapVethLab.Create();
+        // 1 MiB holds about 15 slots of 64 KiB (offloads are on), so most of a 300-frame burst cannot fit.
+        using var device = lab.OpenDevice(kernelBufferBytes: 1024 * 1024);
+        using var generator = lab.OpenPeerSender();
+
+        generator.Send(lab.PeerUdpFrame(64), sent);
+        Thread.Sleep(50);
+        var counter = new FrameCounter();
+        while (device.Receive(ref counter, 64) > 0) { }
+
+        Assert.True(device.Stats.KernelDrops > 0, $"received {counter.Frames} of {sent} and no drops reported");
+        Assert.Equal(sent, counter.Frames + device.Stats.KernelDrops);
+    }
+
+    [Fact]
+    public void A_missing_interface_is_a_DeviceUnavailableException_that_says_so()
+    {
+        string name = "utdno" + NetworkNamespace.RandomSuffix();
+        var failure = Assert.Throws<DeviceUnavailableException>(() =>
+            new PcapDevice(new PcapDeviceOptions { InterfaceName = name, StackAddress = PcapVethLab.StackAddress }));
+        Assert.Equal(DeviceUnavailableReason.NoSuchInterface, failure.Reason);
+        Assert.Contains(name, failure.Message);
+    }
+}

@@ -1,0 +1,152 @@
+using UserTcp.Fast.Devices.Tap;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Frames;
+using UserTcp.Testbed.Namespaces;
+using Xunit.Abstractions;
+
+namespace UserTcp.Live.Tests.Devices;
+
+/// <summary><see cref="TapDevice"/> against the kernel of a fresh namespace (see <see cref="TapLab"/>). Needs root: fails, never skips, without it.</summary>
+[Collection(LiveDeviceCollection.Name)]
+public sealed class TapDeviceTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    /// <summary>A destination the kernel drops quietly (not the TAP's MAC), so our sends cause no replies.</summary>
+    private static readonly MacAddress NobodysMac = new(0x02_00_00_00_00_99);
+
+    [Fact]
+    public void Creates_the_tap_in_the_namespace_and_keeps_a_locally_administered_mac_of_its_own()
+    {
+        using var lab = TapLab.Create();
+        var device = lab.Device;
+
+        Assert.Equal(TapLab.TapNameIn(lab.Namespace), device.Name);
+        Assert.Equal(1500, device.Mtu);
+        Assert.True(device.IsHostLocal);
+        Assert.NotEqual(lab.KernelMac, device.MacAddress);
+        Assert.False(device.MacAddress.IsMulticast, "unicast");
+        Assert.True((device.MacAddress.Value & 0x0200_0000_0000) != 0, "locally administered");
+        Assert.Contains("tap", lab.Namespace.Exec("ip", "-d", "link", "show", device.Name).Output);
+    }
+
+    [Fact]
+    public void Kernel_arp_request_arrives_and_after_our_reply_its_pings_do_too_and_get_our_answers()
+    {
+        using var lab = TapLab.Create();
+        var device = lab.Device;
+        var collector = new FrameCollector();
+        var reply = new byte[2048];
+        int arpRequests = 0, echoRequests = 0;
+
+        using (var ping = lab.Namespace.Start("ping", "-c", "3", "-i", "0.2", "-W", "1", $"{TapLab.StackAddress}"))
+        {
+            var deadline = MonotonicClock.Now + Patience;
+            while (!ping.HasExited && MonotonicClock.Now < deadline)
+            {
+                if (!device.WaitForFrames(TimeSpan.FromMilliseconds(50))) continue;
+                collector.Frames.Clear();
+                device.Receive(ref collector, 16);
+                foreach (var frame in collector.Frames) AnswerAsTheStack(frame.Bytes);
+            }
+            var result = ping.WaitForExit(Patience);
+            Assert.True(result.ExitCode == 0, $"the kernel's pings went unanswered:\n{result.Output}{result.Error}");
+        }
+
+        Assert.True(arpRequests >= 1, "the kernel's ARP request for the stack's address came through Receive");
+        Assert.Equal(3, echoRequests);
+        Assert.Equal(arpRequests + echoRequests, device.Stats.FramesSent);
+
+        void AnswerAsTheStack(byte[] frame)
+        {
+            if (LiveFrames.IsArp(frame, ArpOperation.Request, out var request) && request.TargetProtocolAddress == TapLab.StackAddress)
+            {
+                arpRequests++;
+                Assert.Equal(lab.KernelMac, request.SenderHardwareAddress);
+                Assert.True(device.Send(LiveFrames.ArpReply(device.MacAddress, TapLab.StackAddress, request.SenderHardwareAddress, request.SenderProtocolAddress)));
+            }
+            else if (LiveFrames.IsIcmp(frame, IcmpType.EchoRequest))
+            {
+                echoRequests++;
+                EthernetFrame.TryParse(frame, out var ethernet);
+                Ipv4Packet.TryParse(ethernet.Payload, out var ip);
+                IcmpPacket.TryParse(ip.Payload, out var echo);
+                int length = FrameWriter.WriteIcmpEcho(reply, new EthernetHeader(ethernet.Source, device.MacAddress, EtherType.Ipv4),
+                    new Ipv4Header(TapLab.StackAddress, ip.Source, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoReply, echo.Identifier, echo.SequenceNumber),
+                    echo.Payload);
+                Assert.True(device.Send(reply.AsSpan(0, length)));
+            }
+        }
+    }
+
+    [Fact]
+    public void WaitForFrames_times_out_without_traffic_and_wakes_promptly_when_a_frame_arrives()
+    {
+        using var lab = TapLab.Create();
+        var device = lab.Device;
+        using var generator = lab.OpenKernelSideSender();
+        var frame = lab.KernelUdpFrame(32);
+        var drained = new FrameCounter();
+        device.Receive(ref drained, 64);
+
+        var (sentAt, _) = device.AssertWaitTimesOutThenWakesForAFrame(generator, frame);
+
+        var counter = new FrameCounter();
+        Assert.Equal(1, device.Receive(ref counter, 16));
+        Assert.Equal(frame.Length, counter.LargestFrame);
+        Assert.InRange(counter.LastDeliveredAt.Nanoseconds, sentAt.Nanoseconds, MonotonicClock.Now.Nanoseconds);
+    }
+
+    [Fact]
+    public void Steady_state_receive_and_send_allocate_nothing_per_frame_and_read_once_per_frame()
+    {
+        const int burst = 200;
+        const int measuredFrames = 10_000;
+        using var lab = TapLab.Create();
+        var device = lab.Device;
+        using var generator = lab.OpenKernelSideSender();
+        var incoming = lab.KernelUdpFrame(64);
+        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, TapLab.StackAddress, TapLab.KernelAddress, 64);
+        var counter = new FrameCounter();
+
+        var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
+        long reads = cost.ReceiveCalls;
+
+        Assert.Equal(2_000 + measuredFrames, counter.Frames);
+        Assert.Equal(0, cost.ReceiveBytes);
+        Assert.Equal(0, cost.SendBytes);
+        Assert.Equal(2_000 + measuredFrames, device.Stats.FramesSent);
+        Assert.Equal(device.Stats.FramesSent, device.Stats.SendCalls);
+        output.WriteLine($"{reads} read(2) calls for {measuredFrames} frames: {reads / (double)measuredFrames:0.000} per frame");
+        Assert.InRange(reads, measuredFrames, measuredFrames * 2);
+    }
+
+    [Fact]
+    public void Attaches_to_a_persistent_tap_which_outlives_it_and_refuses_a_second_holder()
+    {
+        using var space = NetworkNamespace.Create();
+        string name = TapLab.TapNameIn(space);
+        space.Exec("ip", "tuntap", "add", "mode", "tap", "name", name);
+        var options = new TapDeviceOptions { InterfaceName = name };
+
+        using (var device = space.Enter(() => new TapDevice(options)))
+        {
+            Assert.Equal(name, device.Name);
+            var busy = Assert.Throws<AggregateException>(() => space.Enter(() => new TapDevice(options)));
+            var failure = Assert.IsType<DeviceUnavailableException>(busy.InnerException);
+            Assert.Equal(DeviceUnavailableReason.InUse, failure.Reason);
+        }
+        space.Exec("ip", "link", "show", name);
+    }
+
+    [Fact]
+    public void A_name_taken_by_another_kind_of_interface_is_WrongKind()
+    {
+        using var space = NetworkNamespace.Create();
+        var wrapped = Assert.Throws<AggregateException>(() => space.Enter(() => new TapDevice(new TapDeviceOptions { InterfaceName = "lo" })));
+        var failure = Assert.IsType<DeviceUnavailableException>(wrapped.InnerException);
+        Assert.Equal(DeviceUnavailableReason.WrongKind, failure.Reason);
+        Assert.Contains("lo", failure.Message);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using UserTcp.Live.Tests.Devices;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Namespaces;
+using UserTcp.Testbed.Processes;
+
+namespace UserTcp.Live.Tests.Live;
+
+/// <summary>
+/// The harness behind bench/run-live.sh in quick mode (its own lab, every case once and small, a few seconds): proves in CI
+/// that it runs, that its replay really feeds the open connection, and that its report has every section. It asserts
+/// counts, never a timing. Needs root: fails, never skips, without it.
+/// </summary>
+[Collection(LiveDeviceCollection.Name)]
+public sealed class LiveBenchHarnessTests
+{
+    private static string Harness => BuiltProgram.LiveBench;
+
+    [Fact]
+    public void Quick_run_measures_every_case_and_writes_the_report()
+    {
+        Repository.RequireRoot();
+        string lab = "lt" + NetworkNamespace.RandomSuffix();
+        string report = Path.Combine(Path.GetTempPath(), $"live-quick-{lab}.md");
+        try
+        {
+            var run = BuiltProgram.Run(Harness, ["run", "--quick", "--lab", lab, "--report", report, "--commit", "test"], TimeSpan.FromMinutes(3));
+            Assert.True(run.ExitCode == 0, $"the harness exited {run.ExitCode}:\n{run.Output}\n{run.Error}");
+            string text = File.ReadAllText(report);
+            foreach (string heading in new[] { "## 1. Receive: a real download", "## 2. Receive: the recorded download replayed", "## 3. Send", "## 4. System calls per frame" })
+                Assert.Contains(heading, text);
+            // Both downloads, each without a kernel reset (the column before the last).
+            Assert.Matches(@"\n\| on \|.* \| 0 \| \d+ \|\n", text);
+            Assert.Matches(@"\n\| off \|.* \| 0 \| \d+ \|\n", text);
+            // The replay fed the open connection: most frames reached the stack (a loaded CI machine may drop a few at full
+            // speed) and none fell outside the window, as every frame would if the replay missed the connection.
+            var replay = Regex.Match(text, @"\n\| full speed \| [\d,]+ \| (?<replayed>[\d,]+) \| (?<received>[\d,]+) \| [\d,]+ \| [\d,]+ \| [\d,]+ / [\d,]+ / (?<unacceptable>[\d,]+) \|");
+            Assert.True(replay.Success, "no full-speed replay row in the report:\n" + text);
+            long replayed = long.Parse(replay.Groups["replayed"].Value.Replace(",", ""));
+            long received = long.Parse(replay.Groups["received"].Value.Replace(",", ""));
+            Assert.True(replayed > 0 && received * 2 >= replayed, $"only {received} of {replayed} replayed frames reached the stack");
+            Assert.Equal("0", replay.Groups["unacceptable"].Value);
+            // One write(2) per sent frame, counted by strace.
+            Assert.Matches(@"\| UDP send, 1472-byte payload \| [\d,]+ \| [\d.]+ \| write 1\.0\d\d", text);
+        }
+        finally
+        {
+            File.Delete(report);
+            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
+            Lab.Down(lab);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using UserTcp.Live.Tests.Devices;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Namespaces;
+using UserTcp.Testbed.Processes;
+
+namespace UserTcp.Live.Tests.Live;
+
+/// <summary>
+/// The harness behind bench/run-perf.sh in quick mode, in a lab of its own: curl and <c>usertcp get</c> in alternating
+/// pairs, offloads off and on. It proves the harness measured: every run finished byte-exact (the harness fails a run
+/// whose body does not match the served file's SHA-256), the raw data has every run with its figures present and
+/// positive, and the report, README and plots were written. It asserts no timing. Needs root: fails, never skips.
+/// </summary>
+[Collection(LiveDeviceCollection.Name)]
+public sealed class PerfCompareHarnessTests
+{
+    private static string Harness => BuiltProgram.LiveBench;
+
+    [Fact]
+    public void Quick_compare_measures_both_clients_byte_exact_and_writes_the_report_and_data()
+    {
+        Repository.RequireRoot();
+        string lab = "pc" + NetworkNamespace.RandomSuffix();
+        string results = Directory.CreateTempSubdirectory("perf-quick-").FullName;
+        try
+        {
+            var compare = BuiltProgram.Run(Harness, ["compare", "--quick", "--lab", lab, "--results", results, "--commit", "test"], TimeSpan.FromMinutes(3));
+            Assert.True(compare.ExitCode == 0, $"compare exited {compare.ExitCode}:\n{compare.Output}\n{compare.Error}");
+            var readme = BuiltProgram.Run(Harness, ["readme", "--results", results], TimeSpan.FromMinutes(1));
+            Assert.True(readme.ExitCode == 0, $"readme exited {readme.ExitCode}:\n{readme.Output}\n{readme.Error}");
+
+            var all = Csv.Read(Path.Combine(results, "data", "compare.csv"));
+            // 64K (the fixed-cost reference) and 10M, offloads off and on, 2 pairs, each pair one run per client; and dd
+            // writing 10M into tmpfs alone as often.
+            Assert.Equal(2 * 2 * 2 * 2 + 2 * 2, all.Count);
+            foreach (var offload in new[] { "off", "on" })
+            {
+                foreach (var size in new[] { "64K", "10M" })
+                foreach (var side in new[] { "kernel", "stack" })
+                    Assert.Equal(2, all.Count(r => r["offload"] == offload && r["size"] == size && r["side"] == side));
+                Assert.Equal(2, all.Count(r => r["offload"] == offload && r["size"] == "10M" && r["side"] == "tmpfs-write"));
+            }
+            var rows = all.Where(r => r["side"] != "tmpfs-write").ToList();
+            foreach (var row in rows)
+            {
+                string run = $"{row["side"]} {row["size"]} offloads {row["offload"]} pair {row["pair"]}";
+                foreach (string figure in new[] { "wall_seconds", "max_rss_kib", "server_in_segs" })
+                    Assert.True(Number(row, figure) > 0, $"{run}: {figure} is {row[figure]}");
+                Assert.True(Number(row, "user_seconds") + Number(row, "system_seconds") > 0, $"{run}: no CPU time");
+                if (row["size"] == "10M") Assert.True(Number(row, "transfer_seconds") > 0, $"{run}: no transfer time");
+                if (row["side"] == "kernel")
+                {
+                    Assert.Equal("", row["frames_received"]);
+                    continue;
+                }
+                foreach (string figure in new[] { "frames_received", "acks_sent", "device_receive_calls", "allocated_bytes", "poll_cpu_seconds" })
+                    Assert.True(Number(row, figure) > 0, $"{run}: {figure} is {row[figure]}");
+            }
+            // With offloads off a 10 MiB body is some 7,000 MTU-sized frames: enough for a steady-state window in every run.
+            Assert.All(rows.Where(r => r["side"] == "stack" && r["size"] == "10M" && r["offload"] == "off"),
+                       r => Assert.True(Number(r, "steady_frames") > 1000, $"steady-state window of {r["steady_frames"]} frames"));
+
+            string report = File.ReadAllText(Path.Combine(results, "compare.md"));
+            foreach (string heading in new[] { "## Summary", "## Targets (reported, not asserted)", "## Offloads off", "## Offloads on", "## What limits the stack", "## Method" })
+                Assert.Contains(heading, report);
+            Assert.Contains("Every body matched the served file's SHA-256", report);
+            string readmeText = File.ReadAllText(Path.Combine(results, "README.md"));
+            Assert.Contains("[compare.md](compare.md)", readmeText);
+            foreach (string plot in new[] { "throughput.svg", "cpu-per-gib.svg" })
+            {
+                Assert.Contains($"plots/{plot}", readmeText);
+                Assert.StartsWith("<?xml", File.ReadAllText(Path.Combine(results, "plots", plot)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(results, recursive: true);
+            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
+            Lab.Down(lab);
+        }
+    }
+
+    private static double Number(IReadOnlyDictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
+}
