@@ -16,6 +16,23 @@ public sealed class ByteRing
         _buffer = GC.AllocateUninitializedArray<byte>(capacity);
     }
 
+    private ByteRing() => _buffer = [];
+
+    /// <summary>
+    /// A ring of no capacity that stands in for one handed back to a pool: whoever still holds the owner reads nothing
+    /// and can write nothing, instead of reaching bytes that now belong to someone else. Shared: nothing can change it
+    /// (every write fits in zero bytes, every position stays 0).
+    /// </summary>
+    public static ByteRing Detached { get; } = new();
+
+    /// <summary>Empties the ring for its next owner. Old bytes stay in the buffer but are never readable again: only
+    /// bytes written and then made readable are.</summary>
+    public void Reset()
+    {
+        _read = 0;
+        Count = 0;
+    }
+
     public int Capacity => _buffer.Length;
     public int Count { get; private set; }
     public int Free => _buffer.Length - Count;

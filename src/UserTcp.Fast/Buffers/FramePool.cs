@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using CommunityToolkit.HighPerformance;
 
 namespace UserTcp.Fast.Buffers;
 
@@ -68,12 +69,13 @@ public sealed class FramePool
         _free[_freeCount++] = index;
     }
 
+    // CommunityToolkit.HighPerformance's DangerousGetReferenceAt is the slab-element reference this code would otherwise
+    // spell out (Unsafe.Add over MemoryMarshal.GetArrayDataReference): no bounds check, inlined, its name says the risk.
+    // The index comes from this pool's own free list, so it is always inside the slab.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal Span<byte> SpanOf(int index) =>
-        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slab), index * BufferSize), BufferSize);
+    internal Span<byte> SpanOf(int index) => MemoryMarshal.CreateSpan(ref _slab.DangerousGetReferenceAt(index * BufferSize), BufferSize);
 
-    internal unsafe byte* PointerOf(int index) =>
-        (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slab), index * BufferSize));
+    internal unsafe byte* PointerOf(int index) => (byte*)Unsafe.AsPointer(ref _slab.DangerousGetReferenceAt(index * BufferSize));
 
     private static void ThrowForeign() => throw new InvalidOperationException("This frame buffer belongs to another pool.");
     private static void ThrowDoubleReturn() => throw new InvalidOperationException("This frame buffer was already returned.");

@@ -379,6 +379,7 @@ public sealed partial class TcpConnection
         _timeWaitAt = now + _config.TimeWaitDuration;
         _retransmitAt = _keepAliveAt = Instant.Never;
         _persisting = false;
+        ReleaseBuffers();
     }
 
     /// <summary>Remembers when data ending at <paramref name="end"/> arrived, to measure the delay until an ACK covers it.</summary>

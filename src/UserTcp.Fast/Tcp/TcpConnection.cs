@@ -21,7 +21,7 @@ public sealed partial class TcpConnection
     private readonly SeqNum _iss;
     private SeqNum _sndUna, _sndNxt, _sndMax, _sndWl1, _sndWl2;
     private long _sndWnd, _maxSndWnd;
-    private readonly ByteRing _sendRing;
+    private ByteRing _sendRing;              // borrowed from the stack's pool; Detached once handed back
     private SeqNum _ringSeq;                 // sequence number of the send ring's first byte
     private bool _finQueued;                 // the application closed its side: FIN follows the data
     private SeqNum _finSeq;
@@ -42,7 +42,7 @@ public sealed partial class TcpConnection
 
     // --- receive sequence space ---
     private SeqNum _irs, _rcvNxt;
-    private readonly ByteRing _receiveRing;
+    private ByteRing _receiveRing;           // likewise
     private readonly SeqRangeSet _outOfOrder = new();
     private SeqNum _advertisedRightEdge;
     private bool _peerFinPending;            // a FIN arrived beyond a hole
@@ -90,8 +90,8 @@ public sealed partial class TcpConnection
         _ringSeq = iss + 1;
         _recover = iss;
         _highRxt = iss;
-        _sendRing = new ByteRing(config.SendBufferSize);
-        _receiveRing = new ByteRing(config.ReceiveBufferSize);
+        _sendRing = stack.Buffers.Rent(config.SendBufferSize);
+        _receiveRing = stack.Buffers.Rent(config.ReceiveBufferSize);
         _tsOffset = timestampOffset;
         TimerHandle = new TimerWheel<TcpConnection>.Handle(this);
         _rtt = new RttEstimator(config.InitialRetransmissionTimeout, config.MinRetransmissionTimeout, config.MaxRetransmissionTimeout);
@@ -158,6 +158,7 @@ public sealed partial class TcpConnection
     {
         int read = _receiveRing.Read(destination);
         if (read > 0 && WindowUpdateWorthSending()) RequestAck();
+        if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
         return read;
     }
 
@@ -211,6 +212,23 @@ public sealed partial class TcpConnection
         _retransmitAt = _delayedAckAt = _timeWaitAt = _keepAliveAt = Instant.Never;
         _synPending = _probePending = _keepAlivePending = _ackNow = false;
         _stack.Remove(this);
+        ReleaseBuffers();
+    }
+
+    /// <summary>
+    /// Hands the rings back to the stack's pool once nothing can need them: the send ring when the connection has ended
+    /// or reached TIME-WAIT (everything we sent is acknowledged or abandoned), the receive ring only once the application
+    /// has read every byte in it (it may still read after the connection ends). A returned ring is replaced by
+    /// <see cref="ByteRing.Detached"/>, so this connection can never reach bytes that belong to the ring's next owner.
+    /// TIME-WAIT then keeps the connection's state and not its megabytes (Linux keeps a small timewait socket instead).
+    /// </summary>
+    private void ReleaseBuffers()
+    {
+        _stack.Buffers.Return(_sendRing);
+        _sendRing = ByteRing.Detached;
+        if (_receiveRing.Count > 0) return;
+        _stack.Buffers.Return(_receiveRing);
+        _receiveRing = ByteRing.Detached;
     }
 
     // ---------------------------------------------------------------- opening

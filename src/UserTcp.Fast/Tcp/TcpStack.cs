@@ -238,6 +238,9 @@ public sealed class TcpStack
 
     private void Reschedule(TcpConnection connection) => _timers.Schedule(connection.TimerHandle, connection.NextDeadline);
 
+    /// <summary>Where connections borrow their send and receive rings and hand them back when done.</summary>
+    internal ConnectionBufferPool Buffers { get; } = new();
+
     internal void Remove(TcpConnection connection)
     {
         _timers.Cancel(connection.TimerHandle);
