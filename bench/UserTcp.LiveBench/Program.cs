@@ -1,9 +1,16 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using UserTcp.LiveBench;
+using UserTcp.LiveBench.Measurement;
+using UserTcp.LiveBench.Orchestration;
+using UserTcp.LiveBench.Reports;
+using UserTcp.LiveBench.Roles;
 using UserTcp.Testbed.Labs;
 
-
+// The live benchmark harness. Its parts, a folder each: Orchestration/ brings up a lab of its own and runs every case in
+// fresh child processes, Roles/ are those child processes (what is measured), Measurement/ reads CPU time, system calls,
+// rusage and the machine, Results/ holds what a run collected, and Reports/ writes the Markdown reports, CSV data, plots
+// and the perf-results README from it.
+//
 // UserTcp.LiveBench run [--quick] [--report FILE] [--lab NAME] [--runs N] [--commit TEXT]
 //     (root) brings up its own lab, measures the live stack and writes the report (bench/run-live.sh runs this).
 // UserTcp.LiveBench compare [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
@@ -46,64 +53,52 @@ catch (Exception e) when (e is BenchException or LabException)
 
 static int RunAll(BenchArguments arguments)
 {
-    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, packet sockets, strace)");
-    var missing = new[] { "ip", "tcpreplay", "tcpdump", "strace" }.Where(tool => Tool.Find(tool) is null).ToList();
-    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
-    var plan = arguments.Flag("--quick") ? BenchPlan.Quick() : BenchPlan.Full(arguments.OptionalInt("--runs") ?? 5);
+    RequireRootAndTools("network namespaces, packet sockets, strace", "ip", "tcpreplay", "tcpdump", "strace");
+    var plan = arguments.Flag("--quick") ? LivePlan.Quick() : LivePlan.Full(arguments.OptionalInt("--runs") ?? 5);
     if (plan.Runs < 1) throw new BenchException("--runs must be at least 1");
     string labName = LabName(arguments, "lv");
     string report = arguments.Optional("--report") ?? "perf-results/live.md";
-    var machine = MachineInfo.Read();
-    var startedAt = DateTimeOffset.UtcNow;
-    var clock = Stopwatch.StartNew();
+    var start = new RunStart();
     var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
-                           work => new Orchestrator(plan, labName, work, Progress).Run());
-    LiveReport.Write(report, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
-                     startedAt, clock.Elapsed);
-    Console.Error.WriteLine($"livebench: wrote {report} in {clock.Elapsed.TotalSeconds:0} s");
+                           work => new LiveOrchestrator(plan, labName, work, Progress).Run());
+    LiveReport.Write(report, results, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown",
+                     start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }
 
 static int Compare(BenchArguments arguments)
 {
-    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, the lab's nginx)");
-    var missing = new[] { "ip", "curl", "time" }.Where(tool => Tool.Find(tool) is null).ToList();
-    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
+    RequireRootAndTools("network namespaces, the lab's nginx", "ip", "curl", "time");
     int? pairs = arguments.OptionalInt("--runs");
     var plan = arguments.Flag("--quick") ? ComparePlan.Quick(pairs ?? ComparePlan.QuickPairs) : ComparePlan.Full(pairs ?? ComparePlan.FullPairs);
     if (plan.Pairs < 1) throw new BenchException("--runs must be at least 1");
     string labName = LabName(arguments, "pf");
     string results = arguments.Optional("--results") ?? "perf-results";
-    var machine = MachineInfo.Read();
-    var startedAt = DateTimeOffset.UtcNow;
-    var clock = Stopwatch.StartNew();
+    var start = new RunStart();
     // Bodies go to tmpfs, so neither client waits for a disk; each is deleted once its digest is checked.
     var runs = InOwnLab(labName, Directory.CreateDirectory($"/dev/shm/usertcp-perf-{labName}").FullName,
-                        work => new CompareRunner(plan, labName, work, Progress).Run());
+                        work => new CompareOrchestrator(plan, labName, work, Progress).Run());
     CompareCsv.Write(Path.Combine(results, ResultsReadme.CompareData), runs);
-    CompareReport.Write(Path.Combine(results, "compare.md"), plan, runs, machine with { LoadAverageAfter = MachineInfo.LoadAverage() },
-                        arguments.Optional("--commit") ?? "unknown", startedAt, clock.Elapsed, Path.Combine(results, "live.md"));
-    Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "compare.md")} and {Path.Combine(results, ResultsReadme.CompareData)} in {clock.Elapsed.TotalSeconds:0} s");
+    CompareReport.Write(Path.Combine(results, "compare.md"), plan, runs, start.MachineAfter(),
+                        arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed, Path.Combine(results, "live.md"));
+    Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "compare.md")} and {Path.Combine(results, ResultsReadme.CompareData)} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }
 
 static int AckLatency(BenchArguments arguments)
 {
-    if (!Environment.IsPrivilegedProcess) throw new BenchException("needs root (network namespaces, packet sockets, tcpdump)");
-    var missing = new[] { "ip", "tcpdump", "sysctl" }.Where(tool => Tool.Find(tool) is null).ToList();
-    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
+    RequireRootAndTools("network namespaces, packet sockets, tcpdump", "ip", "tcpdump", "sysctl");
     var plan = arguments.Flag("--quick") ? AckLatencyPlan.Quick() : AckLatencyPlan.Full();
     string labName = LabName(arguments, "ak");
     string report = arguments.Optional("--report") ?? "perf-results/ack-latency.md";
     string csv = arguments.Optional("--csv") ?? Path.Combine("perf-results", ResultsReadme.AckLatencyData);
-    var machine = MachineInfo.Read();
-    var startedAt = DateTimeOffset.UtcNow;
-    var clock = Stopwatch.StartNew();
+    var start = new RunStart();
     var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
                            work => new AckLatencyOrchestrator(plan, labName, work, Progress).Run());
-    AckLatencyReport.Write(report, csv, results, machine with { LoadAverageAfter = MachineInfo.LoadAverage() }, arguments.Optional("--commit") ?? "unknown",
-                           startedAt, clock.Elapsed);
-    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {clock.Elapsed.TotalSeconds:0} s");
+    AckLatencyReport.Write(report, csv, results, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown",
+                           start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }
 
@@ -113,6 +108,13 @@ static int Readme(BenchArguments arguments)
     ResultsReadme.Write(results);
     Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "README.md")}");
     return 0;
+}
+
+static void RequireRootAndTools(string needs, params string[] tools)
+{
+    if (!Environment.IsPrivilegedProcess) throw new BenchException($"needs root ({needs})");
+    var missing = tools.Where(tool => Tool.Find(tool) is null).ToList();
+    if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
 }
 
 static string LabName(BenchArguments arguments, string prefix) =>

@@ -132,4 +132,17 @@ internal static unsafe partial class Libc
         if (flags < 0 || Fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
             throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{what}: cannot make the descriptor non-blocking: {Describe(LastErrno)}");
     }
+
+    public const int RUSAGE_SELF = 0;
+    public const int RUSAGE_THREAD = 1;
+    public const int RUSAGE_CHILDREN = -1;
+
+    /// <summary>getrusage(2): what the process, the calling thread or the waited-for children used, into a struct rusage the caller lays out.</summary>
+    [LibraryImport(Library, EntryPoint = "getrusage", SetLastError = true)]
+    public static partial int GetRusage(int who, void* usage);
+
+    public const int SIGINT = 2;
+
+    [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
 }

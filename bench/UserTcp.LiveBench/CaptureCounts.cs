@@ -1,9 +1,0 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
-
-namespace UserTcp.LiveBench;
-
-/// <summary>tcpdump's own account of a capture: frames written, frames its filter accepted, frames the kernel dropped.</summary>
-internal sealed record CaptureCounts(long Captured, long ReceivedByFilter, long DroppedByKernel);

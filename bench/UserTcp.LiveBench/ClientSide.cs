@@ -1,7 +1,0 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
-namespace UserTcp.LiveBench;
-
-/// <summary>Who wrote the body: curl, usertcp get, or dd alone (the sink's own cost, no network).</summary>
-internal enum ClientSide { Kernel, Stack, Sink }

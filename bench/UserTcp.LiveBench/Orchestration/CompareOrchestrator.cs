@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using UserTcp.LiveBench.Measurement;
+using UserTcp.LiveBench.Results;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Processes;
+
+namespace UserTcp.LiveBench.Orchestration;
+
+/// <summary>
+/// Brings up a lab of its own serving every size of the plan and, for each offload setting and size, runs the plan's
+/// pairs of downloads over the same veth: curl from a temporary kernel address on the client veth (kernel sockets) and
+/// <c>usertcp get --stats</c> (the user-space stack, run as a user runs it, re-entering the client namespace itself),
+/// alternating which goes first. Each client is a fresh process under the rusage wrapper (<see cref="ChildUsage"/>),
+/// writes its body to a file in tmpfs, and the body must match the served file's SHA-256 or the run fails. The server
+/// namespace's counters are read around every run. After the pairs of a size, dd writes as many bytes into tmpfs
+/// alone, as often: what the sink costs without a network. The lab is always removed.
+/// </summary>
+internal sealed partial class CompareOrchestrator(ComparePlan plan, string labName, string bodyDirectory, Action<string> progress)
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
+    private readonly LabOptions _options = new() { Name = labName, Files = string.Join(',', plan.Sizes) };
+    private LabInfo _lab = null!;
+
+    public List<TransferRun> Run()
+    {
+        try
+        {
+            progress($"lab {labName}: up (files {_options.Files})");
+            var runs = new List<TransferRun>();
+            foreach (bool offload in plan.Offloads)
+            {
+                _lab = Lab.Up(_options with { Offload = offload }).Lab;
+                foreach (string size in plan.Sizes)
+                {
+                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs");
+                    for (int pair = 1; pair <= plan.Pairs; pair++)
+                    {
+                        var first = pair % 2 == 1 ? ClientSide.Kernel : ClientSide.Stack;
+                        runs.Add(Measure(first, offload, size, pair, order: 1));
+                        runs.Add(Measure(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, offload, size, pair, order: 2));
+                    }
+                    if (size == ComparePlan.ReferenceSize) continue;
+                    for (int run = 1; run <= plan.Pairs; run++) runs.Add(MeasureSink(offload, size, run));
+                }
+            }
+            return runs;
+        }
+        finally
+        {
+            progress($"lab {labName}: down");
+            Lab.Down(labName);
+        }
+    }
+
+    private TransferRun Measure(ClientSide side, bool offload, string size, int pair, int order)
+    {
+        var file = _lab.Files[size];
+        string body = Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
+        string[] command = side == ClientSide.Kernel
+            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{time_total}\n", file.Url]
+            : [BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
+        if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
+        Dictionary<string, long> before, after;
+        ProcessUsage usage;
+        string output, error;
+        try
+        {
+            before = Lab.ServerCounters(labName);
+            (usage, output, error) = ChildUsage.Run(command, RunTimeout);
+            after = Lab.ServerCounters(labName);
+        }
+        finally
+        {
+            if (side == ClientSide.Kernel) KernelClient.RemoveAddress(_lab);
+        }
+        string what = $"{Name(side)} {size} (offloads {(offload ? "on" : "off")}, pair {pair})";
+        if (usage.ExitCode != 0) throw new BenchException($"{what} exited {usage.ExitCode}:\n{output}\n{error}".TrimEnd());
+        RequireByteExact(what, body, file);
+        long Delta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
+        double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output) : GetSeconds(what, error, file.Bytes);
+        return FromUsage(side, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
+        {
+            ServerInSegments = Delta("TcpInSegs"),
+            ServerRetransmissions = Delta("TcpRetransSegs"),
+            ServerResets = Delta("TcpOutRsts") + Delta("TcpEstabResets"),
+            Stack = side == ClientSide.Stack ? StackFigures.Parse(error) : null,
+        };
+    }
+
+    /// <summary>
+    /// The body's sink alone: dd writes as many zero bytes into the same tmpfs folder, 1 MiB per write(2). Both clients
+    /// pay for this copy into the page cache: curl on the thread that receives, usertcp get on its application thread
+    /// while the poll thread receives.
+    /// </summary>
+    private TransferRun MeasureSink(bool offload, string size, int run)
+    {
+        long bytes = _lab.Files[size].Bytes;
+        string body = Path.Combine(bodyDirectory, "sink.body");
+        var (usage, output, error) = ChildUsage.Run(["dd", "if=/dev/zero", $"of={body}", "bs=1M", $"count={bytes}", "iflag=count_bytes", "status=none"], RunTimeout);
+        long written = File.Exists(body) ? new FileInfo(body).Length : 0;
+        File.Delete(body);
+        if (usage.ExitCode != 0 || written != bytes)
+            throw new BenchException($"dd wrote {written} of {bytes} bytes (exit {usage.ExitCode}):\n{output}\n{error}".TrimEnd());
+        return FromUsage(ClientSide.Sink, offload, size, bytes, run, order: 1, transferSeconds: usage.WallSeconds, usage);
+    }
+
+    /// <summary>A run as its process's usage describes it; the server's counters are left at 0 for the caller to fill in.</summary>
+    private static TransferRun FromUsage(ClientSide side, bool offload, string size, long bytes, int pair, int order, double transferSeconds, ProcessUsage usage) => new()
+    {
+        Offload = offload,
+        Size = size,
+        Bytes = bytes,
+        Pair = pair,
+        Order = order,
+        Side = side,
+        TransferSeconds = transferSeconds,
+        WallSeconds = usage.WallSeconds,
+        UserSeconds = usage.UserSeconds,
+        SystemSeconds = usage.SystemSeconds,
+        MaxResidentKib = usage.MaxResidentKib,
+        ServerInSegments = 0,
+        ServerRetransmissions = 0,
+        ServerResets = 0,
+    };
+
+    public static string Name(ClientSide side) => side switch
+    {
+        ClientSide.Kernel => "kernel (curl)",
+        ClientSide.Stack => "stack (usertcp get)",
+        _ => "tmpfs write alone (dd)",
+    };
+
+    /// <summary>A wrong or short body fails the whole measurement, loudly: its figures would be meaningless.</summary>
+    private static void RequireByteExact(string what, string body, LabFile file)
+    {
+        var info = new FileInfo(body);
+        if (!info.Exists || info.Length != file.Bytes)
+            throw new BenchException($"{what}: the body has {(info.Exists ? info.Length : 0)} bytes, the served file {file.Bytes}");
+        string digest;
+        using (var stream = info.OpenRead()) digest = Convert.ToHexStringLower(SHA256.HashData(stream));
+        info.Delete();
+        if (digest != file.Sha256) throw new BenchException($"{what}: the body is NOT byte-exact: SHA-256 {digest}, served file {file.Sha256}");
+    }
+
+    private static double CurlSeconds(string what, string output) =>
+        double.TryParse(output.Trim().Split('\n')[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) ? seconds
+        : throw new BenchException($"{what}: curl printed no time_total:\n{output}");
+
+    /// <summary>The seconds of usertcp get's summary line ("URL: N bytes in S s, …"), after checking its byte count.</summary>
+    private static double GetSeconds(string what, string error, long bytes)
+    {
+        var summary = GetSummary().Match(error);
+        if (!summary.Success) throw new BenchException($"{what}: no summary line from usertcp get:\n{error}");
+        if (long.Parse(summary.Groups["bytes"].Value, CultureInfo.InvariantCulture) != bytes)
+            throw new BenchException($"{what}: usertcp get reported {summary.Groups["bytes"].Value} bytes, the file has {bytes}");
+        return double.Parse(summary.Groups["seconds"].Value, CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@": (?<bytes>\d+) bytes in (?<seconds>[0-9.]+) s,")]
+    private static partial Regex GetSummary();
+}

@@ -1,0 +1,246 @@
+using System.Text.RegularExpressions;
+using UserTcp.Fast.Runtime;
+using UserTcp.LiveBench.Measurement;
+using UserTcp.LiveBench.Orchestration;
+using UserTcp.LiveBench.Results;
+using UserTcp.Testbed.Labs;
+
+namespace UserTcp.LiveBench.Reports;
+
+/// <summary>
+/// Writes perf-results/compare.md from the paired runs: a summary, the issue's targets with met or missed by how much,
+/// a table per offload setting, what limits the stack (from figures measured in the same runs), the method.
+/// </summary>
+internal static partial class CompareReport
+{
+    /// <summary>Target: the stack's download throughput with offloads off, as a share of the kernel's.</summary>
+    private const double OffloadOffTarget = 0.5;
+
+    public static void Write(string path, ComparePlan plan, IReadOnlyList<TransferRun> runs, MachineInfo machine, string commit,
+                             DateTimeOffset startedAt, TimeSpan elapsed, string? liveReport)
+    {
+        var groups = SizeRuns.Group(runs);
+        var measured = groups.Where(g => g.Size != ComparePlan.ReferenceSize).ToList();
+        var text = new MarkdownText();
+        text.Line($"# User-space stack against kernel sockets: downloads over the same veth");
+        text.Line();
+        ReportSections.Regenerated(text, Command(plan), commit, startedAt, elapsed);
+        text.Line();
+        text.Line($"Each row pairs {plan.Pairs} downloads by the kernel (curl) with {plan.Pairs} by the user-space stack (`usertcp get`) of the same file from the");
+        text.Line($"lab's nginx over the same veth, alternating which goes first; every figure is the median with its range (min–max) in brackets,");
+        text.Line($"and ratios are stack over kernel computed pair by pair, then summarised. **Timings are noisy**: the machine is a shared");
+        text.Line($"{machine.Cores}-core VM (load average {machine.LoadAverageBefore} before the run, {machine.LoadAverageAfter} after), and nginx, the veth and the client");
+        text.Line($"share those cores. Counts (segments, resets, bytes allocated) are exact. Every body matched the served file's SHA-256.");
+        text.Line();
+        WriteSummary(text, measured);
+        WriteTargets(text, measured);
+        ReportSections.Machine(text, machine);
+        foreach (bool offload in plan.Offloads) WriteOffload(text, plan, groups.Where(g => g.Offload == offload).ToList());
+        WriteLimits(text, measured, liveReport);
+        WriteMethod(text, plan);
+        ReportFile.Write(path, text.ToString());
+    }
+
+    public static string Command(ComparePlan plan) =>
+        "bench/run-perf.sh" + (plan.IsQuick ? " --quick" : "") + (plan.Pairs != (plan.IsQuick ? ComparePlan.QuickPairs : ComparePlan.FullPairs) ? $" --runs {plan.Pairs}" : "");
+
+    /// <summary>The largest size of each offload setting: the headline rows.</summary>
+    private static IEnumerable<SizeRuns> Largest(IEnumerable<SizeRuns> measured) =>
+        measured.GroupBy(g => g.Offload).Select(g => g.MaxBy(s => s.Bytes)!);
+
+    private static void WriteSummary(MarkdownText text, List<SizeRuns> measured)
+    {
+        text.Line($"## Summary");
+        text.Line();
+        foreach (var size in Largest(measured))
+        {
+            text.Line($"- **Offloads {ReportSections.OnOff(size.Offload)}, {size.Size}**: stack {size.Throughput(ClientSide.Stack).Format("0.00")} Gbit/s, kernel {size.Throughput(ClientSide.Kernel).Format("0.00")} Gbit/s: " +
+                      $"stack/kernel {size.Ratio(r => r.GbitPerSecond).Format("0.00")}; CPU per GiB (net of the fixed cost) stack {size.NetCpuPerGiB(ClientSide.Stack).Format("0.00")} s, " +
+                      $"kernel {size.NetCpuPerGiB(ClientSide.Kernel).Format("0.00")} s; {size.Pairs.Sum(p => p.Kernel.ServerResets + p.Stack.ServerResets)} resets; " +
+                      $"poll thread in the steady state: {SteadyBytesPerFrame(size.StackFigures)}.");
+        }
+        text.Line();
+    }
+
+    private static void WriteTargets(MarkdownText text, List<SizeRuns> measured)
+    {
+        text.Line($"## Targets (reported, not asserted)");
+        text.Line();
+        text.Line($"| target | measured | verdict |");
+        text.Line($"|---|---|---|");
+        foreach (var size in Largest(measured))
+        {
+            var ratio = size.Ratio(r => r.GbitPerSecond);
+            if (!size.Offload)
+            {
+                string verdict = ratio.Median >= OffloadOffTarget
+                    ? $"met ({(ratio.Median - OffloadOffTarget) * 100:0} points above)"
+                    : $"**missed** by {(OffloadOffTarget - ratio.Median) * 100:0} points: the stack needs {OffloadOffTarget / ratio.Median:0.00}× its throughput";
+                text.Line($"| stack download ≥ {OffloadOffTarget:0%} of the kernel's, offloads off ({size.Size}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {verdict} |");
+            }
+            else
+            {
+                string parity = ratio.Median >= 1 ? $"at or above parity ({(ratio.Median - 1) * 100:0} points above)" : $"{(1 - ratio.Median) * 100:0} points short of parity";
+                text.Line($"| stack download as close to the kernel's as possible, offloads on ({size.Size}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {parity} |");
+            }
+        }
+        var all = measured.SelectMany(g => g.Pairs).ToList();
+        long kernelResets = all.Sum(p => p.Kernel.ServerResets), stackResets = all.Sum(p => p.Stack.ServerResets);
+        text.Line($"| zero resets in every run | {stackResets} in {all.Count} stack runs, {kernelResets} in {all.Count} kernel runs | {(stackResets == 0 ? "met" : $"**missed**: {stackResets} resets")} |");
+        var stackRuns = measured.SelectMany(g => g.StackFigures).ToList();
+        var windows = stackRuns.Where(s => s.SteadyFrames is not null).ToList();
+        long steadyBytes = windows.Sum(s => s.SteadyBytes!.Value);
+        string shortRuns = windows.Count < stackRuns.Count ? $" ({stackRuns.Count - windows.Count} runs had fewer than {PollThreadUsage.SteadyStateMinimumFrames} frames: no window)" : "";
+        text.Line($"| 0 B allocated per packet (the poll thread's own work, steady state) | {steadyBytes:N0} B over {windows.Sum(s => s.SteadyFrames!.Value):N0} frames in the windows of {windows.Count} of {stackRuns.Count} stack runs{shortRuns} " +
+                  $"| {(windows.Count == 0 ? "not shown: no run had a window" : steadyBytes == 0 ? "met" : $"**missed**: {(double)steadyBytes / windows.Sum(s => s.SteadyFrames!.Value):0.00} B per frame")} |");
+        text.Line();
+    }
+
+    private static void WriteOffload(MarkdownText text, ComparePlan plan, List<SizeRuns> groups)
+    {
+        bool offload = groups[0].Offload;
+        var measured = groups.Where(g => g.Size != ComparePlan.ReferenceSize).ToList();
+        text.Line($"## Offloads {ReportSections.OnOff(offload)}");
+        text.Line();
+        if (groups.FirstOrDefault(g => g.Size == ComparePlan.ReferenceSize) is { } reference)
+        {
+            text.Line($"Fixed cost per process (the {ComparePlan.ReferenceSize} fetch): kernel {reference.Of(ClientSide.Kernel, r => r.CpuSeconds * 1000).Format("0")} ms CPU, " +
+                      $"{reference.Of(ClientSide.Kernel, r => r.WallSeconds * 1000).Format("0")} ms wall; stack {reference.Of(ClientSide.Stack, r => r.CpuSeconds * 1000).Format("0")} ms CPU, " +
+                      $"{reference.Of(ClientSide.Stack, r => r.WallSeconds * 1000).Format("0")} ms wall (two .NET processes start: `usertcp get --lab` re-runs itself inside the namespace).");
+            text.Line();
+        }
+        text.Line($"| size | kernel Gbit/s | stack Gbit/s | stack / kernel | kernel CPU s/GiB | stack CPU s/GiB | kernel CPU s/GiB, net | stack CPU s/GiB, net | stack / kernel CPU, net | kernel peak RSS (MiB) | stack peak RSS (MiB) | tmpfs write alone: Gbit/s, CPU s/GiB |");
+        text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var size in measured)
+        {
+            text.Line($"| {size.Size} | {size.Throughput(ClientSide.Kernel).Format("0.00")} | {size.Throughput(ClientSide.Stack).Format("0.00")} | {size.Ratio(r => r.GbitPerSecond).Format("0.00")} " +
+                      $"| {size.CpuPerGiB(ClientSide.Kernel).Format("0.00")} | {size.CpuPerGiB(ClientSide.Stack).Format("0.00")} " +
+                      $"| {size.NetCpuPerGiB(ClientSide.Kernel).Format("0.00")} | {size.NetCpuPerGiB(ClientSide.Stack).Format("0.00")} | {size.Ratio(size.NetCpuPerGiB).Format("0.0")} " +
+                      $"| {size.Of(ClientSide.Kernel, r => r.MaxResidentKib / 1024.0).Format("0")} | {size.Of(ClientSide.Stack, r => r.MaxResidentKib / 1024.0).Format("0")} " +
+                      $"| {size.Throughput(ClientSide.Sink).Format("0.0")}, {size.CpuPerGiB(ClientSide.Sink).Format("0.00")} |");
+        }
+        text.Line();
+        text.Line($"| size | stack GC gen0 / gen1 / gen2 | stack allocated (MiB, process) | poll thread: commands / wake-ups (B) | poll thread: stack work B per frame, whole run | poll thread: steady-state window | ACKs per MiB, kernel | ACKs per MiB, stack (server-counted / own) | server retransmissions, kernel / stack | resets, kernel / stack |");
+        text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var size in measured)
+        {
+            var stack = size.StackFigures.ToList();
+            text.Line($"| {size.Size} | {Spread.MedianOf(stack, s => s.Gen0Collections):0} / {Spread.MedianOf(stack, s => s.Gen1Collections):0} / {Spread.MedianOf(stack, s => s.Gen2Collections):0} " +
+                      $"| {Spread.Of(stack.Select(s => s.AllocatedBytes / TransferRun.MiB)).Format("0.0")} | {Spread.MedianOf(stack, s => s.PollCommandBytes):N0} / {Spread.MedianOf(stack, s => s.PollWakeUpBytes):N0} " +
+                      $"| {Spread.Of(stack.Select(s => s.PollStackBytesPerFrame)).Format("0.00")} " +
+                      $"| {SteadyBytesPerFrame(stack)} | {size.Of(ClientSide.Kernel, r => r.ServerInSegmentsPerMiB).Format("0.0")} " +
+                      $"| {size.Of(ClientSide.Stack, r => r.ServerInSegmentsPerMiB).Format("0.0")} / {Spread.Of(size.Pairs.Select(p => p.Stack.Stack!.AcksSent / (p.Stack.Bytes / TransferRun.MiB))).Format("0.0")} " +
+                      $"| {size.Runs(ClientSide.Kernel).Sum(r => r.ServerRetransmissions)} / {size.Runs(ClientSide.Stack).Sum(r => r.ServerRetransmissions)} " +
+                      $"| {size.Runs(ClientSide.Kernel).Sum(r => r.ServerResets)} / {size.Runs(ClientSide.Stack).Sum(r => r.ServerResets)} |");
+        }
+        text.Line();
+    }
+
+    /// <summary>"0 B over N frames" with the smallest window of the runs, or what was allocated.</summary>
+    private static string SteadyBytesPerFrame(IEnumerable<StackFigures> stack)
+    {
+        var windows = stack.Where(s => s.SteadyFrames is not null).ToList();
+        if (windows.Count == 0) return $"no window (fewer than {PollThreadUsage.SteadyStateMinimumFrames} frames)";
+        long bytes = windows.Sum(s => s.SteadyBytes!.Value), frames = windows.Sum(s => s.SteadyFrames!.Value);
+        return bytes == 0 ? $"0 B over {windows.Min(s => s.SteadyFrames!.Value):N0}+ frames per run" : $"{(double)bytes / frames:0.00} B per frame";
+    }
+
+    private static void WriteLimits(MarkdownText text, List<SizeRuns> measured, string? liveReport)
+    {
+        text.Line($"## What limits the stack");
+        text.Line();
+        text.Line($"Figures of the largest size, from the same runs: CPU net of the fixed cost (the poll thread's too: its CPU in the {ComparePlan.ReferenceSize} fetch),");
+        text.Line($"\"cores\" is CPU seconds over transfer seconds.");
+        text.Line();
+        text.Line($"| offloads | stack / kernel throughput | cores busy, kernel | cores busy, stack | poll thread, cores | poll thread share of the stack's CPU | frames per MiB | device calls per frame (pcap_dispatch + write) | ACK writes per frame |");
+        text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var size in Largest(measured))
+        {
+            var stack = size.Runs(ClientSide.Stack).ToList();
+            text.Line($"| {ReportSections.OnOff(size.Offload)} | {size.Ratio(r => r.GbitPerSecond).Format("0.00")} | {size.BusyCores(ClientSide.Kernel).Format("0.00")} | {size.BusyCores(ClientSide.Stack).Format("0.00")} " +
+                      $"| {Spread.Of(stack.Select(r => (r.Stack!.PollCpuSeconds - size.FixedPollCpuSeconds) / r.TransferSeconds)).Format("0.00")} " +
+                      $"| {Spread.Of(stack.Select(r => (r.Stack!.PollCpuSeconds - size.FixedPollCpuSeconds) / (r.CpuSeconds - size.FixedCpuSeconds(ClientSide.Stack)))).Format("0%")} " +
+                      $"| {Spread.MedianOf(stack, r => r.Stack!.FramesReceived / (r.Bytes / TransferRun.MiB)):0.0} " +
+                      $"| {Spread.MedianOf(stack, r => (double)(r.Stack!.DeviceReceiveCalls + r.Stack.DeviceSendCalls) / r.Stack.FramesReceived):0.000} " +
+                      $"| {Spread.MedianOf(stack, r => (double)r.Stack!.DeviceSendCalls / r.Stack.FramesReceived):0.000} |");
+        }
+        text.Line();
+        text.Line($"- **Where the CPU goes.** The poll thread (device, TCP, the copy into the stream's ring) is the share above; the rest of the");
+        text.Line($"  stack's CPU is the application side: HttpClient's reads from `TcpStream`, the copy out of the ring, the thread-pool wake-ups");
+        text.Line($"  between the two threads, and writing the file. When the stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the");
+        text.Line($"  veth share, the stack is CPU-bound; when they stay well below while the poll thread is under one core, the threads wait for each other.");
+        var largest = Largest(measured).ToList();
+        var sinkRuns = largest.SelectMany(size => size.Sink).ToList();
+        if (sinkRuns.Count > 0)
+        {
+            double sinkCpu = Spread.MedianOf(sinkRuns, r => r.CpuSeconds / (r.Bytes / TransferRun.GiB));
+            text.Line($"- **The sink.** Writing {largest[0].Size} into tmpfs alone (dd, 1 MiB writes) ran at {Spread.MedianOf(sinkRuns, r => r.GbitPerSecond):0.0} Gbit/s and took {sinkCpu:0.00} CPU s/GiB");
+            text.Line($"  (all its runs), against curl's {string.Join(" and ", largest.Select(size => $"{size.NetCpuPerGiB(ClientSide.Kernel).Median:0.00} with offloads {ReportSections.OnOff(size.Offload)}"))}: curl receives and");
+            text.Line($"  writes on one thread, so that copy into the page cache is part of its cost and of its time; `usertcp get` writes on its");
+            text.Line($"  application thread while the poll thread receives.");
+        }
+        text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring; the TCP engine");
+        text.Line($"  copies its payload into the connection's receive buffer; the poll thread copies that into the stream's `SpscByteRing`;");
+        text.Line($"  `TcpStream.ReadAsync` copies it into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
+        text.Line($"  HttpClient's own, and one copy more); write(2) copies it into the file. Three or four copies in user space and two in the kernel,");
+        text.Line($"  where curl has one of each kind (recv(2) into its buffer, write(2)).");
+        if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
+        {
+            text.Line($"- **TCP and the device alone.** perf-results/live.md (another run) measured the same stack's single-threaded receive path");
+            text.Line($"  (`usertcp connect`'s code: one thread, the body counted, neither copied out nor written) at {string.Join(" and ", live.Select(l => $"{l.Gbit} Gbit/s with offloads {l.Offload}"))};");
+            text.Line($"  `usertcp get` here reached {string.Join(" and ", Largest(measured).Select(size => $"{size.Throughput(ClientSide.Stack).Median:0.00} Gbit/s with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}: the difference is what the stream path");
+            text.Line($"  (a second thread, the ring copy, HttpClient) and writing the file add.");
+        }
+        text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
+        text.Line($"  write(2) (one per ACK); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
+        text.Line($"- **Cache misses** are not measured: {HardwareCounters()}.");
+        text.Line();
+    }
+
+    /// <summary>perf-results/live.md's download throughput per offload setting, from its summary lines.</summary>
+    private static List<(string Offload, string Gbit)> LiveConnectThroughput(string liveReport) =>
+        LiveDownloadLine().Matches(liveReport).Select(m => (m.Groups["offload"].Value, m.Groups["gbit"].Value)).ToList();
+
+    private static string HardwareCounters()
+    {
+        if (Tool.Find("perf") is null) return "perf is not installed";
+        var probe = Tool.TryRun(["perf", "stat", "-e", "cache-misses", "true"]);
+        return (probe.Output + probe.Error).Contains("<not supported>", StringComparison.Ordinal)
+            ? "this VM exposes no hardware counters (`perf stat -e cache-misses` answers `<not supported>`)"
+            : "perf can count them here, but the harness does not run it";
+    }
+
+    private static void WriteMethod(MarkdownText text, ComparePlan plan)
+    {
+        text.Line($"## Method");
+        text.Line();
+        text.Line($"`bench/run-perf.sh` runs `scripts/setup.sh` (packages, build), then `UserTcp.LiveBench compare`, which brings up its own lab");
+        text.Line($"(`usertcp lab up`, a unique name, files {string.Join(", ", plan.Sizes)}), and for offloads {string.Join(" then ", plan.Offloads.Select(ReportSections.OnOff))} and each size runs {plan.Pairs} pairs:");
+        text.Line($"- **kernel**: `ip netns exec P-cli curl -o FILE URL`, with 198.18.0.3/24 added to the client veth for that run only (the veth has");
+        text.Line($"  no address otherwise, so the stack's 198.18.0.2 is never the kernel's). Transfer time is curl's `time_total`.");
+        text.Line($"- **stack**: `usertcp get URL -o FILE --lab P --stats`, as a user runs it (it re-runs itself inside the client namespace). Transfer");
+        text.Line($"  time is the seconds it prints (connect to last byte, 1 ms resolution); GC, allocation, poll-thread and frame figures are its");
+        text.Line($"  `--stats` block (counted since the stack started).");
+        text.Line($"- **tmpfs write alone**: `dd if=/dev/zero of=FILE bs=1M count=SIZE iflag=count_bytes`, as many runs as pairs, after them: the sink's");
+        text.Line($"  own cost with no network (its transfer time is the process's wall time).");
+        text.Line($"Both clients write the body to a file in tmpfs (/dev/shm), checked against the served file's SHA-256 and deleted. Each runs under");
+        text.Line($"a wrapper process (`UserTcp.LiveBench rusage`) whose only child it is: wall time, user + system CPU time and peak RSS come from");
+        text.Line($"getrusage(RUSAGE_CHILDREN) after it was reaped (the process and the copy it waited for). The server namespace's `nstat -asz`");
+        text.Line($"is read around every run: ACKs per MiB are its `TcpInSegs` (segments from the client: ACKs, plus SYN, request and FIN) per MiB");
+        text.Line($"of body for both clients; retransmissions are `TcpRetransSegs`; resets are `TcpOutRsts + TcpEstabResets`.");
+        text.Line();
+        text.Line($"The poll thread's allocations come from `GC.GetAllocatedBytesForCurrentThread` read at the end of each turn, around queued");
+        text.Line($"commands and around wake-ups of application threads; \"stack work\" is everything but those two: commands allocate by design");
+        text.Line($"(the stream's rings, counter reads), and a wake-up is the runtime queueing the woken continuation to the thread pool. The");
+        text.Line($"steady-state window runs from the last of the marks 1, 2, 3, 4, 6, 8, 12, … frames at or below a quarter of the frames to");
+        text.Line($"the last at or below seven eighths: warm-up before it, the connection's end after it (`PollThreadUsage.SteadyState`).");
+        text.Line();
+        ReportSections.Reproduce(text,
+            "bench/run-perf.sh             # full run (root): rewrites this file, data/compare.csv, README.md and the plots",
+            $"bench/run-perf.sh --runs N    # N pairs per size and offload setting (default {ComparePlan.FullPairs})",
+            $"bench/run-perf.sh --quick     # {string.Join(" and ", plan.IsQuick ? plan.Sizes : ComparePlan.Quick(ComparePlan.QuickPairs).Sizes)}, {ComparePlan.QuickPairs} pairs: what the test suite runs; perf-results is left alone");
+    }
+
+    [GeneratedRegex(@"\*\*Download from nginx, offloads (?<offload>on|off)\*\*:.*?, (?<gbit>[0-9.]+)(?: \([^)]*\))? Gbit/s")]
+    private static partial Regex LiveDownloadLine();
+}

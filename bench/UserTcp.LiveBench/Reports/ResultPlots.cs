@@ -1,0 +1,131 @@
+using System.Globalization;
+using ScottPlot;
+using UserTcp.LiveBench.Measurement;
+using UserTcp.LiveBench.Orchestration;
+using UserTcp.LiveBench.Results;
+
+namespace UserTcp.LiveBench.Reports;
+
+/// <summary>
+/// The plots of perf-results/README.md, drawn with ScottPlot and saved as SVG: text stays text (the viewer's fonts draw
+/// it, so no native font rendering is involved beyond measuring labels), the files are small and diff as text.
+/// </summary>
+internal static class ResultPlots
+{
+    private const int Width = 820, Height = 500;
+    /// <summary>Latencies are drawn on a log axis; a zero (an ACK sent in the turn the segment arrived) is drawn at this floor.</summary>
+    private const double LatencyFloorMicroseconds = 0.1;
+    /// <summary>The burst size the CDF plot shows when the data has it (the ACK latency report's headline case).</summary>
+    private const int HighlightedBurst = 64;
+    /// <summary>Points per CDF curve: quantiles, so a million samples still make a small file.</summary>
+    private const int CdfPoints = 500;
+
+    private static readonly Color KernelColor = Colors.Category10[0], StackColor = Colors.Category10[1], SinkColor = Colors.Gray;
+
+    /// <summary>Median download throughput by size: kernel and stack, offloads off (solid) and on (dashed), and tmpfs writes alone; min–max bars.</summary>
+    public static void Throughput(string path, IReadOnlyList<SizeRuns> measured) =>
+        BySize(path, measured, "Download throughput over the lab's veth (median, min–max)", "Gbit/s", (_, run) => run.GbitPerSecond);
+
+    /// <summary>Median CPU seconds per GiB net of each client's fixed cost, by size; dd's whole process for the sink.</summary>
+    public static void CpuPerGiB(string path, IReadOnlyList<SizeRuns> measured) =>
+        BySize(path, measured, $"Client CPU per GiB, net of its fixed cost (the {ComparePlan.ReferenceSize} fetch)", "CPU seconds (user + system) per GiB",
+               (size, run) => size.NetCpuPerGiB(run));
+
+    /// <param name="figure">One run's figure, given the runs of its size and offload setting.</param>
+    private static void BySize(string path, IReadOnlyList<SizeRuns> measured, string title, string unit, Func<SizeRuns, TransferRun, double> figure)
+    {
+        var plot = new Plot();
+        string[] sizes = measured.OrderBy(s => s.Bytes).Select(s => s.Size).Distinct().ToArray();
+        var series = new List<(string Label, Color Color, bool Dashed, IReadOnlyList<(int Size, Spread Figure)> Points)>();
+        foreach (bool offload in measured.Select(s => s.Offload).Distinct().Order())
+        {
+            foreach (var side in new[] { ClientSide.Kernel, ClientSide.Stack })
+            {
+                series.Add(($"{CompareOrchestrator.Name(side)}, offloads {(offload ? "on" : "off")}", side == ClientSide.Kernel ? KernelColor : StackColor, offload,
+                            measured.Where(s => s.Offload == offload).Select(s => (Array.IndexOf(sizes, s.Size), Spread.Of(s.Runs(side).Select(run => figure(s, run)))))
+                                    .OrderBy(p => p.Item1).ToList()));
+            }
+        }
+        // The sink does not depend on offloads: its runs of both settings together.
+        var sinks = sizes.Select((size, i) => (Size: i, Groups: measured.Where(s => s.Size == size && s.Sink.Count > 0).ToList())).Where(s => s.Groups.Count > 0).ToList();
+        if (sinks.Count > 0)
+        {
+            series.Add((CompareOrchestrator.Name(ClientSide.Sink), SinkColor, false,
+                        sinks.Select(s => (s.Size, Spread.Of(s.Groups.SelectMany(g => g.Sink.Select(run => figure(g, run)))))).ToList()));
+        }
+        double top = 0;
+        for (int i = 0; i < series.Count; i++)
+        {
+            var (label, color, dashed, points) = series[i];
+            // Series side by side within a size, so their bars do not hide each other.
+            double offset = (i - (series.Count - 1) / 2.0) * 0.07;
+            double[] xs = points.Select(p => p.Size + offset).ToArray(), medians = points.Select(p => p.Figure.Median).ToArray();
+            var line = plot.Add.Scatter(xs, medians, color);
+            line.LegendText = label;
+            line.LinePattern = dashed ? LinePattern.Dashed : LinePattern.Solid;
+            line.MarkerShape = dashed ? MarkerShape.OpenCircle : MarkerShape.FilledCircle;
+            line.MarkerSize = 7;
+            var bars = plot.Add.ErrorBar(xs, medians, points.Select(_ => 0.0).ToArray());
+            bars.YErrorPositive = points.Select(p => p.Figure.Max - p.Figure.Median).ToArray();
+            bars.YErrorNegative = points.Select(p => p.Figure.Median - p.Figure.Min).ToArray();
+            bars.Color = color;
+            top = points.Select(p => p.Figure.Max).Append(top).Max();
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, sizes.Length).Select(i => (double)i).ToArray(), sizes);
+        // From zero, with room above the highest bar for the legend.
+        plot.Axes.SetLimits(-0.5, sizes.Length - 0.5, 0, top * 1.45);
+        plot.Title(title);
+        plot.XLabel("file size");
+        plot.YLabel(unit);
+        plot.ShowLegend(Alignment.UpperLeft);
+        Save(plot, path);
+    }
+
+    /// <summary>
+    /// CDFs of ACK latency for one burst size (<see cref="HighlightedBurst"/> when present, else the largest), one curve
+    /// per receiver and measuring method, on a log axis. Returns the burst shown, or null when there was no sample.
+    /// </summary>
+    public static int? AckLatencyCdf(string path, IReadOnlyList<AckLatencySample> samples)
+    {
+        if (samples.Count == 0) return null;
+        int burst = samples.Any(s => s.Burst == HighlightedBurst) ? HighlightedBurst : samples.Max(s => s.Burst);
+        var plot = new Plot();
+        var curves = samples.Where(s => s.Burst == burst).GroupBy(s => (s.Receiver, s.Method)).OrderBy(g => g.Key.Receiver).ThenBy(g => g.Key.Method);
+        foreach (var curve in curves)
+        {
+            var sorted = curve.Select(s => Math.Max(s.LatencyMicroseconds, LatencyFloorMicroseconds)).Order().ToArray();
+            int points = Math.Min(CdfPoints, sorted.Length);
+            // Quantile i/(points−1): from the fastest sample to the slowest, both always drawn.
+            var xs = new double[points];
+            var ys = new double[points];
+            for (int i = 0; i < points; i++)
+            {
+                int index = points == 1 ? 0 : (int)Math.Round((double)i * (sorted.Length - 1) / (points - 1));
+                xs[i] = Math.Log10(sorted[index]);
+                ys[i] = (index + 1.0) / sorted.Length;
+            }
+            var line = plot.Add.ScatterLine(xs, ys);
+            line.LegendText = $"{curve.Key.Receiver} ({curve.Key.Method}, {sorted.Length:N0} ACKs)";
+            line.LineWidth = 2;
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            IntegerTicksOnly = true,
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            LabelFormatter = exponent => Math.Pow(10, exponent).ToString("0.###", CultureInfo.InvariantCulture),
+        };
+        plot.Axes.SetLimitsY(0, 1.02);
+        plot.Title($"ACK latency CDF, bursts of {burst} segments");
+        plot.XLabel($"latency (µs, log scale; below {LatencyFloorMicroseconds} µs drawn at {LatencyFloorMicroseconds})");
+        plot.YLabel("fraction of ACKs at or below");
+        plot.ShowLegend(Alignment.LowerRight);
+        Save(plot, path);
+        return burst;
+    }
+
+    private static void Save(Plot plot, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        plot.SaveSvg(path, Width, Height);
+    }
+}

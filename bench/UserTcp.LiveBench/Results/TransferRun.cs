@@ -1,0 +1,56 @@
+using UserTcp.LiveBench.Measurement;
+
+namespace UserTcp.LiveBench.Results;
+
+/// <summary>
+/// One download by one client process: what the process cost (<see cref="ProcessUsage"/>), the transfer time it
+/// reported, the server namespace's counters over the run and, for the stack, its own <c>--stats</c> figures (null
+/// for curl). A row of perf-results/data/compare.csv.
+/// </summary>
+internal sealed record TransferRun
+{
+    public const double MiB = 1 << 20;
+    public const double GiB = 1 << 30;
+
+    public required bool Offload { get; init; }
+    public required string Size { get; init; }
+    public required long Bytes { get; init; }
+    /// <summary>1-based pair number within the size and offload setting (the run number for the sink).</summary>
+    public required int Pair { get; init; }
+    /// <summary>1 when this side went first in its pair, 2 when second.</summary>
+    public required int Order { get; init; }
+    public required ClientSide Side { get; init; }
+    /// <summary>The client's own transfer time: curl's time_total, or the seconds <c>usertcp get</c> prints (1 ms resolution), both from connect to the last byte; dd's whole run.</summary>
+    public required double TransferSeconds { get; init; }
+    /// <summary>The process from start to exit, start-up included.</summary>
+    public required double WallSeconds { get; init; }
+    public required double UserSeconds { get; init; }
+    public required double SystemSeconds { get; init; }
+    public required long MaxResidentKib { get; init; }
+    /// <summary>Segments the server received in the run (TcpInSegs): the client's ACKs, plus its SYN, request and FIN.</summary>
+    public required long ServerInSegments { get; init; }
+    public required long ServerRetransmissions { get; init; }
+    /// <summary>TcpOutRsts + TcpEstabResets.</summary>
+    public required long ServerResets { get; init; }
+    public StackFigures? Stack { get; init; }
+
+    public double CpuSeconds => UserSeconds + SystemSeconds;
+
+    public static string Name(ClientSide side) => side switch
+    {
+        ClientSide.Kernel => "kernel",
+        ClientSide.Stack => "stack",
+        _ => "tmpfs-write",
+    };
+
+    public static ClientSide ParseSide(string name) => name switch
+    {
+        "kernel" => ClientSide.Kernel,
+        "stack" => ClientSide.Stack,
+        "tmpfs-write" => ClientSide.Sink,
+        _ => throw new BenchException($"unknown side '{name}'"),
+    };
+    /// <summary>Body throughput; NaN when the transfer was too short for the client's clock (a 64 KiB fetch).</summary>
+    public double GbitPerSecond => TransferSeconds > 0 ? Bytes * 8 / TransferSeconds / 1e9 : double.NaN;
+    public double ServerInSegmentsPerMiB => ServerInSegments / (Bytes / MiB);
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace UserTcp.LiveBench.Roles;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ServedConnection))]
+[JsonSerializable(typeof(ReceiverResult))]
+[JsonSerializable(typeof(TurnTiming))]
+internal sealed partial class AckLatencyJson : JsonSerializerContext;

@@ -1,7 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace UserTcp.LiveBench;
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(RunResult))]
-internal sealed partial class RunResultJson : JsonSerializerContext;
