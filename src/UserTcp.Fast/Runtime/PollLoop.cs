@@ -55,7 +55,7 @@ public sealed class PollLoop
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
         OnTurn?.Invoke(now);
-        Interface.Flush(clock is null ? now : clock()); // one cumulative ACK per connection for the whole batch
+        Interface.Flush(clock is null ? now : clock()); // the cumulative ACKs the batch made due, one per connection
         _device.Flush();
         return frames;
     }
