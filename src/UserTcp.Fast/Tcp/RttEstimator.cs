@@ -17,9 +17,7 @@ public struct RttEstimator
         Backoffs = 0;
     }
 
-    public bool HasSample => _srtt != 0;
     public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_srtt / 100);
-    public TimeSpan RttVariance => TimeSpan.FromTicks(_rttvar / 100);
     /// <summary>The current RTO including backoff.</summary>
     public TimeSpan Timeout => TimeSpan.FromTicks(BackedOff / 100);
     /// <summary>Consecutive expirations since the last RTT sample.</summary>

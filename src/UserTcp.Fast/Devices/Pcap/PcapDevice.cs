@@ -95,9 +95,6 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     /// <summary>The capture filter in libpcap's language.</summary>
     public string Filter { get; }
 
-    /// <summary>Frames waiting for a send retry.</summary>
-    public int SendQueued => Transmitter.Queued;
-
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
 

@@ -17,9 +17,6 @@ public sealed class SeqRangeSet
     public int RangeCount { get; private set; }
     public bool IsEmpty => RangeCount == 0;
 
-    /// <summary>Highest sequence number held out of order (exclusive), or <paramref name="fallback"/> when empty.</summary>
-    public SeqNum HighestEnd(SeqNum fallback) => RangeCount == 0 ? fallback : _ranges[RangeCount - 1].End;
-
     /// <summary>Records [start, end) as held. Returns false when it would need a range beyond <see cref="MaxRanges"/>.</summary>
     public bool Add(SeqNum start, SeqNum end)
     {
