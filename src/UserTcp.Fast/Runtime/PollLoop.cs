@@ -12,7 +12,7 @@ namespace UserTcp.Fast.Runtime;
 /// instead of spinning (busy-poll is an option). Turns take <c>now</c> from outside, so the same loop runs on a virtual
 /// clock.
 /// </summary>
-public sealed class PollLoop
+internal sealed class PollLoop
 {
     private readonly INetworkDevice _device;
 

@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>The retransmission timer's estimator, RFC 6298 §2 (SRTT, RTTVAR, RTO) with §5.5 backoff.</summary>
-public struct RttEstimator
+internal struct RttEstimator
 {
     private const long Granularity = 1_000; // G: our clock ticks in nanoseconds; 1 µs keeps K*RTTVAR meaningful
 

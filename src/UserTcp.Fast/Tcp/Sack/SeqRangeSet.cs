@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Tcp.Sack;
 /// the ranges the peer SACKed above SND.UNA (its scoreboard, RFC 6675 §3). A range that cannot be tracked is
 /// refused, never grown into: "too many holes" is a result the caller counts. In-order data needs no range.
 /// </summary>
-public sealed class SeqRangeSet
+internal sealed class SeqRangeSet
 {
     public const int MaxRanges = 32;
 
