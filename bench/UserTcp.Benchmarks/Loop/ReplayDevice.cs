@@ -13,6 +13,7 @@ namespace UserTcp.Benchmarks.Loop;
 /// </summary>
 internal sealed class ReplayDevice(MacAddress macAddress, RecordedConnection recording) : INetworkDevice
 {
+    private readonly DeviceCounters _counters = new();
     private readonly byte[][] _data = recording.Data.ToArray();
     private readonly int _passBytes = recording.DataBytes;
     private byte[]? _queued;
@@ -22,7 +23,7 @@ internal sealed class ReplayDevice(MacAddress macAddress, RecordedConnection rec
     public MacAddress MacAddress => macAddress;
     public int Mtu => 1500;
     public bool IsHostLocal => false;
-    public DeviceStats Stats { get; } = new();
+    public DeviceStats Stats => _counters.Snapshot();
     /// <summary>The time frames are stamped with (the benchmark's virtual clock).</summary>
     public Instant Now { get; set; }
     public bool PassDone => _next == _data.Length;
@@ -37,7 +38,7 @@ internal sealed class ReplayDevice(MacAddress macAddress, RecordedConnection rec
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
-        Stats.ReceiveCalls++;
+        _counters.ReceiveCalls++;
         int handed = 0;
         if (_queued is { } single)
         {
@@ -51,14 +52,14 @@ internal sealed class ReplayDevice(MacAddress macAddress, RecordedConnection rec
             if (_passes > 1) RecordedConnection.AdvanceSequence(frame, _passBytes);
             handler.OnFrame(frame, Now);
         }
-        Stats.FramesReceived += handed;
+        _counters.FramesReceived += handed;
         return handed;
     }
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
-        Stats.FramesSent++;
-        Stats.BytesSent += frame.Length;
+        _counters.FramesSent++;
+        _counters.BytesSent += frame.Length;
         return true;
     }
 

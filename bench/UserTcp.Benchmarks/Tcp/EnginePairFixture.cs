@@ -11,7 +11,7 @@ namespace UserTcp.Benchmarks.Tcp;
 /// A client stack with an ESTABLISHED connection to an in-memory server stack, plus segment templates taken from
 /// what the server really sent: a full-size data segment and a pure ACK, whose sequence fields are rewritten per use.
 /// </summary>
-public sealed class EnginePairFixture
+internal sealed class EnginePairFixture
 {
     public const int Mss = 1448;
     private static readonly Ipv4Address ClientAddress = new(198, 18, 0, 2), ServerAddress = new(198, 18, 0, 1);

@@ -140,15 +140,16 @@ internal static partial class StackRoles
 
         var buffer = new byte[64 * 1024];
         long delivered = 0;
-        var device = live.Device.Stats;
-        long firstFrame = device.FramesReceived, seenFrames = firstFrame;
+        var device = live.Device; // its Stats is a snapshot: read afresh each time
+        long firstFrame = device.Stats.FramesReceived, seenFrames = firstFrame;
         var lastArrival = Instant.Never;
         live.Loop.OnTurn = turnAt =>
         {
             int n;
             while ((n = connection.Receive(buffer)) > 0) delivered += n;
-            if (device.FramesReceived == seenFrames) return;
-            seenFrames = device.FramesReceived;
+            long received = device.Stats.FramesReceived;
+            if (received == seenFrames) return;
+            seenFrames = received;
             lastArrival = turnAt;
         };
         LetJitSettle();
@@ -157,7 +158,7 @@ internal static partial class StackRoles
         // Done when every replayed frame arrived, or when the link has been quiet for a while after frames were lost
         // (the window then holds that quiet time: a few idle polls, a few microseconds of CPU).
         var quiet = TimeSpan.FromMilliseconds(300);
-        Require(live.RunUntil(() => device.FramesReceived - firstFrame >= expectedFrames ||
+        Require(live.RunUntil(() => device.Stats.FramesReceived - firstFrame >= expectedFrames ||
                                     (!lastArrival.IsNever && MonotonicClock.Now - lastArrival > quiet), TransferTimeout),
             $"no replayed frame arrived within {TransferTimeout.TotalSeconds:0} s");
         Report(measurement.Stop(delivered));

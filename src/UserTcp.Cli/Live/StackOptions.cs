@@ -10,7 +10,7 @@ using UserTcp.Testbed.Live;
 namespace UserTcp.Cli.Live;
 
 /// <summary>
-/// The options shared by <c>ping</c>, <c>connect</c> (and later <c>get</c>): <c>--lab P</c> to run in that lab's client
+/// The options shared by <c>ping</c>, <c>connect</c>, <c>get</c> and <c>serve</c>: <c>--lab P</c> to run in that lab's client
 /// namespace with its interface and addresses, or <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
 /// network; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--busy-poll</c>.
 /// </summary>

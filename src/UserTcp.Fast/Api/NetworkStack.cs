@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Dns;
@@ -32,7 +33,11 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         Metrics = new StackMetrics(loop, _thread.Usage);
     }
 
-    public PollLoop Loop { get; }
+    /// <summary>The loop the poll thread runs, and with it all stack state: for the projects that prove and measure the stack,
+    /// which touch it on the poll thread (<see cref="InvokeAsync{T}"/>).</summary>
+    internal PollLoop Loop { get; }
+    /// <summary>The stack's System.Diagnostics.Metrics instruments (meter <see cref="StackMetrics.MeterName"/>); a listener tells
+    /// this stack's from another's by <c>instrument.Meter.Scope == stack.Metrics</c>.</summary>
     public StackMetrics Metrics { get; }
     public Ipv4Address Address => _options.Address;
 
@@ -48,7 +53,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// stub resolver) as a poll loop the caller drives on its own thread; <see cref="Start"/> runs one on a dedicated poll
     /// thread instead.
     /// </summary>
-    public static PollLoop CreateLoop(NetworkStackOptions options)
+    internal static PollLoop CreateLoop(NetworkStackOptions options)
     {
         var device = options.Device;
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
@@ -73,6 +78,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "Two overloads told apart by their first parameter (an address, a host name); only the trailing token is optional, as everywhere in .NET's async APIs.")]
     public async Task<TcpStream> ConnectAsync(Ipv4Address address, int port, CancellationToken cancellationToken = default)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
@@ -103,6 +109,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// whose addresses are tried in order until one connects, as <c>Socket.ConnectAsync</c> does with a <c>DnsEndPoint</c>.
     /// Throws the resolution's <see cref="SocketException"/>, or the last address's (ConnectionRefused, HostUnreachable, TimedOut).
     /// </summary>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "Two overloads told apart by their first parameter (an address, a host name); only the trailing token is optional, as everywhere in .NET's async APIs.")]
     public async Task<TcpStream> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
@@ -189,7 +196,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on the poll thread (to read counters consistently, for instance).</summary>
-    public Task<T> InvokeAsync<T>(Func<PollLoop, T> work) => _thread.InvokeAsync((loop, _) => work(loop));
+    internal Task<T> InvokeAsync<T>(Func<PollLoop, T> work) => _thread.InvokeAsync((loop, _) => work(loop));
 
     private void PumpAll(PollLoop loop, Instant now)
     {

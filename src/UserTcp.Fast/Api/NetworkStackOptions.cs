@@ -22,8 +22,9 @@ public sealed record NetworkStackOptions
     /// <summary>Bytes buffered per stream and direction between the application and the poll thread (a power of two).</summary>
     public int StreamBufferSize { get; init; } = 4 << 20;
     public bool BusyPoll { get; init; }
-    /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only.</summary>
-    public IInitialSequenceNumberSource? SequenceNumbers { get; init; }
+    /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only,
+    /// so this is not for library users.</summary>
+    internal IInitialSequenceNumberSource? SequenceNumbers { get; init; }
     /// <summary>Seed for ephemeral ports and timestamp offsets, and for DNS query IDs and source ports; null for a random
     /// one (DNS then draws from the operating system's cryptographic generator).</summary>
     public ulong? Seed { get; init; }
@@ -37,6 +38,7 @@ public sealed record NetworkStackOptions
     /// The real clock, for a stack on a live device: read when output leaves, so that the ACK delays the TCP layer records
     /// end when the ACKs are written (<see cref="NetworkInterface.Clock"/>). Null (the default) for a stack on virtual time;
     /// <see cref="NetworkStack.Start"/>, whose poll thread runs on the monotonic clock, uses that clock when none is given.
+    /// Internal: only a loop driven by its caller (<see cref="NetworkStack.CreateLoop"/>) has a choice to make.
     /// </summary>
-    public Func<Instant>? Clock { get; init; }
+    internal Func<Instant>? Clock { get; init; }
 }

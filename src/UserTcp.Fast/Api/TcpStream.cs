@@ -25,7 +25,8 @@ public sealed class TcpStream : Stream
     }
 
     public ushort LocalPort { get; }
-    public TcpConnectionStats Stats => _pump.Connection.Stats;
+    /// <summary>The connection's counters now, as a copy taken on the caller's thread (see <see cref="TcpConnectionStats"/>).</summary>
+    public TcpConnectionStats Stats => _pump.Connection.Stats.Snapshot();
 
     public override bool CanRead => true;
     public override bool CanWrite => true;

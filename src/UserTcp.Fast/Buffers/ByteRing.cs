@@ -5,7 +5,7 @@ namespace UserTcp.Fast.Buffers;
 /// written at an offset beyond <see cref="Count"/> (out-of-order data, placed where it belongs) and later made
 /// readable with <see cref="Commit"/>. Reads at an offset (retransmission) do not consume.
 /// </summary>
-public sealed class ByteRing
+internal sealed class ByteRing
 {
     private readonly byte[] _buffer;
     private int _read;

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace UserTcp.Fast.Buffers;
 
 /// <summary>A handle on one pooled, pinned frame buffer. See <see cref="FramePool"/> for the ownership rule.</summary>
-public readonly struct FrameBuffer
+internal readonly struct FrameBuffer
 {
     internal FrameBuffer(FramePool pool, int index)
     {

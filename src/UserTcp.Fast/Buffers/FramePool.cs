@@ -17,7 +17,7 @@ namespace UserTcp.Fast.Buffers;
 /// returns without interlocked operations, its buffers are pinned once (safe to pass to libpcap by pointer)
 /// and contiguous, and exhaustion is a counted <c>false</c> instead of a silent allocation.</para>
 /// </remarks>
-public sealed class FramePool
+internal sealed class FramePool
 {
     public const int DefaultBufferSize = 2048;
 

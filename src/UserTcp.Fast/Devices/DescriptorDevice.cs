@@ -2,10 +2,16 @@ namespace UserTcp.Fast.Devices;
 
 /// <summary>
 /// What the live devices share: one file descriptor (libpcap's packet socket, a TAP) that frames go out through, via a
-/// <see cref="FrameTransmitter"/>, and that tells when frames wait to be read. Each kind receives its own way.
+/// <see cref="FrameTransmitter"/>, and that tells when frames wait to be read, and the device's counters. Each kind
+/// receives its own way. Public only because <see cref="Pcap.PcapDevice"/> and <see cref="Tap.TapDevice"/> derive from
+/// it; no other assembly can (the constructor is private protected).
 /// </summary>
 public abstract class DescriptorDevice : IDisposable
 {
+    private protected DescriptorDevice()
+    {
+    }
+
     /// <summary>Ethernet header plus one VLAN tag.</summary>
     private protected const int LinkHeaderAllowance = 18;
 
@@ -13,8 +19,11 @@ public abstract class DescriptorDevice : IDisposable
     private protected int Descriptor;
     private protected FrameTransmitter Transmitter = null!;
     private protected bool IsDisposed;
+    /// <summary>Written by the poll-loop thread only (receive here, send in the transmitter).</summary>
+    private protected readonly DeviceCounters Counters = new();
 
     public abstract string Name { get; }
+    public DeviceStats Stats => Counters.Snapshot();
 
     public bool Send(ReadOnlySpan<byte> frame)
     {

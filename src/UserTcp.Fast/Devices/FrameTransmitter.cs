@@ -19,7 +19,7 @@ internal sealed unsafe class FrameTransmitter
 {
     private readonly int _fd;
     private readonly string _deviceName;
-    private readonly DeviceStats _stats;
+    private readonly DeviceCounters _stats;
     private readonly FramePool _pool;
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
@@ -27,7 +27,7 @@ internal sealed unsafe class FrameTransmitter
     private int _count;
 
     /// <param name="queueCapacity">Frames kept for a retry; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
-    public FrameTransmitter(int fd, string deviceName, DeviceStats stats, int queueCapacity, int maxFrameBytes)
+    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         _fd = fd;

@@ -18,6 +18,7 @@ public interface INetworkDevice : IDisposable
     /// offload, and segmentation offload can deliver frames far above the MTU. False for a physical NIC.
     /// </summary>
     bool IsHostLocal { get; }
+    /// <summary>The device's counters now, as a copy (see <see cref="DeviceStats"/> for what a reader on another thread gets).</summary>
     DeviceStats Stats { get; }
 
     /// <summary>Hands every frame ready now (at most <paramref name="maxFrames"/>) to <paramref name="handler"/>, never

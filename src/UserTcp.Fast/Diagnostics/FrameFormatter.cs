@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Diagnostics;
 /// One tcpdump-style line per frame (close to <c>tcpdump -e -nn -S</c>), decoded with our own wire layer, plus a
 /// checksum verdict. For people and tests, not for the per-packet path: it builds strings.
 /// </summary>
-public static class FrameFormatter
+internal static class FrameFormatter
 {
     /// <summary>Appends the description of <paramref name="frame"/> (without timestamp) to <paramref name="line"/>.</summary>
     /// <param name="wireLength">The frame's length on the wire, which exceeds the captured bytes when the capture was cut.</param>

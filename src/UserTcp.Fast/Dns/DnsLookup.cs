@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Dns;
 /// One A-record lookup by a <see cref="StubResolver"/>: its query identity (random ID and source port, RFC 5452 §9.2),
 /// the servers asked and what each did, and once complete the addresses or the reason there are none.
 /// </summary>
-public sealed class DnsLookup
+internal sealed class DnsLookup
 {
     /// <summary>What one server did for this lookup.</summary>
     internal sealed class ServerState(Ipv4Address address)

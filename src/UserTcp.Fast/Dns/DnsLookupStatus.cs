@@ -5,7 +5,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Dns;
 
 /// <summary>Where a lookup stands. Every value after <see cref="Resolved"/> is a failure, explained by <see cref="DnsLookup.Failure"/>.</summary>
-public enum DnsLookupStatus
+internal enum DnsLookupStatus
 {
     Pending,
     Resolved,

@@ -5,7 +5,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Dns;
 
 /// <summary>Counters of a <see cref="StubResolver"/>. Only the poll-loop thread writes them.</summary>
-public sealed class DnsResolverStats
+internal sealed class DnsResolverStats
 {
     public long Lookups;
     public long QueriesSent;

@@ -3,7 +3,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Dns;
 
 /// <summary>Which DNS servers a <see cref="StubResolver"/> asks, and how patiently.</summary>
-public sealed record DnsSettings
+internal sealed record DnsSettings
 {
     /// <summary>Recursive servers, asked in this order (RFC 1035 §7.2).</summary>
     public IReadOnlyList<Ipv4Address> Servers { get; init; } = [];

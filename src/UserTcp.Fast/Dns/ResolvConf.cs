@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Dns;
 /// servers are skipped) and <c>options timeout:N attempts:N</c>. Everything else (search, domain, sortlist, other
 /// options) is ignored, as are comment lines starting with '#' or ';'.
 /// </summary>
-public static class ResolvConf
+internal static class ResolvConf
 {
     public const string DefaultPath = "/etc/resolv.conf";
     /// <summary>resolv.conf(5): "Up to MAXNS (currently 3) name servers may be listed"; later ones are ignored.</summary>

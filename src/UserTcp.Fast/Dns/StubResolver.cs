@@ -24,7 +24,7 @@ namespace UserTcp.Fast.Dns;
 /// </para>
 /// Names are fully qualified: no search list. Only the poll-loop thread may call it.
 /// </summary>
-public sealed class StubResolver : IUdpReceiver
+internal sealed class StubResolver : IUdpReceiver
 {
     public const ushort ServerPort = 53;
     /// <summary>Source ports are drawn from the dynamic range (RFC 6335 §6), away from ports services bind.</summary>

@@ -7,7 +7,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Receives ICMP echo replies addressed to us (ping).</summary>
-public interface IEchoReplyListener
+internal interface IEchoReplyListener
 {
     void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at);
 }

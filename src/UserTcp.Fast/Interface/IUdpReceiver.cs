@@ -7,7 +7,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Receives UDP datagrams for a bound port. The payload is valid only during the call.</summary>
-public interface IUdpReceiver
+internal interface IUdpReceiver
 {
     void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at);
 

@@ -3,7 +3,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Addresses and neighbour settings of one interface.</summary>
-public sealed record InterfaceConfig
+internal sealed record InterfaceConfig
 {
     public required MacAddress MacAddress { get; init; }
     public required Ipv4Address Address { get; init; }

@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Counters of the interface layer: frames in and out, and every drop by its reason. Only the poll-loop thread writes them.</summary>
-public sealed class InterfaceStats
+internal sealed class InterfaceStats
 {
     public long FramesReceived;
     /// <summary>Frames handed to ARP, ICMP, UDP or TCP processing. FramesReceived = Delivered + every drop.</summary>

@@ -12,7 +12,7 @@ namespace UserTcp.Fast.Interface;
 /// neighbour cache, IPv4 (RFC 791: validated, fragments dropped, TTL on send), ICMP echo (RFC 792), UDP demultiplexing
 /// (RFC 768) and TCP through a <see cref="TcpStack"/>. Every dropped frame is counted by reason.
 /// </summary>
-public sealed class NetworkInterface
+internal sealed class NetworkInterface
 {
     private readonly InterfaceConfig _config;
     private readonly IFrameOutput _output;

@@ -7,7 +7,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Why a destination could not be reached.</summary>
-public enum UnreachableReason
+internal enum UnreachableReason
 {
     /// <summary>Off the subnet with no gateway configured: nothing was sent.</summary>
     NoRoute,

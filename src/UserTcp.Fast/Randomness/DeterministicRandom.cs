@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Randomness;
 /// xoshiro256** seeded through splitmix64: the same seed gives the same sequence on every runtime and machine,
 /// so a failing simulation seed replays exactly. Not for secrets (ISNs use a keyed hash instead).
 /// </summary>
-public sealed class DeterministicRandom
+internal sealed class DeterministicRandom
 {
     private ulong _s0, _s1, _s2, _s3;
 

@@ -1,5 +1,3 @@
-using UserTcp.Fast.Runtime;
-
 namespace UserTcp.Fast.Runtime;
 
 /// <summary>
@@ -10,8 +8,6 @@ internal sealed class ChangeSignal(PollThreadUsage usage)
 {
     private readonly SemaphoreSlim _semaphore = new(0, 1);
     private volatile bool _waiting;
-
-    public bool HasWaiter => _waiting;
 
     /// <summary>
     /// Poll thread: wakes the waiter if there is one. What the runtime allocates for that (the waiter's continuation is

@@ -6,7 +6,7 @@ using UserTcp.Fast.Time;
 namespace UserTcp.Fast.Runtime;
 
 /// <summary>Adapts a device to the interface's output.</summary>
-public sealed class DeviceOutput(INetworkDevice device) : IFrameOutput
+internal sealed class DeviceOutput(INetworkDevice device) : IFrameOutput
 {
     public void Transmit(ReadOnlySpan<byte> frame) => device.Send(frame);
 }

@@ -12,7 +12,7 @@ namespace UserTcp.Fast.Runtime;
 /// instead of spinning (busy-poll is an option). Turns take <c>now</c> from outside, so the same loop runs on a virtual
 /// clock.
 /// </summary>
-public sealed class PollLoop
+internal sealed class PollLoop
 {
     private readonly INetworkDevice _device;
 
@@ -55,7 +55,7 @@ public sealed class PollLoop
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
         OnTurn?.Invoke(now);
-        Interface.Flush(clock is null ? now : clock()); // one cumulative ACK per connection for the whole batch
+        Interface.Flush(clock is null ? now : clock()); // the cumulative ACKs the batch made due, one per connection
         _device.Flush();
         return frames;
     }

@@ -12,7 +12,7 @@ namespace UserTcp.Fast.Runtime;
 /// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer. Its own
 /// allocations and CPU time are kept in <see cref="Usage"/>.
 /// </summary>
-public sealed class PollThread : IDisposable
+internal sealed class PollThread : IDisposable
 {
     private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
     private readonly PollLoop _loop;

@@ -15,7 +15,7 @@ namespace UserTcp.Fast.Runtime;
 /// chosen once the transfer is over without knowing its length in advance (<see cref="SteadyState"/>).
 /// Written by the poll thread only; other threads read published values.
 /// </summary>
-public sealed class PollThreadUsage
+internal sealed class PollThreadUsage
 {
     /// <summary>Enough marks for 2^47 frames.</summary>
     private const int MarkCapacity = 96;

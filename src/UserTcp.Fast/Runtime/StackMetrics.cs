@@ -6,13 +6,15 @@ using UserTcp.Fast.Tcp;
 namespace UserTcp.Fast.Runtime;
 
 /// <summary>
-/// The stack's counters as System.Diagnostics.Metrics instruments (meter "UserTcp.Fast"): frames in and out, drops by
-/// reason, ACKs, retransmissions, ARP, DNS queries. Observable instruments read the poll loop's plain counters when a listener
-/// collects, off the per-packet path. <see cref="Format"/> prints the same figures for <c>--stats</c>, and with them
-/// the process's garbage collections and allocations since the stack started and, when the stack runs on a
-/// <see cref="PollThread"/>, that thread's allocations (per frame, and in the steady state) and CPU time.
+/// The stack's counters as System.Diagnostics.Metrics instruments (meter <see cref="MeterName"/>): frames in and out, drops
+/// by reason, ACKs, retransmissions, ARP, DNS queries. Observable instruments read the poll loop's plain counters when a
+/// listener collects, off the per-packet path. A listener tells one stack's instruments from another's by their meter's
+/// <see cref="Meter.Scope"/>, which is this object (<see cref="Api.NetworkStack.Metrics"/>). <see cref="Format"/> prints
+/// the same figures for <c>--stats</c>, and with them the process's garbage collections and allocations since the stack
+/// started and, when the stack runs on a <see cref="PollThread"/>, that thread's allocations (per frame, and in the
+/// steady state) and CPU time. The stack owns the meter and disposes it with itself.
 /// </summary>
-public sealed class StackMetrics : IDisposable
+public sealed class StackMetrics
 {
     public const string MeterName = "UserTcp.Fast";
     private readonly Meter _meter;
@@ -21,7 +23,7 @@ public sealed class StackMetrics : IDisposable
     private readonly int[] _collectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
 
-    public StackMetrics(PollLoop loop, PollThreadUsage? pollThread = null)
+    internal StackMetrics(PollLoop loop, PollThreadUsage? pollThread = null)
     {
         _loop = loop;
         _pollThread = pollThread;
@@ -45,8 +47,8 @@ public sealed class StackMetrics : IDisposable
         if (pollThread is not null) _meter.CreateObservableCounter("usertcp.poll_thread.stack_allocated", () => pollThread.StackBytes, "By");
     }
 
-    /// <summary>The <c>--stats</c> report: one "name value" line per figure.</summary>
-    public string Format()
+    /// <summary>The <c>--stats</c> report: one "name value" line per figure. On the poll thread: it walks the connection table.</summary>
+    internal string Format()
     {
         var nic = _loop.Interface;
         var device = _loop.Device.Stats;
@@ -105,5 +107,5 @@ public sealed class StackMetrics : IDisposable
         return text.ToString();
     }
 
-    public void Dispose() => _meter.Dispose();
+    internal void Dispose() => _meter.Dispose();
 }

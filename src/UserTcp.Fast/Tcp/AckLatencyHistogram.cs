@@ -7,7 +7,7 @@ namespace UserTcp.Fast.Tcp;
 /// (8 sub-buckets per power of two: ≤ 12.5 % error), so recording allocates nothing. A measurement that wants
 /// every value, not buckets, lends it a buffer (<see cref="KeepSamples"/>).
 /// </summary>
-public sealed class AckLatencyHistogram
+internal sealed class AckLatencyHistogram
 {
     private const int SubBucketBits = 3;
     private const int SubBuckets = 1 << SubBucketBits;

@@ -1,10 +1,15 @@
-using UserTcp.Fast.Tcp.Congestion;
-
 namespace UserTcp.Fast.Tcp;
 
+/// <summary>When the receiver acknowledges data (<see cref="TcpConfig.AckPolicy"/>).</summary>
 public enum AckPolicy
 {
-    /// <summary>At most one ACK per connection per receive batch, at least one per <see cref="TcpConfig.AckEverySegments"/> full segments, a delayed-ACK timer for the rest.</summary>
+    /// <summary>
+    /// One cumulative ACK per connection at the end of each receive batch that made one due, and one in the middle of
+    /// a batch every <see cref="TcpConfig.MaxSegmentsPerAck"/> in-order data segments (a GSO super-frame counts as one).
+    /// An ACK is due at once for out-of-order data, hole fills, duplicates, FINs, window openings and the first
+    /// <see cref="TcpConfig.QuickAckSegments"/> data segments (quick-ack), and once <see cref="TcpConfig.AckEverySegments"/>
+    /// full-sized segments are unacknowledged; otherwise the delayed-ACK timer sends it (<see cref="TcpConfig.DelayedAckTimeout"/>).
+    /// </summary>
     Cumulative,
     /// <summary>Every data segment is ACKed at once, on its own: the classic homemade stack, kept for comparison.</summary>
     Naive,

@@ -7,7 +7,7 @@ namespace UserTcp.Fast.Tcp;
 /// payload: at least <see cref="TcpConfig.MaxSegmentSize"/> + 20 bytes, the engine never writes more) between two addresses, or an empty span when none is free (the engine stops and tries again at the
 /// next flush); <see cref="Commit"/> says how many bytes the segment took. Implemented by the IP layer or a test.
 /// </summary>
-public interface ITcpSegmentWriter
+internal interface ITcpSegmentWriter
 {
     Span<byte> Begin(Ipv4Address source, Ipv4Address destination);
     void Commit(int segmentLength);

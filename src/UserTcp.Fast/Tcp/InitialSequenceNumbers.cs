@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Tcp;
 /// RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), with M a 4-microsecond timer and
 /// F a keyed hash (HMAC-SHA-256, truncated). Unpredictable across connections, increasing for one four-tuple.
 /// </summary>
-public sealed class InitialSequenceNumbers : IInitialSequenceNumberSource
+internal sealed class InitialSequenceNumbers : IInitialSequenceNumberSource
 {
     private readonly byte[] _key;
 

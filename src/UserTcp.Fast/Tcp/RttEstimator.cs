@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>The retransmission timer's estimator, RFC 6298 §2 (SRTT, RTTVAR, RTO) with §5.5 backoff.</summary>
-public struct RttEstimator
+internal struct RttEstimator
 {
     private const long Granularity = 1_000; // G: our clock ticks in nanoseconds; 1 µs keeps K*RTTVAR meaningful
 
@@ -17,9 +17,7 @@ public struct RttEstimator
         Backoffs = 0;
     }
 
-    public bool HasSample => _srtt != 0;
     public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_srtt / 100);
-    public TimeSpan RttVariance => TimeSpan.FromTicks(_rttvar / 100);
     /// <summary>The current RTO including backoff.</summary>
     public TimeSpan Timeout => TimeSpan.FromTicks(BackedOff / 100);
     /// <summary>Consecutive expirations since the last RTT sample.</summary>

@@ -4,7 +4,7 @@ namespace UserTcp.Fast.Tcp;
 /// A TCP sequence number: arithmetic modulo 2^32 and comparisons that hold across wraparound as long as the
 /// two numbers are within 2^31 of each other (RFC 9293 §3.4).
 /// </summary>
-public readonly record struct SeqNum(uint Value)
+internal readonly record struct SeqNum(uint Value)
 {
     public static SeqNum operator +(SeqNum s, int n) => new(unchecked(s.Value + (uint)n));
     public static SeqNum operator -(SeqNum s, int n) => new(unchecked(s.Value - (uint)n));

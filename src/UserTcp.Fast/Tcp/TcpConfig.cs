@@ -33,8 +33,9 @@ public sealed record TcpConfig
     public CongestionAlgorithm CongestionControl { get; init; } = CongestionAlgorithm.Cubic;
     /// <summary>
     /// Slow start's byte-counting limit L per ACK, in segments (RFC 3465 §2.3 caps it at 2). Null counts every
-    /// acknowledged byte, as Linux does: a receiver that ACKs once per batch (like ours) sends stretch ACKs,
-    /// and L = 2 would then grow cwnd by two segments per batch instead of per two segments.
+    /// acknowledged byte, as Linux does: a receiver that ACKs once per receive batch (like ours, which ACKs at the end of
+    /// a batch and every <see cref="MaxSegmentsPerAck"/> segments within it) sends stretch ACKs, and L = 2 would then grow
+    /// cwnd by two segments per ACK instead of per two segments.
     /// </summary>
     public int? SlowStartAckLimitSegments { get; init; }
     /// <summary>Initial window in segments (RFC 6928: 10).</summary>

@@ -4,7 +4,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Tcp;
 
 // Segment arrival (RFC 9293 §3.10.7) and the ACK decision.
-public sealed partial class TcpConnection
+internal sealed partial class TcpConnection
 {
     /// <summary>Processes one segment for this connection. Returns true when an ACK must go out before the next
     /// segment is processed (the naive policy); otherwise ACKs wait for the end of the receive batch.</summary>

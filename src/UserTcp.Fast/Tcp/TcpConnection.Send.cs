@@ -5,7 +5,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Tcp;
 
 // Output: what to send next, loss recovery (RFC 5681, 6582, 6675), and segment construction.
-public sealed partial class TcpConnection
+internal sealed partial class TcpConnection
 {
     private bool _retransmitFirstNow; // the first retransmission of a recovery ignores cwnd (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4)
     private int _limitedTransmitAllowance; // RFC 3042: bytes the first two duplicate ACKs let past cwnd

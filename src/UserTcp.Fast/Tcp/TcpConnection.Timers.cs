@@ -3,7 +3,7 @@ using UserTcp.Fast.Time;
 namespace UserTcp.Fast.Tcp;
 
 // Timers: retransmission (RFC 6298), persist (RFC 9293 §3.8.6.1), delayed ACK, keepalive (RFC 1122 §4.2.3.6), TIME-WAIT.
-public sealed partial class TcpConnection
+internal sealed partial class TcpConnection
 {
     /// <summary>Runs every timer due at <paramref name="now"/>.</summary>
     internal void OnTimers(Instant now)

@@ -12,7 +12,7 @@ namespace UserTcp.Fast.Tcp;
 /// from <see cref="NextDeadline"/>. Application calls (<see cref="Send"/>, <see cref="Receive"/>, <see cref="Close"/>,
 /// <see cref="Abort"/>) run on the stack's thread too. Split by concern: receive, send, timers.
 /// </summary>
-public sealed partial class TcpConnection
+internal sealed partial class TcpConnection
 {
     private readonly TcpStack _stack;
     private readonly TcpConfig _config;
@@ -108,7 +108,7 @@ public sealed partial class TcpConnection
     public TcpState State { get; private set; }
     public TcpError Error { get; private set; }
     public TcpConfig Config => _config;
-    public TcpConnectionStats Stats { get; } = new();
+    public TcpConnectionCounters Stats { get; } = new();
     internal TcpListener? Listener { get; set; }
     internal bool IsDirty { get; set; }
     /// <summary>This connection's place in the stack's timer wheel, at <see cref="NextDeadline"/>.</summary>

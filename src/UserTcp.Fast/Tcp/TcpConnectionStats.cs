@@ -1,50 +1,32 @@
 namespace UserTcp.Fast.Tcp;
 
-/// <summary>Counters of one connection. Plain fields: only the stack's thread writes them.</summary>
-public sealed class TcpConnectionStats
+/// <summary>
+/// A connection's counters at one moment (<see cref="Api.TcpStream.Stats"/>): a copy, which the stack never changes after
+/// handing it out. The poll thread keeps the live counters; every read of <see cref="Api.TcpStream.Stats"/> copies them
+/// on the reader's thread, without stopping the poll thread. In a 64-bit process each counter is read once and whole, so
+/// every value is one the counter really had, and counters only grow, so a later snapshot never shows less than an
+/// earlier one. The counters are not all read at one instant: a segment may be counted in one and not yet in another.
+/// </summary>
+public readonly record struct TcpConnectionStats
 {
-    public long SegmentsReceived;
-    public long SegmentsSent;
-    public long BytesReceived;
-    public long BytesSent;
+    public long SegmentsReceived { get; init; }
+    public long SegmentsSent { get; init; }
+    public long BytesReceived { get; init; }
+    public long BytesSent { get; init; }
     /// <summary>Segments sent with no payload and no SYN/FIN/RST: pure ACKs, including window updates and duplicate ACKs.</summary>
-    public long PureAcksSent;
-    public long DataSegmentsReceived;
-    public long OutOfOrderSegments;
-    public long DuplicateSegments;
-    public long Retransmissions;
-    public long FastRetransmits;
-    public long RetransmissionTimeouts;
-    public long DuplicateAcksReceived;
-    public long ChallengeAcksSent;
-    public long ZeroWindowProbes;
-    public long ZeroWindowsAdvertised;
-    public long KeepAlivesSent;
-    public long UnacceptableSegments;
-    public long PawsRejected;
-    public long ReassemblyRefused;
-
-    /// <summary>Adds every counter of <paramref name="other"/> to this one.</summary>
-    public void Add(TcpConnectionStats other)
-    {
-        SegmentsReceived += other.SegmentsReceived;
-        SegmentsSent += other.SegmentsSent;
-        BytesReceived += other.BytesReceived;
-        BytesSent += other.BytesSent;
-        PureAcksSent += other.PureAcksSent;
-        DataSegmentsReceived += other.DataSegmentsReceived;
-        OutOfOrderSegments += other.OutOfOrderSegments;
-        DuplicateSegments += other.DuplicateSegments;
-        Retransmissions += other.Retransmissions;
-        FastRetransmits += other.FastRetransmits;
-        RetransmissionTimeouts += other.RetransmissionTimeouts;
-        DuplicateAcksReceived += other.DuplicateAcksReceived;
-        ChallengeAcksSent += other.ChallengeAcksSent;
-        ZeroWindowProbes += other.ZeroWindowProbes;
-        ZeroWindowsAdvertised += other.ZeroWindowsAdvertised;
-        KeepAlivesSent += other.KeepAlivesSent;
-        UnacceptableSegments += other.UnacceptableSegments;
-        PawsRejected += other.PawsRejected;
-        ReassemblyRefused += other.ReassemblyRefused;
-    }
+    public long PureAcksSent { get; init; }
+    public long DataSegmentsReceived { get; init; }
+    public long OutOfOrderSegments { get; init; }
+    public long DuplicateSegments { get; init; }
+    public long Retransmissions { get; init; }
+    public long FastRetransmits { get; init; }
+    public long RetransmissionTimeouts { get; init; }
+    public long DuplicateAcksReceived { get; init; }
+    public long ChallengeAcksSent { get; init; }
+    public long ZeroWindowProbes { get; init; }
+    public long ZeroWindowsAdvertised { get; init; }
+    public long KeepAlivesSent { get; init; }
+    public long UnacceptableSegments { get; init; }
+    public long PawsRejected { get; init; }
+    public long ReassemblyRefused { get; init; }
 }

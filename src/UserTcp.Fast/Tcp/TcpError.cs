@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>Why a connection ended abnormally: the errors an application sees at the engine's edge.</summary>
-public enum TcpError
+internal enum TcpError
 {
     None,
     /// <summary>Our SYN was answered by a RST (RFC 9293 §3.10.7.3).</summary>

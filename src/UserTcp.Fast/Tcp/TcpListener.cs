@@ -5,7 +5,7 @@ namespace UserTcp.Fast.Tcp;
 /// <see cref="Backlog"/> of them half-open or waiting to be accepted; SYNs beyond that are dropped and counted
 /// (the peer retransmits), as Linux does when its queues are full.
 /// </summary>
-public sealed class TcpListener
+internal sealed class TcpListener
 {
     private readonly TcpStack _stack;
     private readonly Queue<TcpConnection> _accepted;

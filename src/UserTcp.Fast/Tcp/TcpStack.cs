@@ -10,7 +10,7 @@ namespace UserTcp.Fast.Tcp;
 /// <see cref="OnSegment"/>, run <see cref="OnTimers"/> at <see cref="NextDeadline"/>, and <see cref="Flush{TWriter}"/>
 /// after each receive batch.
 /// </summary>
-public sealed class TcpStack
+internal sealed class TcpStack
 {
     private const int ResetQueueCapacity = 64;
     private const ushort EphemeralFirst = 32768, EphemeralLast = 60999; // Linux's default range
@@ -22,7 +22,7 @@ public sealed class TcpStack
     private readonly List<TcpConnection> _timerScratch = new(64);
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
-    private readonly TcpConnectionStats _finished = new();
+    private readonly TcpConnectionCounters _finished = new();
     // One entry per connection at its earliest deadline: O(1) to move, and expiry visits only the ticks that passed.
     private readonly TimerWheel<TcpConnection> _timers = new(TimeSpan.FromMilliseconds(1), 4096);
     private readonly IInitialSequenceNumberSource _isn;
@@ -227,13 +227,14 @@ public sealed class TcpStack
         _resets[_resetCount++] = new PendingReset(tuple, sequence, acknowledgment, withAck);
     }
 
-    /// <summary>Counters of every connection this stack has had: the finished ones' totals plus the live ones.</summary>
+    /// <summary>Counters of every connection this stack has had: the finished ones' totals plus the live ones. On the
+    /// stack's thread: it walks the connection table.</summary>
     public TcpConnectionStats TotalConnectionStats()
     {
-        var total = new TcpConnectionStats();
+        var total = new TcpConnectionCounters();
         total.Add(_finished);
         foreach (var connection in _connections.Values) total.Add(connection.Stats);
-        return total;
+        return total.Snapshot();
     }
 
     private void Reschedule(TcpConnection connection) => _timers.Schedule(connection.TimerHandle, connection.NextDeadline);

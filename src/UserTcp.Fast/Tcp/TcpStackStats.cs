@@ -4,7 +4,7 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>Counters of the TCP layer as a whole. Only the stack's thread writes them.</summary>
-public sealed class TcpStackStats
+internal sealed class TcpStackStats
 {
     public long SegmentsReceived;
     /// <summary>Segments for no connection and no listener (answered with a RST unless they were one, RFC 9293 §3.10.7.1).</summary>

@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>The connection states of RFC 9293 §3.3.2.</summary>
-public enum TcpState
+internal enum TcpState
 {
     Closed,
     Listen,

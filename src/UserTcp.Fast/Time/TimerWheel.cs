@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Time;
 /// at a tick boundary, and the current tick's slot is looked at again next time. <see cref="NextDeadline"/> is the
 /// exact earliest deadline, cached and recomputed only when that entry leaves. One thread uses it (the poll loop).
 /// </summary>
-public sealed class TimerWheel<T> where T : class
+internal sealed class TimerWheel<T> where T : class
 {
     private const long Unset = long.MinValue;
     private readonly long _tickNanoseconds;

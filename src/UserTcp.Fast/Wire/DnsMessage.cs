@@ -9,7 +9,7 @@ namespace UserTcp.Fast.Wire;
 /// responses are a <see cref="WireStatus"/>, never an exception; compression loops and out-of-bounds pointers are caught.
 /// Not on the per-packet path: it builds strings.
 /// </summary>
-public static class DnsMessage
+internal static class DnsMessage
 {
     public const int HeaderLength = 12;
     public const int MaxNameLength = 255;

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace UserTcp.Fast.Wire;
 
-public enum DnsRecordType : ushort
+internal enum DnsRecordType : ushort
 {
     A = 1,
     Cname = 5,

@@ -4,7 +4,7 @@ using System.Text;
 namespace UserTcp.Fast.Wire;
 
 /// <summary>RFC 1035 §4.1.1 RCODE values we distinguish.</summary>
-public enum DnsResponseCode : byte
+internal enum DnsResponseCode : byte
 {
     NoError = 0,
     FormatError = 1,

@@ -1,11 +1,10 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 
 namespace UserTcp.Fast.Wire;
 
 /// <summary>Up to four SACK blocks stored inline (no array, no allocation).</summary>
 [InlineArray(TcpOptions.MaxSackBlocks)]
-public struct SackBlockArray
+internal struct SackBlockArray
 {
     private SackBlock _first;
 }

@@ -60,7 +60,7 @@ internal sealed class EngineHarness
         Stack.OnTimers(Now);
     }
 
-    /// <summary>Runs timers until <paramref name="condition"/> holds, jumping to each deadline; fails after a bound.</summary>
+    /// <summary>Moves the virtual clock to the stack's next deadline and runs the timers due then; fails when none is armed.</summary>
     public void AdvanceToNextDeadline()
     {
         var next = Stack.NextDeadline;

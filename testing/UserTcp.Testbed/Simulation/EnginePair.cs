@@ -118,7 +118,7 @@ internal sealed class EnginePair
 
     public TransferResult Result(string? failure)
     {
-        long Sum(Func<TcpConnectionStats, long> pick) =>
+        long Sum(Func<TcpConnectionCounters, long> pick) =>
             (_clientApp.Connection is { } c ? pick(c.Stats) : 0) + (_serverApp.Connection is { } s ? pick(s.Stats) : 0);
         var up = _link.CountersFrom(LinkSide.A);
         var down = _link.CountersFrom(LinkSide.B);

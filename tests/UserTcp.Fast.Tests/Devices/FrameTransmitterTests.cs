@@ -12,7 +12,7 @@ public sealed unsafe partial class FrameTransmitterTests : IDisposable
     private const int QueueCapacity = 4;
     private readonly int _writeEnd;
     private readonly int _readEnd;
-    private readonly DeviceStats _stats = new();
+    private readonly DeviceCounters _stats = new();
     private readonly FrameTransmitter _transmitter;
 
     public FrameTransmitterTests()
@@ -68,7 +68,7 @@ public sealed unsafe partial class FrameTransmitterTests : IDisposable
     public void A_descriptor_that_is_gone_is_a_DeviceUnavailableException()
     {
         // -1, not a closed number: another test thread could reuse a closed descriptor's number at any moment.
-        var transmitter = new FrameTransmitter(-1, "gone", new DeviceStats(), QueueCapacity, 1518);
+        var transmitter = new FrameTransmitter(-1, "gone", new DeviceCounters(), QueueCapacity, 1518);
         var failure = Assert.Throws<DeviceUnavailableException>(() => transmitter.Send(Frame(1)));
         Assert.Equal(DeviceUnavailableReason.InterfaceGone, failure.Reason);
     }

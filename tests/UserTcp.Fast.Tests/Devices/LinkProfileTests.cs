@@ -5,7 +5,8 @@ namespace UserTcp.Fast.Tests.Devices;
 /// <summary>A <see cref="LinkProfile"/> that exists is valid: every setting is checked as it is set, <c>with</c> included.</summary>
 public sealed class LinkProfileTests
 {
-    public static TheoryData<string, Func<LinkProfile>> InvalidSettings => new()
+    // Func<object>: LinkProfile is internal, and a public test method cannot take an internal type.
+    public static TheoryData<string, Func<object>> InvalidSettings => new()
     {
         { nameof(LinkProfile.Loss), () => new LinkProfile { Loss = 1.5 } },
         { nameof(LinkProfile.Loss), () => new LinkProfile { Loss = double.NaN } },
@@ -27,7 +28,7 @@ public sealed class LinkProfileTests
 
     [Theory]
     [MemberData(nameof(InvalidSettings))]
-    public void Invalid_settings_are_rejected_naming_the_setting(string setting, Func<LinkProfile> create)
+    public void Invalid_settings_are_rejected_naming_the_setting(string setting, Func<object> create)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(create);
         Assert.Equal(setting, error.ParamName);

@@ -19,6 +19,7 @@ namespace UserTcp.Fast.Tests.Dns;
 /// </summary>
 internal sealed class InProcessPeerDevice : INetworkDevice, IFrameOutput
 {
+    private readonly DeviceCounters _counters = new();
     private readonly Queue<byte[]> _toStack = new();
     private readonly List<NetworkInterface> _peers = new();
 
@@ -26,7 +27,7 @@ internal sealed class InProcessPeerDevice : INetworkDevice, IFrameOutput
     public MacAddress MacAddress { get; } = DnsTestNetwork.ClientMac;
     public int Mtu => 1500;
     public bool IsHostLocal => false;
-    public DeviceStats Stats { get; } = new();
+    public DeviceStats Stats => _counters.Snapshot();
     public int ReadinessDescriptor => -1;
 
     /// <summary>Adds a host on the far side; its frames reach the stack through this device. Before the stack starts.</summary>
@@ -49,14 +50,14 @@ internal sealed class InProcessPeerDevice : INetworkDevice, IFrameOutput
             handler.OnFrame(frame, now);
             frames++;
         }
-        Stats.FramesReceived += frames;
+        _counters.FramesReceived += frames;
         return frames;
     }
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
         var now = MonotonicClock.Now;
-        Stats.FramesSent++;
+        _counters.FramesSent++;
         foreach (var peer in _peers) peer.OnFrame(frame, now);
         foreach (var peer in _peers) peer.Flush(now);
         return true;

@@ -169,7 +169,7 @@ public sealed class PollLoopOverSimulatedLinkTests
     public void Counters_are_published_as_metrics()
     {
         var net = new Network(LinkProfile.Perfect);
-        using var metrics = new StackMetrics(net.A.Loop);
+        var metrics = new StackMetrics(net.A.Loop);
         var seen = new Dictionary<string, long>();
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) => { if (instrument.Meter.Scope == metrics) l.EnableMeasurementEvents(instrument); }; // not other tests' stacks
@@ -181,5 +181,6 @@ public sealed class PollLoopOverSimulatedLinkTests
         Assert.Equal(2, seen["usertcp.frames.received"]); // ARP reply and echo reply
         Assert.Equal(1, seen["usertcp.arp.requests_sent"]);
         Assert.Contains("frames received", metrics.Format());
+        metrics.Dispose();
     }
 }

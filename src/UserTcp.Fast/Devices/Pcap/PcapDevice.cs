@@ -78,7 +78,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
             Descriptor = LibPcap.SelectableFd(_pcap);
             if (Descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
             Libc.MakeNonBlocking(Descriptor, Name);
-            Transmitter = new FrameTransmitter(Descriptor, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
         }
         catch
         {
@@ -91,17 +91,13 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     public MacAddress MacAddress { get; }
     public int Mtu { get; }
     public bool IsHostLocal { get; }
-    public DeviceStats Stats { get; } = new();
     /// <summary>The capture filter in libpcap's language.</summary>
     public string Filter { get; }
-
-    /// <summary>Frames waiting for a send retry.</summary>
-    public int SendQueued => Transmitter.Queued;
 
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
 
-    public static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) =>
+    internal static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) =>
         $"not ether src {interfaceMac} and ((arp and arp dst host {stackAddress}) or (ip and (dst host {stackAddress} or dst host {Ipv4Address.Broadcast})))";
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
@@ -124,10 +120,10 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         {
             handler = handlerCopy;
         }
-        Stats.ReceiveCalls++;
-        Stats.FramesReceived += batch.Delivered;
-        Stats.BytesReceived += batch.Bytes;
-        Stats.Oversize += batch.Truncated;
+        Counters.ReceiveCalls++;
+        Counters.FramesReceived += batch.Delivered;
+        Counters.BytesReceived += batch.Bytes;
+        Counters.Oversize += batch.Truncated;
         if (batch.Failure is not null) batch.Failure.Throw();
         if (result < 0)
             throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: receive failed: {LibPcap.LastErrorText(_pcap)}");
@@ -142,7 +138,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     private void RefreshKernelStats(Instant now)
     {
         LibPcap.Statistics statistics;
-        if (LibPcap.Stats(_pcap, &statistics) == 0) Stats.KernelDrops = statistics.Dropped;
+        if (LibPcap.Stats(_pcap, &statistics) == 0) Counters.KernelDrops = statistics.Dropped;
         _kernelStatsDueAt = now + KernelStatsInterval;
     }
 

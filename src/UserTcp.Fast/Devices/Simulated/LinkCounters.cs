@@ -5,7 +5,7 @@ namespace UserTcp.Fast.Devices.Simulated;
 /// <see cref="SimulatedLink.CountersFrom"/>. Once the link has drained, every frame is accounted for:
 /// <c>FramesSent + Duplicated = FramesDelivered + LostRandom + LostBurst + DroppedMalformed + DroppedMtu + DroppedQueue</c>.
 /// </summary>
-public record struct LinkCounters
+internal record struct LinkCounters
 {
     /// <summary>Every call to <see cref="SimulatedLink.Send"/>, whatever became of the frame.</summary>
     public long FramesSent { get; internal set; }

@@ -10,7 +10,7 @@ namespace UserTcp.Fast.Devices.Simulated;
 /// Sizes are whole Ethernet frames as handed to <see cref="SimulatedLink.Send"/> (header and payload, no
 /// preamble, inter-frame gap or FCS): a 1514-byte frame at 100 Mbps serializes in exactly 121.12 µs.
 /// </remarks>
-public sealed record LinkProfile
+internal sealed record LinkProfile
 {
     /// <summary>The smallest IPv4 MTU every host must accept (RFC 791).</summary>
     public const int MinimumMtu = 68;

@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Devices.Simulated;
 
 /// <summary>One end of a <see cref="SimulatedLink"/>.</summary>
-public enum LinkSide : byte
+internal enum LinkSide : byte
 {
     A,
     B,

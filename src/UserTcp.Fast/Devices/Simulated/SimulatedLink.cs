@@ -29,7 +29,7 @@ namespace UserTcp.Fast.Devices.Simulated;
 /// <para><b>Ownership.</b> Single-threaded, like the poll loop that drives it. Sent frames are copied into the link's
 /// own pinned buffers (<c>framesInFlight</c> per direction, each Mtu + 18 bytes); nothing is allocated per frame.</para>
 /// </remarks>
-public sealed class SimulatedLink
+internal sealed class SimulatedLink
 {
     /// <summary>Enough for a full bandwidth-delay product of 1000 full-size frames with room to spare.</summary>
     public const int DefaultFramesInFlight = 1024;

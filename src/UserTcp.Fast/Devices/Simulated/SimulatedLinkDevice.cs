@@ -8,14 +8,16 @@ namespace UserTcp.Fast.Devices.Simulated;
 /// simulation's clock) before each poll-loop turn. Lets the full stack (interface, ARP, TCP, poll loop) run over
 /// seeded faults deterministically.
 /// </summary>
-public sealed class SimulatedLinkDevice(SimulatedLink link, LinkSide side, MacAddress macAddress, string name = "sim0") : INetworkDevice
+internal sealed class SimulatedLinkDevice(SimulatedLink link, LinkSide side, MacAddress macAddress, string name = "sim0") : INetworkDevice
 {
+    private readonly DeviceCounters _counters = new();
+
     public string Name => name;
     public LinkSide Side => side;
     public MacAddress MacAddress => macAddress;
     public int Mtu => link.ProfileFrom(side).Mtu;
     public bool IsHostLocal => false;
-    public DeviceStats Stats { get; } = new();
+    public DeviceStats Stats => _counters.Snapshot();
     /// <summary>The virtual time sends are stamped with and deliveries are due by.</summary>
     public Instant Now { get; set; }
     /// <summary>When the next frame for this side arrives (virtual time).</summary>
@@ -24,17 +26,17 @@ public sealed class SimulatedLinkDevice(SimulatedLink link, LinkSide side, MacAd
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
         int frames = link.Deliver(side, Now, ref handler, maxFrames);
-        Stats.FramesReceived += frames;
-        Stats.ReceiveCalls++;
+        _counters.FramesReceived += frames;
+        _counters.ReceiveCalls++;
         return frames;
     }
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
         link.Send(side, frame, Now);
-        Stats.FramesSent++;
-        Stats.BytesSent += frame.Length;
-        Stats.SendCalls++;
+        _counters.FramesSent++;
+        _counters.BytesSent += frame.Length;
+        _counters.SendCalls++;
         return true;
     }
 

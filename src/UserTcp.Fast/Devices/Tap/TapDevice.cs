@@ -52,7 +52,7 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
             Name = request.NameText;
             Mtu = InterfaceMtu(Name);
             new FramePool(1, MaxFrameBytes).TryRent(out _receiveBuffer);
-            Transmitter = new FrameTransmitter(Descriptor, Name, Stats, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
         }
         catch
         {
@@ -68,7 +68,6 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     public int Mtu { get; }
     /// <summary>Always true: the peer is this host's kernel.</summary>
     public bool IsHostLocal => true;
-    public DeviceStats Stats { get; } = new();
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
@@ -78,7 +77,7 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
         int delivered = 0;
         while (delivered < maxFrames)
         {
-            Stats.ReceiveCalls++;
+            Counters.ReceiveCalls++;
             nint length = Libc.Read(Descriptor, buffer, MaxFrameBytes);
             if (length < 0)
             {
@@ -88,8 +87,8 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: read failed: {Libc.Describe(errno)}");
             }
             var deliveredAt = MonotonicClock.Now;
-            Stats.FramesReceived++;
-            Stats.BytesReceived += length;
+            Counters.FramesReceived++;
+            Counters.BytesReceived += length;
             delivered++;
             handler.OnFrame(new ReadOnlySpan<byte>(buffer, (int)length), deliveredAt);
         }

@@ -14,7 +14,7 @@ namespace UserTcp.Fast.Tcp.Congestion;
 /// supplies its congestion-avoidance growth (<see cref="OnCongestionAvoidanceAck"/>) and its responses to a
 /// congestion event and to a retransmission timeout.
 /// </remarks>
-public abstract class CongestionControl
+internal abstract class CongestionControl
 {
     /// <summary>RFC 3465 §2.3: the slow-start limit L is 2*SMSS, the largest it allows.</summary>
     public const int RfcSlowStartLimitSegments = 2;

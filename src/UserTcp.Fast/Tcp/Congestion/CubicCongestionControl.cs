@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Tcp.Congestion;
 /// 5681 slow start with ABC: RFC 9438 §4.10 says CUBIC SHOULD use HyStart++ (RFC 9406) and MAY use Reno's slow
 /// start; HyStart++ is not implemented, so congestion avoidance only begins after a congestion event or a timeout.
 /// </summary>
-public sealed class CubicCongestionControl : CongestionControl
+internal sealed class CubicCongestionControl : CongestionControl
 {
     /// <summary>RFC 9438 §5.1: C = 0.4 (segments per second cubed).</summary>
     private const double C = 0.4;

@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Tcp.Congestion;
 /// NewReno's window arithmetic (RFC 5681 §3.1, RFC 3465, RFC 6582); the recovery itself is the sender's.
 /// Slow start, the window-limited test and the recovery exit are the base class's.
 /// </summary>
-public sealed class NewRenoCongestionControl : CongestionControl
+internal sealed class NewRenoCongestionControl : CongestionControl
 {
     /// <summary>RFC 5681 §3.1 eqn 4: ssthresh = max(FlightSize / 2, 2*SMSS).</summary>
     private const double Beta = 0.5;

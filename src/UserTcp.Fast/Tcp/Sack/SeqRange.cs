@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tcp.Sack;
 
 /// <summary>Sequence range [Start, End).</summary>
-public readonly record struct SeqRange(SeqNum Start, SeqNum End)
+internal readonly record struct SeqRange(SeqNum Start, SeqNum End)
 {
     public int Length => End - Start;
 }

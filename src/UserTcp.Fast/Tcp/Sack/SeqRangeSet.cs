@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Tcp.Sack;
 /// the ranges the peer SACKed above SND.UNA (its scoreboard, RFC 6675 §3). A range that cannot be tracked is
 /// refused, never grown into: "too many holes" is a result the caller counts. In-order data needs no range.
 /// </summary>
-public sealed class SeqRangeSet
+internal sealed class SeqRangeSet
 {
     public const int MaxRanges = 32;
 
@@ -16,9 +16,6 @@ public sealed class SeqRangeSet
 
     public int RangeCount { get; private set; }
     public bool IsEmpty => RangeCount == 0;
-
-    /// <summary>Highest sequence number held out of order (exclusive), or <paramref name="fallback"/> when empty.</summary>
-    public SeqNum HighestEnd(SeqNum fallback) => RangeCount == 0 ? fallback : _ranges[RangeCount - 1].End;
 
     /// <summary>Records [start, end) as held. Returns false when it would need a range beyond <see cref="MaxRanges"/>.</summary>
     public bool Add(SeqNum start, SeqNum end)
