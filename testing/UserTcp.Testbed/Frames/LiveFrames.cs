@@ -1,8 +1,9 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Harness;
 
-namespace UserTcp.Live.Tests.Devices;
+namespace UserTcp.Testbed.Frames;
 
 /// <summary>Frames and receivers shared by the pcap and TAP tests.</summary>
 internal static class LiveFrames
@@ -15,7 +16,7 @@ internal static class LiveFrames
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength + payloadLength];
         int length = FrameWriter.WriteUdp(frame, new EthernetHeader(to, from, EtherType.Ipv4), new Ipv4Header(source, destination, IpProtocol.Udp),
             new UdpHeader(40000, DiscardPort), new byte[payloadLength]);
-        Assert.Equal(frame.Length, length);
+        Expect.Equal(frame.Length, length);
         return frame;
     }
 
