@@ -5,7 +5,7 @@ using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Testbed.Frames;
 
-/// <summary>Frames and receivers shared by the pcap and TAP tests.</summary>
+/// <summary>Frames the live-device tests send (the pcap and TAP tests share them).</summary>
 internal static class LiveFrames
 {
     public const ushort DiscardPort = 9;
@@ -35,20 +35,6 @@ internal static class LiveFrames
             new ArpMessage(ArpOperation.Reply, senderMac, sender, targetMac, target));
         return frame;
     }
-
-    public static bool IsArp(ReadOnlySpan<byte> frame, ArpOperation operation, out ArpMessage message)
-    {
-        message = default;
-        if (EthernetFrame.TryParse(frame, out var ethernet) != WireStatus.Ok || ethernet.EtherType != EtherType.Arp) return false;
-        if (ArpPacket.TryParse(ethernet.Payload, out var arp) != WireStatus.Ok || arp.Operation != operation) return false;
-        message = arp.ToMessage();
-        return true;
-    }
-
-    public static bool IsIcmp(ReadOnlySpan<byte> frame, IcmpType type) =>
-        EthernetFrame.TryParse(frame, out var ethernet) == WireStatus.Ok && ethernet.EtherType == EtherType.Ipv4
-        && Ipv4Packet.TryParse(ethernet.Payload, out var ip) == WireStatus.Ok && ip.Protocol == IpProtocol.Icmp
-        && IcmpPacket.TryParse(ip.Payload, out var icmp) == WireStatus.Ok && icmp.Type == type;
 
     public static MacAddress SourceOf(ReadOnlySpan<byte> frame) => MacAddress.Read(frame[6..]);
 }

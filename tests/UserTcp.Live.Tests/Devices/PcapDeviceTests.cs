@@ -4,6 +4,7 @@ using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Frames;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
@@ -79,7 +80,7 @@ public sealed class PcapDeviceTests
         using (var toOther = lab.Kernel.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{lab.OtherAddress}"))
         using (var toStack = lab.Kernel.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{lab.StackAddress}"))
         {
-            Assert.True(device.ReceiveUntil(collector, frames => frames.Count(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest)) >= 5, Patience),
+            Assert.True(device.ReceiveUntil(collector, frames => frames.Count(f => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))))) >= 5, Patience),
                 $"got {collector.Frames.Count} frames, wanted 5 echo requests");
             toStack.WaitForExit(Patience);
             toOther.WaitForExit(Patience);
@@ -90,8 +91,7 @@ public sealed class PcapDeviceTests
         Assert.Equal(5, collector.Frames.Count);
         foreach (var frame in collector.Frames)
         {
-            Assert.True(LiveFrames.IsIcmp(frame.Bytes, IcmpType.EchoRequest));
-            Assert.Equal(lab.StackAddress, Ipv4Address.Read(frame.Bytes.AsSpan(EthernetFrame.HeaderLength + 16)));
+            Checker.Frame(frame.Bytes, EthernetCheck.Ipv4(Ipv4Check.Destination(lab.StackAddress), Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))));
             Assert.InRange(frame.At.Nanoseconds, before.Nanoseconds, after.Nanoseconds);
         }
         Assert.True(collector.Frames.Zip(collector.Frames.Skip(1)).All(pair => pair.First.At <= pair.Second.At), "arrival stamps go forward");
@@ -112,16 +112,16 @@ public sealed class PcapDeviceTests
         Assert.True(device.Send(LiveFrames.ArpRequest(device.MacAddress, lab.StackAddress, lab.KernelAddress)));
         // To a MAC nobody has, so the peer kernel drops it without an answer that would muddle the count below.
         Assert.True(neighbour.Send(LiveFrames.Udp(lab.StackMac, NobodysMac, lab.StackAddress, lab.KernelAddress, 100)));
-        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsArp(f.Bytes, ArpOperation.Reply, out _)), Patience),
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply)))), Patience),
             "the peer kernel did not answer our ARP request");
-        LiveFrames.IsArp(collector.Frames.Single().Bytes, ArpOperation.Reply, out var reply);
-        Assert.Equal(new ArpMessage(ArpOperation.Reply, lab.KernelMac, lab.KernelAddress, device.MacAddress, lab.StackAddress), reply);
+        Checker.Frame(collector.Frames.Single().Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply), ArpCheck.SenderMac(lab.KernelMac),
+            ArpCheck.SenderAddress(lab.KernelAddress), ArpCheck.TargetMac(device.MacAddress), ArpCheck.TargetAddress(lab.StackAddress)));
 
         var echo = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + IcmpPacket.HeaderLength + 56];
-        FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(reply.SenderHardwareAddress, device.MacAddress, EtherType.Ipv4),
+        FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(lab.KernelMac, device.MacAddress, EtherType.Ipv4),
             new Ipv4Header(lab.StackAddress, lab.KernelAddress, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoRequest, 0x5544, 1), new byte[56]);
         Assert.True(device.Send(echo));
-        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoReply)), Patience),
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoReply))))), Patience),
             "the peer kernel did not answer our echo request");
         device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));
 
@@ -146,7 +146,7 @@ public sealed class PcapDeviceTests
 
         Assert.Equal(2, collector.Frames.Count);
         Assert.All(collector.Frames, f => Assert.Equal(EthernetFrame.HeaderLength + ushort.MaxValue, f.Bytes.Length));
-        Assert.All(collector.Frames, f => Assert.True(LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest), "a whole, parseable 64 KiB packet"));
+        Assert.All(collector.Frames, f => Checker.Frame(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))))); // a whole, parseable 64 KiB packet
         Assert.Equal(0, device.Stats.Oversize);
     }
 

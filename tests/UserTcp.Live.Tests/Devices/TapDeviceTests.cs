@@ -2,6 +2,7 @@ using UserTcp.Fast.Devices.Tap;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Frames;
 using UserTcp.Testbed.Namespaces;
 using Xunit.Abstractions;
@@ -60,13 +61,15 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
 
         void AnswerAsTheStack(byte[] frame)
         {
-            if (LiveFrames.IsArp(frame, ArpOperation.Request, out var request) && request.TargetProtocolAddress == lab.StackAddress)
+            if (Checker.Matches(frame, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Request), ArpCheck.TargetAddress(lab.StackAddress))))
             {
                 arpRequests++;
-                Assert.Equal(lab.KernelMac, request.SenderHardwareAddress);
+                Checker.Frame(frame, EthernetCheck.Arp(ArpCheck.SenderMac(lab.KernelMac)));
+                EthernetFrame.TryParse(frame, out var ethernet);
+                ArpPacket.TryParse(ethernet.Payload, out var request);
                 Assert.True(device.Send(LiveFrames.ArpReply(device.MacAddress, lab.StackAddress, request.SenderHardwareAddress, request.SenderProtocolAddress)));
             }
-            else if (LiveFrames.IsIcmp(frame, IcmpType.EchoRequest))
+            else if (Checker.Matches(frame, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest)))))
             {
                 echoRequests++;
                 EthernetFrame.TryParse(frame, out var ethernet);

@@ -1,0 +1,15 @@
+namespace UserTcp.Testbed.Checkers;
+
+/// <summary>
+/// One check of one layer of a parsed frame (<c>TLayer</c> is the wire layer's view: <c>TcpSegment</c>, <c>Ipv4Packet</c>,
+/// …): what differs, or null when it holds. Made by the factories of <see cref="EthernetCheck"/>, <see cref="Ipv4Check"/>,
+/// <see cref="TcpCheck"/>, <see cref="UdpCheck"/>, <see cref="IcmpCheck"/> and <see cref="ArpCheck"/>; run by <see cref="Checker"/>.
+/// </summary>
+internal sealed class LayerCheck<TLayer>(Func<TLayer, string?> failure) where TLayer : allows ref struct
+{
+    public string? Failure(TLayer layer) => failure(layer);
+
+    /// <summary>A check that <paramref name="field"/>, read by <paramref name="actual"/>, equals <paramref name="expected"/>.</summary>
+    public static LayerCheck<TLayer> Field<TValue>(string field, TValue expected, Func<TLayer, TValue> actual) =>
+        new(layer => Checker.Mismatch(field, expected, actual(layer)));
+}
