@@ -16,20 +16,15 @@ internal static class Ipv4Check
     public static LayerCheck<Ipv4Packet> DontFragment(bool expected = true) => LayerCheck<Ipv4Packet>.Field("IPv4 DF", expected, ip => ip.DontFragment);
 
     /// <summary>The packet carries TCP and the segment passes every one of <paramref name="checks"/>.</summary>
-    public static LayerCheck<Ipv4Packet> Tcp(params LayerCheck<TcpSegment>[] checks) => new(ip =>
-        ip.Protocol != IpProtocol.Tcp ? Checker.Mismatch("IPv4 protocol", IpProtocol.Tcp, ip.Protocol)
-            : TcpSegment.TryParse(ip.Payload, out var tcp) is var status && status != WireStatus.Ok ? $"TCP: {status}"
-            : Checker.Apply(tcp, checks));
+    public static LayerCheck<Ipv4Packet> Tcp(params LayerCheck<TcpSegment>[] checks) => Carrying("TCP", IpProtocol.Tcp, TcpSegment.TryParse, checks);
 
     /// <summary>The packet carries UDP and the datagram passes every one of <paramref name="checks"/>.</summary>
-    public static LayerCheck<Ipv4Packet> Udp(params LayerCheck<UdpDatagram>[] checks) => new(ip =>
-        ip.Protocol != IpProtocol.Udp ? Checker.Mismatch("IPv4 protocol", IpProtocol.Udp, ip.Protocol)
-            : UdpDatagram.TryParse(ip.Payload, out var udp) is var status && status != WireStatus.Ok ? $"UDP: {status}"
-            : Checker.Apply(udp, checks));
+    public static LayerCheck<Ipv4Packet> Udp(params LayerCheck<UdpDatagram>[] checks) => Carrying("UDP", IpProtocol.Udp, UdpDatagram.TryParse, checks);
 
     /// <summary>The packet carries ICMP and the message passes every one of <paramref name="checks"/>.</summary>
-    public static LayerCheck<Ipv4Packet> Icmp(params LayerCheck<IcmpPacket>[] checks) => new(ip =>
-        ip.Protocol != IpProtocol.Icmp ? Checker.Mismatch("IPv4 protocol", IpProtocol.Icmp, ip.Protocol)
-            : IcmpPacket.TryParse(ip.Payload, out var icmp) is var status && status != WireStatus.Ok ? $"ICMP: {status}"
-            : Checker.Apply(icmp, checks));
+    public static LayerCheck<Ipv4Packet> Icmp(params LayerCheck<IcmpPacket>[] checks) => Carrying("ICMP", IpProtocol.Icmp, IcmpPacket.TryParse, checks);
+
+    private static LayerCheck<Ipv4Packet> Carrying<TInner>(string inner, IpProtocol protocol, LayerParser<TInner> parse, LayerCheck<TInner>[] checks)
+        where TInner : allows ref struct =>
+        LayerCheck<Ipv4Packet>.Carrying(inner, ip => Checker.Mismatch("IPv4 protocol", protocol, ip.Protocol), ip => ip.Payload, parse, checks);
 }

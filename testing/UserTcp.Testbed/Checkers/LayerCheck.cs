@@ -1,3 +1,5 @@
+using UserTcp.Fast.Wire;
+
 namespace UserTcp.Testbed.Checkers;
 
 /// <summary>
@@ -12,4 +14,13 @@ internal sealed class LayerCheck<TLayer>(Func<TLayer, string?> failure) where TL
     /// <summary>A check that <paramref name="field"/>, read by <paramref name="actual"/>, equals <paramref name="expected"/>.</summary>
     public static LayerCheck<TLayer> Field<TValue>(string field, TValue expected, Func<TLayer, TValue> actual) =>
         new(layer => Checker.Mismatch(field, expected, actual(layer)));
+
+    /// <summary>
+    /// A check that the layer carries <paramref name="inner"/> (<paramref name="wrongType"/> finds nothing wrong with its
+    /// type field), that its <paramref name="payload"/> parses as such, and that it passes every one of <paramref name="checks"/>.
+    /// </summary>
+    public static LayerCheck<TLayer> Carrying<TInner>(string inner, Func<TLayer, string?> wrongType, Func<TLayer, ReadOnlySpan<byte>> payload,
+                                                      LayerParser<TInner> parse, LayerCheck<TInner>[] checks) where TInner : allows ref struct =>
+        new(layer => wrongType(layer)
+                     ?? (parse(payload(layer), out var view) is var status && status != WireStatus.Ok ? $"{inner}: {status}" : Checker.Apply(view, checks)));
 }
