@@ -145,4 +145,47 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
+
+    // What the testbed and the tests call besides (namespaces, raw frame generators, signals to end processes, guard pages): one binding
+    // for the whole project instead of a private copy in each caller.
+
+    public const int AF_UNIX = 1;
+    public const int AF_PACKET = 17;
+    public const int SOCK_RAW = 3;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int CLONE_NEWNET = 0x4000_0000;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+    public const int PROT_NONE = 0;
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_PRIVATE = 0x02;
+    public const int MAP_ANONYMOUS = 0x20;
+    public const nint MAP_FAILED = -1;
+
+    /// <summary>setns(2): moves the calling thread into the namespace <paramref name="fd"/> refers to.</summary>
+    [LibraryImport(Library, EntryPoint = "setns", SetLastError = true)]
+    public static partial int SetNs(int fd, int namespaceType);
+
+    /// <summary>if_nametoindex(3) in the calling thread's network namespace; 0 when there is no such interface.</summary>
+    [LibraryImport(Library, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint IfNameToIndex(string name);
+
+    [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
+    public static partial int Bind(int fd, byte* address, int length);
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte* buffer, nuint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* pair);
+
+    [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint MMap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Library, EntryPoint = "mprotect", SetLastError = true)]
+    public static partial int MProtect(nint address, nuint length, int protection);
+
+    [LibraryImport(Library, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int MUnmap(nint address, nuint length);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Testbed.Labs;
 
@@ -130,20 +131,14 @@ internal static class Lab
             Directory.CreateDirectory(directory);
             LabFiles.ShareWithNginx(directory);
         }
-        foreach (string netns in new[] { names.ServerNamespace, names.ClientNamespace })
-        {
-            Tool.Run(["ip", "netns", "add", netns]);
-            // IPv6 off before the veth exists, so no neighbour discovery or MLD frame ever appears on the lab link.
-            Tool.RunIn(netns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]);
-            Tool.Run(["ip", "-n", netns, "link", "set", "lo", "up"]);
-        }
+        NetworkNamespace.Add(names.ServerNamespace);
+        NetworkNamespace.Add(names.ClientNamespace);
         // Both ends are created directly inside their namespaces: the pair never exists in the root namespace.
         Tool.Run(["ip", "link", "add", names.ServerInterface, "netns", names.ServerNamespace, "type", "veth",
                   "peer", "name", names.ClientInterface, "netns", names.ClientNamespace]);
-        Tool.Run(["ip", "-n", names.ServerNamespace, "addr", "add", $"{ServerIp}/{Prefix}", "dev", names.ServerInterface]);
-        Tool.Run(["ip", "-n", names.ServerNamespace, "link", "set", names.ServerInterface, "up"]);
+        var serverMac = NetworkNamespace.LinkUp(names.ServerNamespace, names.ServerInterface, $"{ServerIp}/{Prefix}");
         // The client end gets no address: the stack claims ClientIp there, and a kernel holding it would reset the stack's connections.
-        Tool.Run(["ip", "-n", names.ClientNamespace, "link", "set", names.ClientInterface, "up"]);
+        var clientMac = NetworkNamespace.LinkUp(names.ClientNamespace, names.ClientInterface);
         SetOffload(names, settings.Offload);
         if (settings.LossHundredths > 0 || settings.LossUpHundredths > 0) SetLoss(names, settings.LossHundredths, settings.LossUpHundredths);
         if (settings.Rate is { } rate) SetRate(names, rate);
@@ -154,7 +149,7 @@ internal static class Lab
         int dnsmasqPid = StartDnsmasq(names);
         var info = new LabInfo(
             names.Name, names.ServerNamespace, names.ClientNamespace, names.ServerInterface, names.ClientInterface,
-            ServerIp, ClientIp, Prefix, Mac(names.ServerNamespace, names.ServerInterface), Mac(names.ClientNamespace, names.ClientInterface),
+            ServerIp, ClientIp, Prefix, serverMac.ToString(), clientMac.ToString(),
             BaseUrl, files, settings.Offload, LabSettings.Percent(settings.LossHundredths), LabSettings.Percent(settings.LossUpHundredths),
             settings.Rate?.ToString(), settings.Rate?.BitsPerSecond, names.StateDirectory, nginxPid,
             HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid);
@@ -234,14 +229,8 @@ internal static class Lab
         {
             LabProcesses.Terminate(() => LabProcesses.IsNginxWith(nginxPid, names.NginxConfigFile) ? [nginxPid] : [], $"nginx of lab {names.Name}");
         }
-        foreach (var (netns, path) in new[] { (names.ServerNamespace, names.ServerNamespacePath), (names.ClientNamespace, names.ClientNamespacePath) })
-        {
-            if (!File.Exists(path)) continue;
-            existed = true;
-            // A namespace that still holds a process outlives `ip netns del` unseen, veth and all.
-            LabProcesses.Terminate(() => LabProcesses.In(netns), $"processes in {netns}");
-            Tool.Run(["ip", "netns", "del", netns]);
-        }
+        foreach (string netns in new[] { names.ServerNamespace, names.ClientNamespace })
+            existed |= NetworkNamespace.Remove(netns);
         if (Directory.Exists(names.StateDirectory))
         {
             existed = true;
@@ -420,10 +409,6 @@ internal static class Lab
         ]);
         return AwaitDaemon("dnsmasq", names.DnsmasqPidFile, names.DnsmasqLog, pid => LabProcesses.IsDnsmasqWith(pid, names.DnsmasqPidFile));
     }
-
-    /// <summary>The MAC of <paramref name="device"/>: the third column of <c>ip -br link</c> ("name state mac flags").</summary>
-    private static string Mac(string netns, string device) =>
-        Tool.Run(["ip", "-n", netns, "-br", "link", "show", "dev", device]).Split(' ', StringSplitOptions.RemoveEmptyEntries)[2];
 
     private static void Save(LabNames names, LabInfo info)
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Testbed.Labs;
 
@@ -11,7 +12,6 @@ internal sealed partial record LabNames
 {
     public const string DefaultName = "lab";
     public const string StateRoot = "/var/lib/usertcp-lab";
-    private const string NamespaceRoot = "/run/netns";
 
     private LabNames(string name) => Name = name;
 
@@ -22,8 +22,8 @@ internal sealed partial record LabNames
     public string ClientInterface => Name + "c";
     public string LossTable => Name + "_loss";
     public string StateDirectory => Path.Combine(StateRoot, Name);
-    public string ServerNamespacePath => Path.Combine(NamespaceRoot, ServerNamespace);
-    public string ClientNamespacePath => Path.Combine(NamespaceRoot, ClientNamespace);
+    public string ServerNamespacePath => NetworkNamespace.PathOf(ServerNamespace);
+    public string ClientNamespacePath => NetworkNamespace.PathOf(ClientNamespace);
 
     // What the state directory holds: the lab's description, the web root and nginx's own files.
     internal string StateFile => Path.Combine(StateDirectory, "lab.json");

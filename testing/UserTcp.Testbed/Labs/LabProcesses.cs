@@ -1,18 +1,12 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using UserTcp.Fast.Native;
 
 namespace UserTcp.Testbed.Labs;
 
-/// <summary>Finds and ends the processes a lab owns: its nginx, and whatever still runs inside its namespaces.</summary>
-internal static partial class LabProcesses
+/// <summary>Finds and ends the processes a lab owns: its daemons, and whatever still runs inside its namespaces.</summary>
+internal static class LabProcesses
 {
-    private const int SigTerm = 15;
-    private const int SigKill = 9;
     private static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(3);
-
-    /// <summary>The pids running in network namespace <paramref name="netns"/> (zombies have left it and are not listed).</summary>
-    public static IReadOnlyList<int> In(string netns) =>
-        Tool.Run(["ip", "netns", "pids", netns]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
 
     /// <summary>True when <paramref name="pid"/> is a live nginx master started with <paramref name="configFile"/>, not a recycled pid.</summary>
     public static bool IsNginxWith(int pid, string configFile) => IsRunningWith(pid, "nginx: master process", configFile);
@@ -51,11 +45,11 @@ internal static partial class LabProcesses
     /// <summary>SIGTERM to everything <paramref name="running"/> lists, then SIGKILL to what is left after a grace period.</summary>
     public static void Terminate(Func<IReadOnlyList<int>> running, string what)
     {
-        foreach (int signal in new[] { SigTerm, SigKill })
+        foreach (int signal in new[] { Libc.SIGTERM, Libc.SIGKILL })
         {
             var pids = running();
             if (pids.Count == 0) return;
-            foreach (int pid in pids) _ = kill(pid, signal);
+            foreach (int pid in pids) _ = Libc.Kill(pid, signal);
             if (WaitUntilGone(running)) return;
         }
         throw new LabException($"{what}: processes {string.Join(' ', running())} survived SIGKILL");
@@ -71,7 +65,4 @@ internal static partial class LabProcesses
         }
         return running().Count == 0;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

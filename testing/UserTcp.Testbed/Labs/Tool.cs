@@ -1,11 +1,13 @@
 using System.ComponentModel;
-using System.Diagnostics;
+
+using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Testbed.Labs;
 
 /// <summary>
-/// Runs the lab's system tools (ip, nginx, nft, tc, ethtool, nstat) with a deadline and a checked exit code. A failure is a
-/// <see cref="LabException"/> naming the command line, its exit code and its stderr, so the user sees which step broke.
+/// Runs the lab's system tools (ip, nginx, nft, tc, ethtool, nstat) through <see cref="ProcessRunner"/> with a deadline and
+/// a checked exit code. A failure is a <see cref="LabException"/> naming the command line, its exit code and its stderr,
+/// so the user sees which step broke.
 /// </summary>
 internal static class Tool
 {
@@ -31,40 +33,18 @@ internal static class Tool
     /// <summary>Runs <paramref name="command"/> and reports its exit code instead of throwing on a non-zero one.</summary>
     public static (int ExitCode, string Output, string Error) TryRun(IReadOnlyList<string> command, string? input = null)
     {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = input is not null,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in command.Skip(1)) info.ArgumentList.Add(argument);
-        Process process;
         try
         {
-            process = Process.Start(info) ?? throw new LabException($"`{Display(command)}` did not start");
+            var result = ProcessRunner.Run(command[0], command.Skip(1), Deadline, input);
+            return (result.ExitCode, result.Output, result.Error);
         }
         catch (Win32Exception e)
         {
             throw new LabException($"`{Display(command)}` could not start ({e.Message}); is {command[0]} installed? (bash scripts/setup.sh installs the lab's tools)", e);
         }
-        using (process)
+        catch (TimeoutException)
         {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (input is not null)
-            {
-                process.StandardInput.Write(input);
-                process.StandardInput.Close();
-            }
-            // Both the exit and the end of its output must come within the deadline: a daemon that kept our pipes open
-            // would otherwise hang the lab forever.
-            if (!process.WaitForExit(Deadline) || !Task.WaitAll([output, error], Deadline))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new LabException($"`{Display(command)}` did not finish within {Deadline.TotalSeconds:0} s");
-            }
-            return (process.ExitCode, output.Result, error.Result);
+            throw new LabException($"`{Display(command)}` did not finish within {Deadline.TotalSeconds:0} s");
         }
     }
 
@@ -74,6 +54,5 @@ internal static class Tool
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
 
-    private static string Display(IReadOnlyList<string> command) =>
-        string.Join(' ', command.Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"'{a}'" : a));
+    private static string Display(IReadOnlyList<string> command) => ProcessRunner.Display(command[0], command.Skip(1));
 }

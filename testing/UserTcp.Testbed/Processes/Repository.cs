@@ -18,10 +18,8 @@ internal static class Repository
         throw new InvalidOperationException("repository root (UserTcp.Fast.sln) not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>Fails unless the effective user is root (<see cref="Environment.IsPrivilegedProcess"/>: geteuid() == 0, as the lab checks).</summary>
     public static void RequireRoot() =>
-        Expect.True(Environment.UserName == "root" || geteuid() == 0,
+        Expect.True(Environment.IsPrivilegedProcess,
             "this lab test builds network namespaces and must run as root (CI does); it fails rather than skips");
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
-    private static extern uint geteuid();
 }

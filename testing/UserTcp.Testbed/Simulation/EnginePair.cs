@@ -28,6 +28,7 @@ internal sealed class EnginePair
     private readonly TcpListener _listener;
     private Instant _now = Start0;
     private Instant _dataDoneAt = Instant.Never;
+    private string? _failure;
 
     public EnginePair(TransferScenario scenario)
     {
@@ -36,12 +37,21 @@ internal sealed class EnginePair
         _link = new SimulatedLink(scenario.ClientToServer, scenario.ServerToClient, random.NextUInt64(), scenario.LinkFramesInFlight);
         var clientStack = new TcpStack(scenario.ClientConfig, IsnSource(random, scenario.ClientIss), random.NextUInt64());
         var serverStack = new TcpStack(scenario.ServerConfig, IsnSource(random, scenario.ServerIss), random.NextUInt64());
-        _client = new SimulatedHost(_link, LinkSide.A, ClientMac, TransferSimulation.ClientAddress, ServerMac, TransferSimulation.ServerAddress, clientStack, scenario.Tap);
-        _server = new SimulatedHost(_link, LinkSide.B, ServerMac, TransferSimulation.ServerAddress, ClientMac, TransferSimulation.ClientAddress, serverStack, scenario.Tap);
+        _client = new SimulatedHost(_link, LinkSide.A, ClientMac, TransferSimulation.ClientAddress, ServerMac, TransferSimulation.ServerAddress,
+                                    clientStack, scenario.Batch, scenario.Tap);
+        _server = new SimulatedHost(_link, LinkSide.B, ServerMac, TransferSimulation.ServerAddress, ClientMac, TransferSimulation.ClientAddress,
+                                    serverStack, scenario.Batch, scenario.Tap);
         _listener = serverStack.Listen(TransferSimulation.ServerPort);
         ulong patternSeed = random.NextUInt64();
         _clientApp = new Endpoint(new TransferPattern(patternSeed), new TransferPattern(patternSeed ^ 0x5555), scenario.ClientReadBytesPerSecond, scenario.VerifyData);
         _serverApp = new Endpoint(new TransferPattern(patternSeed ^ 0x5555), new TransferPattern(patternSeed), null, scenario.VerifyData);
+        // The applications act inside their host's turns, between receive and flush, as on the live stack's poll thread.
+        _client.OnTurn = now => _failure ??= _clientApp.Step(now, "client");
+        _server.OnTurn = now =>
+        {
+            if (_serverApp.Connection is null && _listener.TryAccept(out var accepted)) _serverApp.Connection = accepted;
+            _failure ??= _serverApp.Step(now, "server");
+        };
     }
 
     public Instant Now => _now;
@@ -55,12 +65,9 @@ internal sealed class EnginePair
         return fixedIss is { } iss ? new FixedInitialSequenceNumbers(new SeqNum(iss)) : new InitialSequenceNumbers(key);
     }
 
-    /// <summary>Active open from the client (SYN queued and sent).</summary>
-    public void Start()
-    {
+    /// <summary>Active open from the client (the SYN leaves in the client's next turn, at the same virtual time).</summary>
+    public void Start() =>
         _clientApp.Connection = _client.Stack.Connect(TransferSimulation.ClientAddress, TransferSimulation.ServerAddress, TransferSimulation.ServerPort, _now);
-        _client.Flush(_now);
-    }
 
     /// <summary>Moves <paramref name="fromClient"/> and <paramref name="fromServer"/> more bytes; null when they all arrived intact.</summary>
     public string? Transfer(long fromClient, long fromServer)
@@ -93,19 +100,14 @@ internal sealed class EnginePair
         var limit = _now + _s.VirtualTimeLimit;
         for (long iteration = 0; iteration < MaxIterations; iteration++)
         {
-            while (_link.NextDelivery(LinkSide.A) <= _now) _client.Poll(_now, _s.Batch);
-            while (_link.NextDelivery(LinkSide.B) <= _now) _server.Poll(_now, _s.Batch);
-            _client.RunTimers(_now);
-            _server.RunTimers(_now);
-            if (_serverApp.Connection is null && _listener.TryAccept(out var accepted)) _serverApp.Connection = accepted;
-            string? failure = _clientApp.Step(_now, "client") ?? _serverApp.Step(_now, "server");
-            if (failure is not null) return failure;
-            _client.Flush(_now);
-            _server.Flush(_now);
+            // A turn for each host, and more while frames are still due (a turn takes one batch).
+            do _client.Turn(_now); while (_client.HasFrameDue(_now));
+            do _server.Turn(_now); while (_server.HasFrameDue(_now));
+            if (_failure is not null) return _failure;
             if (Reached(goal)) return null;
 
-            var next = Instant.Min(Instant.Min(_link.NextDelivery(), _client.Stack.NextDeadline),
-                                   Instant.Min(_server.Stack.NextDeadline, _clientApp.WakeAt));
+            var next = Instant.Min(Instant.Min(_link.NextDelivery(), _client.NextDeadline),
+                                   Instant.Min(_server.NextDeadline, _clientApp.WakeAt));
             if (next.IsNever) return $"stalled: nothing left to happen (client {Describe(_clientApp)}, server {Describe(_serverApp)})";
             if (next > _now) _now = next;
             if (_now > limit) return $"virtual time limit {_s.VirtualTimeLimit} reached (client {Describe(_clientApp)}, server {Describe(_serverApp)})";

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Native;
 
 namespace UserTcp.Fast.Tests.Devices;
 
@@ -7,7 +7,7 @@ namespace UserTcp.Fast.Tests.Devices;
 /// The send path both live devices share, against a non-blocking AF_UNIX datagram socket pair: its receive queue
 /// holds only a handful of datagrams, so EAGAIN comes on demand, and each write stays one readable message.
 /// </summary>
-public sealed unsafe partial class FrameTransmitterTests : IDisposable
+public sealed unsafe class FrameTransmitterTests : IDisposable
 {
     private const int QueueCapacity = 4;
     private readonly int _writeEnd;
@@ -18,8 +18,7 @@ public sealed unsafe partial class FrameTransmitterTests : IDisposable
     public FrameTransmitterTests()
     {
         int* pair = stackalloc int[2];
-        // AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC.
-        Assert.Equal(0, socketpair(1, 2 | 0x800 | 0x80000, 0, pair));
+        Assert.Equal(0, Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0, pair));
         _writeEnd = pair[0];
         _readEnd = pair[1];
         _transmitter = new FrameTransmitter(_writeEnd, "pair", _stats, QueueCapacity, maxFrameBytes: 1518);
@@ -27,8 +26,8 @@ public sealed unsafe partial class FrameTransmitterTests : IDisposable
 
     public void Dispose()
     {
-        close(_writeEnd);
-        close(_readEnd);
+        Libc.Close(_writeEnd);
+        Libc.Close(_readEnd);
     }
 
     [Fact]
@@ -86,17 +85,8 @@ public sealed unsafe partial class FrameTransmitterTests : IDisposable
         var buffer = new byte[2048];
         fixed (byte* bytes = buffer)
         {
-            while (read(_readEnd, bytes, (nuint)buffer.Length) > 0) frames.Add(BitConverter.ToInt32(buffer));
+            while (Libc.Read(_readEnd, bytes, (nuint)buffer.Length) > 0) frames.Add(BitConverter.ToInt32(buffer));
         }
         return frames;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int socketpair(int domain, int type, int protocol, int* pair);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 }

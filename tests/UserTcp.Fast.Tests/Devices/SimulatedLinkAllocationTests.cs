@@ -26,7 +26,7 @@ public sealed class SimulatedLinkAllocationTests
         };
         var link = new SimulatedLink(profile, seed: 3);
         var frame = LinkTestFrames.Tcp(1, 1460);
-        var counter = new CountingReceiver();
+        var counter = new FrameCounter();
         long nowNs = 0;
 
         RunCycles(10_000);
@@ -48,18 +48,6 @@ public sealed class SimulatedLinkAllocationTests
                 link.Deliver(LinkSide.B, now, ref counter, 64);
                 link.Deliver(LinkSide.A, now, ref counter, 64);
             }
-        }
-    }
-
-    private struct CountingReceiver : IFrameReceiver
-    {
-        public long Frames;
-        public long Bytes;
-
-        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt)
-        {
-            Frames++;
-            Bytes += frame.Length;
         }
     }
 }

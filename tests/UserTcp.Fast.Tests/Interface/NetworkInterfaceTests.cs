@@ -3,6 +3,7 @@ using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Interface;
@@ -67,13 +68,8 @@ public sealed class NetworkInterfaceTests
     {
         var (nic, capture) = Create();
         nic.OnFrame(Arp(ArpOperation.Request, PeerMac, Peer, Ours), T0);
-        var reply = Assert.Single(capture.Take());
-        Assert.Equal(WireStatus.Ok, EthernetFrame.TryParse(reply, out var eth));
-        Assert.Equal(PeerMac, eth.Destination);
-        ArpPacket.TryParse(eth.Payload, out var arp);
-        Assert.Equal(ArpOperation.Reply, arp.Operation);
-        Assert.Equal(OurMac, arp.SenderHardwareAddress);
-        Assert.Equal(Ours, arp.SenderProtocolAddress);
+        Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Destination(PeerMac),
+            EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply), ArpCheck.SenderMac(OurMac), ArpCheck.SenderAddress(Ours)));
         Assert.True(nic.IsResolved(Peer));
     }
 
@@ -91,11 +87,8 @@ public sealed class NetworkInterfaceTests
     {
         var (nic, capture) = Create();
         nic.Start(T0);
-        EthernetFrame.TryParse(Assert.Single(capture.Take()), out var eth);
-        ArpPacket.TryParse(eth.Payload, out var arp);
-        Assert.Equal(Ours, arp.SenderProtocolAddress);
-        Assert.Equal(Ours, arp.TargetProtocolAddress);
-        Assert.True(eth.Destination.IsBroadcast);
+        Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Destination(MacAddress.Broadcast),
+            EthernetCheck.Arp(ArpCheck.SenderAddress(Ours), ArpCheck.TargetAddress(Ours)));
     }
 
     [Fact] // RFC 792 / RFC 1122 §3.2.2.6: an echo request gets an echo reply with the same id, sequence and data
@@ -103,15 +96,8 @@ public sealed class NetworkInterfaceTests
     {
         var (nic, capture) = Create();
         nic.OnFrame(Ping(Peer, Ours, 5), T0);
-        var reply = Assert.Single(capture.Take());
-        EthernetFrame.TryParse(reply, out var eth);
-        Ipv4Packet.TryParse(eth.Payload, out var ip);
-        Assert.Equal(WireStatus.Ok, IcmpPacket.TryParse(ip.Payload, out var icmp));
-        Assert.Equal(IcmpType.EchoReply, icmp.Type);
-        Assert.Equal((ushort)77, icmp.Identifier);
-        Assert.Equal((ushort)5, icmp.SequenceNumber);
-        Assert.Equal(32, icmp.Payload.Length);
-        Assert.Equal(Peer, ip.Destination);
+        Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Ipv4(Ipv4Check.Destination(Peer),
+            Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoReply), IcmpCheck.Identifier(77), IcmpCheck.Sequence(5), IcmpCheck.PayloadLength(32))));
     }
 
     [Fact] // the first packet to an unknown neighbour waits for ARP instead of being dropped; the reply releases it
@@ -122,13 +108,11 @@ public sealed class NetworkInterfaceTests
         nic.EchoReplies = replies;
         nic.SendEchoRequest(Peer, 1, 1, new byte[8], T0);
         nic.SendEchoRequest(Peer, 1, 2, new byte[8], T0);
-        var request = Assert.Single(capture.Take());
-        EthernetFrame.TryParse(request, out var eth);
-        Assert.Equal(EtherType.Arp, eth.EtherType);
+        Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Type(EtherType.Arp));
         nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0);
         var released = capture.Take();
         Assert.Equal(2, released.Count);
-        Assert.All(released, f => { EthernetFrame.TryParse(f, out var e); Assert.Equal(PeerMac, e.Destination); });
+        Assert.All(released, f => Checker.Frame(f, EthernetCheck.Destination(PeerMac)));
     }
 
     [Fact] // no ARP answer after the retries: held packets are dropped, and a connection being opened fails as unreachable
@@ -158,8 +142,7 @@ public sealed class NetworkInterfaceTests
         nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0); // RFC 826: we are the target, so it is learned
         Assert.True(nic.IsResolved(Peer));
         nic.SendUdp(5000, new Ipv4Address(198, 19, 7, 7), 53, new byte[10], T0);
-        EthernetFrame.TryParse(Assert.Single(capture.Take()), out var eth);
-        Assert.Equal(PeerMac, eth.Destination);
+        Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Destination(PeerMac));
     }
 
     [Fact] // without a gateway an off-subnet destination has no route: counted, the connection fails

@@ -1,5 +1,6 @@
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Tcp;
@@ -13,15 +14,9 @@ public sealed class TcpHandshakeTests
         var h = new EngineHarness();
         var connection = h.Stack.Connect(EngineHarness.Local, EngineHarness.Remote, 80, h.Now);
         Assert.Equal(TcpState.SynSent, connection.State);
-        var syn = h.FlushSingle();
-        Assert.Equal(TcpFlags.Syn, syn.Flags);
-        Assert.Equal(h.Iss, syn.Seq);
-        Assert.Equal(0u, syn.Ack);
-        Assert.Equal((ushort)1460, syn.Options.MaximumSegmentSize);
-        Assert.True(syn.Options.SackPermitted);
-        Assert.Equal((byte)7, syn.Options.WindowScale); // 4 MiB >> 7 fits 16 bits
-        Assert.Equal(0u, syn.Options.Timestamps!.Value.EchoReply);
-        Assert.Equal(ushort.MaxValue, syn.Window);
+        h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Syn), TcpCheck.Seq(h.Iss), TcpCheck.Ack(0), TcpCheck.Mss(1460), TcpCheck.SackPermitted(),
+                              TcpCheck.WindowScale(7), // 4 MiB >> 7 fits 16 bits
+                              TcpCheck.TimestampEcho(0), TcpCheck.Window(ushort.MaxValue));
         Assert.InRange(connection.Tuple.LocalPort, 32768, 60999);
     }
 
@@ -42,9 +37,7 @@ public sealed class TcpHandshakeTests
         var c = h.Connection = h.Stack.Connect(EngineHarness.Local, EngineHarness.Remote, 80, h.Now);
         h.FlushSingle();
         h.Deliver(new TcpHeader(80, c.Tuple.LocalPort, EngineHarness.PeerIss, h.Iss + 50, TcpFlags.Syn | TcpFlags.Ack, 1000));
-        var rst = h.FlushSingle();
-        Assert.Equal(TcpFlags.Rst, rst.Flags);
-        Assert.Equal(h.Iss + 50, rst.Seq);
+        h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Rst), TcpCheck.Seq(h.Iss + 50));
         Assert.Equal(TcpState.SynSent, c.State);
     }
 
@@ -98,9 +91,7 @@ public sealed class TcpHandshakeTests
         var c = h.Connection = h.Stack.Connect(EngineHarness.Local, EngineHarness.Remote, 80, h.Now);
         h.FlushSingle();
         h.Deliver(h.Peer(EngineHarness.PeerIss, h.Iss + 1, TcpFlags.Syn | TcpFlags.Ack, 8192));
-        var ack = h.FlushSingle();
-        Assert.Null(ack.Options.Timestamps);
-        Assert.Equal(ushort.MaxValue, ack.Window); // unscaled 16-bit window, saturated
+        h.FlushSingle().Check(TcpCheck.TimestampEcho(null), TcpCheck.Window(ushort.MaxValue)); // unscaled 16-bit window, saturated
         Assert.False(c.SackEnabled || c.TimestampsEnabled || c.WindowScalingEnabled);
         Assert.Equal(536, c.SendMss);
     }
@@ -112,13 +103,8 @@ public sealed class TcpHandshakeTests
         var listener = h.Stack.Listen(8080);
         var synOptions = new TcpOptions { MaximumSegmentSize = 1400, SackPermitted = true };
         h.Deliver(new TcpHeader(40000, 8080, 7000, 0, TcpFlags.Syn, 29200) { Options = synOptions }, localPort: 8080);
-        var synAck = h.FlushSingle();
-        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, synAck.Flags);
-        Assert.Equal(h.Iss, synAck.Seq);
-        Assert.Equal(7001u, synAck.Ack);
-        Assert.True(synAck.Options.SackPermitted);
-        Assert.Null(synAck.Options.Timestamps);   // not offered, not used
-        Assert.Null(synAck.Options.WindowScale);
+        h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Syn | TcpFlags.Ack), TcpCheck.Seq(h.Iss), TcpCheck.Ack(7001), TcpCheck.SackPermitted(),
+                              TcpCheck.TimestampEcho(null), TcpCheck.WindowScale(null)); // not offered, not used
         Assert.False(listener.TryAccept(out _));
 
         h.Deliver(new TcpHeader(40000, 8080, 7001, h.Iss + 1, TcpFlags.Ack, 29200), localPort: 8080);

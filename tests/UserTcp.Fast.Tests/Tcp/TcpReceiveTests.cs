@@ -1,5 +1,6 @@
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Tcp;
@@ -114,16 +115,11 @@ public sealed class TcpReceiveTests
     {
         var (h, c) = Established();
         DeliverData(h, Mss);
-        var dup = h.FlushSingle();
-        Assert.Equal(h.PeerSeq(0), dup.Ack);
-        Assert.Equal(1, dup.Options.SackBlockCount);
-        Assert.Equal(new SackBlock(h.PeerSeq(Mss), h.PeerSeq(2 * Mss)), dup.Options.GetSackBlock(0));
+        h.FlushSingle().Check(TcpCheck.Ack(h.PeerSeq(0)), TcpCheck.SackBlocks(new SackBlock(h.PeerSeq(Mss), h.PeerSeq(2 * Mss))));
         Assert.Equal(0, c.BytesAvailable);
 
         DeliverData(h, 0); // fills the hole: immediate ACK for both, no SACK left
-        var ack = h.FlushSingle();
-        Assert.Equal(h.PeerSeq(2 * Mss), ack.Ack);
-        Assert.Equal(0, ack.Options.SackBlockCount);
+        h.FlushSingle().Check(TcpCheck.Ack(h.PeerSeq(2 * Mss)), TcpCheck.SackBlocks());
         var data = new byte[2 * Mss];
         Assert.Equal(2 * Mss, c.Receive(data));
         Assert.Equal(Full, data[..Mss]);
@@ -139,11 +135,9 @@ public sealed class TcpReceiveTests
         DeliverData(h, 6 * Mss);
         DeliverData(h, 8 * Mss);
         var acks = h.Flush();
-        var last = Assert.Single(acks); // one ACK for the batch
-        Assert.Equal(3, last.Options.SackBlockCount);
-        Assert.Equal(new SackBlock(h.PeerSeq(8 * Mss), h.PeerSeq(9 * Mss)), last.Options.GetSackBlock(0));
-        Assert.Equal(new SackBlock(h.PeerSeq(6 * Mss), h.PeerSeq(7 * Mss)), last.Options.GetSackBlock(1));
-        Assert.Equal(new SackBlock(h.PeerSeq(4 * Mss), h.PeerSeq(5 * Mss)), last.Options.GetSackBlock(2));
+        Assert.Single(acks).Check(TcpCheck.SackBlocks( // one ACK for the batch
+            new SackBlock(h.PeerSeq(8 * Mss), h.PeerSeq(9 * Mss)), new SackBlock(h.PeerSeq(6 * Mss), h.PeerSeq(7 * Mss)),
+            new SackBlock(h.PeerSeq(4 * Mss), h.PeerSeq(5 * Mss))));
     }
 
     [Fact] // RFC 9293 §3.10.7.4: a segment entirely below RCV.NXT is answered with an ACK and dropped
@@ -209,10 +203,10 @@ public sealed class TcpReceiveTests
         h.PeerTimestamp = 123456;
         DeliverData(h, 0);   // TSval 123457, at Last.ACK.sent
         DeliverData(h, Mss); // TSval 123458, beyond it
-        Assert.Equal(123457u, h.FlushSingle().Options.Timestamps!.Value.EchoReply);
+        h.FlushSingle().Check(TcpCheck.TimestampEcho(123457));
         DeliverData(h, 2 * Mss); // now at Last.ACK.sent
         h.AdvanceToNextDeadline();
-        Assert.Equal(123459u, h.FlushSingle().Options.Timestamps!.Value.EchoReply);
+        h.FlushSingle().Check(TcpCheck.TimestampEcho(123459));
     }
 
     [Fact] // RFC 5961 §3.2: RST exactly at RCV.NXT resets the connection

@@ -1,22 +1,20 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using UserTcp.Fast.Wire;
+using UserTcp.Fast.Native;
 
 namespace UserTcp.Fast.Tests.Wire;
 
 /// <summary>Three pages from mmap: an inaccessible one, a read-write data page, and another inaccessible one.</summary>
-internal sealed unsafe partial class GuardedPage : IDisposable
+internal sealed unsafe class GuardedPage : IDisposable
 {
-    private const int ProtNone = 0, ProtRead = 1, ProtWrite = 2, MapPrivate = 0x02, MapAnonymous = 0x20;
     private readonly nint _mapping;
 
     public GuardedPage()
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("Guard pages are made with Linux mmap and mprotect.");
         PageSize = Environment.SystemPageSize;
-        _mapping = mmap(0, (nuint)(3 * PageSize), ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
-        if (_mapping == -1) throw new InvalidOperationException($"mmap failed, errno {Marshal.GetLastPInvokeError()}.");
-        if (mprotect(GuardBefore, (nuint)PageSize, ProtNone) != 0 || mprotect(GuardAfter, (nuint)PageSize, ProtNone) != 0)
+        _mapping = Libc.MMap(0, (nuint)(3 * PageSize), Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        if (_mapping == Libc.MAP_FAILED) throw new InvalidOperationException($"mmap failed, errno {Marshal.GetLastPInvokeError()}.");
+        if (Libc.MProtect(GuardBefore, (nuint)PageSize, Libc.PROT_NONE) != 0 || Libc.MProtect(GuardAfter, (nuint)PageSize, Libc.PROT_NONE) != 0)
             throw new InvalidOperationException($"mprotect failed, errno {Marshal.GetLastPInvokeError()}.");
     }
 
@@ -39,14 +37,5 @@ internal sealed unsafe partial class GuardedPage : IDisposable
         return destination;
     }
 
-    public void Dispose() => munmap(_mapping, (nuint)(3 * PageSize));
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int mprotect(nint address, nuint length, int protection);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint address, nuint length);
+    public void Dispose() => Libc.MUnmap(_mapping, (nuint)(3 * PageSize));
 }

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Wire;
-using UserTcp.Live.Tests.Devices;
+using UserTcp.Testbed.Namespaces;
+using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Api;
 
@@ -15,7 +16,7 @@ public sealed class TcpStreamTests : IDisposable
 {
     private const int Port = 7000;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
-    private readonly PcapVethLab _lab = PcapVethLab.Create();
+    private readonly VethLink _lab = VethLink.Create();
     private readonly NetworkStack _stack;
 
     public TcpStreamTests()
@@ -23,10 +24,10 @@ public sealed class TcpStreamTests : IDisposable
         _stack = NetworkStack.Start(new NetworkStackOptions
         {
             Device = _lab.OpenDevice(),
-            Address = PcapVethLab.StackAddress,
+            Address = _lab.StackAddress,
             PrefixLength = 24,
             StreamBufferSize = 64 << 10, // small, so that a fast writer must wait for the reader: back-pressure
-            DnsServers = [PcapVethLab.OtherAddress],
+            DnsServers = [_lab.OtherAddress],
         });
     }
 
@@ -36,40 +37,30 @@ public sealed class TcpStreamTests : IDisposable
         _lab.Dispose();
     }
 
-    /// <summary>stream-peer.py in the peer namespace, listening once the constructor returns.</summary>
+    /// <summary>stream-peer.py in the kernel's namespace, listening once the constructor returns.</summary>
     private sealed class KernelPeer : IDisposable
     {
-        private readonly Process _process;
+        private readonly BackgroundProcess _process;
 
-        public KernelPeer(PcapVethLab lab, string mode)
+        public KernelPeer(VethLink lab, string mode)
         {
             string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
-            _process = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", lab.Peer.Name, "python3", script, $"{PcapVethLab.KernelAddress}", $"{Port}", mode])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            })!;
-            Assert.Equal("listening", _process.StandardOutput.ReadLine());
+            _process = lab.Kernel.Start("python3", script, $"{lab.KernelAddress}", $"{Port}", mode);
+            _process.WaitForLine(line => line == "listening", Bound);
         }
 
         /// <summary>The peer's last line: how the connection ended for it.</summary>
         public string Outcome()
         {
-            Assert.True(_process.WaitForExit(Bound), "the kernel peer did not finish");
-            string output = _process.StandardOutput.ReadToEnd().Trim();
-            Assert.True(_process.ExitCode == 0, $"the kernel peer failed: {output}\n{_process.StandardError.ReadToEnd()}");
-            return output;
+            var result = _process.WaitForExit(Bound);
+            Assert.True(result.ExitCode == 0, $"the kernel peer failed:\n{_process.Text}");
+            return result.Output.Trim().Split('\n')[^1];
         }
 
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-        }
+        public void Dispose() => _process.Dispose();
     }
 
-    private Task<TcpStream> Connect(CancellationToken cancel = default) => _stack.ConnectAsync(PcapVethLab.KernelAddress, Port, cancel);
+    private Task<TcpStream> Connect(CancellationToken cancel = default) => _stack.ConnectAsync(_lab.KernelAddress, Port, cancel);
 
     private static async Task<byte[]> ReadToEnd(Stream stream)
     {
@@ -150,7 +141,7 @@ public sealed class TcpStreamTests : IDisposable
     public async Task Address_nobody_holds_is_unreachable()
     {
         var watch = Stopwatch.StartNew();
-        var failure = await Assert.ThrowsAsync<SocketException>(() => _stack.ConnectAsync(PcapVethLab.OtherAddress, Port).WaitAsync(Bound));
+        var failure = await Assert.ThrowsAsync<SocketException>(() => _stack.ConnectAsync(_lab.OtherAddress, Port).WaitAsync(Bound));
         Assert.Equal(SocketError.HostUnreachable, failure.SocketErrorCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
@@ -160,7 +151,7 @@ public sealed class TcpStreamTests : IDisposable
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var watch = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _stack.ConnectAsync(PcapVethLab.OtherAddress, Port, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _stack.ConnectAsync(_lab.OtherAddress, Port, cancel.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 
@@ -203,7 +194,7 @@ public sealed class TcpStreamTests : IDisposable
         using var peer = new KernelPeer(_lab, "expect-reset");
         var stream = await Connect();
         var read = stream.ReadAsync(new byte[16]).AsTask();
-        var connect = _stack.ConnectAsync(PcapVethLab.OtherAddress, Port);                 // ARP unanswered for 3 s
+        var connect = _stack.ConnectAsync(_lab.OtherAddress, Port);                 // ARP unanswered for 3 s
         var lookup = _stack.ResolveAsync("server.usertcp.test");                            // its DNS server does not exist
         await Task.Delay(200);
         _stack.Dispose();
@@ -212,6 +203,6 @@ public sealed class TcpStreamTests : IDisposable
             var failure = await Assert.ThrowsAsync<SocketException>(() => pending.WaitAsync(Bound));
             Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
         }
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => _stack.ConnectAsync(PcapVethLab.KernelAddress, Port));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => _stack.ConnectAsync(_lab.KernelAddress, Port));
     }
 }

@@ -1,7 +1,6 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Live.Tests.Support;
 using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Live.Tests.Devices;

@@ -4,6 +4,7 @@ using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Frames;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
@@ -11,7 +12,7 @@ using UserTcp.Testbed.Processes;
 namespace UserTcp.Live.Tests.Devices;
 
 /// <summary>
-/// <see cref="PcapDevice"/> on a live veth whose other end is a kernel in a fresh namespace (see <see cref="PcapVethLab"/>).
+/// <see cref="PcapDevice"/> on a live veth whose other end is a kernel in a fresh namespace (see <see cref="VethLink"/>).
 /// Needs root: fails, never skips, without it.
 /// </summary>
 [Collection(LiveDeviceCollection.Name)]
@@ -26,14 +27,14 @@ public sealed class PcapDeviceTests
     [Fact]
     public void Opens_a_veth_with_the_interfaces_own_address_mtu_and_a_filter_that_drops_its_own_source()
     {
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         using var device = lab.OpenDevice();
 
-        Assert.Equal(lab.LocalName, device.Name);
-        Assert.Equal(lab.LocalMac, device.MacAddress);
+        Assert.Equal(lab.StackInterface, device.Name);
+        Assert.Equal(lab.StackMac, device.MacAddress);
         Assert.Equal(1500, device.Mtu);
         Assert.True(device.IsHostLocal, "a veth lives under /sys/devices/virtual");
-        Assert.Equal(PcapDevice.FilterFor(lab.LocalMac, PcapVethLab.StackAddress), device.Filter);
+        Assert.Equal(PcapDevice.FilterFor(lab.StackMac, lab.StackAddress), device.Filter);
     }
 
     [Fact]
@@ -69,17 +70,17 @@ public sealed class PcapDeviceTests
     [Fact]
     public void Receives_the_peer_kernels_pings_stamped_and_counted_and_filters_out_other_addresses()
     {
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         using var device = lab.OpenDevice();
-        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
-        lab.AddPeerNeighbour(PcapVethLab.OtherAddress);
+        lab.AddKernelNeighbour(lab.StackAddress);
+        lab.AddKernelNeighbour(lab.OtherAddress);
         var collector = new FrameCollector();
         var before = MonotonicClock.Now;
 
-        using (var toOther = lab.Peer.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{PcapVethLab.OtherAddress}"))
-        using (var toStack = lab.Peer.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{PcapVethLab.StackAddress}"))
+        using (var toOther = lab.Kernel.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{lab.OtherAddress}"))
+        using (var toStack = lab.Kernel.Start("ping", "-c", "5", "-i", "0.05", "-W", "1", $"{lab.StackAddress}"))
         {
-            Assert.True(device.ReceiveUntil(collector, frames => frames.Count(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest)) >= 5, Patience),
+            Assert.True(device.ReceiveUntil(collector, frames => frames.Count(f => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))))) >= 5, Patience),
                 $"got {collector.Frames.Count} frames, wanted 5 echo requests");
             toStack.WaitForExit(Patience);
             toOther.WaitForExit(Patience);
@@ -90,8 +91,7 @@ public sealed class PcapDeviceTests
         Assert.Equal(5, collector.Frames.Count);
         foreach (var frame in collector.Frames)
         {
-            Assert.True(LiveFrames.IsIcmp(frame.Bytes, IcmpType.EchoRequest));
-            Assert.Equal(PcapVethLab.StackAddress, Ipv4Address.Read(frame.Bytes.AsSpan(EthernetFrame.HeaderLength + 16)));
+            Checker.Frame(frame.Bytes, EthernetCheck.Ipv4(Ipv4Check.Destination(lab.StackAddress), Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))));
             Assert.InRange(frame.At.Nanoseconds, before.Nanoseconds, after.Nanoseconds);
         }
         Assert.True(collector.Frames.Zip(collector.Frames.Skip(1)).All(pair => pair.First.At <= pair.Second.At), "arrival stamps go forward");
@@ -103,25 +103,25 @@ public sealed class PcapDeviceTests
     [Fact]
     public void Frames_we_send_reach_the_peer_kernel_which_answers_and_no_outgoing_frame_comes_back()
     {
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         using var device = lab.OpenDevice();
         // A second handle on the same interface: what it sends is an outgoing frame the first handle could see.
         using var neighbour = lab.OpenDevice();
         var collector = new FrameCollector();
 
-        Assert.True(device.Send(LiveFrames.ArpRequest(device.MacAddress, PcapVethLab.StackAddress, PcapVethLab.KernelAddress)));
+        Assert.True(device.Send(LiveFrames.ArpRequest(device.MacAddress, lab.StackAddress, lab.KernelAddress)));
         // To a MAC nobody has, so the peer kernel drops it without an answer that would muddle the count below.
-        Assert.True(neighbour.Send(LiveFrames.Udp(lab.LocalMac, NobodysMac, PcapVethLab.StackAddress, PcapVethLab.KernelAddress, 100)));
-        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsArp(f.Bytes, ArpOperation.Reply, out _)), Patience),
+        Assert.True(neighbour.Send(LiveFrames.Udp(lab.StackMac, NobodysMac, lab.StackAddress, lab.KernelAddress, 100)));
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply)))), Patience),
             "the peer kernel did not answer our ARP request");
-        LiveFrames.IsArp(collector.Frames.Single().Bytes, ArpOperation.Reply, out var reply);
-        Assert.Equal(new ArpMessage(ArpOperation.Reply, lab.PeerMac, PcapVethLab.KernelAddress, device.MacAddress, PcapVethLab.StackAddress), reply);
+        Checker.Frame(collector.Frames.Single().Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply), ArpCheck.SenderMac(lab.KernelMac),
+            ArpCheck.SenderAddress(lab.KernelAddress), ArpCheck.TargetMac(device.MacAddress), ArpCheck.TargetAddress(lab.StackAddress)));
 
         var echo = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + IcmpPacket.HeaderLength + 56];
-        FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(reply.SenderHardwareAddress, device.MacAddress, EtherType.Ipv4),
-            new Ipv4Header(PcapVethLab.StackAddress, PcapVethLab.KernelAddress, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoRequest, 0x5544, 1), new byte[56]);
+        FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(lab.KernelMac, device.MacAddress, EtherType.Ipv4),
+            new Ipv4Header(lab.StackAddress, lab.KernelAddress, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoRequest, 0x5544, 1), new byte[56]);
         Assert.True(device.Send(echo));
-        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoReply)), Patience),
+        Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoReply))))), Patience),
             "the peer kernel did not answer our echo request");
         device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));
 
@@ -136,17 +136,17 @@ public sealed class PcapDeviceTests
     public void Takes_whole_64KiB_frames_when_the_link_mtu_allows_them()
     {
         const int largestPing = ushort.MaxValue - Ipv4Packet.MinHeaderLength - IcmpPacket.HeaderLength;
-        using var lab = PcapVethLab.Create(mtu: ushort.MaxValue);
+        using var lab = VethLink.Create(mtu: ushort.MaxValue);
         using var device = lab.OpenDevice();
-        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        lab.AddKernelNeighbour(lab.StackAddress);
         var collector = new FrameCollector();
 
-        lab.Peer.TryExec(Patience, "ping", "-c", "2", "-i", "0.1", "-W", "1", "-s", $"{largestPing}", $"{PcapVethLab.StackAddress}");
+        lab.Kernel.TryExec(Patience, "ping", "-c", "2", "-i", "0.1", "-W", "1", "-s", $"{largestPing}", $"{lab.StackAddress}");
         device.ReceiveUntil(collector, frames => frames.Count >= 2, Patience);
 
         Assert.Equal(2, collector.Frames.Count);
         Assert.All(collector.Frames, f => Assert.Equal(EthernetFrame.HeaderLength + ushort.MaxValue, f.Bytes.Length));
-        Assert.All(collector.Frames, f => Assert.True(LiveFrames.IsIcmp(f.Bytes, IcmpType.EchoRequest), "a whole, parseable 64 KiB packet"));
+        Assert.All(collector.Frames, f => Checker.Frame(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest))))); // a whole, parseable 64 KiB packet
         Assert.Equal(0, device.Stats.Oversize);
     }
 
@@ -157,18 +157,18 @@ public sealed class PcapDeviceTests
     {
         const int segmentSize = 1400;
         const int segments = 40;
-        using var lab = PcapVethLab.Create();
-        if (!offloads) lab.Peer.Exec("ethtool", "-K", lab.PeerName, "tso", "off", "gso", "off", "tx", "off");
+        using var lab = VethLink.Create();
+        if (!offloads) lab.Kernel.Exec("ethtool", "-K", lab.KernelInterface, "tso", "off", "gso", "off", "tx", "off");
         using var device = lab.OpenDevice();
-        lab.AddPeerNeighbour(PcapVethLab.StackAddress);
+        lab.AddKernelNeighbour(lab.StackAddress);
         var counter = new FrameCounter();
 
         // UDP_SEGMENT: the peer kernel builds one 56,000-byte GSO packet; with offloads on the veth passes it on whole.
-        lab.Peer.Enter(() =>
+        lab.Kernel.Enter(() =>
         {
             using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             socket.SetRawSocketOption(SolUdp, UdpSegment, BitConverter.GetBytes(segmentSize));
-            return socket.SendTo(new byte[segments * segmentSize], new IPEndPoint(IPAddress.Parse($"{PcapVethLab.StackAddress}"), LiveFrames.DiscardPort));
+            return socket.SendTo(new byte[segments * segmentSize], new IPEndPoint(IPAddress.Parse($"{lab.StackAddress}"), LiveFrames.DiscardPort));
         });
         int headers = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
         device.CountUntil(ref counter, offloads ? 1 : segments, Patience);
@@ -184,11 +184,11 @@ public sealed class PcapDeviceTests
     {
         const int burst = 200;
         const int measuredFrames = 10_000;
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         using var device = lab.OpenDevice();
-        using var generator = lab.OpenPeerSender();
-        var incoming = lab.PeerUdpFrame(64);
-        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, PcapVethLab.StackAddress, PcapVethLab.KernelAddress, 64);
+        using var generator = lab.OpenKernelSender();
+        var incoming = lab.KernelUdpFrame(64);
+        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, lab.StackAddress, lab.KernelAddress, 64);
         var counter = new FrameCounter();
 
         // Bursts small enough for the ring (about 500 slots of 64 KiB with offloads on), so no frame is dropped.
@@ -204,10 +204,10 @@ public sealed class PcapDeviceTests
     [Fact]
     public void WaitForFrames_times_out_without_traffic_and_wakes_promptly_when_a_frame_arrives()
     {
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         using var device = lab.OpenDevice();
-        using var generator = lab.OpenPeerSender();
-        var frame = lab.PeerUdpFrame(32);
+        using var generator = lab.OpenKernelSender();
+        var frame = lab.KernelUdpFrame(32);
 
         var (sentAt, wokeAt) = device.AssertWaitTimesOutThenWakesForAFrame(generator, frame);
 
@@ -220,12 +220,12 @@ public sealed class PcapDeviceTests
     public void Kernel_drops_from_a_full_ring_are_reported()
     {
         const int sent = 300;
-        using var lab = PcapVethLab.Create();
+        using var lab = VethLink.Create();
         // 1 MiB holds about 15 slots of 64 KiB (offloads are on), so most of a 300-frame burst cannot fit.
         using var device = lab.OpenDevice(kernelBufferBytes: 1024 * 1024);
-        using var generator = lab.OpenPeerSender();
+        using var generator = lab.OpenKernelSender();
 
-        generator.Send(lab.PeerUdpFrame(64), sent);
+        generator.Send(lab.KernelUdpFrame(64), sent);
         Thread.Sleep(50);
         var counter = new FrameCounter();
         while (device.Receive(ref counter, 64) > 0) { }
@@ -239,7 +239,7 @@ public sealed class PcapDeviceTests
     {
         string name = "utdno" + NetworkNamespace.RandomSuffix();
         var failure = Assert.Throws<DeviceUnavailableException>(() =>
-            new PcapDevice(new PcapDeviceOptions { InterfaceName = name, StackAddress = PcapVethLab.StackAddress }));
+            new PcapDevice(new PcapDeviceOptions { InterfaceName = name, StackAddress = new Ipv4Address(198, 18, 0, 2) }));
         Assert.Equal(DeviceUnavailableReason.NoSuchInterface, failure.Reason);
         Assert.Contains(name, failure.Message);
     }

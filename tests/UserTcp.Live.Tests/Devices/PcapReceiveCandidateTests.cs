@@ -1,11 +1,14 @@
 using System.Diagnostics;
-using LibPcapLiveDevice = SharpPcap.LibPcap.LibPcapLiveDevice;
 using SharpPcap;
 using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Time;
 using UserTcp.Live.Tests.Support;
+using UserTcp.Testbed.Frames;
+using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 using Xunit.Abstractions;
+
+using LibPcapLiveDevice = SharpPcap.LibPcap.LibPcapLiveDevice;
 
 namespace UserTcp.Live.Tests.Devices;
 
@@ -35,15 +38,15 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
     [Fact]
     public void Dispatch_and_next_ex_drain_without_allocating_and_report_their_rates()
     {
-        using var lab = PcapVethLab.Create();
-        ProcessRunner.RunChecked("ethtool", ["-K", lab.LocalName, "tso", "off", "gso", "off", "gro", "off"], Patience);
+        using var lab = VethLink.Create();
+        ProcessRunner.RunChecked("ethtool", ["-K", lab.StackInterface, "tso", "off", "gso", "off", "gro", "off"], Patience);
         using var device = lab.OpenDevice();
-        using var generator = lab.OpenPeerSender();
+        using var generator = lab.OpenKernelSender();
 
         output.WriteLine($"{FramesPerRound} frames per round, median of {Rounds} rounds, batch {Batch}; frames/s | bytes allocated per frame");
         foreach (int payload in new[] { 18, 1472 })
         {
-            var frame = lab.PeerUdpFrame(payload);
+            var frame = lab.KernelUdpFrame(payload);
             var rates = Candidates.Select(_ => new List<double>()).ToArray();
             var allocated = new long[Candidates.Length];
             for (int round = 0; round < Rounds; round++)
@@ -71,7 +74,7 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
         Assert.Equal(0, device.Stats.KernelDrops);
 
         // System calls per frame on the chosen path, counted by strace on this thread only.
-        var smallFrame = lab.PeerUdpFrame(18);
+        var smallFrame = lab.KernelUdpFrame(18);
         Fill(generator, smallFrame);
         var traced = new FrameCounter();
         long receiveCallsBefore = device.Stats.ReceiveCalls;

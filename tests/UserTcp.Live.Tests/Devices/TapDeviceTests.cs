@@ -2,13 +2,14 @@ using UserTcp.Fast.Devices.Tap;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Checkers;
 using UserTcp.Testbed.Frames;
 using UserTcp.Testbed.Namespaces;
 using Xunit.Abstractions;
 
 namespace UserTcp.Live.Tests.Devices;
 
-/// <summary><see cref="TapDevice"/> against the kernel of a fresh namespace (see <see cref="TapLab"/>). Needs root: fails, never skips, without it.</summary>
+/// <summary><see cref="TapDevice"/> against the kernel of a fresh namespace (see <see cref="TapLink"/>). Needs root: fails, never skips, without it.</summary>
 [Collection(LiveDeviceCollection.Name)]
 public sealed class TapDeviceTests(ITestOutputHelper output)
 {
@@ -19,28 +20,28 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
     [Fact]
     public void Creates_the_tap_in_the_namespace_and_keeps_a_locally_administered_mac_of_its_own()
     {
-        using var lab = TapLab.Create();
+        using var lab = TapLink.Create();
         var device = lab.Device;
 
-        Assert.Equal(TapLab.TapNameIn(lab.Namespace), device.Name);
+        Assert.Equal(TapLink.TapNameIn(lab.Kernel), device.Name);
         Assert.Equal(1500, device.Mtu);
         Assert.True(device.IsHostLocal);
         Assert.NotEqual(lab.KernelMac, device.MacAddress);
         Assert.False(device.MacAddress.IsMulticast, "unicast");
         Assert.True((device.MacAddress.Value & 0x0200_0000_0000) != 0, "locally administered");
-        Assert.Contains("tap", lab.Namespace.Exec("ip", "-d", "link", "show", device.Name).Output);
+        Assert.Contains("tap", lab.Kernel.Exec("ip", "-d", "link", "show", device.Name));
     }
 
     [Fact]
     public void Kernel_arp_request_arrives_and_after_our_reply_its_pings_do_too_and_get_our_answers()
     {
-        using var lab = TapLab.Create();
+        using var lab = TapLink.Create();
         var device = lab.Device;
         var collector = new FrameCollector();
         var reply = new byte[2048];
         int arpRequests = 0, echoRequests = 0;
 
-        using (var ping = lab.Namespace.Start("ping", "-c", "3", "-i", "0.2", "-W", "1", $"{TapLab.StackAddress}"))
+        using (var ping = lab.Kernel.Start("ping", "-c", "3", "-i", "0.2", "-W", "1", $"{lab.StackAddress}"))
         {
             var deadline = MonotonicClock.Now + Patience;
             while (!ping.HasExited && MonotonicClock.Now < deadline)
@@ -60,20 +61,22 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
 
         void AnswerAsTheStack(byte[] frame)
         {
-            if (LiveFrames.IsArp(frame, ArpOperation.Request, out var request) && request.TargetProtocolAddress == TapLab.StackAddress)
+            if (Checker.Matches(frame, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Request), ArpCheck.TargetAddress(lab.StackAddress))))
             {
                 arpRequests++;
-                Assert.Equal(lab.KernelMac, request.SenderHardwareAddress);
-                Assert.True(device.Send(LiveFrames.ArpReply(device.MacAddress, TapLab.StackAddress, request.SenderHardwareAddress, request.SenderProtocolAddress)));
+                Checker.Frame(frame, EthernetCheck.Arp(ArpCheck.SenderMac(lab.KernelMac)));
+                EthernetFrame.TryParse(frame, out var ethernet);
+                ArpPacket.TryParse(ethernet.Payload, out var request);
+                Assert.True(device.Send(LiveFrames.ArpReply(device.MacAddress, lab.StackAddress, request.SenderHardwareAddress, request.SenderProtocolAddress)));
             }
-            else if (LiveFrames.IsIcmp(frame, IcmpType.EchoRequest))
+            else if (Checker.Matches(frame, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoRequest)))))
             {
                 echoRequests++;
                 EthernetFrame.TryParse(frame, out var ethernet);
                 Ipv4Packet.TryParse(ethernet.Payload, out var ip);
                 IcmpPacket.TryParse(ip.Payload, out var echo);
                 int length = FrameWriter.WriteIcmpEcho(reply, new EthernetHeader(ethernet.Source, device.MacAddress, EtherType.Ipv4),
-                    new Ipv4Header(TapLab.StackAddress, ip.Source, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoReply, echo.Identifier, echo.SequenceNumber),
+                    new Ipv4Header(lab.StackAddress, ip.Source, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoReply, echo.Identifier, echo.SequenceNumber),
                     echo.Payload);
                 Assert.True(device.Send(reply.AsSpan(0, length)));
             }
@@ -83,9 +86,9 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
     [Fact]
     public void WaitForFrames_times_out_without_traffic_and_wakes_promptly_when_a_frame_arrives()
     {
-        using var lab = TapLab.Create();
+        using var lab = TapLink.Create();
         var device = lab.Device;
-        using var generator = lab.OpenKernelSideSender();
+        using var generator = lab.OpenKernelSender();
         var frame = lab.KernelUdpFrame(32);
         var drained = new FrameCounter();
         device.Receive(ref drained, 64);
@@ -103,11 +106,11 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
     {
         const int burst = 200;
         const int measuredFrames = 10_000;
-        using var lab = TapLab.Create();
+        using var lab = TapLink.Create();
         var device = lab.Device;
-        using var generator = lab.OpenKernelSideSender();
+        using var generator = lab.OpenKernelSender();
         var incoming = lab.KernelUdpFrame(64);
-        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, TapLab.StackAddress, TapLab.KernelAddress, 64);
+        var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, lab.StackAddress, lab.KernelAddress, 64);
         var counter = new FrameCounter();
 
         var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
@@ -126,7 +129,7 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
     public void Attaches_to_a_persistent_tap_which_outlives_it_and_refuses_a_second_holder()
     {
         using var space = NetworkNamespace.Create();
-        string name = TapLab.TapNameIn(space);
+        string name = TapLink.TapNameIn(space);
         space.Exec("ip", "tuntap", "add", "mode", "tap", "name", name);
         var options = new TapDeviceOptions { InterfaceName = name };
 

@@ -9,8 +9,8 @@ public sealed class LabCountersTests
     [Fact]
     public void Two_labs_with_different_names_coexist_and_come_down_separately()
     {
-        using var first = new TestLab();
-        using var second = new TestLab();
+        using var first = new TemporaryLab();
+        using var second = new TemporaryLab();
         var a = first.Up();
         var b = second.Up(files: "128K");
 
@@ -30,7 +30,7 @@ public sealed class LabCountersTests
     [Fact]
     public void Nstat_reports_the_server_namespace_counters_including_resets()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         Assert.Equal("200", Status(info.ServerNetns, "64K"));
 
@@ -49,7 +49,7 @@ public sealed class LabCountersTests
     [Fact]
     public void Nstat_of_a_lab_that_is_not_up_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         Assert.Throws<LabNotUpException>(() => Lab.ServerCounters(lab.Name));
         var cli = LabShell.Cli("nstat", "--name", lab.Name);
         Assert.Equal(1, cli.ExitCode);
@@ -57,5 +57,5 @@ public sealed class LabCountersTests
     }
 
     private static string Status(string netns, string file) =>
-        LabShell.In(netns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://198.18.0.1/{file}");
+        Tool.RunIn(netns, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $"http://198.18.0.1/{file}"]);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Labs;
@@ -10,7 +11,7 @@ public sealed class LabDownTests
     [Fact]
     public void Down_removes_namespaces_nginx_dnsmasq_and_state_and_a_second_down_is_a_no_op()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         Assert.True(LabProcesses.IsAlive(info.NginxPid) && LabProcesses.IsAlive(info.DnsmasqPid));
 
@@ -28,7 +29,7 @@ public sealed class LabDownTests
     [Fact]
     public void Down_ends_processes_that_still_run_in_the_lab()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         lab.Up();
         // Stands in for a stack that entered the client namespace.
         using var sleeper = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", lab.Names.ClientNamespace, "sleep", "60"]))!;
@@ -45,14 +46,14 @@ public sealed class LabDownTests
     [Fact]
     public void An_interrupted_up_removes_what_it_had_made()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         using var interrupt = new CancellationTokenSource();
         void CancelWhenGenerating(string step)
         {
             // By the time files are generated the namespaces, veth and rules exist: all of it has to go.
             if (step.StartsWith("generating", StringComparison.Ordinal))
             {
-                Assert.True(LabShell.NamespaceExists(lab.Names.ServerNamespace));
+                Assert.True(NetworkNamespace.Exists(lab.Names.ServerNamespace));
                 interrupt.Cancel();
             }
         }
@@ -65,27 +66,27 @@ public sealed class LabDownTests
     [Fact]
     public void Up_leaves_a_namespace_it_did_not_make_alone()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         string foreign = lab.Names.ClientNamespace;
-        ProcessRunner.RunChecked("ip", ["netns", "add", foreign], TimeSpan.FromSeconds(10));
+        NetworkNamespace.Add(foreign);
         try
         {
             var error = Assert.Throws<LabException>(() => lab.Up());
             Assert.Contains("was not made by lab up", error.Message);
-            Assert.True(LabShell.NamespaceExists(foreign), "up removed a namespace that was not its own");
-            Assert.False(LabShell.NamespaceExists(lab.Names.ServerNamespace));
+            Assert.True(NetworkNamespace.Exists(foreign), "up removed a namespace that was not its own");
+            Assert.False(NetworkNamespace.Exists(lab.Names.ServerNamespace));
             Assert.False(Directory.Exists(lab.Names.StateDirectory));
         }
         finally
         {
-            ProcessRunner.Run("ip", ["netns", "del", foreign], TimeSpan.FromSeconds(10));
+            NetworkNamespace.Remove(foreign);
         }
     }
 
     [Fact]
     public void Status_fails_on_a_lab_that_is_not_up()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var error = Assert.Throws<LabNotUpException>(() => Lab.Status(lab.Name));
         Assert.Contains("is not up", error.Message);
 
@@ -98,7 +99,7 @@ public sealed class LabDownTests
     [Fact]
     public void Status_notices_a_dead_nginx_and_up_rebuilds_the_lab()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         using (var nginx = Process.GetProcessById(info.NginxPid))
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Labs;
@@ -19,15 +20,6 @@ internal static class LabShell
     public static LabInfo ParseInfo(string json) =>
         JsonSerializer.Deserialize(json, LabJsonContext.Default.LabInfo) ?? throw new InvalidOperationException("null lab JSON");
 
-    /// <summary>Runs <paramref name="command"/> inside <paramref name="netns"/> and returns stdout; fails the test on a non-zero exit.</summary>
-    public static string In(string netns, params string[] command) =>
-        ProcessRunner.RunChecked("ip", ["netns", "exec", netns, .. command], Timeout).Output;
-
-    public static ProcessResult TryIn(string netns, params string[] command) =>
-        ProcessRunner.Run("ip", ["netns", "exec", netns, .. command], Timeout);
-
-    public static bool NamespaceExists(string netns) => File.Exists(Path.Combine("/run/netns", netns));
-
     /// <summary>The IPv4 addresses (with prefix) on <paramref name="device"/>, from <c>ip -4 -o addr</c>.</summary>
     public static List<string> Ipv4Addresses(string netns, string device) =>
         ProcessRunner.RunChecked("ip", ["-n", netns, "-4", "-o", "addr", "show", "dev", device], Timeout).Output
@@ -38,8 +30,8 @@ internal static class LabShell
     public static void AssertNothingLeft(string name)
     {
         var names = LabNames.For(name);
-        Assert.False(NamespaceExists(names.ServerNamespace), $"{names.ServerNamespace} left behind");
-        Assert.False(NamespaceExists(names.ClientNamespace), $"{names.ClientNamespace} left behind");
+        Assert.False(NetworkNamespace.Exists(names.ServerNamespace), $"{names.ServerNamespace} left behind");
+        Assert.False(NetworkNamespace.Exists(names.ClientNamespace), $"{names.ClientNamespace} left behind");
         Assert.False(Directory.Exists(names.StateDirectory), $"{names.StateDirectory} left behind");
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using UserTcp.Live.Tests.Devices;
 using UserTcp.Testbed.Labs;
-using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Live;
@@ -24,12 +23,13 @@ public sealed class AckLatencyHarnessTests
     [Fact]
     public void Quick_run_measures_every_burst_both_ways()
     {
-        Repository.RequireRoot();
-        string lab = "at" + NetworkNamespace.RandomSuffix();
-        string report = Path.Combine(Path.GetTempPath(), $"ack-quick-{lab}.md"), csv = Path.ChangeExtension(report, ".csv");
+        // The harness makes and removes its own lab under this name; disposing removes it only when the harness could not
+        // (it was killed, say): then nothing else would.
+        using var lab = new TemporaryLab("at");
+        string report = Path.Combine(Path.GetTempPath(), $"ack-quick-{lab.Name}.md"), csv = Path.ChangeExtension(report, ".csv");
         try
         {
-            var run = BuiltProgram.Run(Harness, ["ack", "--quick", "--lab", lab, "--report", report, "--csv", csv, "--commit", "test"], TimeSpan.FromMinutes(3));
+            var run = BuiltProgram.Run(Harness, ["ack", "--quick", "--lab", lab.Name, "--report", report, "--csv", csv, "--commit", "test"], TimeSpan.FromMinutes(3));
             Assert.True(run.ExitCode == 0, $"the harness exited {run.ExitCode}:\n{run.Output}\n{run.Error}");
             string text = File.ReadAllText(report);
 
@@ -67,8 +67,6 @@ public sealed class AckLatencyHarnessTests
         {
             File.Delete(report);
             File.Delete(csv);
-            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
-            Lab.Down(lab);
         }
     }
 

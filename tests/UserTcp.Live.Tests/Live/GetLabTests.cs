@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using UserTcp.Live.Tests.Labs;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
@@ -23,7 +22,7 @@ public sealed partial class GetLabTests
         BuiltProgram.Run(BuiltProgram.Usertcp, ["get", .. arguments], timeout);
 
     /// <summary>Runs <c>get URL -o FILE --lab L [extra]</c>, asserts success and that FILE is exactly the lab's file; returns stderr.</summary>
-    private static string Download(TestLab lab, LabFile expected, string url, params string[] extra)
+    private static string Download(TemporaryLab lab, LabFile expected, string url, params string[] extra)
     {
         string file = Path.Combine(Path.GetTempPath(), $"usertcp-get-{Guid.NewGuid():N}");
         try
@@ -65,7 +64,7 @@ public sealed partial class GetLabTests
     [InlineData(false)]
     public void Large_page_is_byte_exact_without_resets(bool offload)
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "256M", offload: offload);
         var before = Resets(lab.Name);
         string summary = Download(lab, info.Files["256M"], info.Files["256M"].Url);
@@ -78,13 +77,13 @@ public sealed partial class GetLabTests
     [InlineData(0.0, 2.0)]
     public void Large_page_under_loss_is_byte_exact_without_resets(double lossDown, double lossUp)
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "256M", loss: (decimal)lossDown, lossUp: (decimal)lossUp, offload: false);
         var before = Resets(lab.Name);
         Download(lab, info.Files["256M"], info.Files["256M"].Url);
         Assert.Equal(before, Resets(lab.Name));
         // The loss really happened: the drop rule's counter moved.
-        var ruleset = LabShell.In(info.ServerNetns, "nft", "list", "ruleset");
+        var ruleset = Tool.RunIn(info.ServerNetns, ["nft", "list", "ruleset"]);
         long dropped = NftDrops().Matches(ruleset).Sum(m => long.Parse(m.Groups[1].Value));
         Assert.True(dropped > 0, "the nftables loss rule dropped nothing:\n" + ruleset);
     }
@@ -92,7 +91,7 @@ public sealed partial class GetLabTests
     [Fact] // the server sends far faster than the reader drains: the window closes and reopens, nothing is lost or reset
     public void Slow_reader_is_protected_by_flow_control()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "48M");
         var before = Resets(lab.Name);
         var watch = Stopwatch.StartNew();
@@ -106,7 +105,7 @@ public sealed partial class GetLabTests
     [Fact] // nginx sends the file with Transfer-Encoding: chunked (HttpClient decodes it)
     public void Chunked_body_is_byte_exact()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "16M");
         string summary = Download(lab, info.Files["16M"], info.Files["16M"].ChunkedUrl);
         Assert.Contains("(chunked)", summary);
@@ -115,7 +114,7 @@ public sealed partial class GetLabTests
     [Fact] // TLS through SslStream over the stack, trusting the lab's self-signed certificate, by address and by name (SNI)
     public void Https_with_the_lab_certificate_is_byte_exact()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "16M");
         Download(lab, info.Files["16M"], info.Files["16M"].HttpsUrl);
         Download(lab, info.Files["16M"], $"https://{Lab.AliasName}/16M");
@@ -124,7 +123,7 @@ public sealed partial class GetLabTests
     [Fact] // a certificate nobody vouches for is refused, with a message that says what to do
     public void Https_with_an_untrusted_certificate_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "1M");
         string other = Path.Combine(Path.GetTempPath(), $"usertcp-other-ca-{Guid.NewGuid():N}.pem");
         try
@@ -146,7 +145,7 @@ public sealed partial class GetLabTests
     [Fact] // names through the stack's resolver and the lab's dnsmasq: an A record, and a chain of two CNAMEs
     public void Names_are_resolved_through_the_lab_dns()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "4M");
         Download(lab, info.Files["4M"], $"http://{Lab.ServerName}/4M");
         Download(lab, info.Files["4M"], $"http://{Lab.ChainedAliasName}/4M", "--dns", info.DnsServer);
@@ -155,7 +154,7 @@ public sealed partial class GetLabTests
     [Fact]
     public void Name_that_does_not_exist_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         string error = Failing(info, $"http://nope.{Lab.Domain}/64K");
         Assert.Contains($"nope.{Lab.Domain}", error);
@@ -165,7 +164,7 @@ public sealed partial class GetLabTests
     [Fact] // nobody holds the address: no ARP answer
     public void Unreachable_host_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         Assert.Contains("host unreachable", Failing(info, "http://198.18.0.99/64K"));
     }
@@ -173,7 +172,7 @@ public sealed partial class GetLabTests
     [Fact] // the server's kernel answers the SYN with a RST
     public void Refused_port_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         Assert.Contains("connection refused", Failing(info, $"http://{info.ServerIp}:81/64K"));
     }
@@ -181,28 +180,16 @@ public sealed partial class GetLabTests
     [Fact] // a kernel server aborts (RST) after 1 MiB of a 64 MiB body
     public void Server_reset_mid_body_fails_clearly()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         const int port = 8081, sent = 1 << 20, declared = 64 << 20;
         string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
-        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"])
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        try
-        {
-            Assert.Equal("listening", server.StandardOutput.ReadLine());
-            string error = Failing(info, $"http://{info.ServerIp}:{port}/big");
-            Assert.Contains("connection reset by peer", error);
-            Assert.Contains($"of {declared} bytes", error);
-            Assert.Equal("reset sent", server.StandardOutput.ReadLine());
-        }
-        finally
-        {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
-            server.Dispose();
-        }
+        using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"]);
+        server.WaitForLine(line => line == "listening", FailureBound);
+        string error = Failing(info, $"http://{info.ServerIp}:{port}/big");
+        Assert.Contains("connection reset by peer", error);
+        Assert.Contains($"of {declared} bytes", error);
+        server.WaitForLine(line => line == "reset sent", FailureBound);
     }
 
     [GeneratedRegex(@"counter packets (\d+) bytes \d+ drop")]

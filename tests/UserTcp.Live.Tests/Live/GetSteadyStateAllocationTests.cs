@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using UserTcp.Live.Tests.Devices;
-using UserTcp.Live.Tests.Labs;
+using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Live;
@@ -24,7 +24,7 @@ public sealed class GetSteadyStateAllocationTests
     [InlineData(true, 256)]     // GSO frames of up to 64 KiB: at least 1,024 frames, a third of them in the window
     public void A_64_MiB_download_allocates_nothing_on_the_poll_thread_in_the_steady_state(bool offload, long minimumWindow)
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "64M", offload: offload);
         string body = Path.Combine(Path.GetTempPath(), $"usertcp-steady-{Guid.NewGuid():N}");
         try

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using UserTcp.Live.Tests.Devices;
 using UserTcp.Testbed.Labs;
-using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Live;
@@ -19,12 +18,13 @@ public sealed class LiveBenchHarnessTests
     [Fact]
     public void Quick_run_measures_every_case_and_writes_the_report()
     {
-        Repository.RequireRoot();
-        string lab = "lt" + NetworkNamespace.RandomSuffix();
-        string report = Path.Combine(Path.GetTempPath(), $"live-quick-{lab}.md");
+        // The harness makes and removes its own lab under this name; disposing removes it only when the harness could not
+        // (it was killed, say): then nothing else would.
+        using var lab = new TemporaryLab("lt");
+        string report = Path.Combine(Path.GetTempPath(), $"live-quick-{lab.Name}.md");
         try
         {
-            var run = BuiltProgram.Run(Harness, ["run", "--quick", "--lab", lab, "--report", report, "--commit", "test"], TimeSpan.FromMinutes(3));
+            var run = BuiltProgram.Run(Harness, ["run", "--quick", "--lab", lab.Name, "--report", report, "--commit", "test"], TimeSpan.FromMinutes(3));
             Assert.True(run.ExitCode == 0, $"the harness exited {run.ExitCode}:\n{run.Output}\n{run.Error}");
             string text = File.ReadAllText(report);
             foreach (string heading in new[] { "## 1. Receive: a real download", "## 2. Receive: the recorded download replayed", "## 3. Send", "## 4. System calls per frame" })
@@ -46,8 +46,6 @@ public sealed class LiveBenchHarnessTests
         finally
         {
             File.Delete(report);
-            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
-            Lab.Down(lab);
         }
     }
 }

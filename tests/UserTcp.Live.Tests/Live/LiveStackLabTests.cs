@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Text;
-using UserTcp.Live.Tests.Labs;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
@@ -19,71 +18,44 @@ public sealed partial class LiveStackLabTests
 
     private static ProcessResult Usertcp(params string[] args) => BuiltProgram.Run(Cli, [.. args], Timeout);
 
-    /// <summary><c>usertcp serve</c> running in the lab, its output collected as it comes.</summary>
-    private sealed class Served : IDisposable
+    /// <summary><c>usertcp serve</c> running in the lab for <paramref name="seconds"/>, ready once it says it is serving.</summary>
+    private static BackgroundProcess Serve(string lab, double seconds)
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new(), _error = new();
-        private readonly ManualResetEventSlim _ready = new();
+        var served = BackgroundProcess.Start(BuiltProgram.DotnetHost,
+            [Cli, "serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats"]);
+        served.WaitForLine(line => line.StartsWith("serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        return served;
+    }
 
-        public Served(string lab, double seconds)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { Cli, "serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats" })
-                info.ArgumentList.Add(a);
-            _process = new Process { StartInfo = info };
-            _process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null) return;
-                lock (_output) _output.AppendLine(e.Data);
-                if (e.Data.StartsWith("serving")) _ready.Set();
-            };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_error) _error.AppendLine(e.Data); };
-            _process.Start();
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            Assert.True(_ready.Wait(TimeSpan.FromSeconds(30)), $"serve did not start:\n{Text}");
-        }
-
-        public string Text { get { lock (_output) lock (_error) return $"stdout:\n{_output}\nstderr:\n{_error}"; } }
-
-        /// <summary>Waits for the end of its duration; returns everything it printed (the counters are on stderr).</summary>
-        public string Finish()
-        {
-            Assert.True(_process.WaitForExit(TimeSpan.FromSeconds(30)), $"serve did not stop after its duration:\n{Text}");
-            _process.WaitForExit();
-            Assert.True(_process.ExitCode == 0, $"serve exited {_process.ExitCode}:\n{Text}");
-            return Text;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-        }
+    /// <summary>Waits for the end of the serve's duration; returns everything it printed (the counters are on stderr).</summary>
+    private static string Finish(BackgroundProcess served)
+    {
+        var result = served.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.True(result.ExitCode == 0, $"serve exited {result.ExitCode}:\n{served.Text}");
+        return served.Text;
     }
 
     [Fact] // ARP from the stack, answered by the kernel; ICMP echo answered; the kernel learned us from our request
     public void Stack_pings_the_kernel()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         var result = Usertcp("ping", info.ServerIp, "-c", "3", "-i", "0.2", "--lab", lab.Name);
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
         Assert.Contains("3 packets transmitted, 3 received", result.Output);
         Assert.Matches(@"icmp_seq=1 ttl=64 time=[0-9.]+ ms", result.Output);
-        var neighbour = LabShell.In(info.ServerNetns, "ip", "neigh", "show", info.ClientIp);
+        var neighbour = Tool.RunIn(info.ServerNetns, ["ip", "neigh", "show", info.ClientIp]);
         Assert.Contains(info.ClientMac, neighbour);
     }
 
     [Fact] // the kernel pings the stack's address: ARP answered by the stack, then echo replies
     public void Kernel_pings_the_stack()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
-        using var serve = new Served(lab.Name, 6);
-        var ping = LabShell.TryIn(info.ServerNetns, "ping", "-c", "3", "-i", "0.2", "-W", "2", info.ClientIp);
-        string stats = serve.Finish();
+        using var serve = Serve(lab.Name, 6);
+        var ping = Tool.TryRun(["ip", "netns", "exec", info.ServerNetns, "ping", "-c", "3", "-i", "0.2", "-W", "2", info.ClientIp]);
+        string stats = Finish(serve);
         Assert.True(ping.ExitCode == 0, ping.Output + ping.Error + stats);
         Assert.Contains("3 received", ping.Output);
         Assert.Matches(@"arp replies sent\s+[1-9]", stats);
@@ -94,7 +66,7 @@ public sealed partial class LiveStackLabTests
     [InlineData(false)]  // offloads off: MTU-sized frames, full checksums
     public void Request_to_nginx_closes_cleanly_without_resets(bool offload)
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up(files: "256K", offload: offload);
         var before = Counters(lab.Name);
         var result = Usertcp("connect", $"{info.ServerIp}:80", "--send", "GET /256K HTTP/1.0\\r\\nHost: lab\\r\\n\\r\\n", "--lab", lab.Name);
@@ -111,7 +83,7 @@ public sealed partial class LiveStackLabTests
     [Fact] // a closed port answers our SYN with a RST: refused at once
     public void Closed_port_is_refused_at_once()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
         var watch = Stopwatch.StartNew();
         var result = Usertcp("connect", $"{info.ServerIp}:81", "--lab", lab.Name);
@@ -123,7 +95,7 @@ public sealed partial class LiveStackLabTests
     [Fact] // an address nobody holds: no ARP answer, host unreachable within a bounded time
     public void Address_nobody_holds_is_unreachable()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         lab.Up();
         var watch = Stopwatch.StartNew();
         var result = Usertcp("connect", "198.18.0.99:80", "--lab", lab.Name);
@@ -135,13 +107,13 @@ public sealed partial class LiveStackLabTests
     [Fact] // hostile frames from the peer are counted as drops; a normal exchange right after still works
     public void Malformed_frames_are_counted_and_the_stack_keeps_working()
     {
-        using var lab = new TestLab();
+        using var lab = new TemporaryLab();
         var info = lab.Up();
-        using var serve = new Served(lab.Name, 8);
+        using var serve = Serve(lab.Name, 8);
         var script = Path.Combine(AppContext.BaseDirectory, "Live", "send-junk-frames.py");
-        LabShell.In(info.ServerNetns, "python3", script, info.ServerIface, info.ClientMac, "2000");
-        var ping = LabShell.TryIn(info.ServerNetns, "ping", "-c", "2", "-i", "0.2", "-W", "2", info.ClientIp);
-        string stats = serve.Finish();
+        Tool.RunIn(info.ServerNetns, ["python3", script, info.ServerIface, info.ClientMac, "2000"]);
+        var ping = Tool.TryRun(["ip", "netns", "exec", info.ServerNetns, "ping", "-c", "2", "-i", "0.2", "-W", "2", info.ClientIp]);
+        string stats = Finish(serve);
         Assert.True(ping.ExitCode == 0, ping.Output + ping.Error + stats);
         long dropped = DropLines().Matches(stats).Sum(m => long.Parse(m.Groups[1].Value));
         Assert.True(dropped >= 2000, $"every one of the 2000 hostile frames must be counted as a drop, got {dropped}:\n{stats}");

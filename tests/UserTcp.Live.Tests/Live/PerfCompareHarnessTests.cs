@@ -1,7 +1,6 @@
 using System.Globalization;
 using UserTcp.Live.Tests.Devices;
 using UserTcp.Testbed.Labs;
-using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Live;
@@ -20,12 +19,13 @@ public sealed class PerfCompareHarnessTests
     [Fact]
     public void Quick_compare_measures_both_clients_byte_exact_and_writes_the_report_and_data()
     {
-        Repository.RequireRoot();
-        string lab = "pc" + NetworkNamespace.RandomSuffix();
+        // The harness makes and removes its own lab under this name; disposing removes it only when the harness could not
+        // (it was killed, say): then nothing else would.
+        using var lab = new TemporaryLab("pc");
         string results = Directory.CreateTempSubdirectory("perf-quick-").FullName;
         try
         {
-            var compare = BuiltProgram.Run(Harness, ["compare", "--quick", "--lab", lab, "--results", results, "--commit", "test"], TimeSpan.FromMinutes(3));
+            var compare = BuiltProgram.Run(Harness, ["compare", "--quick", "--lab", lab.Name, "--results", results, "--commit", "test"], TimeSpan.FromMinutes(3));
             Assert.True(compare.ExitCode == 0, $"compare exited {compare.ExitCode}:\n{compare.Output}\n{compare.Error}");
             var readme = BuiltProgram.Run(Harness, ["readme", "--results", results], TimeSpan.FromMinutes(1));
             Assert.True(readme.ExitCode == 0, $"readme exited {readme.ExitCode}:\n{readme.Output}\n{readme.Error}");
@@ -76,8 +76,6 @@ public sealed class PerfCompareHarnessTests
         finally
         {
             Directory.Delete(results, recursive: true);
-            // Only when the harness could not remove its lab itself (it was killed, say): then nothing else would.
-            Lab.Down(lab);
         }
     }
 

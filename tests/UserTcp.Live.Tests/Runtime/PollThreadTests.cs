@@ -3,7 +3,8 @@ using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Live.Tests.Devices;
+using UserTcp.Testbed.Labs;
+using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Live.Tests.Runtime;
 
@@ -19,13 +20,13 @@ public sealed class PollThreadTests
         public void OnEchoReply(Ipv4Address from, ushort identifier, ushort sequence, int dataLength, byte timeToLive, Instant at) => First.TrySetResult(sequence);
     }
 
-    private static (TapLab Lab, PollThread Thread, NetworkInterface Nic) Start()
+    private static (TapLink Lab, PollThread Thread, NetworkInterface Nic) Start()
     {
-        var lab = TapLab.Create();
+        var lab = TapLink.Create();
         var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 3);
         var nic = new NetworkInterface(new InterfaceConfig
         {
-            MacAddress = lab.Device.MacAddress, Address = TapLab.StackAddress, PrefixLength = 24, LinkIsHostLocal = true,
+            MacAddress = lab.Device.MacAddress, Address = lab.StackAddress, PrefixLength = 24, LinkIsHostLocal = true,
         }, tcp, new DeviceOutput(lab.Device));
         var thread = new PollThread(new PollLoop(lab.Device, nic));
         thread.Start();
@@ -39,7 +40,7 @@ public sealed class PollThreadTests
         using (lab)
         using (thread)
         {
-            var ping = lab.Namespace.TryExec(TimeSpan.FromSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "2", TapLab.StackAddress.ToString());
+            var ping = lab.Kernel.TryExec(TimeSpan.FromSeconds(20), "ping", "-c", "3", "-i", "0.2", "-W", "2", lab.StackAddress.ToString());
             Assert.True(ping.ExitCode == 0, ping.Output + ping.Error);
             Assert.Null(thread.Failure);
         }
@@ -56,7 +57,7 @@ public sealed class PollThreadTests
             await thread.InvokeAsync((loop, now) => loop.Interface.EchoReplies = replies);
             await thread.InvokeAsync((loop, now) =>
             {
-                loop.Interface.SendEchoRequest(TapLab.KernelAddress, 42, 7, new byte[32], now);
+                loop.Interface.SendEchoRequest(lab.KernelAddress, 42, 7, new byte[32], now);
                 return true;
             });
             var answered = await Task.WhenAny(replies.First.Task, Task.Delay(TimeSpan.FromSeconds(5)));

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using UserTcp.Fast.Native;
 
 namespace UserTcp.Live.Tests.Support;
 
@@ -8,14 +8,12 @@ namespace UserTcp.Live.Tests.Support;
 /// Counts the system calls one thread makes while it runs an action, with <c>strace -c</c> attached to that thread
 /// alone (the test host's other threads and child tools are not traced).
 /// </summary>
-internal static partial class SyscallTracer
+internal static class SyscallTracer
 {
-    private const int SigInt = 2;
-
     /// <summary>Runs <paramref name="action"/> on the calling thread under strace; returns calls per syscall name.</summary>
     public static Dictionary<string, long> CountCalls(Action action)
     {
-        int tid = gettid();
+        int tid = Libc.GetTid();
         string summary = Path.Combine(Path.GetTempPath(), $"utd-strace-{Environment.ProcessId}-{tid}.txt");
         var info = new ProcessStartInfo("strace") { UseShellExecute = false, RedirectStandardError = true };
         foreach (var argument in new[] { "-c", "-o", summary, "-p", tid.ToString(CultureInfo.InvariantCulture) }) info.ArgumentList.Add(argument);
@@ -36,7 +34,7 @@ internal static partial class SyscallTracer
         }
         finally
         {
-            kill(strace.Id, SigInt);
+            Libc.Kill(strace.Id, Libc.SIGINT);
             strace.WaitForExit(10_000);
         }
         try
@@ -65,10 +63,4 @@ internal static partial class SyscallTracer
         }
         return calls;
     }
-
-    [LibraryImport("libc")]
-    private static partial int gettid();
-
-    [LibraryImport("libc")]
-    private static partial int kill(int pid, int signal);
 }

@@ -1,35 +1,29 @@
-using SharpPcap;
-using SharpPcap.LibPcap;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Devices.Capture;
 
 /// <summary>
-/// Wraps a device and writes every frame received and sent to a pcap file Wireshark opens (SharpPcap's capture-file
-/// writer). Timestamps: wall-clock time at start plus monotonic time since, so a capture never goes backwards.
+/// Wraps a device and shows every frame received and sent to an <see cref="ICaptureSink"/> (a pcap file for
+/// <c>--pcap</c>, a simulation's frame tap), then passes it on unchanged. Allocates nothing per frame.
 /// </summary>
 public sealed class CapturingDevice : INetworkDevice
 {
     private readonly INetworkDevice _inner;
-    private readonly CaptureFileWriterDevice _writer;
-    private readonly long _epochMicroseconds;
-    private readonly Instant _start = MonotonicClock.Now;
+    private readonly ICaptureSink _sink;
 
+    /// <summary>Writes every frame to the pcap file <paramref name="path"/> (see <see cref="PcapCaptureFile"/>).</summary>
     /// <param name="wallClockAtStart">The wall-clock time now (the caller reads it: this library reads no wall clock).</param>
     public CapturingDevice(INetworkDevice inner, string path, DateTimeOffset wallClockAtStart)
+        : this(inner, new PcapCaptureFile(path, wallClockAtStart))
+    {
+    }
+
+    /// <summary>Shows every frame to <paramref name="sink"/>, which the device disposes with itself if it is disposable.</summary>
+    internal CapturingDevice(INetworkDevice inner, ICaptureSink sink)
     {
         _inner = inner;
-        _epochMicroseconds = wallClockAtStart.ToUnixTimeMilliseconds() * 1000;
-        try
-        {
-            _writer = new CaptureFileWriterDevice(path, FileMode.Create);
-            _writer.Open(new DeviceConfiguration { LinkLayerType = PacketDotNet.LinkLayers.Ethernet, Snaplen = 262144 });
-        }
-        catch (Exception e) when (e is PcapException or IOException or UnauthorizedAccessException or DllNotFoundException)
-        {
-            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"cannot write the capture file {path}: {e.Message}", e);
-        }
+        _sink = sink;
     }
 
     public string Name => _inner.Name;
@@ -37,6 +31,7 @@ public sealed class CapturingDevice : INetworkDevice
     public int Mtu => _inner.Mtu;
     public bool IsHostLocal => _inner.IsHostLocal;
     public DeviceStats Stats => _inner.Stats;
+    /// <summary>Frames shown to the sink (written to the capture file), received and sent.</summary>
     public long FramesWritten { get; private set; }
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
@@ -49,7 +44,8 @@ public sealed class CapturingDevice : INetworkDevice
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
-        Write(frame, MonotonicClock.Now);
+        _sink.OnSent(frame);
+        FramesWritten++;
         return _inner.Send(frame);
     }
 
@@ -59,16 +55,8 @@ public sealed class CapturingDevice : INetworkDevice
 
     public void Dispose()
     {
-        _writer.Dispose();
+        (_sink as IDisposable)?.Dispose();
         _inner.Dispose();
-    }
-
-    private void Write(ReadOnlySpan<byte> frame, Instant at)
-    {
-        long micros = _epochMicroseconds + (at.Nanoseconds - _start.Nanoseconds) / 1000;
-        var header = new PcapHeader((uint)(micros / 1_000_000), (uint)(micros % 1_000_000), (uint)frame.Length, (uint)frame.Length);
-        _writer.Write(frame, ref header);
-        FramesWritten++;
     }
 
     private struct Tee<THandler>(CapturingDevice owner, THandler inner) : IFrameReceiver where THandler : struct, IFrameReceiver
@@ -77,7 +65,8 @@ public sealed class CapturingDevice : INetworkDevice
 
         public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt)
         {
-            owner.Write(frame, deliveredAt);
+            owner._sink.OnReceived(frame, deliveredAt);
+            owner.FramesWritten++;
             Inner.OnFrame(frame, deliveredAt);
         }
     }

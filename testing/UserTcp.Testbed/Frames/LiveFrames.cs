@@ -1,10 +1,11 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Harness;
 
-namespace UserTcp.Live.Tests.Devices;
+namespace UserTcp.Testbed.Frames;
 
-/// <summary>Frames and receivers shared by the pcap and TAP tests.</summary>
+/// <summary>Frames the live-device tests send (the pcap and TAP tests share them).</summary>
 internal static class LiveFrames
 {
     public const ushort DiscardPort = 9;
@@ -15,7 +16,7 @@ internal static class LiveFrames
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength + payloadLength];
         int length = FrameWriter.WriteUdp(frame, new EthernetHeader(to, from, EtherType.Ipv4), new Ipv4Header(source, destination, IpProtocol.Udp),
             new UdpHeader(40000, DiscardPort), new byte[payloadLength]);
-        Assert.Equal(frame.Length, length);
+        Expect.Equal(frame.Length, length);
         return frame;
     }
 
@@ -34,20 +35,6 @@ internal static class LiveFrames
             new ArpMessage(ArpOperation.Reply, senderMac, sender, targetMac, target));
         return frame;
     }
-
-    public static bool IsArp(ReadOnlySpan<byte> frame, ArpOperation operation, out ArpMessage message)
-    {
-        message = default;
-        if (EthernetFrame.TryParse(frame, out var ethernet) != WireStatus.Ok || ethernet.EtherType != EtherType.Arp) return false;
-        if (ArpPacket.TryParse(ethernet.Payload, out var arp) != WireStatus.Ok || arp.Operation != operation) return false;
-        message = arp.ToMessage();
-        return true;
-    }
-
-    public static bool IsIcmp(ReadOnlySpan<byte> frame, IcmpType type) =>
-        EthernetFrame.TryParse(frame, out var ethernet) == WireStatus.Ok && ethernet.EtherType == EtherType.Ipv4
-        && Ipv4Packet.TryParse(ethernet.Payload, out var ip) == WireStatus.Ok && ip.Protocol == IpProtocol.Icmp
-        && IcmpPacket.TryParse(ip.Payload, out var icmp) == WireStatus.Ok && icmp.Type == type;
 
     public static MacAddress SourceOf(ReadOnlySpan<byte> frame) => MacAddress.Read(frame[6..]);
 }

@@ -1,8 +1,7 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 
-namespace UserTcp.Live.Tests.Devices;
+namespace UserTcp.Testbed.Frames;
 
 /// <summary>Counts frames without touching the heap: the receiver for allocation measurements.</summary>
 internal struct FrameCounter : IFrameReceiver
