@@ -25,10 +25,10 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string Usage = "usage: UserTcp.LiveBench run|compare|ack [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|ack [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
-    Console.Error.WriteLine(Usage);
+    Console.Error.WriteLine(usage);
     return 2;
 }
 string command = args[0];

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;

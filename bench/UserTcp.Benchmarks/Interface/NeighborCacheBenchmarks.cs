@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Interface;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

@@ -1,9 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Simulation;
 
 namespace UserTcp.Benchmarks.Tcp;

@@ -1,9 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 
 namespace UserTcp.Benchmarks.Tcp;
 

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using UserTcp.Cli.Live;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Live;
 

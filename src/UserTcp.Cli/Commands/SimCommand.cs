@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using SharpPcap.LibPcap;
 using SharpPcap;
+using SharpPcap.LibPcap;
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Diagnostics;
-using UserTcp.Fast.Tcp.Congestion;
 using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Tcp.Congestion;
 using UserTcp.Testbed.Simulation;
 
 namespace UserTcp.Cli.Commands;

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using UserTcp.Fast.Api;
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Live;
 

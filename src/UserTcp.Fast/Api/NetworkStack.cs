@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Randomness;

@@ -1,5 +1,3 @@
-using System.Net.Http;
-
 namespace UserTcp.Fast.Api;
 
 /// <summary>HttpClient over the user-space stack: HTTP/1.1, chunked bodies and TLS are .NET's own, on our TcpStream.</summary>

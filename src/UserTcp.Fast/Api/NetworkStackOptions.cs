@@ -1,8 +1,5 @@
-using System.Net.Sockets;
 using UserTcp.Fast.Devices;
-using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
-using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;

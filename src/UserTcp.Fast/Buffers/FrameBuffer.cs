@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace UserTcp.Fast.Buffers;
 
 /// <summary>A handle on one pooled, pinned frame buffer. See <see cref="FramePool"/> for the ownership rule.</summary>

@@ -1,5 +1,3 @@
-using UserTcp.Fast.Runtime;
-
 namespace UserTcp.Fast.Buffers;
 
 /// <summary>

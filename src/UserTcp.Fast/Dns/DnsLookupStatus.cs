@@ -1,7 +1,3 @@
-using UserTcp.Fast.Interface;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Dns;
 
 /// <summary>Where a lookup stands. Every value after <see cref="Resolved"/> is a failure, explained by <see cref="DnsLookup.Failure"/>.</summary>

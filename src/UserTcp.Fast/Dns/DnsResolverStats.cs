@@ -1,7 +1,3 @@
-using UserTcp.Fast.Interface;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Dns;
 
 /// <summary>Counters of a <see cref="StubResolver"/>. Only the poll-loop thread writes them.</summary>

@@ -1,5 +1,3 @@
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Interface;
 
 /// <summary>How TCP and UDP checksums of received frames are judged.</summary>

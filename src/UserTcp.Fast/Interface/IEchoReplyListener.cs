@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using UserTcp.Fast.Buffers;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

@@ -1,9 +1,3 @@
-using System.Buffers.Binary;
-using UserTcp.Fast.Buffers;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Interface;
 
 /// <summary>Where the interface puts finished Ethernet frames (a device, through the poll loop). The span is only valid during the call.</summary>

@@ -1,7 +1,5 @@
 using UserTcp.Fast.Devices;
-using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
-using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Runtime;
 

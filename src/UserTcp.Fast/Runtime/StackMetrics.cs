@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
-using UserTcp.Fast.Tcp;
 
 namespace UserTcp.Fast.Runtime;
 

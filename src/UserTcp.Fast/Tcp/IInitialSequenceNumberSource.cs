@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Tcp;

@@ -136,9 +136,9 @@ internal sealed class TcpStack
     /// </summary>
     public void OnIcmpUnreachable(TcpFourTuple tuple, byte code)
     {
-        const byte ProtocolUnreachable = 2, PortUnreachable = 3, FragmentationNeeded = 4;
-        if (code == FragmentationNeeded || !_connections.TryGetValue(tuple, out var connection) || connection.State != TcpState.SynSent) return;
-        connection.FailUnreachable(code is ProtocolUnreachable or PortUnreachable ? TcpError.ConnectionRefused : TcpError.HostUnreachable);
+        const byte protocolUnreachable = 2, portUnreachable = 3, fragmentationNeeded = 4;
+        if (code == fragmentationNeeded || !_connections.TryGetValue(tuple, out var connection) || connection.State != TcpState.SynSent) return;
+        connection.FailUnreachable(code is protocolUnreachable or portUnreachable ? TcpError.ConnectionRefused : TcpError.HostUnreachable);
     }
 
     /// <summary>Runs the timers of every connection whose deadline has come.</summary>

@@ -1,6 +1,3 @@
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Tcp;
 
 /// <summary>Counters of the TCP layer as a whole. Only the stack's thread writes them.</summary>

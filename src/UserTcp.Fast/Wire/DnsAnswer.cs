@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace UserTcp.Fast.Wire;
 
 /// <summary>What a DNS response says about one name: its IPv4 addresses, the CNAME chain that led there, and the TTL.</summary>

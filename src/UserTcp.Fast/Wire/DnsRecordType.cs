@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace UserTcp.Fast.Wire;
 
 internal enum DnsRecordType : ushort

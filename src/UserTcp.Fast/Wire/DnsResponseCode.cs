@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace UserTcp.Fast.Wire;
 
 /// <summary>RFC 1035 §4.1.1 RCODE values we distinguish.</summary>

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace UserTcp.Fast.Wire;
 
 public enum IcmpType : byte

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-
 namespace UserTcp.Fast.Wire;
 
 /// <summary>One SACK block: the sequence numbers of the first byte and of the byte after the last (RFC 2018 §3).</summary>

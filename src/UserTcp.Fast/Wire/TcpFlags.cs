@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
-
 namespace UserTcp.Fast.Wire;
 
 /// <summary>TCP control bits (RFC 9293 §3.1; ECE/CWR from RFC 3168; NS from RFC 3540).</summary>

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
-
 namespace UserTcp.Fast.Wire;
 
 /// <summary>RFC 7323 §3: the timestamps option's two values.</summary>

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
-using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 
 namespace UserTcp.Testbed.Frames;
 

@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
-using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Time;
 
 namespace UserTcp.Testbed.Frames;
 

@@ -15,15 +15,15 @@ internal static class IcmpUnreachableFrame
     public static byte[] Build(MacAddress reporterMac, Ipv4Address reporter, MacAddress senderMac, Ipv4Address sender, byte code,
                                Ipv4Address destination, ushort sourcePort, ushort destinationPort, IpProtocol protocol = IpProtocol.Udp)
     {
-        const int Quoted = Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
-        var original = new byte[EthernetFrame.HeaderLength + Quoted + 40];
+        const int quoted = Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
+        var original = new byte[EthernetFrame.HeaderLength + quoted + 40];
         FrameWriter.WriteUdp(original, new EthernetHeader(reporterMac, senderMac, EtherType.Ipv4),
             new Ipv4Header(sender, destination, IpProtocol.Udp), new UdpHeader(sourcePort, destinationPort), new byte[40]);
         original[EthernetFrame.HeaderLength + 9] = (byte)protocol;
-        var icmp = new byte[IcmpPacket.HeaderLength + Quoted];
+        var icmp = new byte[IcmpPacket.HeaderLength + quoted];
         icmp[0] = (byte)IcmpType.DestinationUnreachable;
         icmp[1] = code;
-        original.AsSpan(EthernetFrame.HeaderLength, Quoted).CopyTo(icmp.AsSpan(IcmpPacket.HeaderLength));
+        original.AsSpan(EthernetFrame.HeaderLength, quoted).CopyTo(icmp.AsSpan(IcmpPacket.HeaderLength));
         BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), InternetChecksum.Compute(icmp));
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + icmp.Length];
         int offset = new EthernetHeader(senderMac, reporterMac, EtherType.Ipv4).Emit(frame);

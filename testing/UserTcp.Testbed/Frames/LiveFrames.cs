@@ -1,5 +1,3 @@
-using UserTcp.Fast.Devices;
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
 

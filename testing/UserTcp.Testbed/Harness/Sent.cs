@@ -1,4 +1,3 @@
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using UserTcp.Fast.Randomness;
-using UserTcp.Fast.Time;
 
 namespace UserTcp.Testbed.Labs;
 

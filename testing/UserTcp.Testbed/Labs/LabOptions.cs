@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace UserTcp.Testbed.Labs;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-
 namespace UserTcp.Testbed.Labs;
 
 /// <summary>How <see cref="Lab.Up"/> found the lab and what it changed (one line per changed setting).</summary>

@@ -3,7 +3,6 @@ using System.Text;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Testbed.Live;
 
 namespace UserTcp.Testbed.Live;
 

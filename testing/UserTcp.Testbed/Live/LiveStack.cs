@@ -1,6 +1,6 @@
 using UserTcp.Fast.Api;
-using UserTcp.Fast.Devices.Capture;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Devices.Capture;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;

@@ -1,7 +1,3 @@
-using UserTcp.Fast.Api;
-using UserTcp.Fast.Devices;
-using UserTcp.Fast.Interface;
-using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 
 namespace UserTcp.Testbed.Live;

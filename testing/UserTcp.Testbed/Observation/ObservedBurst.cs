@@ -1,8 +1,3 @@
-using SharpPcap;
-using SharpPcap.LibPcap;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Testbed.Observation;
 
 /// <summary>One burst of server data as the observer saw it: its segments and how long each waited for a covering ACK.</summary>

@@ -1,6 +1,3 @@
-using SharpPcap;
-using SharpPcap.LibPcap;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Testbed.Observation;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace UserTcp.Testbed.Processes;
 
 internal sealed record ProcessResult(int ExitCode, string Output, string Error);

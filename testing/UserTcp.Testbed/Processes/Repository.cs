@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Testbed.Processes;

@@ -1,7 +1,5 @@
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 
 namespace UserTcp.Testbed.Simulation;
 

@@ -1,8 +1,7 @@
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Randomness;
-using UserTcp.Fast.Tcp.Congestion;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
+using UserTcp.Fast.Tcp.Congestion;
 
 namespace UserTcp.Testbed.Simulation;
 

@@ -1,7 +1,4 @@
-using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 
 namespace UserTcp.Testbed.Simulation;
 

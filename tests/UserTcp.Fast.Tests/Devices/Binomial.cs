@@ -1,9 +1,3 @@
-using System.Buffers.Binary;
-using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-using UserTcp.Fast.Devices;
-
 namespace UserTcp.Fast.Tests.Devices;
 
 /// <summary>Bounds for counts drawn from a binomial distribution.</summary>

@@ -1,5 +1,4 @@
 using UserTcp.Fast.Devices.Simulated;
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
 using UserTcp.Testbed.Frames;
 

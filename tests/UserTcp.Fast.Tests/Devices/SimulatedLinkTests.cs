@@ -1,5 +1,5 @@
-using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Time;
 using UserTcp.Testbed.Frames;
 

@@ -1,12 +1,8 @@
-using System.Buffers.Binary;
-using System.Text;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Simulated;
 using UserTcp.Fast.Dns;
-using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 

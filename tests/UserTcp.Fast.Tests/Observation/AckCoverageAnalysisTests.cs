@@ -1,5 +1,5 @@
-using SharpPcap.LibPcap;
 using SharpPcap;
+using SharpPcap.LibPcap;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Observation;

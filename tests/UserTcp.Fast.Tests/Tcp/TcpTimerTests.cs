@@ -1,5 +1,4 @@
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Tcp;

@@ -1,5 +1,4 @@
 using UserTcp.Fast.Randomness;
-using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Tests.Wire;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Tests.Wire;

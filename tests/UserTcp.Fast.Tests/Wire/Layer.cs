@@ -1,5 +1,3 @@
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Tests.Wire;
 
 internal enum Layer

@@ -5,7 +5,6 @@ using PacketDotNet.Tcp;
 using PacketDotNet.Utils;
 using UserTcp.Fast.Wire;
 using ArpOperation = UserTcp.Fast.Wire.ArpOperation;
-using ArpPacket = UserTcp.Fast.Wire.ArpPacket;
 using PdnArpOperation = PacketDotNet.ArpOperation;
 using PdnArpPacket = PacketDotNet.ArpPacket;
 

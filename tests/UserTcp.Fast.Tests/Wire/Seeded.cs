@@ -1,5 +1,3 @@
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Fast.Tests.Wire;
 
 /// <summary>Runs randomized checks with fixed seeds, so every run sees the same cases and a failure can be replayed.</summary>

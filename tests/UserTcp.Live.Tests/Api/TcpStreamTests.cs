@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using UserTcp.Fast.Api;
-using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 

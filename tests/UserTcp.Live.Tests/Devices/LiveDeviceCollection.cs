@@ -1,7 +1,3 @@
-using UserTcp.Fast.Devices;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
-
 namespace UserTcp.Live.Tests.Devices;
 
 /// <summary>Live-device tests build namespaces and measure timing and allocation: they run one at a time.</summary>

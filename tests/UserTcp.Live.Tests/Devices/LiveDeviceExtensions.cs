@@ -1,6 +1,5 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Live.Tests.Devices;

@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using System.Net;
-using UserTcp.Fast.Devices.Pcap;
+using System.Net.Sockets;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;

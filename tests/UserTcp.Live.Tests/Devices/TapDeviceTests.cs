@@ -1,5 +1,5 @@
-using UserTcp.Fast.Devices.Tap;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Devices.Tap;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;

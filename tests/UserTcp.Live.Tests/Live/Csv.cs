@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace UserTcp.Live.Tests.Live;
 
 /// <summary>A CSV file with a header row as dictionaries (no quoting: the harness writes none).</summary>

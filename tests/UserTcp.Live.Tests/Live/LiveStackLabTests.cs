@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using System.Text;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 

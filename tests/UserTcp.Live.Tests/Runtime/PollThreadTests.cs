@@ -3,7 +3,6 @@ using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
-using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Live.Tests.Runtime;

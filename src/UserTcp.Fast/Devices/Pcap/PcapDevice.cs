@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using SharpPcap.LibPcap;
 using SharpPcap;
+using SharpPcap.LibPcap;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;

@@ -1,5 +1,4 @@
 using UserTcp.Fast.Buffers;
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;

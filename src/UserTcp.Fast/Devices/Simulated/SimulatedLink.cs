@@ -1,4 +1,3 @@
-using UserTcp.Fast.Devices;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 

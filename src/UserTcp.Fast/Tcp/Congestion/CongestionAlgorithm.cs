@@ -1,5 +1,3 @@
-using UserTcp.Fast.Time;
-
 namespace UserTcp.Fast.Tcp.Congestion;
 
 public enum CongestionAlgorithm
