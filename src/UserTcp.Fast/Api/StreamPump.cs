@@ -34,6 +34,7 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity, Pol
     {
         var c = Connection;
         if (AbortRequested && !c.IsClosed) c.Abort();
+        if (ApplicationGone) c.Orphan(unreadDataDiscarded: Inbound.Count > 0, now); // RST if data is left unread
         if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
         {
             if (c.IsClosed) Fail(c.Error);

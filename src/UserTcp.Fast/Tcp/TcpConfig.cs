@@ -56,6 +56,12 @@ public sealed record TcpConfig
 
     /// <summary>2*MSL (RFC 9293 §3.4.2). Linux holds TIME-WAIT for 60 s.</summary>
     public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long FIN-WAIT-2 waits for the peer's FIN once the application is gone (its <see cref="Api.TcpStream"/>
+    /// disposed); then the connection is forgotten without a segment. After a mere half-close
+    /// (<see cref="Api.TcpStream.ShutdownWrite"/>) it waits as long as the peer takes. Linux: tcp_fin_timeout, 60 s.
+    /// </summary>
+    public TimeSpan FinWait2Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Keepalive idle time (RFC 1122 §4.2.3.6); null turns keepalive off (the default).</summary>
     public TimeSpan? KeepAliveIdle { get; init; }
@@ -77,6 +83,7 @@ public sealed record TcpConfig
         if (DuplicateAckThreshold < 1) throw new ArgumentOutOfRangeException(nameof(DuplicateAckThreshold));
         if (MinRetransmissionTimeout <= TimeSpan.Zero || MinRetransmissionTimeout > MaxRetransmissionTimeout)
             throw new ArgumentOutOfRangeException(nameof(MinRetransmissionTimeout));
+        if (FinWait2Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FinWait2Timeout));
         if (MaxRetransmissions < 1 || MaxSynRetransmissions < 1) throw new ArgumentOutOfRangeException(nameof(MaxRetransmissions));
     }
 }

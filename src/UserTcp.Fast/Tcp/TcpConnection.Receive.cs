@@ -56,6 +56,10 @@ internal sealed partial class TcpConnection
 
         if ((flags & TcpFlags.Rst) != 0)
         {
+            // RFC 1337 §3 fix (1): a RST never ends TIME-WAIT, or an old duplicate could cut it short and let a new
+            // incarnation of the four-tuple meet the old one's segments. Linux does so only with net.ipv4.tcp_rfc1337=1;
+            // by default tcp_timewait_state_process (net/ipv4/tcp_minisocks.c) lets a RST kill the timewait socket.
+            if (State == TcpState.TimeWait) return false;
             // RFC 5961 §3.2: only a RST exactly at RCV.NXT resets; one elsewhere in the window earns a challenge ACK.
             if (seq == _rcvNxt) ResetByPeer();
             else ChallengeAck(now);
@@ -79,7 +83,16 @@ internal sealed partial class TcpConnection
         if (segment.Payload.Length > 0 || (flags & TcpFlags.Fin) != 0)
         {
             if (State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            {
+                // RFC 1122 §4.2.2.13: new data for an application that is gone is lost; Linux resets likewise
+                // (tcp_rcv_state_process, "TCPAbortOnData").
+                if (_orphaned && seq + segment.Payload.Length > _rcvNxt)
+                {
+                    ResetForUnreadData();
+                    return false;
+                }
                 ReceiveText(segment, seq, now);
+            }
             else if (State is TcpState.CloseWait or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait)
                 RequestAck(); // §3.10.7.4 seventh: text after the peer's FIN is ignored; our ACK restates RCV.NXT
         }
@@ -212,6 +225,7 @@ internal sealed partial class TcpConnection
             {
                 case TcpState.FinWait1:
                     State = TcpState.FinWait2;
+                    if (_orphaned) ArmFinWait2Timeout(now);
                     break;
                 case TcpState.Closing:
                     EnterTimeWait(now);
@@ -368,7 +382,7 @@ internal sealed partial class TcpConnection
                 Terminate(TcpError.ConnectionReset);
                 break;
             default:
-                Terminate(TcpError.None); // CLOSING, LAST-ACK, TIME-WAIT
+                Terminate(TcpError.None); // CLOSING, LAST-ACK
                 break;
         }
     }

@@ -2,7 +2,8 @@ using UserTcp.Fast.Time;
 
 namespace UserTcp.Fast.Tcp;
 
-// Timers: retransmission (RFC 6298), persist (RFC 9293 §3.8.6.1), delayed ACK, keepalive (RFC 1122 §4.2.3.6), TIME-WAIT.
+// Timers: retransmission (RFC 6298), persist (RFC 9293 §3.8.6.1), delayed ACK, keepalive (RFC 1122 §4.2.3.6), TIME-WAIT and
+// an orphaned FIN-WAIT-2.
 internal sealed partial class TcpConnection
 {
     /// <summary>Runs every timer due at <paramref name="now"/>.</summary>
@@ -10,7 +11,7 @@ internal sealed partial class TcpConnection
     {
         if (_timeWaitAt <= now)
         {
-            Terminate(TcpError.None); // 2*MSL elapsed (RFC 9293 §3.10.8)
+            Terminate(TcpError.None); // 2*MSL elapsed (RFC 9293 §3.10.8), or an orphaned FIN-WAIT-2's limit
             return;
         }
         if (_delayedAckAt <= now)

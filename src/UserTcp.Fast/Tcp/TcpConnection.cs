@@ -24,6 +24,7 @@ internal sealed partial class TcpConnection
     private ByteRing _sendRing;              // borrowed from the stack's pool; Detached once handed back
     private SeqNum _ringSeq;                 // sequence number of the send ring's first byte
     private bool _finQueued;                 // the application closed its side: FIN follows the data
+    private bool _orphaned;                  // the application is gone: nobody reads again (Orphan)
     private SeqNum _finSeq;
     private int _peerMss = 536;              // RFC 9293 §3.7.1 default when the peer sends no MSS option
     private int _sendMss;                    // payload per full segment beside the options every segment carries
@@ -67,7 +68,7 @@ internal sealed partial class TcpConnection
     // --- timers (Instant.Never when disarmed) ---
     private Instant _retransmitAt = Instant.Never; // retransmission or, with a zero window, persist
     private Instant _delayedAckAt = Instant.Never;
-    private Instant _timeWaitAt = Instant.Never;
+    private Instant _timeWaitAt = Instant.Never;   // 2*MSL, or an orphaned FIN-WAIT-2's limit: both end quietly
     private Instant _keepAliveAt = Instant.Never;
     private bool _persisting;
     private int _keepAlivesUnanswered;
@@ -184,6 +185,35 @@ internal sealed partial class TcpConnection
         _stack.MarkDirty(this);
     }
 
+    /// <summary>
+    /// The application is gone (its stream disposed): nobody will read again, as after Linux's close(2) of the socket
+    /// (tcp_close, net/ipv4/tcp.c, "orphaned"), unlike after <see cref="Close"/>, a half-close. Unread data, in the
+    /// receive ring or taken from it and never handed to the application (<paramref name="unreadDataDiscarded"/>), is
+    /// lost: RFC 1122 §4.2.2.13 says the peer learns it by a RST, and Linux's tcp_close sends one and closes at once
+    /// ("data was lost"); data arriving later gets the same (ReceiveText's caller). Otherwise the graceful close goes
+    /// on (<see cref="Close"/> still queues the FIN), and FIN-WAIT-2 then lasts at most
+    /// <see cref="TcpConfig.FinWait2Timeout"/>.
+    /// </summary>
+    public void Orphan(bool unreadDataDiscarded, Instant now)
+    {
+        if (_orphaned) return;
+        _orphaned = true;
+        bool unread = unreadDataDiscarded || _receiveRing.Count > 0;
+        if (unread) _receiveRing.Discard(_receiveRing.Count); // nobody will read it: the ring can go back to the pool
+        if (State is TcpState.Closed or TcpState.TimeWait)
+        {
+            ReleaseBuffers(); // the peer already knows the connection is over: nothing to tell it
+        }
+        else if (unread && State is not (TcpState.SynSent or TcpState.Listen))
+        {
+            ResetForUnreadData();
+        }
+        else if (State == TcpState.FinWait2)
+        {
+            ArmFinWait2Timeout(now);
+        }
+    }
+
     /// <summary>Abort (RFC 9293 §3.10.5): a RST to the peer if synchronized, queues dropped, state CLOSED.</summary>
     public void Abort()
     {
@@ -196,6 +226,22 @@ internal sealed partial class TcpConnection
     }
 
     internal void FailUnreachable(TcpError error) => Terminate(error);
+
+    /// <summary>RFC 1122 §4.2.2.13: data the application will never read is lost; a RST (SEQ = SND.NXT, ACK = RCV.NXT,
+    /// as Linux's tcp_send_active_reset) tells the peer, and the connection is CLOSED.</summary>
+    private void ResetForUnreadData()
+    {
+        Stats.ResetsForUnreadData++;
+        Abort();
+    }
+
+    /// <summary>
+    /// An orphaned connection waits for the peer's FIN at most <see cref="TcpConfig.FinWait2Timeout"/> (RFC 9293 leaves
+    /// FIN-WAIT-2 unbounded; a peer that never closes would hold it forever). Linux turns it into a timewait socket in
+    /// substate FIN_WAIT2 for tcp_fin_timeout (tcp_close, tcp_rcv_state_process) that, like this, expires without a
+    /// segment; its FIN still leads to TIME-WAIT.
+    /// </summary>
+    private void ArmFinWait2Timeout(Instant now) => _timeWaitAt = now + _config.FinWait2Timeout;
 
     private void QueueFin()
     {

@@ -26,6 +26,8 @@ internal sealed class TcpConnectionCounters
     public long UnacceptableSegments;
     public long PawsRejected;
     public long ReassemblyRefused;
+    /// <summary>RSTs sent because the application went away with data unread or data came after (RFC 1122 §4.2.2.13).</summary>
+    public long ResetsForUnreadData;
 
     /// <summary>Adds every counter of <paramref name="other"/> to this one.</summary>
     public void Add(TcpConnectionCounters other)
@@ -49,6 +51,7 @@ internal sealed class TcpConnectionCounters
         UnacceptableSegments += other.UnacceptableSegments;
         PawsRejected += other.PawsRejected;
         ReassemblyRefused += other.ReassemblyRefused;
+        ResetsForUnreadData += other.ResetsForUnreadData;
     }
 
     /// <summary>Each counter read once (what <see cref="TcpConnectionStats"/> promises a reader on another thread).</summary>
@@ -73,5 +76,6 @@ internal sealed class TcpConnectionCounters
         UnacceptableSegments = UnacceptableSegments,
         PawsRejected = PawsRejected,
         ReassemblyRefused = ReassemblyRefused,
+        ResetsForUnreadData = ResetsForUnreadData,
     };
 }

@@ -29,4 +29,6 @@ public readonly record struct TcpConnectionStats
     public long UnacceptableSegments { get; init; }
     public long PawsRejected { get; init; }
     public long ReassemblyRefused { get; init; }
+    /// <summary>RSTs sent because the application went away with data unread or data came after (RFC 1122 §4.2.2.13).</summary>
+    public long ResetsForUnreadData { get; init; }
 }

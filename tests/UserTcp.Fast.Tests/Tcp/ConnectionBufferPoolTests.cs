@@ -91,4 +91,19 @@ public sealed class ConnectionBufferPoolTests
         Assert.True(again.Window > 0);
         Assert.Equal(lastAck.Window, again.Window);
     }
+
+    [Fact] // the application gone with bytes unread: nobody will read them, so the receive ring goes back at once
+    public void Orphan_hands_back_a_receive_ring_with_unread_bytes()
+    {
+        var h = new EngineHarness();
+        h.Establish();
+        var c = CloseToTimeWait(h, new byte[500]);
+        Assert.Equal(500, c.BytesAvailable);
+        c.Orphan(unreadDataDiscarded: false, h.Now);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        h.Establish();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < h.Config.ReceiveBufferSize / 4, $"the second connection allocated {allocated} bytes");
+    }
 }

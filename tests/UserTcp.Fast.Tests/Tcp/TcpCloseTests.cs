@@ -168,7 +168,38 @@ public sealed class TcpCloseTests
         Assert.Equal(0, h.Stack.ConnectionCount);
     }
 
-    [Fact] // RFC 9293 §3.10.7.4: a RST in LAST-ACK, CLOSING or TIME-WAIT just closes, without an error
+    [Fact] // RFC 1337 §3 fix (1): a RST in TIME-WAIT is ignored; 2*MSL still ends it and a retransmitted FIN restarts it
+    public void Reset_in_time_wait_does_not_end_it()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        c.Close();
+        h.FlushSingle();
+        Peer(h, 0, 1);
+        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
+        h.FlushSingle();
+        Assert.Equal(TcpState.TimeWait, c.State);
+
+        h.Advance(TimeSpan.FromSeconds(10));
+        h.Deliver(h.Peer(h.PeerSeq(1), 0, TcpFlags.Rst)); // exactly at RCV.NXT: would reset any other state
+        Peer(h, 1, 1, TcpFlags.Rst | TcpFlags.Ack);
+        h.Deliver(h.Peer(h.PeerSeq(100), 0, TcpFlags.Rst)); // in the window: no challenge ACK either
+        Assert.Equal(TcpState.TimeWait, c.State);
+        Assert.Equal(1, h.Stack.ConnectionCount);
+        h.FlushNothing();
+
+        h.Advance(TimeSpan.FromSeconds(10));
+        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
+        Assert.Equal(h.PeerSeq(1), h.FlushSingle().Ack);
+        var restarted = h.Now;
+        h.AdvanceToNextDeadline();
+        Assert.Equal(60, (h.Now - restarted).TotalSeconds);
+        Assert.Equal(TcpState.Closed, c.State);
+        Assert.Equal(TcpError.None, c.Error);
+        Assert.Equal(0, h.Stack.ConnectionCount);
+    }
+
+    [Fact] // RFC 9293 §3.10.7.4: a RST in LAST-ACK or CLOSING just closes, without an error
     public void Reset_while_closing_closes_quietly()
     {
         var h = new EngineHarness();

@@ -105,6 +105,19 @@ public sealed class TcpStreamTests : IDisposable
         Assert.Equal("eof after 300000 bytes", peer.Outcome());
     }
 
+    [Fact] // RFC 1122 §4.2.2.13: disposing with received data unread is a RST, as Linux's close(2) (tcp_close), not a FIN
+    public async Task Dispose_with_unread_data_resets_the_connection()
+    {
+        using var peer = new KernelPeer(_lab, "echo");
+        var stream = await Connect();
+        await stream.WriteAsync(new byte[1000]);
+        var deadline = Stopwatch.StartNew();
+        while (stream.Stats.BytesReceived < 1000 && deadline.Elapsed < Bound) await Task.Delay(10); // the echo, unread
+        Assert.Equal(1000, stream.Stats.BytesReceived);
+        await stream.DisposeAsync();
+        Assert.Equal("reset after 1000 bytes", peer.Outcome());
+    }
+
     [Fact] // Abort is a RST (RFC 9293 §3.10.7, ABORT call): the peer sees a reset, not an end of stream
     public async Task Abort_resets_the_connection()
     {
