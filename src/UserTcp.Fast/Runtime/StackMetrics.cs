@@ -75,6 +75,7 @@ public sealed class StackMetrics
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
         {
             Line("dns lookups", dns.Lookups);
