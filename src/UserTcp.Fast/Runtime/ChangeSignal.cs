@@ -22,11 +22,20 @@ internal sealed class ChangeSignal(PollThreadUsage usage)
         Interlocked.MemoryBarrier();
         if (!_waiting) return;
         long before = GC.GetAllocatedBytesForCurrentThread();
+        Release();
+        usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>
+    /// Any thread: hands the waiter a token whether it is armed yet or not, so a waiter whose condition became true
+    /// without the poll thread (its stream was disposed) sees it at its next check. Not counted as the poll thread's work.
+    /// </summary>
+    public void Release()
+    {
         lock (_semaphore) // only contended when a waiter arms at the same moment; never on the per-packet path otherwise
         {
             if (_semaphore.CurrentCount == 0) _semaphore.Release();
         }
-        usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     /// <summary>Application: waits until <paramref name="ready"/> holds, sleeping between changes.</summary>

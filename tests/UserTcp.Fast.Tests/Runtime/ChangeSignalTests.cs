@@ -6,7 +6,10 @@ namespace UserTcp.Fast.Tests.Runtime;
 /// <summary>
 /// <see cref="ChangeSignal"/> with the ring it guards (<see cref="SpscByteRing"/>), as a stream and its pump use them:
 /// one side stores a ring position and signals, the other arms and re-checks the ring.
+/// Alone (<see cref="StressCollection"/>): two threads that keep both cores busy would slow the timed tests, and a
+/// thread pool starved by other tests delays the waiter's continuation past the bound.
 /// </summary>
+[Collection(StressCollection.Name)]
 public sealed class ChangeSignalTests
 {
     private const int Handoffs = 200_000;
