@@ -113,7 +113,7 @@ public sealed class NetworkStackLifecycleTests
         using var lab = new Lab();
         var stream = await lab.Stack.ConnectAsync(Listening, 80); // the peer never sends, and never reads past its window
         var read = stream.ReadAsync(new byte[1]).AsTask();
-        var write = stream.WriteAsync(new byte[64 << 20]).AsTask(); // more than the ring and the peer's window hold
+        var write = stream.WriteAsync(new byte[16 << 20]).AsTask(); // more than the ring and the peer's window hold (4 MiB each)
         await Task.Delay(50);
         Assert.False(read.IsCompleted || write.IsCompleted);
         stream.Dispose();
