@@ -78,12 +78,20 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
     [SuppressMessage("ApiDesign", "RS0026", Justification = "Two overloads told apart by their first parameter (an address, a host name); only the trailing token is optional, as everywhere in .NET's async APIs.")]
-    public async Task<TcpStream> ConnectAsync(Ipv4Address address, int port, CancellationToken cancellationToken = default)
+    public Task<TcpStream> ConnectAsync(Ipv4Address address, int port, CancellationToken cancellationToken = default) =>
+        ConnectAsync(address, port, noDelay: false, cancellationToken);
+
+    /// <summary><see cref="ConnectAsync(Ipv4Address, int, CancellationToken)"/>, with Nagle's algorithm off for this
+    /// connection when <paramref name="noDelay"/> (<see cref="TcpConfig.NoDelay"/>, as TCP_NODELAY on a socket).</summary>
+    internal async Task<TcpStream> ConnectAsync(Ipv4Address address, int port, bool noDelay, CancellationToken cancellationToken)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+        // Once queued, the command runs and returns its pump even if the token fires meanwhile (InvokeAsync's contract):
+        // the wait below then throws at once and the abort removes the connection (RST if synchronized) and its pump.
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
-            var connection = loop.Interface.Tcp.Connect(_options.Address, address, (ushort)port, now);
+            var tcp = loop.Interface.Tcp;
+            var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
             var created = new StreamPump(connection, _options.StreamBufferSize, _thread.Usage);
             _pumps.Add(created);
             return created;
@@ -92,6 +100,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         bool established;
         try
         {
+            cancellationToken.ThrowIfCancellationRequested(); // WaitAsync would return a handshake that finished meanwhile
             established = await pump.Established.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -109,7 +118,11 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// Throws the resolution's <see cref="SocketException"/>, or the last address's (ConnectionRefused, HostUnreachable, TimedOut).
     /// </summary>
     [SuppressMessage("ApiDesign", "RS0026", Justification = "Two overloads told apart by their first parameter (an address, a host name); only the trailing token is optional, as everywhere in .NET's async APIs.")]
-    public async Task<TcpStream> ConnectAsync(string host, int port, CancellationToken cancellationToken = default)
+    public Task<TcpStream> ConnectAsync(string host, int port, CancellationToken cancellationToken = default) =>
+        ConnectAsync(host, port, noDelay: false, cancellationToken);
+
+    /// <summary><see cref="ConnectAsync(string, int, CancellationToken)"/>, with Nagle's algorithm off when <paramref name="noDelay"/>.</summary>
+    internal async Task<TcpStream> ConnectAsync(string host, int port, bool noDelay, CancellationToken cancellationToken)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
         SocketException? last = null;
@@ -117,7 +130,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         {
             try
             {
-                return await ConnectAsync(address, port, cancellationToken).ConfigureAwait(false);
+                return await ConnectAsync(address, port, noDelay, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e)
             {

@@ -55,6 +55,7 @@ public sealed class TcpStream : Stream
         if (buffer.IsEmpty) return 0;
         while (true)
         {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this); // also when disposed during the wait below
             bool wasFull = _pump.Inbound.Free == 0;
             int n = _pump.Inbound.Read(buffer.Span);
             if (n > 0)
@@ -64,7 +65,7 @@ public sealed class TcpStream : Stream
             }
             if (_pump.Error != 0) throw Translate();
             if (_pump.EndOfStream && _pump.Inbound.Count == 0) return 0;
-            await WaitAsync(_pump.InboundChanged, () => _pump.Inbound.Count > 0 || _pump.EndOfStream || _pump.Error != 0, _readTimeout, "read", cancellationToken).ConfigureAwait(false);
+            await WaitAsync(_pump.InboundChanged, () => _pump.Inbound.Count > 0 || _pump.EndOfStream || _pump.Error != 0 || _disposed != 0, _readTimeout, "read", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -74,12 +75,13 @@ public sealed class TcpStream : Stream
         if (_pump.ShutdownWriteRequested) throw new IOException("the stream's sending side is shut down");
         while (!buffer.IsEmpty)
         {
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
             if (_pump.Error != 0) throw Translate();
             int n = _pump.Outbound.Write(buffer.Span);
             buffer = buffer[n..];
             if (n > 0) _thread.Nudge();
             if (!buffer.IsEmpty)
-                await WaitAsync(_pump.OutboundChanged, () => _pump.Outbound.Free > 0 || _pump.Error != 0, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
+                await WaitAsync(_pump.OutboundChanged, () => _pump.Outbound.Free > 0 || _pump.Error != 0 || _disposed != 0, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -142,6 +144,10 @@ public sealed class TcpStream : Stream
         {
             _pump.ApplicationGone = true;
             ShutdownWrite(); // graceful: FIN after the written data
+            // A read or write still waiting ends (ObjectDisposedException), as on a disposed NetworkStream: SocketsHttpHandler
+            // cancels a request by disposing its connection's stream and waits for the pending read to fail.
+            _pump.InboundChanged.Release();
+            _pump.OutboundChanged.Release();
         }
         base.Dispose(disposing);
     }

@@ -15,9 +15,11 @@ namespace UserTcp.Fast.Runtime;
 internal sealed class PollThread : IDisposable
 {
     private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
+    private const int WakeClosed = 1 << 30;
     private readonly PollLoop _loop;
     private readonly Channel<Action<PollLoop, Instant>> _commands;
     private readonly int _wakeFd;
+    private int _wakeWriters; // threads inside Wake, plus WakeClosed once Dispose has shut the eventfd to them
     private readonly Thread _thread;
     private volatile bool _stopping;
     private volatile Exception? _failure;
@@ -54,7 +56,11 @@ internal sealed class PollThread : IDisposable
     /// </summary>
     public Action<PollLoop>? OnStopped { get; set; }
 
-    /// <summary>Runs <paramref name="work"/> on the poll thread during its next turn and returns its result.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the poll thread during its next turn and returns its result.
+    /// <paramref name="cancellationToken"/> cancels only the wait for room in the queue: once queued the work runs, and
+    /// its caller gets what it made (a connection, say) so that nothing it made is left behind unowned.
+    /// </summary>
     public async Task<T> InvokeAsync<T>(Func<PollLoop, Instant, T> work, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,7 +70,7 @@ internal sealed class PollThread : IDisposable
             catch (Exception e) { done.TrySetException(e); }
         }, cancellationToken).ConfigureAwait(false);
         // A command queued just before the thread stopped never runs: its caller hears that the thread stopped.
-        await Task.WhenAny(done.Task, _stopped.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAny(done.Task, _stopped.Task).ConfigureAwait(false);
         if (!done.Task.IsCompleted) throw StoppedException();
         return await done.Task.ConfigureAwait(false);
     }
@@ -82,8 +88,14 @@ internal sealed class PollThread : IDisposable
 
     private unsafe void Wake()
     {
-        ulong one = 1;
-        Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong)); // EAGAIN only when the counter is saturated: already awake
+        // Counted in, so that Dispose closes the eventfd only after every write that found it open: a write after the
+        // close would land in whatever descriptor reuses the number (a stream disposed after the stack stopped).
+        if ((Interlocked.Increment(ref _wakeWriters) & WakeClosed) == 0)
+        {
+            ulong one = 1;
+            Libc.Write(_wakeFd, (byte*)&one, sizeof(ulong)); // EAGAIN only when the counter is saturated: already awake
+        }
+        Interlocked.Decrement(ref _wakeWriters);
     }
 
     // Optimized from the start, never recompiled: on-stack replacement of this loop mid-transfer made the first pass
@@ -149,7 +161,8 @@ internal sealed class PollThread : IDisposable
         EveryTurn?.Invoke(_loop, now);
     }
 
-    /// <summary>Wakes the thread without queueing work: an application freed ring space or added data.</summary>
+    /// <summary>Wakes the thread without queueing work: an application freed ring space or added data. Once the thread is
+    /// disposed, nothing (its eventfd is closed).</summary>
     public void Nudge() => Wake();
 
     private unsafe void DrainWake()
@@ -167,6 +180,11 @@ internal sealed class PollThread : IDisposable
         Wake();
         if (_thread.IsAlive) _thread.Join();
         else _stopped.TrySetResult(); // never started (or already gone): nothing will run the queue
+        // Interlocked on one variable: a Wake that counted in before the flag writes and is waited for; any later one
+        // sees the flag and leaves the descriptor alone.
+        Interlocked.Or(ref _wakeWriters, WakeClosed);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _wakeWriters) != WakeClosed) spin.SpinOnce();
         Libc.Close(_wakeFd);
     }
 }

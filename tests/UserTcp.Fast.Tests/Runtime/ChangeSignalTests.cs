@@ -1,0 +1,65 @@
+using UserTcp.Fast.Buffers;
+using UserTcp.Fast.Runtime;
+
+namespace UserTcp.Fast.Tests.Runtime;
+
+/// <summary>
+/// <see cref="ChangeSignal"/> with the ring it guards (<see cref="SpscByteRing"/>), as a stream and its pump use them:
+/// one side stores a ring position and signals, the other arms and re-checks the ring.
+/// Alone (<see cref="StressCollection"/>): two threads that keep both cores busy would slow the timed tests, and a
+/// thread pool starved by other tests delays the waiter's continuation past the bound.
+/// </summary>
+[Collection(StressCollection.Name)]
+public sealed class ChangeSignalTests
+{
+    private const int Handoffs = 200_000;
+    private static readonly TimeSpan WaitBound = TimeSpan.FromSeconds(10);
+
+    private sealed class Direction
+    {
+        public readonly SpscByteRing Ring = new(16);
+        public readonly ChangeSignal Changed = new(new PollThreadUsage());
+    }
+
+    [Fact] // store→load handshake: each side stores its own location, then loads the other's; a lost wake-up hangs a wait
+    public void A_change_stored_while_the_waiter_arms_always_wakes_it()
+    {
+        var ping = new Direction();
+        var pong = new Direction();
+        var failures = new string?[2];
+        var threads = new[]
+        {
+            new Thread(() => failures[0] = PingPong(send: ping, receive: pong, sendsFirst: true, seed: 1)),
+            new Thread(() => failures[1] = PingPong(send: pong, receive: ping, sendsFirst: false, seed: 2)),
+        };
+        foreach (var thread in threads) thread.Start();
+        foreach (var thread in threads) Assert.True(thread.Join(TimeSpan.FromMinutes(2)), "a side neither finished nor gave up");
+        Assert.True(failures.All(f => f is null), string.Join("; ", failures));
+    }
+
+    /// <summary>One side of <see cref="Handoffs"/> one-byte handoffs; a wait longer than <see cref="WaitBound"/> is a lost wake-up.</summary>
+    private static string? PingPong(Direction send, Direction receive, bool sendsFirst, int seed)
+    {
+        var random = new Random(seed);
+        Span<byte> one = stackalloc byte[1];
+        for (int i = 0; i < Handoffs; i++)
+        {
+            if (sendsFirst) Send(send, (byte)i);
+            // A random short spin, as a reader that tries the ring first: it lines the other side's store up with this
+            // side's arming, the moment the handshake must hold.
+            for (int spins = random.Next(256); spins > 0 && receive.Ring.Count == 0; spins--) Thread.SpinWait(1);
+            var wait = receive.Changed.WaitUntilAsync(() => receive.Ring.Count > 0, CancellationToken.None);
+            if (!wait.IsCompleted && !wait.AsTask().Wait(WaitBound))
+                return $"handoff {i}: the byte was in the ring but the waiter slept through its signal for {WaitBound.TotalSeconds} s";
+            if (receive.Ring.Read(one) != 1 || one[0] != (byte)i) return $"handoff {i}: read {one[0]}";
+            if (!sendsFirst) Send(send, (byte)i);
+        }
+        return null;
+    }
+
+    private static void Send(Direction direction, byte value)
+    {
+        direction.Ring.Write([value]);
+        direction.Changed.Set();
+    }
+}
