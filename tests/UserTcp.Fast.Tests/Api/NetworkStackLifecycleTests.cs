@@ -3,6 +3,7 @@ using UserTcp.Fast.Interface;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Tests.Dns;
+using UserTcp.Fast.Tests.Runtime;
 using UserTcp.Fast.Wire;
 using static UserTcp.Fast.Tests.Dns.DnsTestNetwork;
 
@@ -11,8 +12,10 @@ namespace UserTcp.Fast.Tests.Api;
 /// <summary>
 /// The public API at the edges of a connection's life, on the stack's own poll thread over an in-process device: a
 /// connect cancelled after its command was queued, a stream disposed after the stack stopped, and the connections the
-/// HttpClient handler opens.
+/// HttpClient handler opens. They hold poll threads and wait on the thread pool for seconds, so they run alone: run
+/// beside the parallel tests, a DNS cancellation test's 200 ms timer fired late about one full run in five.
 /// </summary>
+[Collection(StressCollection.Name)]
 public sealed class NetworkStackLifecycleTests
 {
     private static readonly Ipv4Address Listening = new(198, 18, 0, 11), Silent = new(198, 18, 0, 99);

@@ -1,6 +1,7 @@
 namespace UserTcp.Fast.Tests.Runtime;
 
-/// <summary>Stress tests that run alone, after the parallel ones: they keep every core busy for seconds.</summary>
+/// <summary>Tests that run alone, after the parallel ones: they keep every core busy, or hold threads the others
+/// need, for seconds.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class StressCollection
 {
