@@ -13,6 +13,19 @@ public sealed class TcpCloseTests
         h.Deliver(h.Peer(h.PeerSeq(peerOffset), h.OurSeq(ourOffset), flags, options: h.PeerTimestampOption()), data ?? []);
     }
 
+    /// <summary>Our FIN, the peer's ACK of it, then the peer's FIN: TIME-WAIT, our last ACK already sent.</summary>
+    private static (EngineHarness, TcpConnection) ActiveCloseToTimeWait()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        c.Close();
+        h.FlushSingle();
+        Peer(h, 0, 1);
+        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
+        h.FlushSingle();
+        return (h, c);
+    }
+
     [Fact] // RFC 9293 §3.6 case 1: active close through FIN-WAIT-1, FIN-WAIT-2 and TIME-WAIT to CLOSED after 2*MSL
     public void Active_close_ends_in_time_wait_then_closed()
     {
@@ -128,13 +141,7 @@ public sealed class TcpCloseTests
     [Fact] // RFC 9293 §3.10.7.4: a FIN retransmitted into TIME-WAIT is ACKed again and restarts 2*MSL
     public void Retransmitted_fin_in_time_wait_is_acknowledged_again()
     {
-        var h = new EngineHarness();
-        var c = h.Establish();
-        c.Close();
-        h.FlushSingle();
-        Peer(h, 0, 1);
-        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
-        h.FlushSingle();
+        var (h, _) = ActiveCloseToTimeWait();
         h.Advance(TimeSpan.FromSeconds(30));
         Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
         Assert.Equal(h.PeerSeq(1), h.FlushSingle().Ack);
@@ -171,13 +178,7 @@ public sealed class TcpCloseTests
     [Fact] // RFC 1337 §3 fix (1): a RST in TIME-WAIT is ignored; 2*MSL still ends it and a retransmitted FIN restarts it
     public void Reset_in_time_wait_does_not_end_it()
     {
-        var h = new EngineHarness();
-        var c = h.Establish();
-        c.Close();
-        h.FlushSingle();
-        Peer(h, 0, 1);
-        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
-        h.FlushSingle();
+        var (h, c) = ActiveCloseToTimeWait();
         Assert.Equal(TcpState.TimeWait, c.State);
 
         h.Advance(TimeSpan.FromSeconds(10));
