@@ -413,8 +413,7 @@ internal sealed partial class TcpConnection
     {
         _ackNow = false;
         _delayedAckAt = Instant.Never;
-        _ackThisSegment = false;
-        _ackPushed = _ackPushedTwice = false;
+        _unackedFullSegments = 0;
         _segmentsSinceAck = 0;
         _lastAckSent = _rcvNxt;
         if (_arrivalCount == 0) return;
