@@ -14,7 +14,8 @@ public sealed record TcpConfig
     public bool SelectiveAcknowledgments { get; init; } = true;
 
     public AckPolicy AckPolicy { get; init; } = AckPolicy.Cumulative;
-    /// <summary>An ACK is due once this many full-sized segments are unacknowledged (RFC 9293 §3.8.6.3 / RFC 1122: 2).</summary>
+    /// <summary>An ACK is due once more than this many minus one segments are unacknowledged, counted in bytes against
+    /// the sender's segment size as measured from what arrives (RFC 1122 §4.2.3.2, Linux __tcp_ack_snd_check: 2).</summary>
     public int AckEverySegments { get; init; } = 2;
     /// <summary>
     /// Cumulative policy: once a batch has brought this many data segments without an ACK, the ACK leaves at once, in the

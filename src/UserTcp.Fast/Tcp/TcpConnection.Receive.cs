@@ -263,7 +263,7 @@ internal sealed partial class TcpConnection
         {
             Stats.DataSegmentsReceived++;
             Stats.BytesReceived += data.Length;
-            _largestSegmentSeen = Math.Max(_largestSegmentSeen, payload.Length);
+            OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
             if (offset == 0)
             {
                 _receiveRing.WriteAt(_receiveRing.Count, data);
@@ -275,7 +275,7 @@ internal sealed partial class TcpConnection
                 _rcvNxt = next;
                 RecordArrival(end, now);
                 if (hadHoles) RequestAck(); // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
-                else DecideAckForInOrderData(data.Length, now);
+                else DecideAckForInOrderData(now);
             }
             else
             {
@@ -328,12 +328,14 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>
-    /// Cumulative policy: ACK at once during quick-ack and once <see cref="TcpConfig.AckEverySegments"/> full-sized
-    /// segments are unacknowledged (sent at the end of the batch, so one ACK covers the batch, or in its middle once
-    /// <see cref="TcpConfig.MaxSegmentsPerAck"/> segments came); otherwise the delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
-    /// Naive policy: every segment at once.
+    /// Cumulative policy, as Linux's __tcp_ack_snd_check (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2, RFC 5681 §4.2): the ACK is
+    /// due at once in quick-ack mode, and once more than <see cref="TcpConfig.AckEverySegments"/> - 1 segments of the
+    /// sender's measured size (<see cref="OnDataArrival"/>) are unacknowledged, whatever the sizes of the segments that
+    /// brought them; due ACKs leave at the end of the receive batch, or in its middle every
+    /// <see cref="TcpConfig.MaxSegmentsPerAck"/> segments. Otherwise the delayed-ACK timer, unless the reader drains the
+    /// data first (<see cref="PushedDataDrained"/>). Naive policy: every segment at once.
     /// </summary>
-    private void DecideAckForInOrderData(int length, Instant now)
+    private void DecideAckForInOrderData(Instant now)
     {
         if (_config.AckPolicy == AckPolicy.Naive || _quickAcksLeft > 0)
         {
@@ -341,10 +343,8 @@ internal sealed partial class TcpConnection
             RequestAck();
             return;
         }
-        int receiveMss = Math.Max(1, Math.Min(_largestSegmentSeen, _config.MaxSegmentSize - (_timestamps ? 12 : 0)));
-        _unackedFullSegments += length / receiveMss; // a GSO super-frame counts as the segments it carries
         _segmentsSinceAck++;
-        if (_unackedFullSegments >= _config.AckEverySegments)
+        if (_rcvNxt - _lastAckSent > (_config.AckEverySegments - 1) * _receiveMss)
         {
             RequestAck();
         }
@@ -353,6 +353,55 @@ internal sealed partial class TcpConnection
             _delayedAckAt = now + _config.DelayedAckTimeout;
         }
     }
+
+    /// <summary>
+    /// What arriving data tells the ACK rules. After an idle period longer than the RTO the connection goes back to
+    /// quick-ack mode (Linux tcp_event_data_recv → tcp_incr_quickack), so the first segments of a new burst are ACKed at
+    /// once. The sender's segment size is measured as Linux's tcp_measure_rcv_mss does: up at once to anything larger, down
+    /// when two segments in a row agree on a smaller size (MSS clamping on a VPN or PPPoE path, a sender writing 1000-byte
+    /// pieces); a GSO super-frame counts by the segment size a sender honouring our MSS uses, not as one huge segment.
+    /// A short segment (or one with PSH, RFC 9293 §3.9.1) marks the data as pushed: a reader who drains it then gets
+    /// the pending ACK at once instead of after the delayed-ACK timer.
+    /// </summary>
+    private void OnDataArrival(int payloadLength, bool push, Instant now)
+    {
+        if (!_lastDataAt.IsNever && now - _lastDataAt > _rtt.Timeout) _quickAcksLeft = Math.Max(_quickAcksLeft, _config.QuickAckSegments);
+        _lastDataAt = now;
+
+        int length = Math.Min(payloadLength, _config.MaxSegmentSize - (_timestamps ? 12 : 0));
+        int previousShort = _lastShortSegment;
+        _lastShortSegment = 0;
+        if (push) MarkPushed();
+        if (length >= _receiveMss)
+        {
+            _receiveMss = length;
+            return;
+        }
+        if (length >= DefaultReceiveMss || (length >= MinimumReceiveMss && !push))
+        {
+            _lastShortSegment = length;
+            if (length == previousShort)
+            {
+                _receiveMss = length;
+                return;
+            }
+        }
+        if (!push) MarkPushed();
+    }
+
+    private void MarkPushed()
+    {
+        _ackPushedTwice = _ackPushed;
+        _ackPushed = true;
+    }
+
+    /// <summary>
+    /// Linux's tcp_cleanup_rbuf: when the reader has emptied the receive queue and an ACK is pending for data that was
+    /// pushed or short, the ACK leaves now; the delayed-ACK timer is only for a tail nobody is reading.
+    /// </summary>
+    private bool PushedDataDrained() =>
+        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushed || _ackPushedTwice) &&
+        State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
 
     /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>
     private void ChallengeAck(Instant now)

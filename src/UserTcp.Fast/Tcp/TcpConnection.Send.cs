@@ -413,7 +413,7 @@ internal sealed partial class TcpConnection
     {
         _ackNow = false;
         _delayedAckAt = Instant.Never;
-        _unackedFullSegments = 0;
+        _ackPushed = _ackPushedTwice = false;
         _segmentsSinceAck = 0;
         _lastAckSent = _rcvNxt;
         if (_arrivalCount == 0) return;

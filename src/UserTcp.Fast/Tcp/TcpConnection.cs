@@ -60,10 +60,12 @@ internal sealed partial class TcpConnection
     // --- what the next flush must send ---
     private bool _synPending, _probePending, _keepAlivePending;
     private bool _ackNow;
-    private int _unackedFullSegments;
     private int _segmentsSinceAck; // data segments as they arrived (a super-frame is one): TcpConfig.MaxSegmentsPerAck
     private int _quickAcksLeft;
-    private int _largestSegmentSeen;
+    private int _receiveMss;       // the sender's segment size as measured from what arrives (Linux icsk_ack.rcv_mss)
+    private int _lastShortSegment; // size of the previous segment when it was shorter than _receiveMss (Linux last_seg_size)
+    private bool _ackPushed, _ackPushedTwice; // short or pushed data arrived: a reader who drains it gets the ACK at once
+    private Instant _lastDataAt = Instant.Never;
 
     // --- timers (Instant.Never when disarmed) ---
     private Instant _retransmitAt = Instant.Never; // retransmission or, with a zero window, persist
@@ -100,10 +102,15 @@ internal sealed partial class TcpConnection
         _sendMss = Math.Min(config.MaxSegmentSize, _peerMss);
         _segmentBudget = _sendMss + TcpSegment.MinHeaderLength;
         _quickAcksLeft = config.QuickAckSegments;
+        // Linux tcp_initialize_rcv_mss: start from the 536-byte default (RFC 9293 §3.7.1) and learn the sender's size.
+        _receiveMss = Math.Min(DefaultReceiveMss, config.MaxSegmentSize);
         // RFC 7323 §2.3: the smallest shift that lets the whole buffer be advertised.
         while (_rcvWndShift < 14 && (config.ReceiveBufferSize >> _rcvWndShift) > ushort.MaxValue) _rcvWndShift++;
         if (!config.WindowScaling) _rcvWndShift = 0;
     }
+
+    private const int DefaultReceiveMss = 536;  // RFC 9293 §3.7.1 default send MSS; Linux TCP_MSS_DEFAULT and TCP_MIN_RCVMSS
+    private const int MinimumReceiveMss = 88;   // Linux TCP_MIN_MSS: below this a short segment never lowers the estimate
 
     public TcpFourTuple Tuple { get; }
     public TcpState State { get; private set; }
@@ -158,7 +165,7 @@ internal sealed partial class TcpConnection
     public int Receive(Span<byte> destination)
     {
         int read = _receiveRing.Read(destination);
-        if (read > 0 && WindowUpdateWorthSending()) RequestAck();
+        if (read > 0 && (WindowUpdateWorthSending() || PushedDataDrained())) RequestAck();
         if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
         return read;
     }

@@ -82,6 +82,29 @@ internal sealed class EngineHarness
         return Stack.OnSegment(Remote, Local, segment, Now);
     }
 
+    /// <summary>
+    /// Delivers <paramref name="segments"/> as one receive batch the way the live loop runs it: the stack is flushed at
+    /// once whenever a segment's ACK cannot wait (the interface does that on <see cref="TcpStack.OnSegment"/>'s answer),
+    /// then <paramref name="application"/> runs (the loop's turn callback, where the stream pump reads), then the batch's
+    /// flush. Returns everything the engine sent, in order: what the peer would see.
+    /// </summary>
+    public List<Sent> DeliverBatch(IEnumerable<(TcpHeader Header, byte[] Payload)> segments, Action? application = null)
+    {
+        var sent = new List<Sent>();
+        foreach (var (header, payload) in segments)
+            if (Deliver(header, payload)) sent.AddRange(Flush());
+        application?.Invoke();
+        sent.AddRange(Flush());
+        return sent;
+    }
+
+    /// <summary>A data segment from the peer at byte <paramref name="offset"/> of its stream, with a fresh timestamp.</summary>
+    public (TcpHeader Header, byte[] Payload) PeerData(int offset, int length, TcpFlags flags = TcpFlags.Ack)
+    {
+        PeerTimestamp++;
+        return (Peer(PeerSeq(offset), OurSeq(0), flags, options: PeerTimestampOption()), new byte[length]);
+    }
+
     /// <summary>A peer segment template: ports right, ACK set.</summary>
     public TcpHeader Peer(uint seq, uint ack, TcpFlags flags = TcpFlags.Ack, ushort window = 65535, TcpOptions options = default) =>
         new(RemotePort, Connection?.Tuple.LocalPort ?? 0, seq, ack, flags, window) { Options = options };
