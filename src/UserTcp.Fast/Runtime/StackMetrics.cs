@@ -72,6 +72,9 @@ public sealed class StackMetrics
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp duplicate segments", tcp.DuplicateSegments);
+        Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
+        Line("tcp delayed-ack timer expiries", tcp.DelayedAckTimeouts);
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);

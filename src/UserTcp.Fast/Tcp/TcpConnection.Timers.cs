@@ -17,6 +17,7 @@ internal sealed partial class TcpConnection
         if (_delayedAckAt <= now)
         {
             _delayedAckAt = Instant.Never;
+            Stats.DelayedAckTimeouts++;
             RequestAck();
         }
         if (_retransmitAt <= now) OnRetransmitTimer(now);

@@ -28,6 +28,8 @@ internal sealed class TcpConnectionCounters
     public long ReassemblyRefused;
     /// <summary>RSTs sent because the application went away with data unread or data came after (RFC 1122 §4.2.2.13).</summary>
     public long ResetsForUnreadData;
+    /// <summary>ACKs the delayed-ACK timer sent: data waited the whole <see cref="TcpConfig.DelayedAckTimeout"/> for them.</summary>
+    public long DelayedAckTimeouts;
 
     /// <summary>Adds every counter of <paramref name="other"/> to this one.</summary>
     public void Add(TcpConnectionCounters other)
@@ -52,6 +54,7 @@ internal sealed class TcpConnectionCounters
         PawsRejected += other.PawsRejected;
         ReassemblyRefused += other.ReassemblyRefused;
         ResetsForUnreadData += other.ResetsForUnreadData;
+        DelayedAckTimeouts += other.DelayedAckTimeouts;
     }
 
     /// <summary>Each counter read once (what <see cref="TcpConnectionStats"/> promises a reader on another thread).</summary>
@@ -77,5 +80,6 @@ internal sealed class TcpConnectionCounters
         PawsRejected = PawsRejected,
         ReassemblyRefused = ReassemblyRefused,
         ResetsForUnreadData = ResetsForUnreadData,
+        DelayedAckTimeouts = DelayedAckTimeouts,
     };
 }

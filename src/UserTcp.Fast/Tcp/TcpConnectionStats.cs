@@ -31,4 +31,6 @@ public readonly record struct TcpConnectionStats
     public long ReassemblyRefused { get; init; }
     /// <summary>RSTs sent because the application went away with data unread or data came after (RFC 1122 §4.2.2.13).</summary>
     public long ResetsForUnreadData { get; init; }
+    /// <summary>ACKs the delayed-ACK timer sent: data waited the whole <see cref="TcpConfig.DelayedAckTimeout"/> for them.</summary>
+    public long DelayedAckTimeouts { get; init; }
 }

@@ -79,6 +79,9 @@ public sealed class TcpAckRuleTests
         var tail = new[] { h.PeerData(offset, 500, TcpFlags.Ack | TcpFlags.Psh) };
         var sent = h.DeliverBatch(tail, application: () => c.Receive(buffer));
         Assert.Equal(h.PeerSeq(2 * Mss + 500), Assert.Single(sent).Ack);   // not 40 ms later
+        h.Advance(TimeSpan.FromMilliseconds(100));
+        h.FlushNothing();
+        Assert.Equal(0, c.Stats.DelayedAckTimeouts);
     }
 
     [Fact]
@@ -92,6 +95,7 @@ public sealed class TcpAckRuleTests
         h.AdvanceToNextDeadline();
         Assert.Equal(40, (h.Now - start).TotalMilliseconds);
         Assert.Equal(h.PeerSeq(2 * Mss + 500), h.FlushSingle().Ack);
+        Assert.Equal(1, h.Connection!.Stats.DelayedAckTimeouts);
     }
 
     [Fact]
