@@ -47,12 +47,21 @@ internal sealed class EnginePairFixture
 
     public TcpConnection ClientConnection { get; }
 
-    public void DeliverNextDataSegment()
+    /// <summary>
+    /// The next in-order data segment, as the interface hands it over: its sequence number rewritten with the sender's
+    /// RFC 1624 checksum update, then parsed and its checksum verified (the IP layer's work), then the engine. Returns the
+    /// engine's answer: true when an ACK must leave before the next segment (the loop then flushes; so must the caller).
+    /// </summary>
+    public bool DeliverNextDataSegment()
     {
+        ushort checksum = ReadUInt16(_dataTemplate, ChecksumOffset);
+        WriteUInt16(_dataTemplate, ChecksumOffset, InternetChecksum.Update(checksum, ReadUInt32(_dataTemplate, 4), _nextServerSeq));
         WriteUInt32(_dataTemplate, 4, _nextServerSeq);
         _nextServerSeq += Mss;
         TcpSegment.TryParse(_dataTemplate, out var segment);
-        _client.OnSegment(ServerAddress, ClientAddress, segment, _now);
+        if (segment.VerifyChecksum(ServerAddress, ClientAddress) != ChecksumVerdict.Valid)
+            throw new InvalidOperationException("the rewritten data segment's checksum does not verify");
+        return _client.OnSegment(ServerAddress, ClientAddress, segment, _now);
     }
 
     /// <summary>The server acknowledges two more client segments.</summary>
@@ -71,6 +80,9 @@ internal sealed class EnginePairFixture
         return _client.Flush(ref sink, _now);
     }
 
+    private const int ChecksumOffset = 16; // in the TCP header
+    private static ushort ReadUInt16(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(at));
+    private static void WriteUInt16(byte[] b, int at, ushort v) => System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(at), v);
     private static uint ReadUInt32(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(at));
     private static void WriteUInt32(byte[] b, int at, uint v) => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at), v);
 
