@@ -12,15 +12,22 @@ namespace UserTcp.LiveBench.Orchestration;
 /// Brings up a lab of its own serving every size of the plan and, for each offload setting and size, runs the plan's
 /// pairs of downloads over the same veth: curl from a temporary kernel address on the client veth (kernel sockets) and
 /// <c>usertcp get --stats</c> (the user-space stack, run as a user runs it, re-entering the client namespace itself),
-/// alternating which goes first. Each client is a fresh process under the rusage wrapper (<see cref="ChildUsage"/>),
-/// writes its body to a file in tmpfs, and the body must match the served file's SHA-256 or the run fails. The server
-/// namespace's counters are read around every run. After the pairs of a size, dd writes as many bytes into tmpfs
-/// alone, as often: what the sink costs without a network. The lab is always removed.
+/// alternating which goes first. Every pair is run once per sink of the plan, both clients into the same sink: /dev/null
+/// (each client's reported byte count must equal the file's) and a file in tmpfs (the body must also match the served
+/// file's SHA-256). Any mismatch fails the run. Each client is a fresh process under the rusage wrapper
+/// (<see cref="ChildUsage"/>); the server namespace's counters are read around every run. After the pairs of a size, dd
+/// writes as many bytes into tmpfs alone, as often: what the file sink costs without a network. The lab is always removed.
 /// </summary>
 internal sealed partial class CompareOrchestrator(ComparePlan plan, string labName, string bodyDirectory, Action<string> progress)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
     private readonly LabOptions _options = new() { Name = labName, Files = string.Join(',', plan.Sizes) };
+    /// <summary>
+    /// What both clients get as <c>-o</c> for the /dev/null sink: a symbolic link to it. Writes go to the device all the
+    /// same; when <c>usertcp get</c> fails mid-body it deletes its partial output, and as root that must be this link,
+    /// never the device itself.
+    /// </summary>
+    private readonly string _devNull = Path.Combine(bodyDirectory, "dev-null");
     private LabInfo _lab = null!;
 
     public List<TransferRun> Run()
@@ -29,17 +36,23 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         {
             progress($"lab {labName}: up (files {_options.Files})");
             var runs = new List<TransferRun>();
+            File.CreateSymbolicLink(_devNull, "/dev/null");
             foreach (bool offload in plan.Offloads)
             {
                 _lab = Lab.Up(_options with { Offload = offload }).Lab;
                 foreach (string size in plan.Sizes)
                 {
-                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs");
+                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs into each of {string.Join(", ", plan.Sinks.Select(SinkName))}");
                     for (int pair = 1; pair <= plan.Pairs; pair++)
                     {
+                        // Sinks interleaved, their order reversed every other pair like the clients', so drift over the
+                        // run touches both tables alike.
                         var first = pair % 2 == 1 ? ClientSide.Kernel : ClientSide.Stack;
-                        runs.Add(Measure(first, offload, size, pair, order: 1));
-                        runs.Add(Measure(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, offload, size, pair, order: 2));
+                        foreach (var sink in pair % 2 == 1 ? plan.Sinks : Enumerable.Reverse(plan.Sinks))
+                        {
+                            runs.Add(Measure(first, sink, offload, size, pair, order: 1));
+                            runs.Add(Measure(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, sink, offload, size, pair, order: 2));
+                        }
                     }
                     if (size == ComparePlan.ReferenceSize) continue;
                     for (int run = 1; run <= plan.Pairs; run++) runs.Add(MeasureSink(offload, size, run));
@@ -54,12 +67,12 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         }
     }
 
-    private TransferRun Measure(ClientSide side, bool offload, string size, int pair, int order)
+    private TransferRun Measure(ClientSide side, BodySink sink, bool offload, string size, int pair, int order)
     {
         var file = _lab.Files[size];
-        string body = Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
+        string body = sink == BodySink.DevNull ? _devNull : Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
         string[] command = side == ClientSide.Kernel
-            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{time_total}\n", file.Url]
+            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{size_download} %{time_total}\n", file.Url]
             : [BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
         if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
         Dictionary<string, long> before, after;
@@ -75,12 +88,13 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         {
             if (side == ClientSide.Kernel) KernelClient.RemoveAddress(_lab);
         }
-        string what = $"{Name(side)} {size} (offloads {(offload ? "on" : "off")}, pair {pair})";
+        string what = $"{Name(side)} {size} into {SinkName(sink)} (offloads {(offload ? "on" : "off")}, pair {pair})";
         if (usage.ExitCode != 0) throw new BenchException($"{what} exited {usage.ExitCode}:\n{output}\n{error}".TrimEnd());
-        RequireByteExact(what, body, file);
+        // The byte count each client reports, checked in both sinks; the file's bytes themselves as well in the file sink.
+        double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output, file.Bytes) : GetSeconds(what, error, file.Bytes);
+        if (sink == BodySink.TmpfsFile) RequireByteExact(what, body, file);
         long Delta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
-        double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output) : GetSeconds(what, error, file.Bytes);
-        return FromUsage(side, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
+        return FromUsage(side, sink, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
         {
             ServerInSegments = Delta("TcpInSegs"),
             ServerRetransmissions = Delta("TcpRetransSegs"),
@@ -103,13 +117,14 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         File.Delete(body);
         if (usage.ExitCode != 0 || written != bytes)
             throw new BenchException($"dd wrote {written} of {bytes} bytes (exit {usage.ExitCode}):\n{output}\n{error}".TrimEnd());
-        return FromUsage(ClientSide.Sink, offload, size, bytes, run, order: 1, transferSeconds: usage.WallSeconds, usage);
+        return FromUsage(ClientSide.Sink, BodySink.TmpfsFile, offload, size, bytes, run, order: 1, transferSeconds: usage.WallSeconds, usage);
     }
 
     /// <summary>A run as its process's usage describes it; the server's counters are left at 0 for the caller to fill in.</summary>
-    private static TransferRun FromUsage(ClientSide side, bool offload, string size, long bytes, int pair, int order, double transferSeconds, ProcessUsage usage) => new()
+    private static TransferRun FromUsage(ClientSide side, BodySink sink, bool offload, string size, long bytes, int pair, int order, double transferSeconds, ProcessUsage usage) => new()
     {
         Offload = offload,
+        Sink = sink,
         Size = size,
         Bytes = bytes,
         Pair = pair,
@@ -132,6 +147,8 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         _ => "tmpfs write alone (dd)",
     };
 
+    public static string SinkName(BodySink sink) => sink == BodySink.DevNull ? "/dev/null" : "a tmpfs file";
+
     /// <summary>A wrong or short body fails the whole measurement, loudly: its figures would be meaningless.</summary>
     private static void RequireByteExact(string what, string body, LabFile file)
     {
@@ -144,9 +161,16 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         if (digest != file.Sha256) throw new BenchException($"{what}: the body is NOT byte-exact: SHA-256 {digest}, served file {file.Sha256}");
     }
 
-    private static double CurlSeconds(string what, string output) =>
-        double.TryParse(output.Trim().Split('\n')[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) ? seconds
-        : throw new BenchException($"{what}: curl printed no time_total:\n{output}");
+    /// <summary>The seconds of curl's <c>-w "%{size_download} %{time_total}"</c> line, after checking its byte count.</summary>
+    private static double CurlSeconds(string what, string output, long bytes)
+    {
+        string[] written = output.Trim().Split('\n')[^1].Split(' ');
+        if (written.Length != 2 || !long.TryParse(written[0], CultureInfo.InvariantCulture, out long downloaded)
+            || !double.TryParse(written[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+            throw new BenchException($"{what}: curl printed no size_download and time_total:\n{output}");
+        if (downloaded != bytes) throw new BenchException($"{what}: curl reported {downloaded} bytes, the file has {bytes}");
+        return seconds;
+    }
 
     /// <summary>The seconds of usertcp get's summary line ("URL: N bytes in S s, …"), after checking its byte count.</summary>
     private static double GetSeconds(string what, string error, long bytes)

@@ -1,8 +1,11 @@
+using UserTcp.LiveBench.Results;
+
 namespace UserTcp.LiveBench.Orchestration;
 
 /// <summary>
 /// What the kernel/stack comparison measures: every size with offloads off and on, <see cref="Pairs"/> alternating
-/// pairs each. <see cref="Full"/> writes perf-results; <see cref="Quick"/> proves in seconds that the harness works.
+/// pairs each into each sink of <see cref="Sinks"/> (both clients of a pair into the same one). <see cref="Full"/>
+/// writes perf-results; <see cref="Quick"/> proves in seconds that the harness works.
 /// </summary>
 internal sealed record ComparePlan
 {
@@ -13,11 +16,15 @@ internal sealed record ComparePlan
     public const string ReferenceSize = "64K";
     public const int FullPairs = 5;
     public const int QuickPairs = 2;
+    /// <summary>The sink of the summary and the targets: the figures of the network stacks, not of a file system.</summary>
+    public const BodySink HeadlineSink = BodySink.DevNull;
 
     /// <summary>Lab file names, <see cref="ReferenceSize"/> first.</summary>
     public required string[] Sizes { get; init; }
     public required bool[] Offloads { get; init; }
-    /// <summary>Pairs per size and offload setting; the kernel goes first in odd pairs (1, 3, …), the stack in even ones.</summary>
+    /// <summary><see cref="HeadlineSink"/> first.</summary>
+    public BodySink[] Sinks { get; init; } = [HeadlineSink, BodySink.TmpfsFile];
+    /// <summary>Pairs per size, offload setting and sink; the kernel goes first in odd pairs (1, 3, …), the stack in even ones.</summary>
     public required int Pairs { get; init; }
     public bool IsQuick { get; init; }
 

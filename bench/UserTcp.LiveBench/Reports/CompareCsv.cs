@@ -17,6 +17,7 @@ internal static class CompareCsv
     private static readonly Column[] RunColumns =
     [
         new("offload", r => r.Offload ? "on" : "off", (r, v) => r with { Offload = v == "on" }),
+        new("sink", r => TransferRun.Name(r.Sink), (r, v) => r with { Sink = TransferRun.ParseSink(v) }),
         new("size", r => r.Size, (r, v) => r with { Size = v }),
         new("bytes", r => Text(r.Bytes), (r, v) => r with { Bytes = Long(v) }),
         new("pair", r => Text(r.Pair), (r, v) => r with { Pair = (int)Long(v) }),
@@ -87,7 +88,7 @@ internal static class CompareCsv
 
     private static readonly TransferRun Empty = new()
     {
-        Offload = false, Size = "", Bytes = 0, Pair = 0, Order = 0, Side = ClientSide.Kernel, TransferSeconds = 0, WallSeconds = 0,
+        Offload = false, Sink = BodySink.DevNull, Size = "", Bytes = 0, Pair = 0, Order = 0, Side = ClientSide.Kernel, TransferSeconds = 0, WallSeconds = 0,
         UserSeconds = 0, SystemSeconds = 0, MaxResidentKib = 0, ServerInSegments = 0, ServerRetransmissions = 0, ServerResets = 0,
     };
 

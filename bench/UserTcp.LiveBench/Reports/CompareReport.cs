@@ -8,8 +8,9 @@ using UserTcp.Testbed.Labs;
 namespace UserTcp.LiveBench.Reports;
 
 /// <summary>
-/// Writes perf-results/compare.md from the paired runs: a summary, the issue's targets with met or missed by how much,
-/// a table per offload setting, what limits the stack (from figures measured in the same runs), the method.
+/// Writes perf-results/compare.md from the paired runs: a summary and the issue's targets (met or missed by how much)
+/// from the /dev/null sink, a section per sink with a table per offload setting, what limits the stack (from figures
+/// measured in the same runs), the method with what each client did with the bytes.
 /// </summary>
 internal static partial class CompareReport
 {
@@ -21,22 +22,33 @@ internal static partial class CompareReport
     {
         var groups = SizeRuns.Group(runs);
         var measured = groups.Where(g => g.Size != ComparePlan.ReferenceSize).ToList();
+        var headline = measured.Where(g => g.Sink == ComparePlan.HeadlineSink).ToList();
         var text = new MarkdownText();
         text.Line($"# User-space stack against kernel sockets: downloads over the same veth");
         text.Line();
         ReportSections.Regenerated(text, Command(plan), commit, startedAt, elapsed);
         text.Line();
         text.Line($"Each row pairs {plan.Pairs} downloads by the kernel (curl) with {plan.Pairs} by the user-space stack (`usertcp get`) of the same file from the");
-        text.Line($"lab's nginx over the same veth, alternating which goes first; every figure is the median with its range (min–max) in brackets,");
-        text.Line($"and ratios are stack over kernel computed pair by pair, then summarised. **Timings are noisy**: the machine is a shared");
-        text.Line($"{machine.Cores}-core VM (load average {machine.LoadAverageBefore} before the run, {machine.LoadAverageAfter} after), and nginx, the veth and the client");
-        text.Line($"share those cores. Counts (segments, resets, bytes allocated) are exact. Every body matched the served file's SHA-256.");
+        text.Line($"lab's nginx over the same veth, alternating which goes first, **both clients putting the body in the same sink**: /dev/null");
+        text.Line($"(the headline: summary and targets) and a file in tmpfs (a second table), the sinks interleaved pair by pair. Every figure");
+        text.Line($"is the median with its range (min–max) in brackets, and ratios are stack over kernel computed pair by pair within a sink,");
+        text.Line($"then summarised. **Timings are noisy**: the machine is a shared {machine.Cores}-core VM (load average {machine.LoadAverageBefore} before the run,");
+        text.Line($"{machine.LoadAverageAfter} after), and nginx, the veth and the client share those cores. Counts (segments, resets, bytes allocated) are exact.");
+        text.Line($"Every body written to a file matched the served file's SHA-256; in every /dev/null run both clients reported exactly the");
+        text.Line($"file's byte count (the same build's file runs carry the SHA-256 proof).");
         text.Line();
-        WriteSummary(text, measured);
-        WriteTargets(text, measured);
+        WriteSummary(text, headline, measured.Where(g => g.Sink != ComparePlan.HeadlineSink));
+        WriteTargets(text, headline, measured);
         ReportSections.Machine(text, machine);
-        foreach (bool offload in plan.Offloads) WriteOffload(text, plan, groups.Where(g => g.Offload == offload).ToList());
-        WriteLimits(text, measured, liveReport);
+        foreach (var sink in plan.Sinks)
+        {
+            text.Line($"## Body to {CompareOrchestrator.SinkName(sink)}{(sink == ComparePlan.HeadlineSink ? " (the headline)" : "")}");
+            text.Line();
+            text.Line(WhatClientsDid(sink));
+            text.Line();
+            foreach (bool offload in plan.Offloads) WriteOffload(text, groups.Where(g => g.Offload == offload && g.Sink == sink).ToList());
+        }
+        WriteLimits(text, headline, measured, liveReport);
         WriteMethod(text, plan);
         ReportFile.Write(path, text.ToString());
     }
@@ -48,27 +60,36 @@ internal static partial class CompareReport
     private static IEnumerable<SizeRuns> Largest(IEnumerable<SizeRuns> measured) =>
         measured.GroupBy(g => g.Offload).Select(g => g.MaxBy(s => s.Bytes)!);
 
-    private static void WriteSummary(MarkdownText text, List<SizeRuns> measured)
+    private static void WriteSummary(MarkdownText text, List<SizeRuns> headline, IEnumerable<SizeRuns> otherSinks)
     {
         text.Line($"## Summary");
         text.Line();
-        foreach (var size in Largest(measured))
+        foreach (var size in Largest(headline))
         {
-            text.Line($"- **Offloads {ReportSections.OnOff(size.Offload)}, {size.Size}**: stack {size.Throughput(ClientSide.Stack).Format("0.00")} Gbit/s, kernel {size.Throughput(ClientSide.Kernel).Format("0.00")} Gbit/s: " +
+            text.Line($"- **Offloads {ReportSections.OnOff(size.Offload)}, {size.Size}, both bodies to {CompareOrchestrator.SinkName(size.Sink)}**: stack {size.Throughput(ClientSide.Stack).Format("0.00")} Gbit/s, kernel {size.Throughput(ClientSide.Kernel).Format("0.00")} Gbit/s: " +
                       $"stack/kernel {size.Ratio(r => r.GbitPerSecond).Format("0.00")}; CPU per GiB (net of the fixed cost) stack {size.NetCpuPerGiB(ClientSide.Stack).Format("0.00")} s, " +
                       $"kernel {size.NetCpuPerGiB(ClientSide.Kernel).Format("0.00")} s; {size.Pairs.Sum(p => p.Kernel.ServerResets + p.Stack.ServerResets)} resets; " +
                       $"poll thread in the steady state: {SteadyBytesPerFrame(size.StackFigures)}.");
         }
         text.Line();
+        // Not a bullet: perf-results/README.md takes the bullets as headline figures, and these are not the headline.
+        foreach (var sink in otherSinks.GroupBy(g => g.Sink))
+        {
+            text.Line($"The same pairs with both bodies written to {CompareOrchestrator.SinkName(sink.Key)} instead: stack/kernel throughput " +
+                      $"{string.Join(", ", Largest(sink).Select(size => $"{size.Ratio(r => r.GbitPerSecond).Format("0.00")} with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}; " +
+                      $"kernel {string.Join(" and ", Largest(sink).Select(size => $"{size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s"))} there (its section below).");
+            text.Line();
+        }
     }
 
-    private static void WriteTargets(MarkdownText text, List<SizeRuns> measured)
+    /// <summary>Throughput targets from the headline sink; resets and allocation over every run of both sinks.</summary>
+    private static void WriteTargets(MarkdownText text, List<SizeRuns> headline, List<SizeRuns> measured)
     {
         text.Line($"## Targets (reported, not asserted)");
         text.Line();
         text.Line($"| target | measured | verdict |");
         text.Line($"|---|---|---|");
-        foreach (var size in Largest(measured))
+        foreach (var size in Largest(headline))
         {
             var ratio = size.Ratio(r => r.GbitPerSecond);
             if (!size.Offload)
@@ -76,48 +97,49 @@ internal static partial class CompareReport
                 string verdict = ratio.Median >= OffloadOffTarget
                     ? $"met ({(ratio.Median - OffloadOffTarget) * 100:0} points above)"
                     : $"**missed** by {(OffloadOffTarget - ratio.Median) * 100:0} points: the stack needs {OffloadOffTarget / ratio.Median:0.00}× its throughput";
-                text.Line($"| stack download ≥ {OffloadOffTarget:0%} of the kernel's, offloads off ({size.Size}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {verdict} |");
+                text.Line($"| stack download ≥ {OffloadOffTarget:0%} of the kernel's, offloads off ({size.Size}, both to {CompareOrchestrator.SinkName(size.Sink)}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {verdict} |");
             }
             else
             {
                 string parity = ratio.Median >= 1 ? $"at or above parity ({(ratio.Median - 1) * 100:0} points above)" : $"{(1 - ratio.Median) * 100:0} points short of parity";
-                text.Line($"| stack download as close to the kernel's as possible, offloads on ({size.Size}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {parity} |");
+                text.Line($"| stack download as close to the kernel's as possible, offloads on ({size.Size}, both to {CompareOrchestrator.SinkName(size.Sink)}) | {ratio.Median:0%} ({ratio.Min:0%}–{ratio.Max:0%}) of the kernel's | {parity} |");
             }
         }
         var all = measured.SelectMany(g => g.Pairs).ToList();
         long kernelResets = all.Sum(p => p.Kernel.ServerResets), stackResets = all.Sum(p => p.Stack.ServerResets);
-        text.Line($"| zero resets in every run | {stackResets} in {all.Count} stack runs, {kernelResets} in {all.Count} kernel runs | {(stackResets == 0 ? "met" : $"**missed**: {stackResets} resets")} |");
+        text.Line($"| zero resets in every run (both sinks) | {stackResets} in {all.Count} stack runs, {kernelResets} in {all.Count} kernel runs | {(stackResets == 0 ? "met" : $"**missed**: {stackResets} resets")} |");
         var stackRuns = measured.SelectMany(g => g.StackFigures).ToList();
         var windows = stackRuns.Where(s => s.SteadyFrames is not null).ToList();
         long steadyBytes = windows.Sum(s => s.SteadyBytes!.Value);
         string shortRuns = windows.Count < stackRuns.Count ? $" ({stackRuns.Count - windows.Count} runs had fewer than {PollThreadUsage.SteadyStateMinimumFrames} frames: no window)" : "";
-        text.Line($"| 0 B allocated per packet (the poll thread's own work, steady state) | {steadyBytes:N0} B over {windows.Sum(s => s.SteadyFrames!.Value):N0} frames in the windows of {windows.Count} of {stackRuns.Count} stack runs{shortRuns} " +
+        text.Line($"| 0 B allocated per packet (the poll thread's own work, steady state, both sinks) | {steadyBytes:N0} B over {windows.Sum(s => s.SteadyFrames!.Value):N0} frames in the windows of {windows.Count} of {stackRuns.Count} stack runs{shortRuns} " +
                   $"| {(windows.Count == 0 ? "not shown: no run had a window" : steadyBytes == 0 ? "met" : $"**missed**: {(double)steadyBytes / windows.Sum(s => s.SteadyFrames!.Value):0.00} B per frame")} |");
         text.Line();
     }
 
-    private static void WriteOffload(MarkdownText text, ComparePlan plan, List<SizeRuns> groups)
+    private static void WriteOffload(MarkdownText text, List<SizeRuns> groups)
     {
         bool offload = groups[0].Offload;
+        bool sinkAlone = groups[0].Sink == BodySink.TmpfsFile;
         var measured = groups.Where(g => g.Size != ComparePlan.ReferenceSize).ToList();
-        text.Line($"## Offloads {ReportSections.OnOff(offload)}");
+        text.Line($"### Offloads {ReportSections.OnOff(offload)}, body to {CompareOrchestrator.SinkName(groups[0].Sink)}");
         text.Line();
         if (groups.FirstOrDefault(g => g.Size == ComparePlan.ReferenceSize) is { } reference)
         {
-            text.Line($"Fixed cost per process (the {ComparePlan.ReferenceSize} fetch): kernel {reference.Of(ClientSide.Kernel, r => r.CpuSeconds * 1000).Format("0")} ms CPU, " +
+            text.Line($"Fixed cost per process (the {ComparePlan.ReferenceSize} fetch into the same sink): kernel {reference.Of(ClientSide.Kernel, r => r.CpuSeconds * 1000).Format("0")} ms CPU, " +
                       $"{reference.Of(ClientSide.Kernel, r => r.WallSeconds * 1000).Format("0")} ms wall; stack {reference.Of(ClientSide.Stack, r => r.CpuSeconds * 1000).Format("0")} ms CPU, " +
                       $"{reference.Of(ClientSide.Stack, r => r.WallSeconds * 1000).Format("0")} ms wall (two .NET processes start: `usertcp get --lab` re-runs itself inside the namespace).");
             text.Line();
         }
-        text.Line($"| size | kernel Gbit/s | stack Gbit/s | stack / kernel | kernel CPU s/GiB | stack CPU s/GiB | kernel CPU s/GiB, net | stack CPU s/GiB, net | stack / kernel CPU, net | kernel peak RSS (MiB) | stack peak RSS (MiB) | tmpfs write alone: Gbit/s, CPU s/GiB |");
-        text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        text.Line($"| size | kernel Gbit/s | stack Gbit/s | stack / kernel | kernel CPU s/GiB | stack CPU s/GiB | kernel CPU s/GiB, net | stack CPU s/GiB, net | stack / kernel CPU, net | kernel peak RSS (MiB) | stack peak RSS (MiB) |{(sinkAlone ? " tmpfs write alone: Gbit/s, CPU s/GiB |" : "")}");
+        text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|{(sinkAlone ? "--:|" : "")}");
         foreach (var size in measured)
         {
             text.Line($"| {size.Size} | {size.Throughput(ClientSide.Kernel).Format("0.00")} | {size.Throughput(ClientSide.Stack).Format("0.00")} | {size.Ratio(r => r.GbitPerSecond).Format("0.00")} " +
                       $"| {size.CpuPerGiB(ClientSide.Kernel).Format("0.00")} | {size.CpuPerGiB(ClientSide.Stack).Format("0.00")} " +
                       $"| {size.NetCpuPerGiB(ClientSide.Kernel).Format("0.00")} | {size.NetCpuPerGiB(ClientSide.Stack).Format("0.00")} | {size.Ratio(size.NetCpuPerGiB).Format("0.0")} " +
                       $"| {size.Of(ClientSide.Kernel, r => r.MaxResidentKib / 1024.0).Format("0")} | {size.Of(ClientSide.Stack, r => r.MaxResidentKib / 1024.0).Format("0")} " +
-                      $"| {size.Throughput(ClientSide.Sink).Format("0.0")}, {size.CpuPerGiB(ClientSide.Sink).Format("0.00")} |");
+                      $"|{(sinkAlone ? $" {size.Throughput(ClientSide.Sink).Format("0.0")}, {size.CpuPerGiB(ClientSide.Sink).Format("0.00")} |" : "")}");
         }
         text.Line();
         text.Line($"| size | stack GC gen0 / gen1 / gen2 | stack allocated (MiB, process) | poll thread: commands / wake-ups (B) | poll thread: stack work B per frame, whole run | poll thread: steady-state window | ACKs per MiB, kernel | ACKs per MiB, stack (server-counted / own) | server retransmissions, kernel / stack | resets, kernel / stack |");
@@ -145,16 +167,38 @@ internal static partial class CompareReport
         return bytes == 0 ? $"0 B over {windows.Min(s => s.SteadyFrames!.Value):N0}+ frames per run" : $"{(double)bytes / frames:0.00} B per frame";
     }
 
-    private static void WriteLimits(MarkdownText text, List<SizeRuns> measured, string? liveReport)
+    /// <summary>
+    /// What each client did with the bytes in <paramref name="sink"/>: the system calls are from strace of one 10 MiB
+    /// fetch of each (curl 7.88, offloads off) when this text was written, the rest from the code.
+    /// </summary>
+    private static string WhatClientsDid(BodySink sink) => sink == BodySink.DevNull
+        ? """
+          - **curl** `-o /dev/null`: recv(2) of up to 100 KiB into its buffer (the one copy out of the socket), then fwrite(3), that is
+            write(2) calls of 4–12 KiB to /dev/null, which return without copying (strace of a 10 MiB fetch: 110 recvfrom, 1,330 write).
+          - **usertcp get** `-o /dev/null`: the poll thread copies each frame's payload from the pcap ring into the connection's
+            receive buffer and then into the stream's ring; get's loop reads it through HttpClient's content stream into a 1 MiB
+            buffer and writes that through a FileStream with a 1 MiB buffer (a shorter read is copied into it first): pwrite64(2)
+            of 1 MiB to /dev/null, which copies nothing (strace of a 10 MiB fetch: 10 calls).
+          - Neither keeps the body. The byte count each reports must equal the file's: curl's `%{size_download}`, and the count
+            on get's summary line (get itself fails a body shorter than its Content-Length). The SHA-256 proof is the file sink's.
+          """
+        : """
+          Both clients write the body to a file in /dev/shm (tmpfs), created for each run and deleted once its SHA-256 matched the
+          served file's: the same reads as into /dev/null, but every write(2) now copies into the page cache. curl does that on the
+          thread that receives; usertcp get on its application thread while the poll thread receives. dd writing as many bytes
+          into tmpfs alone (last column) is what this sink costs without a network.
+          """;
+
+    private static void WriteLimits(MarkdownText text, List<SizeRuns> headline, List<SizeRuns> measured, string? liveReport)
     {
         text.Line($"## What limits the stack");
         text.Line();
-        text.Line($"Figures of the largest size, from the same runs: CPU net of the fixed cost (the poll thread's too: its CPU in the {ComparePlan.ReferenceSize} fetch),");
+        text.Line($"Figures of the largest size with both bodies to {CompareOrchestrator.SinkName(ComparePlan.HeadlineSink)}, from the same runs: CPU net of the fixed cost (the poll thread's too: its CPU in the {ComparePlan.ReferenceSize} fetch),");
         text.Line($"\"cores\" is CPU seconds over transfer seconds.");
         text.Line();
         text.Line($"| offloads | stack / kernel throughput | cores busy, kernel | cores busy, stack | poll thread, cores | poll thread share of the stack's CPU | frames per MiB | device calls per frame (pcap_dispatch + write) | ACK writes per frame |");
         text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-        foreach (var size in Largest(measured))
+        foreach (var size in Largest(headline))
         {
             var stack = size.Runs(ClientSide.Stack).ToList();
             text.Line($"| {ReportSections.OnOff(size.Offload)} | {size.Ratio(r => r.GbitPerSecond).Format("0.00")} | {size.BusyCores(ClientSide.Kernel).Format("0.00")} | {size.BusyCores(ClientSide.Stack).Format("0.00")} " +
@@ -167,29 +211,33 @@ internal static partial class CompareReport
         text.Line();
         text.Line($"- **Where the CPU goes.** The poll thread (device, TCP, the copy into the stream's ring) is the share above; the rest of the");
         text.Line($"  stack's CPU is the application side: HttpClient's reads from `TcpStream`, the copy out of the ring, the thread-pool wake-ups");
-        text.Line($"  between the two threads, and writing the file. When the stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the");
+        text.Line($"  between the two threads, and the writes (to /dev/null here). When the stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the");
         text.Line($"  veth share, the stack is CPU-bound; when they stay well below while the poll thread is under one core, the threads wait for each other.");
-        var largest = Largest(measured).ToList();
-        var sinkRuns = largest.SelectMany(size => size.Sink).ToList();
+        var fileSink = Largest(measured.Where(g => g.Sink == BodySink.TmpfsFile)).ToList();
+        var sinkRuns = fileSink.SelectMany(size => size.SinkAlone).ToList();
         if (sinkRuns.Count > 0)
         {
             double sinkCpu = Spread.MedianOf(sinkRuns, r => r.CpuSeconds / (r.Bytes / TransferRun.GiB));
-            text.Line($"- **The sink.** Writing {largest[0].Size} into tmpfs alone (dd, 1 MiB writes) ran at {Spread.MedianOf(sinkRuns, r => r.GbitPerSecond):0.0} Gbit/s and took {sinkCpu:0.00} CPU s/GiB");
-            text.Line($"  (all its runs), against curl's {string.Join(" and ", largest.Select(size => $"{size.NetCpuPerGiB(ClientSide.Kernel).Median:0.00} with offloads {ReportSections.OnOff(size.Offload)}"))}: curl receives and");
-            text.Line($"  writes on one thread, so that copy into the page cache is part of its cost and of its time; `usertcp get` writes on its");
-            text.Line($"  application thread while the poll thread receives.");
+            string Kernel(IEnumerable<SizeRuns> sizes, Func<SizeRuns, string> figure) =>
+                string.Join(" and ", sizes.Select(size => $"{figure(size)} with offloads {ReportSections.OnOff(size.Offload)}"));
+            text.Line($"- **The file sink.** Writing {fileSink[0].Size} into tmpfs alone (dd, 1 MiB writes) ran at {Spread.MedianOf(sinkRuns, r => r.GbitPerSecond):0.0} Gbit/s and took {sinkCpu:0.00} CPU s/GiB");
+            text.Line($"  (all its runs). curl receives and writes on one thread, so that copy is part of its cost and its time: into the file it");
+            text.Line($"  ran at {Kernel(fileSink, size => $"{size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s, {size.NetCpuPerGiB(ClientSide.Kernel).Median:0.00} CPU s/GiB net")},");
+            text.Line($"  into /dev/null at {Kernel(Largest(headline), size => $"{size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s, {size.NetCpuPerGiB(ClientSide.Kernel).Median:0.00}")}. `usertcp get` writes on its");
+            text.Line($"  application thread while the poll thread receives. That is why the headline is /dev/null: a file sink measures the sink.");
         }
         text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring; the TCP engine");
         text.Line($"  copies its payload into the connection's receive buffer; the poll thread copies that into the stream's `SpscByteRing`;");
         text.Line($"  `TcpStream.ReadAsync` copies it into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
-        text.Line($"  HttpClient's own, and one copy more); write(2) copies it into the file. Three or four copies in user space and two in the kernel,");
-        text.Line($"  where curl has one of each kind (recv(2) into its buffer, write(2)).");
+        text.Line($"  HttpClient's own, and one copy more), and FileStream's buffer may take one more; write(2) copies it into the file in the");
+        text.Line($"  file sink and nowhere into /dev/null. Three to five copies in user space and one or two in the kernel, where curl has");
+        text.Line($"  one of each kind (recv(2) into its buffer; write(2), a copy only into a file).");
         if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
         {
             text.Line($"- **TCP and the device alone.** perf-results/live.md (another run) measured the same stack's single-threaded receive path");
             text.Line($"  (`usertcp connect`'s code: one thread, the body counted, neither copied out nor written) at {string.Join(" and ", live.Select(l => $"{l.Gbit} Gbit/s with offloads {l.Offload}"))};");
-            text.Line($"  `usertcp get` here reached {string.Join(" and ", Largest(measured).Select(size => $"{size.Throughput(ClientSide.Stack).Median:0.00} Gbit/s with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}: the difference is what the stream path");
-            text.Line($"  (a second thread, the ring copy, HttpClient) and writing the file add.");
+            text.Line($"  `usertcp get` here reached {string.Join(" and ", Largest(headline).Select(size => $"{size.Throughput(ClientSide.Stack).Median:0.00} Gbit/s with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}: the difference is what the stream path");
+            text.Line($"  (a second thread, the ring copy, HttpClient) adds, the body going to /dev/null.");
         }
         text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
         text.Line($"  write(2) (one per ACK); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
@@ -215,15 +263,19 @@ internal static partial class CompareReport
         text.Line($"## Method");
         text.Line();
         text.Line($"`bench/run-perf.sh` runs `scripts/setup.sh` (packages, build), then `UserTcp.LiveBench compare`, which brings up its own lab");
-        text.Line($"(`usertcp lab up`, a unique name, files {string.Join(", ", plan.Sizes)}), and for offloads {string.Join(" then ", plan.Offloads.Select(ReportSections.OnOff))} and each size runs {plan.Pairs} pairs:");
-        text.Line($"- **kernel**: `ip netns exec P-cli curl -o FILE URL`, with 198.18.0.3/24 added to the client veth for that run only (the veth has");
-        text.Line($"  no address otherwise, so the stack's 198.18.0.2 is never the kernel's). Transfer time is curl's `time_total`.");
-        text.Line($"- **stack**: `usertcp get URL -o FILE --lab P --stats`, as a user runs it (it re-runs itself inside the client namespace). Transfer");
+        text.Line($"(`usertcp lab up`, a unique name, files {string.Join(", ", plan.Sizes)}), and for offloads {string.Join(" then ", plan.Offloads.Select(ReportSections.OnOff))} and each size runs {plan.Pairs} pairs into");
+        text.Line($"each sink ({string.Join(", then ", plan.Sinks.Select(CompareOrchestrator.SinkName))}; the order of the sinks, like that of the clients, reversed in even pairs):");
+        text.Line($"- **kernel**: `ip netns exec P-cli curl -o SINK -w '%{{size_download}} %{{time_total}}' URL`, with 198.18.0.3/24 added to the client veth for");
+        text.Line($"  that run only (the veth has no address otherwise, so the stack's 198.18.0.2 is never the kernel's). Transfer time is curl's `time_total`.");
+        text.Line($"- **stack**: `usertcp get URL -o SINK --lab P --stats`, as a user runs it (it re-runs itself inside the client namespace). Transfer");
         text.Line($"  time is the seconds it prints (connect to last byte, 1 ms resolution); GC, allocation, poll-thread and frame figures are its");
         text.Line($"  `--stats` block (counted since the stack started).");
-        text.Line($"- **tmpfs write alone**: `dd if=/dev/zero of=FILE bs=1M count=SIZE iflag=count_bytes`, as many runs as pairs, after them: the sink's");
-        text.Line($"  own cost with no network (its transfer time is the process's wall time).");
-        text.Line($"Both clients write the body to a file in tmpfs (/dev/shm), checked against the served file's SHA-256 and deleted. Each runs under");
+        text.Line($"- **tmpfs write alone**: `dd if=/dev/zero of=FILE bs=1M count=SIZE iflag=count_bytes`, as many runs as pairs, after them: the file");
+        text.Line($"  sink's own cost with no network (its transfer time is the process's wall time).");
+        text.Line($"SINK is, for both clients of a pair alike, either a symbolic link to /dev/null (a link, so that get's clean-up of a partial body");
+        text.Line($"after a failure, running as root, deletes the link and never the device) or a file in tmpfs (/dev/shm); what each client did");
+        text.Line($"with the bytes is in each sink's section. Each client reported its byte count, checked against the file's size in both sinks;");
+        text.Line($"the file's bytes were checked against the served file's SHA-256 too. Each client runs under");
         text.Line($"a wrapper process (`UserTcp.LiveBench rusage`) whose only child it is: wall time, user + system CPU time and peak RSS come from");
         text.Line($"getrusage(RUSAGE_CHILDREN) after it was reaped (the process and the copy it waited for). The server namespace's `nstat -asz`");
         text.Line($"is read around every run: ACKs per MiB are its `TcpInSegs` (segments from the client: ACKs, plus SYN, request and FIN) per MiB");
@@ -237,7 +289,7 @@ internal static partial class CompareReport
         text.Line();
         ReportSections.Reproduce(text,
             "bench/run-perf.sh             # full run (root): rewrites this file, data/compare.csv, README.md and the plots",
-            $"bench/run-perf.sh --runs N    # N pairs per size and offload setting (default {ComparePlan.FullPairs})",
+            $"bench/run-perf.sh --runs N    # N pairs per size, offload setting and sink (default {ComparePlan.FullPairs})",
             $"bench/run-perf.sh --quick     # {string.Join(" and ", plan.IsQuick ? plan.Sizes : ComparePlan.Quick(ComparePlan.QuickPairs).Sizes)}, {ComparePlan.QuickPairs} pairs: what the test suite runs; perf-results is left alone");
     }
 

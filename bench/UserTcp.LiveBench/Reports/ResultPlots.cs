@@ -20,16 +20,21 @@ internal static class ResultPlots
     /// <summary>Points per CDF curve: quantiles, so a million samples still make a small file.</summary>
     private const int CdfPoints = 500;
 
-    private static readonly Color KernelColor = Colors.Category10[0], StackColor = Colors.Category10[1], SinkColor = Colors.Gray;
+    private static readonly Color KernelColor = Colors.Category10[0], StackColor = Colors.Category10[1];
 
-    /// <summary>Median download throughput by size: kernel and stack, offloads off (solid) and on (dashed), and tmpfs writes alone; min–max bars.</summary>
+    /// <summary>Median download throughput by size: kernel and stack, offloads off (solid) and on (dashed); min–max bars.</summary>
+    /// <param name="measured">The runs of one sink (named in the title).</param>
     public static void Throughput(string path, IReadOnlyList<SizeRuns> measured) =>
-        BySize(path, measured, "Download throughput over the lab's veth (median, min–max)", "Gbit/s", (_, run) => run.GbitPerSecond);
+        BySize(path, measured, $"Download throughput over the lab's veth, bodies to {SinkOf(measured)} (median, min–max)", "Gbit/s", (_, run) => run.GbitPerSecond);
 
-    /// <summary>Median CPU seconds per GiB net of each client's fixed cost, by size; dd's whole process for the sink.</summary>
+    /// <summary>Median CPU seconds per GiB net of each client's fixed cost, by size.</summary>
+    /// <param name="measured">The runs of one sink (named in the title).</param>
     public static void CpuPerGiB(string path, IReadOnlyList<SizeRuns> measured) =>
-        BySize(path, measured, $"Client CPU per GiB, net of its fixed cost (the {ComparePlan.ReferenceSize} fetch)", "CPU seconds (user + system) per GiB",
+        BySize(path, measured, $"Client CPU per GiB net of its fixed cost ({ComparePlan.ReferenceSize} fetch), bodies to {SinkOf(measured)}", "CPU seconds (user + system) per GiB",
                (size, run) => size.NetCpuPerGiB(run));
+
+    private static string SinkOf(IReadOnlyList<SizeRuns> measured) =>
+        CompareOrchestrator.SinkName(measured.Select(s => s.Sink).Distinct().Single());
 
     /// <param name="figure">One run's figure, given the runs of its size and offload setting.</param>
     private static void BySize(string path, IReadOnlyList<SizeRuns> measured, string title, string unit, Func<SizeRuns, TransferRun, double> figure)
@@ -45,13 +50,6 @@ internal static class ResultPlots
                             measured.Where(s => s.Offload == offload).Select(s => (Array.IndexOf(sizes, s.Size), Spread.Of(s.Runs(side).Select(run => figure(s, run)))))
                                     .OrderBy(p => p.Item1).ToList()));
             }
-        }
-        // The sink does not depend on offloads: its runs of both settings together.
-        var sinks = sizes.Select((size, i) => (Size: i, Groups: measured.Where(s => s.Size == size && s.Sink.Count > 0).ToList())).Where(s => s.Groups.Count > 0).ToList();
-        if (sinks.Count > 0)
-        {
-            series.Add((CompareOrchestrator.Name(ClientSide.Sink), SinkColor, false,
-                        sinks.Select(s => (s.Size, Spread.Of(s.Groups.SelectMany(g => g.Sink.Select(run => figure(g, run)))))).ToList()));
         }
         double top = 0;
         for (int i = 0; i < series.Count; i++)

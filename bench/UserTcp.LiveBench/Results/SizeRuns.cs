@@ -4,20 +4,20 @@ using UserTcp.LiveBench.Orchestration;
 namespace UserTcp.LiveBench.Results;
 
 /// <summary>
-/// The runs of one size and offload setting, kernel and stack paired as they ran, and the figures that compare.md and
-/// the plots show. CPU per GiB comes two ways: the whole process over the body (what a user pays for that download),
-/// and net of the client's fixed cost (the median CPU time of its <see cref="ComparePlan.ReferenceSize"/> fetches with
-/// the same offloads: process start, runtime and JIT, connection) over the bytes beyond it: the transfer's own cost.
-/// The sink's runs (dd writing as many bytes into tmpfs) stand beside the pairs, unpaired.
+/// The runs of one size, offload setting and body sink, kernel and stack paired as they ran, and the figures that
+/// compare.md and the plots show. CPU per GiB comes two ways: the whole process over the body (what a user pays for that
+/// download), and net of the client's fixed cost (the median CPU time of its <see cref="ComparePlan.ReferenceSize"/>
+/// fetches with the same offloads and sink: process start, runtime and JIT, connection) over the bytes beyond it: the
+/// transfer's own cost. dd's runs (writing as many bytes into tmpfs alone) stand beside the tmpfs file pairs, unpaired.
 /// </summary>
-internal sealed record SizeRuns(bool Offload, string Size, long Bytes, IReadOnlyList<(TransferRun Kernel, TransferRun Stack)> Pairs,
-                               IReadOnlyList<TransferRun> Sink, SizeRuns? Reference)
+internal sealed record SizeRuns(bool Offload, BodySink Sink, string Size, long Bytes, IReadOnlyList<(TransferRun Kernel, TransferRun Stack)> Pairs,
+                               IReadOnlyList<TransferRun> SinkAlone, SizeRuns? Reference)
 {
     public IEnumerable<TransferRun> Runs(ClientSide side) => side switch
     {
         ClientSide.Kernel => Pairs.Select(p => p.Kernel),
         ClientSide.Stack => Pairs.Select(p => p.Stack),
-        _ => Sink,
+        _ => SinkAlone,
     };
 
     public IEnumerable<StackFigures> StackFigures => Pairs.Select(p => p.Stack.Stack ?? throw new BenchException("a stack run without its --stats figures"));
@@ -46,17 +46,17 @@ internal sealed record SizeRuns(bool Offload, string Size, long Bytes, IReadOnly
     /// <summary>Cores the client kept busy during the transfer, its fixed cost left out.</summary>
     public Spread BusyCores(ClientSide side) => Of(side, r => (r.CpuSeconds - FixedCpuSeconds(side)) / r.TransferSeconds);
 
-    /// <summary>Groups runs by offload setting and size (in the order they ran) and pairs them by pair number.</summary>
+    /// <summary>Groups runs by offload setting, sink and size (sizes in the order they ran) and pairs them by pair number.</summary>
     public static List<SizeRuns> Group(IEnumerable<TransferRun> runs)
     {
         var groups = new List<SizeRuns>();
-        foreach (var group in runs.GroupBy(r => (r.Offload, r.Size)))
+        foreach (var group in runs.GroupBy(r => (r.Offload, r.Sink, r.Size)))
         {
             var pairs = group.Where(r => r.Side != ClientSide.Sink).GroupBy(r => r.Pair).Select(pair =>
                 (Kernel: pair.Single(r => r.Side == ClientSide.Kernel), Stack: pair.Single(r => r.Side == ClientSide.Stack))).ToList();
-            var sink = group.Where(r => r.Side == ClientSide.Sink).ToList();
-            var reference = groups.FirstOrDefault(g => g.Offload == group.Key.Offload && g.Size == ComparePlan.ReferenceSize);
-            groups.Add(new SizeRuns(group.Key.Offload, group.Key.Size, group.First().Bytes, pairs, sink, reference));
+            var sinkAlone = group.Where(r => r.Side == ClientSide.Sink).ToList();
+            var reference = groups.FirstOrDefault(g => g.Offload == group.Key.Offload && g.Sink == group.Key.Sink && g.Size == ComparePlan.ReferenceSize);
+            groups.Add(new SizeRuns(group.Key.Offload, group.Key.Sink, group.Key.Size, group.First().Bytes, pairs, sinkAlone, reference));
         }
         return groups;
     }

@@ -13,9 +13,11 @@ internal sealed record TransferRun
     public const double GiB = 1 << 30;
 
     public required bool Offload { get; init; }
+    /// <summary>Where the body went (both clients of a pair alike; dd's runs write into tmpfs).</summary>
+    public required BodySink Sink { get; init; }
     public required string Size { get; init; }
     public required long Bytes { get; init; }
-    /// <summary>1-based pair number within the size and offload setting (the run number for the sink).</summary>
+    /// <summary>1-based pair number within the size, offload setting and sink (the run number for dd).</summary>
     public required int Pair { get; init; }
     /// <summary>1 when this side went first in its pair, 2 when second.</summary>
     public required int Order { get; init; }
@@ -50,6 +52,16 @@ internal sealed record TransferRun
         "tmpfs-write" => ClientSide.Sink,
         _ => throw new BenchException($"unknown side '{name}'"),
     };
+
+    public static string Name(BodySink sink) => sink == BodySink.DevNull ? "dev-null" : "tmpfs-file";
+
+    public static BodySink ParseSink(string name) => name switch
+    {
+        "dev-null" => BodySink.DevNull,
+        "tmpfs-file" => BodySink.TmpfsFile,
+        _ => throw new BenchException($"unknown sink '{name}'"),
+    };
+
     /// <summary>Body throughput; NaN when the transfer was too short for the client's clock (a 64 KiB fetch).</summary>
     public double GbitPerSecond => TransferSeconds > 0 ? Bytes * 8 / TransferSeconds / 1e9 : double.NaN;
     public double ServerInSegmentsPerMiB => ServerInSegments / (Bytes / MiB);

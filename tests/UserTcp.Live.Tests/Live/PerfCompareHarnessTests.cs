@@ -7,9 +7,11 @@ namespace UserTcp.Live.Tests.Live;
 
 /// <summary>
 /// The harness behind bench/run-perf.sh in quick mode, in a lab of its own: curl and <c>usertcp get</c> in alternating
-/// pairs, offloads off and on. It proves the harness measured: every run finished byte-exact (the harness fails a run
-/// whose body does not match the served file's SHA-256), the raw data has every run with its figures present and
-/// positive, and the report, README and plots were written. It asserts no timing. Needs root: fails, never skips.
+/// pairs, offloads off and on, both clients of a pair into the same sink, /dev/null and a tmpfs file. It proves the
+/// harness measured: every run finished with the file's byte count as its client reported it, and byte-exact in the
+/// file sink (the harness fails a run otherwise), the raw data has every run with its sink and its figures present and
+/// positive, and the report (headline from /dev/null, a section per sink), README and plots were written. It asserts no
+/// timing. Needs root: fails, never skips.
 /// </summary>
 [Collection(LiveDeviceCollection.Name)]
 public sealed class PerfCompareHarnessTests
@@ -31,20 +33,21 @@ public sealed class PerfCompareHarnessTests
             Assert.True(readme.ExitCode == 0, $"readme exited {readme.ExitCode}:\n{readme.Output}\n{readme.Error}");
 
             var all = Csv.Read(Path.Combine(results, "data", "compare.csv"));
-            // 64K (the fixed-cost reference) and 10M, offloads off and on, 2 pairs, each pair one run per client; and dd
-            // writing 10M into tmpfs alone as often.
-            Assert.Equal(2 * 2 * 2 * 2 + 2 * 2, all.Count);
+            // 64K (the fixed-cost reference) and 10M, offloads off and on, each into both sinks, 2 pairs, each pair one run per
+            // client; and dd writing 10M into tmpfs alone as often (the file sink's cost).
+            Assert.Equal(2 * 2 * 2 * 2 * 2 + 2 * 2, all.Count);
             foreach (var offload in new[] { "off", "on" })
             {
+                foreach (var sink in new[] { "dev-null", "tmpfs-file" })
                 foreach (var size in new[] { "64K", "10M" })
                 foreach (var side in new[] { "kernel", "stack" })
-                    Assert.Equal(2, all.Count(r => r["offload"] == offload && r["size"] == size && r["side"] == side));
-                Assert.Equal(2, all.Count(r => r["offload"] == offload && r["size"] == "10M" && r["side"] == "tmpfs-write"));
+                    Assert.Equal(2, all.Count(r => r["offload"] == offload && r["sink"] == sink && r["size"] == size && r["side"] == side));
+                Assert.Equal(2, all.Count(r => r["offload"] == offload && r["sink"] == "tmpfs-file" && r["size"] == "10M" && r["side"] == "tmpfs-write"));
             }
             var rows = all.Where(r => r["side"] != "tmpfs-write").ToList();
             foreach (var row in rows)
             {
-                string run = $"{row["side"]} {row["size"]} offloads {row["offload"]} pair {row["pair"]}";
+                string run = $"{row["side"]} {row["size"]} into {row["sink"]} offloads {row["offload"]} pair {row["pair"]}";
                 foreach (string figure in new[] { "wall_seconds", "max_rss_kib", "server_in_segs" })
                     Assert.True(Number(row, figure) > 0, $"{run}: {figure} is {row[figure]}");
                 Assert.True(Number(row, "user_seconds") + Number(row, "system_seconds") > 0, $"{run}: no CPU time");
@@ -62,9 +65,17 @@ public sealed class PerfCompareHarnessTests
                        r => Assert.True(Number(r, "steady_frames") > 1000, $"steady-state window of {r["steady_frames"]} frames"));
 
             string report = File.ReadAllText(Path.Combine(results, "compare.md"));
-            foreach (string heading in new[] { "## Summary", "## Targets (reported, not asserted)", "## Offloads off", "## Offloads on", "## What limits the stack", "## Method" })
+            foreach (string heading in new[] { "## Summary", "## Targets (reported, not asserted)", "## Body to /dev/null (the headline)", "## Body to a tmpfs file",
+                                               "### Offloads off, body to /dev/null", "### Offloads on, body to a tmpfs file", "## What limits the stack", "## Method" })
                 Assert.Contains(heading, report);
-            Assert.Contains("Every body matched the served file's SHA-256", report);
+            // The headline is the /dev/null pairs', and the report says what each client did with the bytes.
+            string summary = report[report.IndexOf("## Summary", StringComparison.Ordinal)..report.IndexOf("## Targets", StringComparison.Ordinal)];
+            Assert.Contains("- **Offloads off, 10M, both bodies to /dev/null**", summary);
+            Assert.Contains("- **Offloads on, 10M, both bodies to /dev/null**", summary);
+            Assert.DoesNotContain("- **Offloads off, 10M, both bodies to a tmpfs file", summary);
+            Assert.Contains("- **curl** `-o /dev/null`", report);
+            Assert.Contains("- **usertcp get** `-o /dev/null`", report);
+            Assert.Contains("Every body written to a file matched the served file's SHA-256", report);
             string readmeText = File.ReadAllText(Path.Combine(results, "README.md"));
             Assert.Contains("[compare.md](compare.md)", readmeText);
             foreach (string plot in new[] { "throughput.svg", "cpu-per-gib.svg" })
