@@ -8,6 +8,7 @@ using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Capture;
+using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Live;
@@ -150,8 +151,9 @@ internal static class GetCommand
         }
         finally
         {
-            // A partial body is never left under the name a complete one would have.
-            if (!saved && path != "-" && total > 0 && File.Exists(path)) File.Delete(path);
+            // A partial body is never left under the name a complete one would have; a device (-o /dev/null, run as root)
+            // or a pipe is left alone.
+            if (!saved && path != "-" && total > 0 && Libc.IsRegularFile(path)) File.Delete(path);
         }
     }
 

@@ -180,6 +180,23 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
     public static partial int SocketPair(int domain, int type, int protocol, int* pair);
 
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatX(int directory, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>
+    /// True when <paramref name="path"/> (symbolic links followed) is a regular file: not a device such as /dev/null, a
+    /// pipe or a directory. statx(2), whose buffer has one layout on every architecture: stx_mode is the u16 at offset 28.
+    /// </summary>
+    public static bool IsRegularFile(string path)
+    {
+        const int atCurrentDirectory = -100;
+        const uint statxType = 0x1;
+        const int fileTypeMask = 0xF000, regularFile = 0x8000;
+        byte* buffer = stackalloc byte[256];
+        if (StatX(atCurrentDirectory, path, 0, statxType, buffer) != 0) return false;
+        return (*(ushort*)(buffer + 28) & fileTypeMask) == regularFile;
+    }
+
     [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
     public static partial nint MMap(nint address, nuint length, int protection, int flags, int fd, nint offset);
 

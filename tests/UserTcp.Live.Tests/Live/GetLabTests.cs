@@ -192,6 +192,31 @@ public sealed partial class GetLabTests
         server.WaitForLine(line => line == "reset sent", FailureBound);
     }
 
+    [Fact] // -o /dev/null as root: the clean-up of a partial body must not delete the device (a private null device here)
+    public void A_failed_download_into_a_device_leaves_the_device()
+    {
+        using var lab = new TemporaryLab();
+        var info = lab.Up();
+        const int port = 8082, sent = 1 << 20, declared = 64 << 20;
+        string directory = Directory.CreateTempSubdirectory("usertcp-device-").FullName;
+        try
+        {
+            string device = Path.Combine(directory, "null");
+            ProcessRunner.RunChecked("mknod", [device, "c", "1", "3"], FailureBound);
+            string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
+            using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"]);
+            server.WaitForLine(line => line == "listening", FailureBound);
+            var result = Get(FailureBound * 2, [$"http://{info.ServerIp}:{port}/big", "-o", device, "--lab", info.Name]);
+            Assert.True(result.ExitCode == 1, $"get exited {result.ExitCode}, expected 1:\n{result.Error}");
+            Assert.Contains("connection reset by peer", result.Error);
+            Assert.True(File.Exists(device), "the failed download deleted the device it wrote to");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"counter packets (\d+) bytes \d+ drop")]
     private static partial Regex NftDrops();
 
