@@ -1,0 +1,112 @@
+using System.Globalization;
+using UserTcp.LiveBench.Orchestration;
+using UserTcp.LiveBench.Results;
+using UserTcp.LiveBench.Roles;
+
+namespace UserTcp.LiveBench.Reports;
+
+/// <summary>
+/// Where each case's maximum came from, read from the data: which connection, burst and segment, its in-stack share and
+/// the rest, the batch that held it, and the delayed-ACK timer expiries on its connection; then a reading of those numbers.
+/// </summary>
+internal static class AckMaxima
+{
+    /// <summary>Above this an ACK can only have come from a delayed-ACK timer (40 ms in Linux and in the stack): nothing else here takes milliseconds.</summary>
+    private const double TimerMicroseconds = 30_000;
+
+    private sealed record Maximum(AckRun Run, int BurstIndex, int Segment, int Segments, double ObserverUs, double? InStackUs, TurnTiming? Turn, int TurnIndex, int PositionInTurn, double TrainUs);
+
+    public static void Write(MarkdownText text, IReadOnlyList<AckLatencyReport.Case> cases, IReadOnlyList<EventRun> events)
+    {
+        text.Line($"## Where the maxima come from");
+        text.Line();
+        text.Line($"Each case's largest observer delay, found in the data: the connection (pass), the burst and the segment's place in it, the");
+        text.Line($"stack's in-stack delay for the same segment and the rest (outside the stack), the batch that read it (its place among the");
+        text.Line($"burst's batches, its frames, the segment's place in it), the burst's train, and the delayed-ACK timer expiries the stack");
+        text.Line($"counted on that connection. The reading follows from those numbers: a delay above {TimerMicroseconds / 1000:0} ms is a delayed-ACK timer; otherwise");
+        text.Line($"the larger of the in-stack and outside shares says where the time went.");
+        text.Line();
+        text.Line($"| burst (segments) | segment (bytes) | receiver | max (µs) | pass, burst, segment | in-stack / outside (µs) | batch: turn of burst, frames, place | train (µs) | timer expiries on the connection | reading |");
+        text.Line($"|--:|--:|---|--:|---|--:|---|--:|--:|---|");
+        foreach (var group in cases)
+        {
+            var max = Find(group);
+            if (max is null) continue;
+            string shares = max.InStackUs is { } own ? string.Create(CultureInfo.InvariantCulture, $"{own:0.0} / {max.ObserverUs - own:0.0}") : "–";
+            string batch = max.Turn is { } turn ? $"{max.TurnIndex + 1}, {turn.Frames}, {max.PositionInTurn + 1}" : "–";
+            long expiries = max.Run.Result.Bursts?.DelayedAckTimeouts ?? -1;
+            text.Line(string.Create(CultureInfo.InvariantCulture,
+                $"| {group.Burst} | {group.SegmentBytes} | {group.Name} | {max.ObserverUs:0.0} | {max.Run.Pass + 1}, {max.BurstIndex + 1}, {max.Segment + 1} of {max.Segments} | {shares} | {batch} | {max.TrainUs:0} " +
+                $"| {(expiries < 0 ? "–" : expiries.ToString(CultureInfo.InvariantCulture))} | {Reading(max)} |"));
+        }
+        text.Line();
+        if (events.Count > 0)
+        {
+            text.Line($"The single events' maxima (the events table) are single answers: a delay above {TimerMicroseconds / 1000:0} ms there would be a delayed ACK");
+            string timers = string.Join(", ", Enum.GetValues<EventKind>().SelectMany(kind => events.Select(e => e.Receiver).Distinct()
+                .Select(receiver => (kind, receiver, AckEventsReport.Summary(AckEventsReport.Answers(events, receiver, kind)).Max)))
+                .Where(x => x.Max >= TimerMicroseconds).Select(x => $"{EventRequest.Name(x.kind)} by {AckLatencyOrchestrator.Name(x.receiver)}"));
+            text.Line($"where an immediate one is due; {(timers.Length == 0 ? "there was none" : $"there were: {timers}")}.");
+            text.Line();
+        }
+    }
+
+    private static Maximum? Find(AckLatencyReport.Case group)
+    {
+        Maximum? best = null;
+        foreach (var run in group.Runs)
+        {
+            var bursts = run.Bursts.ToList();
+            var inStack = run.Result.InStackNanoseconds;
+            bool paired = inStack.Length == bursts.Sum(b => b.LatenciesNs.Count);
+            int flat = 0;
+            for (int b = 0; b < bursts.Count; b++)
+            {
+                var latencies = bursts[b].LatenciesNs;
+                for (int i = 0; i < latencies.Count; i++, flat++)
+                {
+                    double us = latencies[i] / 1000.0;
+                    if (best is not null && us <= best.ObserverUs) continue;
+                    var (turn, turnIndex, position) = TurnOf(run, flat, b * group.Burst);
+                    best = new Maximum(run, b, i, bursts[b].Segments, us, paired && group.IsStack ? inStack[flat] / 1000.0 : null, turn, turnIndex, position, bursts[b].TrainNs / 1000.0);
+                }
+            }
+        }
+        return best;
+    }
+
+    /// <summary>The batch that read the segment at <paramref name="flat"/> (its index over all bursts), its index among the batches of the burst that starts at <paramref name="burstStart"/>, and the segment's place in it.</summary>
+    private static (TurnTiming? Turn, int TurnIndex, int Position) TurnOf(AckRun run, int flat, int burstStart)
+    {
+        var turns = run.Result.Turns;
+        if (turns.Sum(t => t.Frames) != run.Result.InStackNanoseconds.Length) return (null, 0, 0);
+        int first = 0, ofBurst = 0;
+        foreach (var turn in turns)
+        {
+            if (flat < first + turn.Frames) return (turn, ofBurst, flat - first);
+            first += turn.Frames;
+            if (first > burstStart) ofBurst++; // this batch read some of the burst before the segment's batch
+        }
+        return (null, 0, 0);
+    }
+
+    private static string Reading(Maximum max)
+    {
+        if (max.ObserverUs >= TimerMicroseconds)
+            return (max.Run.Result.Bursts?.DelayedAckTimeouts ?? 0) > 0 ? "a delayed-ACK timer expiry (the stack counted one on this connection)" : "a delayed-ACK timer (the 40 ms timer's size)";
+        bool last = max.Segment == max.Segments - 1;
+        string place = max.Segment == 0 ? "the burst's first segment" : last ? "the burst's last segment" : "a segment inside the burst";
+        if (max.InStackUs is not { } own)
+            return max.ObserverUs <= max.TrainUs * 1.5
+                ? $"{place}: the kernel's ACK came while the server was still sending the train ({max.TrainUs:0} µs); the ACK waits for the receiving softirq, which shares the cores with the sender"
+                : $"{place}: beyond the train: the receiving side ran late (two cores shared by the server's kernel, the receiver and the observer)";
+        double outside = max.ObserverUs - own;
+        if (outside > own)
+            return $"{place}, mostly outside the stack: the frame's way into the capture ring or the ACK's way back (the server's kernel hands frames over in chunks; the cores are shared)";
+        if (max.Turn is { } turn && max.TurnIndex > 0)
+            return $"{place}, in the stack: read by the burst's batch {max.TurnIndex + 1}, so it waited for the earlier batches' work and a new turn";
+        if (max.Turn is { } first && first.Frames > 1)
+            return $"{place}, in the stack: it waited for the loop to wake and for the work of its batch of {first.Frames} frames before its ACK";
+        return $"{place}, in the stack: the loop's wake-up (poll(2) returns 50–150 µs after a frame on this VM)";
+    }
+}
