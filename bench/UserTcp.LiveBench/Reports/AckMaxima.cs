@@ -1,4 +1,5 @@
 using System.Globalization;
+using UserTcp.Fast.Tcp;
 using UserTcp.LiveBench.Orchestration;
 using UserTcp.LiveBench.Results;
 using UserTcp.LiveBench.Roles;
@@ -13,6 +14,7 @@ internal static class AckMaxima
 {
     /// <summary>Above this an ACK can only have come from a delayed-ACK timer (40 ms in Linux and in the stack): nothing else here takes milliseconds.</summary>
     private const double TimerMicroseconds = 30_000;
+    private static readonly int MaxSegmentsPerAck = new TcpConfig().MaxSegmentsPerAck;
 
     private sealed record Maximum(AckRun Run, int BurstIndex, int Segment, int Segments, double ObserverUs, double? InStackUs, TurnTiming? Turn, int TurnIndex, int PositionInTurn, double TrainUs);
 
@@ -46,7 +48,13 @@ internal static class AckMaxima
             string timers = string.Join(", ", Enum.GetValues<EventKind>().SelectMany(kind => events.Select(e => e.Receiver).Distinct()
                 .Select(receiver => (kind, receiver, AckEventsReport.Summary(AckEventsReport.Answers(events, receiver, kind)).Max)))
                 .Where(x => x.Max >= TimerMicroseconds).Select(x => $"{EventRequest.Name(x.kind)} by {AckLatencyOrchestrator.Name(x.receiver)}"));
-            text.Line($"where an immediate one is due; {(timers.Length == 0 ? "there was none" : $"there were: {timers}")}.");
+            text.Line($"where an immediate one is due; {(timers.Length == 0 ? "there was none" : $"there were: {timers}")}. The observer alone cannot split an event's");
+            text.Line($"delay into the stack's share and the rest (there is no in-stack figure per event); maxima far above their median are");
+            string outliers = string.Join("; ", Enum.GetValues<EventKind>().SelectMany(kind => events.Select(e => e.Receiver).Distinct()
+                .Select(receiver => (kind, receiver, Summary: AckEventsReport.Summary(AckEventsReport.Answers(events, receiver, kind)))))
+                .Where(x => x.Summary.Max > 5 * x.Summary.P50)
+                .Select(x => string.Create(CultureInfo.InvariantCulture, $"{EventRequest.Name(x.kind)} by {AckLatencyOrchestrator.Name(x.receiver)}: {x.Summary.Max:0} µs against a median of {x.Summary.P50:0}")));
+            text.Line($"single answers among {(outliers.Length == 0 ? "none here (no maximum above 5× its median)" : $"the others ({outliers}): one late wake-up or a core taken by the server's kernel or the observer, as in the bursts above")}.");
             text.Line();
         }
     }
@@ -102,11 +110,27 @@ internal static class AckMaxima
                 : $"{place}: beyond the train: the receiving side ran late (two cores shared by the server's kernel, the receiver and the observer)";
         double outside = max.ObserverUs - own;
         if (outside > own)
-            return $"{place}, mostly outside the stack: the frame's way into the capture ring or the ACK's way back (the server's kernel hands frames over in chunks; the cores are shared)";
-        if (max.Turn is { } turn && max.TurnIndex > 0)
-            return $"{place}, in the stack: read by the burst's batch {max.TurnIndex + 1}, so it waited for the earlier batches' work and a new turn";
-        if (max.Turn is { } first && first.Frames > 1)
-            return $"{place}, in the stack: it waited for the loop to wake and for the work of its batch of {first.Frames} frames before its ACK";
-        return $"{place}, in the stack: the loop's wake-up (poll(2) returns 50–150 µs after a frame on this VM)";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{place}, mostly outside the stack ({outside:0} µs): the frame's way into the capture ring or the ACK's way back (the server's kernel hands frames over in chunks; the cores are shared)");
+        if (max.Turn is not { } turn) return $"{place}, in the stack ({own:0} µs); its batch is not known (the batches and samples do not pair up)";
+        double work = WorkBeforeAck(turn, max.PositionInTurn, max.Run.Receiver == AckReceiver.StackNaive);
+        double wait = own - work;
+        string before = max.TurnIndex > 0 ? $"it was read by the burst's batch {max.TurnIndex + 1}, so the wait includes the earlier batches; " : "";
+        return wait > work
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{place}, in the stack: {before}{wait:0} µs before the turn that read it started (a poll(2) wake-up takes 50–150 µs on this VM; more is waiting for a core), then {work:0} µs of that turn's work before its ACK")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{place}, in the stack: {before}{work:0} µs of its batch's work ({turn.Frames} frames) before its ACK, after {wait:0} µs before the turn started");
+    }
+
+    /// <summary>
+    /// The share of a batch's work (to the application's read) before the ACK covering the segment at <paramref name="position"/>:
+    /// cumulative ACKs go out after every 16th segment of a batch and at its end, naive ones after each segment (frames taken as equal).
+    /// </summary>
+    private static double WorkBeforeAck(TurnTiming turn, int position, bool naive)
+    {
+        int perAck = naive ? 1 : MaxSegmentsPerAck;
+        int acked = Math.Min(turn.Frames, (position / perAck + 1) * perAck);
+        return turn.WorkMicroseconds * acked / turn.Frames;
     }
 }
