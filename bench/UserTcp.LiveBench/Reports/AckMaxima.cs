@@ -42,6 +42,7 @@ internal static class AckMaxima
                 $"| {(expiries < 0 ? "–" : expiries.ToString(CultureInfo.InvariantCulture))} | {Reading(max)} |"));
         }
         text.Line();
+        WriteImpossible(text, cases);
         if (events.Count > 0)
         {
             text.Line($"The single events' maxima (the events table) are single answers: a delay above {TimerMicroseconds / 1000:0} ms there would be a delayed ACK");
@@ -57,6 +58,36 @@ internal static class AckMaxima
             text.Line($"single answers among {(outliers.Length == 0 ? "none here (no maximum above 5× its median)" : $"the others ({outliers}): one late wake-up or a core taken by the server's kernel or the observer, as in the bursts above")}.");
             text.Line();
         }
+    }
+
+    /// <summary>
+    /// In-stack delays longer than the observer's for the same segment (a negative "outside the stack"): the observer's span
+    /// contains the in-stack one, so these are in-stack timestamp errors; what the data shows about them.
+    /// </summary>
+    private static void WriteImpossible(MarkdownText text, IReadOnlyList<AckLatencyReport.Case> cases)
+    {
+        var found = cases.Where(c => c.IsStack).Select(c =>
+        {
+            var negative = c.Runs.SelectMany(r => AckLatencyReport.OutsideTheStack(r).Zip(r.Result.InStackNanoseconds)).Where(x => x.First < 0).Select(x => x.Second).ToList();
+            int identical = negative.Count == 0 ? 0 : negative.GroupBy(ns => ns).Max(g => g.Count());
+            return (c, Negative: negative.Count, Identical: identical, Total: c.InStack.Count());
+        }).Where(x => x.Negative > 0).ToList();
+        text.Line($"**Negative \"outside the stack\"** (an in-stack delay longer than the observer's for the same segment, impossible since the");
+        if (found.Count == 0)
+        {
+            text.Line($"observer's span contains the in-stack one): none in this run.");
+            text.Line();
+            return;
+        }
+        text.Line($"observer's span contains the in-stack one): {string.Join("; ", found.Select(x => $"{x.c.Name}, {x.c.Burst} × {x.c.SegmentBytes} B: {x.Negative} of {x.Total} segments, {x.Identical} of them with one and the same delay"))}.");
+        text.Line($"These are in-stack timestamp errors. A whole batch with one identical delay means every frame of it got the same");
+        text.Line($"arrival time: PcapDevice reads the realtime and monotonic clocks once when a receive call starts and dates each frame by");
+        text.Line($"its capture time's age against that reading; a frame captured after the reading has no age (it is younger than the");
+        text.Line($"reading) and is dated at the start of the receive call (ArrivalOf: `age > 0 ? … : MonotonicNow`). When the loop thread");
+        text.Line($"lost its core inside that call before the burst landed, the time it was away counts into every such frame's delay.");
+        text.Line($"The fix belongs in src/UserTcp.Fast/Devices/Pcap (date such a frame by a clock reading taken when it is handed over),");
+        text.Line($"outside this harness; the in-stack maxima and p99 of the cases above include these samples, the observer's do not.");
+        text.Line();
     }
 
     private static Maximum? Find(AckLatencyReport.Case group)
@@ -109,6 +140,8 @@ internal static class AckMaxima
                 ? $"{place}: the kernel's ACK came while the server was still sending the train ({max.TrainUs:0} µs); the ACK waits for the receiving softirq, which shares the cores with the sender"
                 : $"{place}: beyond the train: the receiving side ran late (two cores shared by the server's kernel, the receiver and the observer)";
         double outside = max.ObserverUs - own;
+        if (outside < 0)
+            return string.Create(CultureInfo.InvariantCulture, $"{place}: its in-stack delay ({own:0} µs) is longer than the observer's, which cannot be: an in-stack timestamp error (below); the observer's {max.ObserverUs:0} µs stands");
         if (outside > own)
             return string.Create(CultureInfo.InvariantCulture,
                 $"{place}, mostly outside the stack ({outside:0} µs): the frame's way into the capture ring or the ACK's way back (the server's kernel hands frames over in chunks; the cores are shared)");
