@@ -40,7 +40,7 @@ internal static class AckTargets
             var stack = LatencySummary.Of(group.Observer);
             var kernel = LatencySummary.Of(kernelCase.Observer);
             text.Line(string.Create(CultureInfo.InvariantCulture,
-                $"- **Bursts of {group.Burst} × {group.SegmentBytes} B** (stack p99 ≤ kernel p99; stretch: p50 ≤ half the kernel's): p99 stack {stack.P99:0.0} µs, kernel {kernel.P99:0.0} µs, " +
+                $"- **Bursts of {group.Burst} × {group.SegmentBytes} B** (stack p99 ≤ kernel p99, stretch p50 ≤ half the kernel's): p99 stack {stack.P99:0.0} µs, kernel {kernel.P99:0.0} µs, " +
                 $"**{Verdict(stack.P99 <= kernel.P99)}**; stretch: p50 {stack.P50:0.0} against {kernel.P50:0.0} µs, {Verdict(stack.P50 <= kernel.P50 / 2)}."));
         }
         var stackCases = cases.Where(c => c.IsStack).ToList();
