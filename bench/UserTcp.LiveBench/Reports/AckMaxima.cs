@@ -68,31 +68,32 @@ internal static class AckMaxima
     {
         var found = cases.Where(c => c.IsStack).Select(c =>
         {
-            var negative = c.Runs.SelectMany(r => AckLatencyReport.OutsideTheStack(r).Zip(r.Result.InStackNanoseconds)).Where(x => x.First < 0).Select(x => x.Second).ToList();
-            int identical = negative.Count == 0 ? 0 : negative.GroupBy(ns => ns).Max(g => g.Count());
+            var negative = c.Runs.SelectMany(r => AckLatencyReport.OutsideTheStack(r).Zip(r.Result.InStackNanoseconds).Select((x, i) => (x.First, x.Second, Place: i % c.Burst)))
+                .Where(x => x.First < 0).ToList();
+            int identical = negative.Count == 0 ? 0 : negative.GroupBy(x => x.Second).Max(g => g.Count());
             long outOfOrder = c.Runs.Sum(r => r.Result.Bursts?.OutOfOrderSegments ?? 0);
-            return (c, Negative: negative.Count, Identical: identical, Total: c.InStack.Count(), OutOfOrder: outOfOrder);
+            return (c, Negative: negative.Count, Identical: identical, Total: c.InStack.Count(), OutOfOrder: outOfOrder,
+                    Places: negative.Count == 0 ? 0 : negative.Count(x => x.Place % 64 >= 32), Worst: negative.Count == 0 ? 0 : -negative.Min(x => x.First) / 1000.0);
         }).Where(x => x.Negative > 0).ToList();
-        text.Line($"**Negative \"outside the stack\"** (an in-stack delay longer than the observer's for the segment it is paired with, impossible");
+        text.Line($"**Negative \"outside the stack\"** (an in-stack delay longer than the observer's for the same segment, impossible since the");
         if (found.Count == 0)
         {
-            text.Line($"for the same segment since the observer's span contains the in-stack one): none in this run.");
+            text.Line($"observer's span contains the in-stack one): none in this run.");
             text.Line();
             return;
         }
-        text.Line($"for the same segment since the observer's span contains the in-stack one): {string.Join("; ", found.Select(x =>
-            $"{x.c.Name}, {x.c.Burst} × {x.c.SegmentBytes} B: {x.Negative} of {x.Total} segments, at most {x.Identical} with one and the same delay, {x.OutOfOrder} segments the stack received out of order"))}.");
-        text.Line($"Two causes, told apart by the data. (1) The pairing: observer and in-stack lists pair up in sequence order, which assumes");
-        text.Line($"the stack received and recorded each burst in order; the veth reorders (LAB-FACTS: the server's kernel hands a burst over in");
-        text.Line($"64 KB chunks, which different cores may deliver), and where the stack counted out-of-order segments the pairs near a");
-        text.Line($"chunk's end are neighbours, not the same segment: such negatives grow by about the segments' spacing (~1 µs) toward the");
-        text.Line($"end of a 64-segment window. (2) A whole batch with one identical delay: every frame of it got the same arrival time.");
-        text.Line($"PcapDevice reads the realtime and monotonic clocks once when a receive call starts and dates each frame by its capture");
-        text.Line($"time's age against that reading; a frame captured after the reading has no age and is dated at the start of the call");
-        text.Line($"(ArrivalOf: `age > 0 ? … : MonotonicNow`), so when the loop thread lost its core inside that call before the burst");
-        text.Line($"landed, the time until the frames arrived counts into each one's delay. The fix belongs in src/UserTcp.Fast/Devices/Pcap");
-        text.Line($"(date such a frame by a clock reading taken when it is handed over), outside this harness. (1) only blurs \"outside the");
-        text.Line($"stack\"; (2) also inflates the in-stack figures of the affected cases; the observer's figures are affected by neither.");
+        text.Line($"observer's span contains the in-stack one): {string.Join("; ", found.Select(x => string.Create(CultureInfo.InvariantCulture,
+            $"{x.c.Name}, {x.c.Burst} × {x.c.SegmentBytes} B: {x.Negative} of {x.Total} segments (by up to {x.Worst:0.0} µs), {x.Places} of them in the second half of a 64-frame batch, at most {x.Identical} with one and the same delay, {x.OutOfOrder} received out of order")))}.");
+        text.Line($"The stack received every burst in order (the out-of-order counts), so observer and in-stack samples pair up right and these");
+        text.Line($"are in-stack timestamp errors. PcapDevice reads the realtime and monotonic clocks once when a receive call starts and dates");
+        text.Line($"each frame by its capture time's age against that reading; a frame captured after the reading, while the call is already");
+        text.Line($"reading the ring, has no age and is dated at the start of the call (ArrivalOf: `age > 0 ? … : MonotonicNow`). Its delay");
+        text.Line($"is then overstated by the time from the call's start to its arrival: most for the tail of a batch (the frames still landing");
+        text.Line($"about 1 µs apart), and alike for all the frames of a group one ACK covers, hence the identical delays. A loop that lost its");
+        text.Line($"core inside the call before the burst landed overstates a whole batch by that time (busy-polling makes such calls frequent).");
+        text.Line($"The fix belongs in src/UserTcp.Fast/Devices/Pcap (date such a frame by a clock reading taken when it is handed over),");
+        text.Line($"outside this harness. It inflates the in-stack figures of the affected cases and deflates \"outside the stack\"; the");
+        text.Line($"observer's figures are not affected.");
         text.Line();
     }
 
