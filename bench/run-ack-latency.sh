@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Measures ACK latency under bursts, inside the user-space stack and by an observer on the wire, for the kernel receiver and
-# the stack with cumulative and with naive ACKs, and writes the report.
+# Measures ACK latency under bursts of full and of sub-MSS segments, inside the user-space stack and by an observer on the
+# wire, for the kernel receiver and the stack, and the answers to single events after idle (injected frames), and writes the report.
 #
-#   bench/run-ack-latency.sh           full run (about 3 minutes): regenerates perf-results/ack-latency.md and
-#                                      perf-results/data/ack-latency.csv, then perf-results/README.md and its plots
-#   bench/run-ack-latency.sh --quick   one connection of 3 bursts per case (about 30 s): the report and the samples go to
-#                                      temporary files and the report is printed; perf-results is left alone
+#   bench/run-ack-latency.sh           full run (about 6 minutes): regenerates perf-results/ack-latency.md,
+#                                      perf-results/data/ack-latency.csv and ack-latency-events.csv, then perf-results/README.md and its plots
+#   bench/run-ack-latency.sh --quick   one connection of 3 bursts per case, one sub-MSS size, two of each event (about a
+#                                      minute): the report and the samples go to temporary files and the report is printed
 #
 # Needs root: it installs what is missing (scripts/setup.sh, which also builds), brings up its own lab with a unique
 # name, and always tears it down. Exit status: 0 on success, 1 when a measurement failed, 2 on bad usage.
@@ -34,7 +34,7 @@ fi
 live_unique_lab ak
 cleanup() {
     live_remove_lab
-    if [[ $quick == yes ]]; then rm -f "$report" "$csv"; fi
+    if [[ $quick == yes ]]; then rm -f "$report" "$csv" "${csv%.csv}-events.csv"; fi
 }
 trap cleanup EXIT
 

@@ -68,6 +68,8 @@ internal sealed class MeasuredWindow
             DuplicateSegments = tcp.DuplicateSegments - _tcpBefore.DuplicateSegments,
             UnacceptableSegments = tcp.UnacceptableSegments - _tcpBefore.UnacceptableSegments,
             Retransmissions = tcp.Retransmissions - _tcpBefore.Retransmissions,
+            DelayedAckTimeouts = tcp.DelayedAckTimeouts - _tcpBefore.DelayedAckTimeouts,
+            ChallengeAcksSent = tcp.ChallengeAcksSent - _tcpBefore.ChallengeAcksSent,
         };
     }
 

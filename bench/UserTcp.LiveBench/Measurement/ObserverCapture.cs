@@ -7,8 +7,8 @@ using UserTcp.Testbed.Labs;
 namespace UserTcp.LiveBench.Measurement;
 
 /// <summary>
-/// The external observer: tcpdump on the server's veth end inside the server namespace, writing every frame of one TCP
-/// port with nanosecond timestamps (taken by the kernel as each frame passes, whenever tcpdump reads it). Not in immediate
+/// The external observer: tcpdump on the server's veth end inside the server namespace, writing every frame of a range of
+/// TCP ports with nanosecond timestamps (taken by the kernel as each frame passes, whenever tcpdump reads it). Not in immediate
 /// mode: tcpdump then reads the ring a block at a time instead of waking for every frame, so it takes less of the two
 /// cores from the receivers it observes. A block reaches tcpdump when it is full or after tcpdump's 1 s timeout, so <see cref="Stop"/> first waits for the last
 /// one. A 64 MiB kernel buffer rides out the warm-up transfers.
@@ -31,12 +31,12 @@ internal sealed partial class ObserverCapture : IDisposable
     }
 
     /// <summary>Starts tcpdump and returns once it captures (it says "listening on").</summary>
-    public static ObserverCapture Start(LabInfo lab, string file, ushort port)
+    public static ObserverCapture Start(LabInfo lab, string file, ushort firstPort, ushort lastPort)
     {
         var info = new ProcessStartInfo("ip") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         // ip netns exec replaces itself with tcpdump, so the process started here is tcpdump and SIGINT reaches it.
         foreach (string argument in new[] { "netns", "exec", lab.ServerNetns, "tcpdump", "-i", lab.ServerIface, "-n", "-w", file,
-                                            "--time-stamp-precision", "nano", "-B", "65536", $"tcp port {port}" })
+                                            "--time-stamp-precision", "nano", "-B", "65536", $"tcp portrange {firstPort}-{lastPort}" })
             info.ArgumentList.Add(argument);
         var capture = new ObserverCapture(Process.Start(info) ?? throw new BenchException("could not start tcpdump"));
         var clock = Stopwatch.StartNew();

@@ -36,6 +36,9 @@ internal sealed record RunResult
     public long DuplicateSegments { get; init; }
     public long UnacceptableSegments { get; init; }
     public long Retransmissions { get; init; }
+    /// <summary>ACKs the delayed-ACK timer sent (TcpConnectionStats.DelayedAckTimeouts): what the zero-expiry targets count.</summary>
+    public long DelayedAckTimeouts { get; init; }
+    public long ChallengeAcksSent { get; init; }
 
     [JsonIgnore] public double ProcessCpuSeconds => ProcessUserSeconds + ProcessSystemSeconds;
     [JsonIgnore] public double LoopThreadCpuSeconds => LoopThreadUserSeconds + LoopThreadSystemSeconds;

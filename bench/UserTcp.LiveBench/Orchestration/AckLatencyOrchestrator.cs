@@ -42,10 +42,14 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
             Tool.RunIn(_lab.ClientNetns, ["sysctl", "-qw", "net.ipv4.tcp_rmem=4096 4194304 33554432"]);
             using var server = StackProcess.Start(_lab.ServerNetns, "burst-server", []);
             server.AwaitReady();
+            using var eventServer = StackProcess.Start(_lab.ServerNetns, "event-server",
+                ["--iface", _lab.ServerIface, "--idle-ms", ((long)plan.Idle.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]);
+            eventServer.AwaitReady();
             string pcap = Path.Combine(workDirectory, "observer.pcap");
-            var runs = new List<(AckReceiver Receiver, int Burst, int Pass, ReceiverResult Result, ServedConnection Served)>();
+            var runs = new List<(AckReceiver Receiver, int Burst, int MaxSegment, int Pass, ReceiverResult Result, ServedConnection Served)>();
+            var eventRuns = new List<(AckReceiver Receiver, int Pass, EventReceiverResult Result, List<ServedEvent> Served)>();
             CaptureCounts counts;
-            using (var observer = ObserverCapture.Start(_lab, pcap, BurstRequest.Port))
+            using (var observer = ObserverCapture.Start(_lab, pcap, BurstRequest.FullSegmentPort, EventRequest.Port))
             {
                 for (int pass = 0; pass < plan.Passes; pass++)
                 foreach (int burst in plan.Bursts)
@@ -53,23 +57,51 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
                 {
                     progress($"pass {pass + 1}/{plan.Passes}: {plan.RoundsPerConnection} bursts of {burst} segments to {Name(receiver)}");
                     var (result, served) = Measure(receiver, plan.Request(burst), server);
-                    runs.Add((receiver, burst, pass, result, served));
+                    runs.Add((receiver, burst, 0, pass, result, served));
+                }
+                for (int pass = 0; pass < plan.ClampedPasses; pass++)
+                foreach (int maxSegment in plan.ClampedMaxSegments)
+                foreach (int burst in plan.ClampedBursts)
+                foreach (var receiver in Enum.GetValues<AckReceiver>().Where(r => r != AckReceiver.StackNaive))
+                {
+                    progress($"sub-MSS pass {pass + 1}/{plan.ClampedPasses}: {plan.RoundsPerConnection} bursts of {burst} segments, MSS clamped to {maxSegment}, to {Name(receiver)}");
+                    var (result, served) = Measure(receiver, plan.Request(burst, maxSegment), server);
+                    runs.Add((receiver, burst, maxSegment, pass, result, served));
+                }
+                for (int pass = 0; pass < plan.EventPasses; pass++)
+                foreach (var receiver in EventReceivers)
+                {
+                    progress($"events pass {pass + 1}/{plan.EventPasses}: {plan.EventsOfPass.Count()} single events after idle to {Name(receiver)}");
+                    var (result, served) = MeasureEvents(receiver, eventServer);
+                    eventRuns.Add((receiver, pass, result, served));
                 }
                 counts = observer.Stop();
             }
             server.Finish();
+            eventServer.Finish();
             progress("analysing the observer's capture");
-            var analysis = AckCoverageAnalysis.Read(pcap, Ipv4Address.Parse(Lab.ServerIp), BurstRequest.Port, plan.Idle / 2);
-            var unmatched = new List<ObservedConnection>(analysis.Connections);
+            var serverAddress = Ipv4Address.Parse(Lab.ServerIp);
+            var analyses = BurstRequest.ClampedMaxSegments.Prepend(0).Select(BurstRequest.PortFor)
+                .ToDictionary(port => port, port => AckCoverageAnalysis.Read(pcap, serverAddress, port, plan.Idle / 2));
+            var unmatched = analyses.ToDictionary(a => a.Key, a => new List<ObservedConnection>(a.Value.Connections));
             var matched = runs.Select(run =>
             {
                 var address = Ipv4Address.Parse(run.Receiver == AckReceiver.Kernel ? KernelClient.Address : Lab.ClientIp);
-                var observed = unmatched.FirstOrDefault(c => c.ClientAddress == address && c.ClientPort == run.Result.LocalPort)
+                var connections = unmatched[BurstRequest.PortFor(run.MaxSegment)];
+                var observed = connections.FirstOrDefault(c => c.ClientAddress == address && c.ClientPort == run.Result.LocalPort)
                                ?? throw new BenchException($"the capture holds no connection from {address}:{run.Result.LocalPort} ({Name(run.Receiver)}, {run.Burst}-segment bursts)");
-                unmatched.Remove(observed);
+                connections.Remove(observed);
                 return new AckRun(run.Receiver, run.Burst, run.Pass, run.Result, run.Served, observed);
             }).ToList();
-            return new AckLatencyResults(plan, matched, counts, analysis.UnreadableFrames);
+            var answers = EventAnswers.Read(pcap, serverAddress);
+            var events = eventRuns.Select(run => new EventRun(run.Receiver, run.Pass, run.Result, run.Served.Select(served =>
+            {
+                var client = Ipv4Address.Parse(served.ClientAddress);
+                IReadOnlyList<EventAnswer> probes = served.Probes.Select(probe => answers.Answer(client, (ushort)served.ClientPort, probe)).ToList();
+                return (served, probes);
+            }).ToList())).ToList();
+            var analysis = analyses[BurstRequest.FullSegmentPort];
+            return new AckLatencyResults(plan, matched, counts, analysis.UnreadableFrames, events);
         }
         finally
         {
@@ -123,6 +155,50 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
         process.Finish();
         return result;
     }
+
+    /// <summary>The receivers of the single events: the kernel against the stack as it is used by default (cumulative ACKs, sleeping in poll(2)).</summary>
+    private static readonly AckReceiver[] EventReceivers = [AckReceiver.Kernel, AckReceiver.StackCumulative];
+
+    /// <summary>One event receiver process, one connection per event of a pass; then the event server's report of each, in order.</summary>
+    private (EventReceiverResult, List<ServedEvent>) MeasureEvents(AckReceiver receiver, StackProcess eventServer)
+    {
+        string events = EventRequest.Format(plan.EventsOfPass);
+        EventReceiverResult result;
+        if (receiver == AckReceiver.Kernel)
+        {
+            KernelClient.AddAddress(_lab);
+            try
+            {
+                result = RunEventReceiver("ack-events-kernel", ["--source", KernelClient.Address, "--events", events]);
+                return (result, ServedEvents(eventServer, result));
+            }
+            finally
+            {
+                KernelClient.RemoveAddress(_lab);
+            }
+        }
+        result = RunEventReceiver("ack-events-stack", ["--lab", labName, "--warmup-path", plan.JitWarmupPath, "--events", events]);
+        return (result, ServedEvents(eventServer, result));
+    }
+
+    private EventReceiverResult RunEventReceiver(string role, string[] arguments)
+    {
+        using var process = StackProcess.Start(_lab.ClientNetns, role, arguments);
+        process.AwaitReady();
+        process.Say(StackRoles.Go);
+        var result = process.AwaitResult(AckLatencyJson.Default.EventReceiverResult);
+        process.Finish();
+        return result;
+    }
+
+    private static List<ServedEvent> ServedEvents(StackProcess eventServer, EventReceiverResult result) => result.LocalPorts.Select(port =>
+    {
+        var served = JsonSerializer.Deserialize(eventServer.Expect(StackRoles.EventPrefix), AckLatencyJson.Default.ServedEvent)
+                     ?? throw new BenchException("the event server sent an empty report");
+        if (served.Error is { } error) throw new BenchException($"event server, connection from {served.ClientAddress}: {error}");
+        if (served.ClientPort != port) throw new BenchException($"the event server served port {served.ClientPort}, the receiver used {port}");
+        return served;
+    }).ToList();
 
     private static ServedConnection Served(StackProcess server, ReceiverResult result)
     {

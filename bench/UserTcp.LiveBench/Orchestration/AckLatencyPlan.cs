@@ -22,12 +22,25 @@ internal sealed record AckLatencyPlan
     public required string JitWarmupPath { get; init; }
     public bool IsQuick { get; init; }
 
+    /// <summary>The sub-MSS bursts: the server's listeners with these TCP_MAXSEG values (<see cref="BurstRequest.ClampedMaxSegments"/>).</summary>
+    public required int[] ClampedMaxSegments { get; init; }
+    /// <summary>Segments per sub-MSS burst.</summary>
+    public required int[] ClampedBursts { get; init; }
+    /// <summary>Passes over the sub-MSS cases (every receiver but the naive one, which shows nothing new there).</summary>
+    public required int ClampedPasses { get; init; }
+    /// <summary>Passes over the single events; each pass runs every event this many times, for each event receiver in turn.</summary>
+    public required int EventPasses { get; init; }
+    public required int EventRepeats { get; init; }
+
     public int Rounds => Passes * RoundsPerConnection;
 
     /// <summary>The server route's initial congestion window: room for the largest burst and more, so cwnd never holds a burst back.</summary>
     public int InitialWindow => Bursts.Max() + 64;
 
-    public BurstRequest Request(int segments) => new(segments, RoundsPerConnection, Idle, WarmupBytes);
+    public BurstRequest Request(int segments, int maxSegment = 0) => new(segments, RoundsPerConnection, Idle, WarmupBytes, maxSegment);
+
+    /// <summary>The events one receiver process provokes in one pass: every kind <see cref="EventRepeats"/> times, kinds interleaved.</summary>
+    public IEnumerable<EventKind> EventsOfPass => Enumerable.Range(0, EventRepeats).SelectMany(_ => Enum.GetValues<EventKind>());
 
     public static AckLatencyPlan Full() => new()
     {
@@ -38,7 +51,15 @@ internal sealed record AckLatencyPlan
         WarmupBytes = 2 << 20,
         Files = "1M",
         JitWarmupPath = "/1M",
+        ClampedMaxSegments = BurstRequest.ClampedMaxSegments,
+        ClampedBursts = [16, 64, 256],
+        ClampedPasses = 2,
+        EventPasses = 2,
+        EventRepeats = 5,
     };
 
-    public static AckLatencyPlan Quick() => Full() with { Passes = 1, RoundsPerConnection = 3, IsQuick = true };
+    public static AckLatencyPlan Quick() => Full() with
+    {
+        Passes = 1, RoundsPerConnection = 3, IsQuick = true, ClampedMaxSegments = [536], ClampedBursts = [64], ClampedPasses = 1, EventPasses = 1, EventRepeats = 2,
+    };
 }

@@ -3,9 +3,9 @@ using System.Globalization;
 namespace UserTcp.LiveBench.Reports;
 
 /// <summary>One ACK latency sample of perf-results/data/ack-latency.csv (written by bench/run-ack-latency.sh).</summary>
-internal sealed record AckLatencySample(string Receiver, int Burst, string Method, double LatencyMicroseconds)
+internal sealed record AckLatencySample(string Receiver, int Burst, int SegmentBytes, string Method, double LatencyMicroseconds)
 {
-    public const string Header = "receiver,burst,method,latency_us";
+    public const string Header = "receiver,burst,segment_bytes,method,latency_us";
 
     public static List<AckLatencySample> Read(string path)
     {
@@ -14,10 +14,11 @@ internal sealed record AckLatencySample(string Receiver, int Burst, string Metho
         return lines.Skip(1).Select(line =>
         {
             string[] cells = line.Split(',');
-            if (cells.Length != 4 || !int.TryParse(cells[1], NumberStyles.None, CultureInfo.InvariantCulture, out int burst) ||
-                !double.TryParse(cells[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double latency))
+            if (cells.Length != 5 || !int.TryParse(cells[1], NumberStyles.None, CultureInfo.InvariantCulture, out int burst) ||
+                !int.TryParse(cells[2], NumberStyles.None, CultureInfo.InvariantCulture, out int segmentBytes) ||
+                !double.TryParse(cells[4], NumberStyles.Float, CultureInfo.InvariantCulture, out double latency))
                 throw new BenchException($"{path}: not a row of {Header}: {line}");
-            return new AckLatencySample(cells[0], burst, cells[2], latency);
+            return new AckLatencySample(cells[0], burst, segmentBytes, cells[3], latency);
         }).ToList();
     }
 }

@@ -3,6 +3,7 @@ using ScottPlot;
 using UserTcp.LiveBench.Measurement;
 using UserTcp.LiveBench.Orchestration;
 using UserTcp.LiveBench.Results;
+using UserTcp.LiveBench.Roles;
 
 namespace UserTcp.LiveBench.Reports;
 
@@ -85,6 +86,7 @@ internal static class ResultPlots
     /// </summary>
     public static int? AckLatencyCdf(string path, IReadOnlyList<AckLatencySample> samples)
     {
+        samples = samples.Where(s => s.SegmentBytes == BurstRequest.FullSegmentBytes).ToList(); // the sub-MSS bursts are in the report
         if (samples.Count == 0) return null;
         int burst = samples.Any(s => s.Burst == HighlightedBurst) ? HighlightedBurst : samples.Max(s => s.Burst);
         var plot = new Plot();

@@ -8,4 +8,7 @@ internal sealed record AckRun(AckReceiver Receiver, int Burst, int Pass, Receive
 {
     /// <summary>The observed bursts without the first group, which is the warm-up transfer.</summary>
     public IEnumerable<ObservedBurst> Bursts => Observed.Bursts.Skip(1);
+
+    /// <summary>The payload of every burst segment: the server's MSS (1448, or less on a listener with TCP_MAXSEG).</summary>
+    public int SegmentBytes => Served.Mss;
 }

@@ -6,4 +6,6 @@ namespace UserTcp.LiveBench.Roles;
 [JsonSerializable(typeof(ServedConnection))]
 [JsonSerializable(typeof(ReceiverResult))]
 [JsonSerializable(typeof(TurnTiming))]
+[JsonSerializable(typeof(ServedEvent))]
+[JsonSerializable(typeof(EventReceiverResult))]
 internal sealed partial class AckLatencyJson : JsonSerializerContext;

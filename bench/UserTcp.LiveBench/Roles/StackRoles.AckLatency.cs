@@ -28,15 +28,29 @@ internal static partial class StackRoles
     /// </summary>
     private static int BurstServer(BenchArguments arguments)
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        TcpSocketInfo.UseCubic(listener);
-        listener.Bind(new IPEndPoint(IPAddress.Parse(Lab.ServerIp), BurstRequest.Port));
-        listener.Listen();
-        new Thread(() => AcceptConnections(listener)) { IsBackground = true, Name = "burst server" }.Start();
-        SayReady();
-        Await(Exit);
-        return 0;
+        var listeners = new List<Socket>();
+        try
+        {
+            foreach (int maxSegment in BurstRequest.ClampedMaxSegments.Prepend(0))
+            {
+                var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                listeners.Add(listener);
+                listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                TcpSocketInfo.UseCubic(listener);
+                // The SYN-ACK then advertises this MSS, and the connections accepted inherit it: sub-MSS segments for the receiver.
+                if (maxSegment != 0) TcpSocketInfo.ClampMaxSegment(listener, maxSegment);
+                listener.Bind(new IPEndPoint(IPAddress.Parse(Lab.ServerIp), BurstRequest.PortFor(maxSegment)));
+                listener.Listen();
+                new Thread(() => AcceptConnections(listener)) { IsBackground = true, Name = $"burst server {maxSegment}" }.Start();
+            }
+            SayReady();
+            Await(Exit);
+            return 0;
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Dispose();
+        }
     }
 
     private static void AcceptConnections(Socket listener)
@@ -80,8 +94,8 @@ internal static partial class StackRoles
             Mss = TcpSocketInfo.MaxSegment(client),
             CongestionControl = TcpSocketInfo.CongestionControl(client),
         };
-        if (served.Mss != BurstRequest.SegmentBytes)
-            return served with { Error = $"MSS {served.Mss}, not {BurstRequest.SegmentBytes}: a burst would not be whole segments" };
+        if (served.Mss != request.SegmentBytes)
+            return served with { Error = $"MSS {served.Mss}, not {request.SegmentBytes}: a burst would not be whole segments" };
         var data = new byte[Math.Max(request.WarmupBytes, request.BurstBytes)];
         for (long sent = 0; sent < request.WarmupBytes;) sent += client.Send(data, (int)sent, (int)(request.WarmupBytes - sent), SocketFlags.None);
         for (int round = 0; round < request.Rounds; round++)
@@ -132,7 +146,7 @@ internal static partial class StackRoles
         using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy));
         SettleThenAwaitGo();
 
-        var connection = live.Tcp.Connect(live.Setup.Address, Server, BurstRequest.Port, MonotonicClock.Now);
+        var connection = live.Tcp.Connect(live.Setup.Address, Server, request.Port, MonotonicClock.Now);
         Require(live.RunUntil(() => connection.State != TcpState.SynSent, TimeSpan.FromSeconds(5)) && connection.State == TcpState.Established,
             $"no connection to the burst server (state {connection.State}, {connection.Error})");
         var line = Encoding.ASCII.GetBytes(request.Line);
@@ -202,7 +216,7 @@ internal static partial class StackRoles
         Await(Go);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(source, 0));
-        socket.Connect(new IPEndPoint(IPAddress.Parse(Lab.ServerIp), BurstRequest.Port));
+        socket.Connect(new IPEndPoint(IPAddress.Parse(Lab.ServerIp), request.Port));
         socket.Send(Encoding.ASCII.GetBytes(request.Line));
         socket.ReceiveTimeout = (int)BurstsTimeout.TotalMilliseconds;
         var buffer = new byte[1 << 20];

@@ -37,6 +37,9 @@ internal static partial class StackRoles
         "burst-server" => BurstServer(arguments),
         "ack-stack" => AckStackReceiver(arguments),
         "ack-kernel" => AckKernelReceiver(arguments),
+        "event-server" => EventServer(arguments),
+        "ack-events-stack" => AckEventsStack(arguments),
+        "ack-events-kernel" => AckEventsKernel(arguments),
         _ => throw new BenchException($"unknown role '{role}'"),
     };
 

@@ -26,6 +26,14 @@ internal readonly record struct TcpSocketInfo(int Unacknowledged, int Congestion
         return ReadInt(value, 0);
     }
 
+    /// <summary>TCP_MAXSEG on a listener: the MSS its SYN-ACKs advertise and its connections use (Linux counts the timestamps option inside it).</summary>
+    public static void ClampMaxSegment(Socket socket, int maxSegment)
+    {
+        Span<byte> value = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(value, maxSegment);
+        socket.SetRawSocketOption(SolTcp, TcpMaxSegment, value);
+    }
+
     /// <summary>
     /// Cubic on this socket (accepted ones inherit it): this machine's default is BBR, which paces a burst out instead of
     /// sending it at once, and a namespace may not change its default to an algorithm outside the host's allowed list,

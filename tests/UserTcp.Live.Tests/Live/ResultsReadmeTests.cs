@@ -19,13 +19,13 @@ public sealed class ResultsReadmeTests
         try
         {
             Directory.CreateDirectory(Path.Combine(results, "data"));
-            var lines = new List<string> { "receiver,burst,method,latency_us" };
+            var lines = new List<string> { "receiver,burst,segment_bytes,method,latency_us" };
             foreach (int burst in new[] { 16, 64 })
             for (int i = 1; i <= 50; i++)
             {
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"kernel,{burst},observer,{40.0 + i}"));
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-cumulative,{burst},in-stack,{(i % 2 == 0 ? 0 : i * 0.5)}"));
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-naive,{burst},in-stack,{1.0 + i * 0.1}"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"kernel,{burst},1448,observer,{40.0 + i}"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-cumulative,{burst},1448,in-stack,{(i % 2 == 0 ? 0 : i * 0.5)}"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-naive,{burst},1448,in-stack,{1.0 + i * 0.1}"));
             }
             File.WriteAllLines(Path.Combine(results, "data", "ack-latency.csv"), lines);
 
