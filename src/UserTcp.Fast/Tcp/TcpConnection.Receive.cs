@@ -1,3 +1,4 @@
+using UserTcp.Fast.Tcp.Sack;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -47,8 +48,15 @@ internal sealed partial class TcpConnection
         {
             // RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (unless it is a RST) and is dropped.
             Stats.UnacceptableSegments++;
-            if (sequenceLength > 0 && seq < _rcvNxt) Stats.DuplicateSegments++;
             if ((flags & TcpFlags.Rst) != 0) return false;
+            if (sequenceLength > 0 && seq < _rcvNxt)
+            {
+                // Linux tcp_send_dupack: the sender repeated what we have (our ACK was late or lost): report it as a
+                // D-SACK (RFC 2883 §4.1) and ACK the next segments at once (tcp_enter_quickack_mode).
+                Stats.DuplicateSegments++;
+                NoteDuplicate(seq, SeqNum.Min(seq + sequenceLength, _rcvNxt));
+                _quickAcksLeft = Math.Max(_quickAcksLeft, _config.QuickAckSegments);
+            }
             if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0) _timeWaitAt = now + _config.TimeWaitDuration; // §3.10.7.4: restart 2 MSL
             RequestAck();
             return _config.AckPolicy == AckPolicy.Naive;
@@ -261,6 +269,14 @@ internal sealed partial class TcpConnection
 
         if (data.Length > 0)
         {
+            // RFC 2883 §4.2 (Linux tcp_data_queue, tcp_data_queue_ofo): the part already received, below RCV.NXT or in
+            // the first held range the data overlaps, is reported as a D-SACK.
+            if (skip > 0) NoteDuplicate(seq, start);
+            else if (_outOfOrder.TryFindOverlap(start, start + data.Length, out var held))
+            {
+                NoteDuplicate(held.Start, held.End);
+                if (held.Length == data.Length) Stats.DuplicateSegments++;
+            }
             Stats.DataSegmentsReceived++;
             Stats.BytesReceived += data.Length;
             OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
@@ -304,6 +320,17 @@ internal sealed partial class TcpConnection
             _peerFinSeq = finSeq;
         }
         if (_peerFinPending && _rcvNxt == _peerFinSeq) ReceiveFin(now);
+    }
+
+    /// <summary>
+    /// RFC 2883 §4, Linux tcp_dsack_set: data we already had arrived again; the next segment we send reports
+    /// [<paramref name="start"/>, <paramref name="end"/>) as its first SACK block, once. A later duplicate replaces it.
+    /// </summary>
+    private void NoteDuplicate(SeqNum start, SeqNum end)
+    {
+        if (!_sack || end - start <= 0) return;
+        _dsackPending = true;
+        _dsack = new SeqRange(start, end);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 eighth: the FIN, once every byte before it has arrived.</summary>

@@ -352,18 +352,36 @@ internal sealed partial class TcpConnection
         return length;
     }
 
-    /// <summary>Options every non-SYN segment carries now: timestamps and the SACK blocks of held out-of-order data.</summary>
+    /// <summary>Options every non-SYN segment carries now: timestamps, a pending D-SACK block and the SACK blocks of held
+    /// out-of-order data.</summary>
     private TcpOptions CurrentOptions(Instant now)
     {
         var options = default(TcpOptions);
         if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
-        if (_sack && !_outOfOrder.IsEmpty)
+        if (_sack && (_dsackPending || !_outOfOrder.IsEmpty))
         {
             Span<SeqRange> blocks = stackalloc SeqRange[TcpOptions.MaxSackBlocks];
-            int count = _outOfOrder.WriteSackBlocks(blocks);
+            int count = WriteSackBlocks(blocks);
             for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
         }
         return options;
+    }
+
+    /// <summary>
+    /// The SACK blocks of the next segment: the pending D-SACK block first, reported once (RFC 2883 §4; Linux clears it in
+    /// tcp_options_write), then the held ranges, the most recently changed first, which puts the range containing a
+    /// duplicate right after its D-SACK block (RFC 2883 §4, RFC 2018 §4). The option carries as many as fit.
+    /// </summary>
+    private int WriteSackBlocks(Span<SeqRange> blocks)
+    {
+        int count = 0;
+        if (_dsackPending)
+        {
+            _dsackPending = false;
+            blocks[count++] = _dsack;
+            Stats.DuplicateSacksSent++;
+        }
+        return count + _outOfOrder.WriteSackBlocks(blocks[count..]);
     }
 
     /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum.</summary>

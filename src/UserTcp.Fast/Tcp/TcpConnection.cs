@@ -49,6 +49,8 @@ internal sealed partial class TcpConnection
     private bool _peerFinPending;            // a FIN arrived beyond a hole
     private SeqNum _peerFinSeq;
     private bool _peerFinReceived;
+    private bool _dsackPending;              // the next segment reports _dsack as its first SACK block (RFC 2883)
+    private SeqRange _dsack;
 
     // --- negotiated options ---
     private bool _windowScaling, _timestamps, _sack;
