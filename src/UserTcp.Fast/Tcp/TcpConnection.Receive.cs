@@ -39,7 +39,7 @@ internal sealed partial class TcpConnection
         if (_timestamps && options.Timestamps is { } ts && (flags & TcpFlags.Rst) == 0 && unchecked((int)(ts.Value - _tsRecent)) < 0)
         {
             Stats.PawsRejected++;
-            RequestAck();
+            AckThisSegment(); // Linux tcp_validate_incoming: tcp_send_dupack
             return false;
         }
 
@@ -58,7 +58,7 @@ internal sealed partial class TcpConnection
                 _quickAcksLeft = Math.Max(_quickAcksLeft, _config.QuickAckSegments);
             }
             if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0) _timeWaitAt = now + _config.TimeWaitDuration; // §3.10.7.4: restart 2 MSL
-            RequestAck();
+            AckThisSegment();
             return _config.AckPolicy == AckPolicy.Naive;
         }
 
@@ -267,6 +267,7 @@ internal sealed partial class TcpConnection
             fin = false; // the FIN lies beyond what we keep
         }
 
+        bool ackThisSegment = false; // after the FIN too, so that one ACK covers both
         if (data.Length > 0)
         {
             // RFC 2883 §4.2 (Linux tcp_data_queue, tcp_data_queue_ofo): the part already received, below RCV.NXT or in
@@ -290,7 +291,7 @@ internal sealed partial class TcpConnection
                 if (next > end) _receiveRing.Commit(next - end);
                 _rcvNxt = next;
                 RecordArrival(end, now);
-                if (hadHoles) RequestAck(); // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
+                if (hadHoles) ackThisSegment = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
                 else DecideAckForInOrderData(now);
             }
             else
@@ -305,7 +306,7 @@ internal sealed partial class TcpConnection
                 {
                     Stats.ReassemblyRefused++;
                 }
-                RequestAck(); // RFC 5681 §4.2: out-of-order data is ACKed at once (a duplicate ACK with SACK blocks)
+                ackThisSegment = true; // RFC 5681 §4.2: a duplicate ACK for every out-of-order segment, with its SACK blocks
             }
         }
         else if (payload.Length > 0)
@@ -320,6 +321,7 @@ internal sealed partial class TcpConnection
             _peerFinSeq = finSeq;
         }
         if (_peerFinPending && _rcvNxt == _peerFinSeq) ReceiveFin(now);
+        if (ackThisSegment) AckThisSegment();
     }
 
     /// <summary>
@@ -442,7 +444,27 @@ internal sealed partial class TcpConnection
         if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond) return;
         _challengeAcksInWindow++;
         Stats.ChallengeAcksSent++;
-        RequestAck();
+        AckThisSegment();
+    }
+
+    /// <summary>
+    /// An ACK for this segment alone, as Linux sends one at once for each out-of-order segment, hole fill, duplicate and
+    /// challenge (tcp_send_dupack, __tcp_ack_snd_check, tcp_send_challenge_ack): queued with the acknowledgment number and
+    /// SACK blocks (D-SACK first) of this moment, it leaves with the batch's flush, before anything newer, so the sender
+    /// sees one ACK per segment in the order a per-segment receiver sends them. As good as sent for the ACK rules. When
+    /// the queue is full the newest state goes out in the usual cumulative ACK instead.
+    /// </summary>
+    private void AckThisSegment()
+    {
+        if (_config.AckPolicy == AckPolicy.Naive || _immediateAcks.IsFull)
+        {
+            RequestAck();
+            return;
+        }
+        int blocks = _sack ? WriteSackBlocks(_immediateAcks.NextBlocks) : 0;
+        _immediateAcks.Enqueue(_rcvNxt, blocks);
+        SettleAck();
+        _stack.MarkDirty(this);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 second, for a RST exactly at RCV.NXT.</summary>

@@ -17,6 +17,7 @@ internal sealed partial class TcpConnection
         if (State is TcpState.Closed or TcpState.Listen) return 0;
         if (_synPending) return WriteSyn(segment, now);
         if (State == TcpState.SynSent) return 0;
+        if (_immediateAcks.Count > 0) return WriteImmediateAck(segment, now);
 
         if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
             return WriteData(segment, rtxSeq, rtxLength, now);
@@ -44,6 +45,19 @@ internal sealed partial class TcpConnection
             return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, CurrentOptions(now), now);
         }
         return 0;
+    }
+
+    /// <summary>The oldest ACK <see cref="AckThisSegment"/> queued: its acknowledgment number and SACK blocks, today's
+    /// timestamp and window.</summary>
+    private int WriteImmediateAck(Span<byte> segment, Instant now)
+    {
+        var options = default(TcpOptions);
+        if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
+        var blocks = _immediateAcks.Peek(out SeqNum ack);
+        for (int i = 0; i < blocks.Length; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+        _immediateAcks.Dequeue();
+        Stats.PureAcksSent++;
+        return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now, ack);
     }
 
     private SeqNum DataEnd => _ringSeq + _sendRing.Count;
@@ -384,30 +398,38 @@ internal sealed partial class TcpConnection
         return count + _outOfOrder.WriteSackBlocks(blocks[count..]);
     }
 
-    /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum.</summary>
-    private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now)
+    /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum. It
+    /// acknowledges RCV.NXT, or an older <paramref name="ack"/> when it is a queued per-segment ACK.</summary>
+    private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now,
+                             SeqNum? ack = null)
     {
-        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
+        SeqNum acknowledged = ack ?? _rcvNxt;
+        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, acknowledged.Value, flags, AdvertiseWindow(acknowledged))
+        {
+            Options = options,
+        };
         int headerLength = header.Length;
         if (payloadLength > 0) _sendRing.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
         int length = headerLength + payloadLength;
         header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
         Stats.SegmentsSent++;
-        OnAckSent(now);
+        if (ack is null) OnAckSent(now);
+        else RecordAckLatency(acknowledged, now); // a queued ACK settled the ACK state when it was queued
         return length;
     }
 
     /// <summary>
     /// The window field: free buffer space, moving the right edge only by at least min(buffer/2, MSS) at a time
-    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking").
+    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking"), counted
+    /// from the acknowledgment number the segment carries.
     /// </summary>
-    private ushort AdvertiseWindow()
+    private ushort AdvertiseWindow(SeqNum ack)
     {
         SeqNum proposed = _rcvNxt + (_receiveRing.Capacity - _receiveRing.Count);
         int threshold = Math.Min(_receiveRing.Capacity / 2, _config.MaxSegmentSize);
         if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
             _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
-        int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
+        int window = Math.Max(0, _advertisedRightEdge - ack);
         ushort field = (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
         if (field == 0) Stats.ZeroWindowsAdvertised++; // the application is not reading: flow control holds the sender
         return field;
@@ -429,17 +451,29 @@ internal sealed partial class TcpConnection
     /// <summary>Every segment we send carries the cumulative ACK: pending ACK state is settled and its delay recorded.</summary>
     private void OnAckSent(Instant now)
     {
+        SettleAck();
+        RecordAckLatency(_rcvNxt, now);
+    }
+
+    /// <summary>RCV.NXT counts as acknowledged: nothing is due, no timer runs, the next ACK rule counts from here.</summary>
+    private void SettleAck()
+    {
         _ackNow = false;
         _delayedAckAt = Instant.Never;
         _ackPushed = _ackPushedTwice = false;
         _segmentsSinceAck = 0;
         _lastAckSent = _rcvNxt;
+    }
+
+    /// <summary>Records the arrival-to-ACK delay of the data an ACK of <paramref name="ack"/> covers.</summary>
+    private void RecordAckLatency(SeqNum ack, Instant now)
+    {
         if (_arrivalCount == 0) return;
         int kept = 0;
         for (int i = 0; i < _arrivalCount; i++)
         {
             int slot = (_arrivalHead + i) % LatencySlots;
-            if (_arrivalEnd[slot] <= _rcvNxt)
+            if (_arrivalEnd[slot] <= ack)
             {
                 _stack.AckLatency.Record(now.Nanoseconds - _arrivalAt[slot]);
             }

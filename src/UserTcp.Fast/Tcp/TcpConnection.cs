@@ -62,6 +62,7 @@ internal sealed partial class TcpConnection
     // --- what the next flush must send ---
     private bool _synPending, _probePending, _keepAlivePending;
     private bool _ackNow;
+    private readonly ImmediateAckQueue _immediateAcks = new(); // one ACK per out-of-order, hole-filling or duplicate segment
     private int _segmentsSinceAck; // data segments as they arrived (a super-frame is one): TcpConfig.MaxSegmentsPerAck
     private int _quickAcksLeft;
     private int _receiveMss;       // the sender's segment size as measured from what arrives (Linux icsk_ack.rcv_mss)
@@ -266,6 +267,7 @@ internal sealed partial class TcpConnection
         State = TcpState.Closed;
         _retransmitAt = _delayedAckAt = _timeWaitAt = _keepAliveAt = Instant.Never;
         _synPending = _probePending = _keepAlivePending = _ackNow = false;
+        _immediateAcks.Clear();
         _stack.Remove(this);
         ReleaseBuffers();
     }

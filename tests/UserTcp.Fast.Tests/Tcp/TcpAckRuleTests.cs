@@ -113,4 +113,58 @@ public sealed class TcpAckRuleTests
         var sent = h.DeliverBatch(Segments(h, ref offset, Mss));
         Assert.Equal(h.PeerSeq(4 * Mss), Assert.Single(sent).Ack);
     }
+
+    /// <summary>The ACKs of a batch as "ack, SACK=..." lines, in offsets into the peer's stream.</summary>
+    private static string[] Read(EngineHarness h, List<Sent> acks) => acks.Select(ack =>
+    {
+        var blocks = Enumerable.Range(0, ack.Options.SackBlockCount).Select(i => ack.Options.GetSackBlock(i))
+                               .Select(b => $"{b.Left - h.PeerSeq(0)}-{b.Right - h.PeerSeq(0)}");
+        return $"{ack.Ack - h.PeerSeq(0)}" + (ack.Options.SackBlockCount > 0 ? ", SACK=" + string.Join(", ", blocks) : "");
+    }).ToArray();
+
+    [Fact] // RFC 5681 §4.2, RFC 2018 §4: each out-of-order segment of a batch gets its own duplicate ACK, with the SACK
+    public void Every_out_of_order_segment_of_a_batch_gets_its_own_duplicate_ack() // blocks as of that segment
+    {
+        var h = Established();
+        var batch = new[] { h.PeerData(1000, 1000), h.PeerData(2000, 1000), h.PeerData(4000, 1000) };
+        Assert.Equal(["0, SACK=1000-2000", "0, SACK=1000-3000", "0, SACK=4000-5000, 1000-3000"], Read(h, h.DeliverBatch(batch)));
+        Assert.Equal(3, h.Connection!.Stats.PureAcksSent - 1); // the handshake's ACK was the first
+    }
+
+    [Fact] // RFC 5681 §4.2: the segment that fills the hole is ACKed after the duplicates, in the same batch
+    public void A_hole_fill_in_the_same_batch_gets_its_own_ack_after_the_duplicates()
+    {
+        var h = Established();
+        var batch = new[] { h.PeerData(1000, 1000), h.PeerData(3000, 1000), h.PeerData(0, 1000), h.PeerData(2000, 1000) };
+        Assert.Equal(["0, SACK=1000-2000", "0, SACK=3000-4000, 1000-2000", "2000, SACK=3000-4000", "4000"], Read(h, h.DeliverBatch(batch)));
+    }
+
+    [Fact] // RFC 5681 §3.2: a sender without SACK needs three duplicate ACKs to retransmit
+    public void Without_sack_three_out_of_order_segments_make_three_duplicate_acks()
+    {
+        var h = new EngineHarness(new TcpConfig { QuickAckSegments = 0 });
+        h.Establish(sack: false);
+        var batch = new[] { h.PeerData(1000, 1000), h.PeerData(2000, 1000), h.PeerData(3000, 1000) };
+        Assert.Equal(["0", "0", "0"], Read(h, h.DeliverBatch(batch)));
+    }
+
+    [Fact] // RFC 2883 §4: two duplicates in one batch are each reported in the D-SACK block of their own ACK
+    public void Each_duplicate_of_a_batch_gets_its_own_d_sack()
+    {
+        var h = Established();
+        h.DeliverBatch([h.PeerData(0, 1000), h.PeerData(1000, 1000), h.PeerData(3000, 1000)]);
+        var batch = new[] { h.PeerData(0, 1000), h.PeerData(3000, 1000) };
+        Assert.Equal(["2000, SACK=0-1000, 3000-4000", "2000, SACK=3000-4000, 3000-4000"], Read(h, h.DeliverBatch(batch)));
+        Assert.Equal(2, h.Connection!.Stats.DuplicateSacksSent);
+    }
+
+    [Fact] // the queue is bounded: beyond it, the batch's last ACK carries the newest state
+    public void A_batch_longer_than_the_queue_ends_with_one_ack_of_the_newest_state()
+    {
+        var h = Established();
+        var batch = Enumerable.Range(0, 12).Select(i => h.PeerData(1000 + 2000 * i, 1000)).ToArray();
+        var sent = Read(h, h.DeliverBatch(batch));
+        Assert.Equal(9, sent.Length);
+        Assert.Equal("0, SACK=23000-24000, 21000-22000, 19000-20000", sent[^1]);
+    }
 }
