@@ -362,11 +362,12 @@ internal sealed partial class TcpConnection
     /// sender's measured size (<see cref="OnDataArrival"/>) are unacknowledged, whatever the sizes of the segments that
     /// brought them; due ACKs leave at the end of the receive batch, or in its middle every
     /// <see cref="TcpConfig.MaxSegmentsPerAck"/> segments. Otherwise the delayed-ACK timer, unless the reader drains the
-    /// data first (<see cref="PushedDataDrained"/>). Naive policy: every segment at once.
+    /// data first (<see cref="PushedDataDrained"/>). In ping-pong mode (<see cref="NoteDataSent"/>) there is no quick-ack:
+    /// our next data segment is expected to carry the ACK (Linux tcp_in_quickack_mode). Naive policy: every segment at once.
     /// </summary>
     private void DecideAckForInOrderData(Instant now)
     {
-        if (_config.AckPolicy == AckPolicy.Naive || _quickAcksLeft > 0)
+        if (_config.AckPolicy == AckPolicy.Naive || (_quickAcksLeft > 0 && !_pingPong))
         {
             if (_quickAcksLeft > 0) _quickAcksLeft--;
             RequestAck();
@@ -418,6 +419,17 @@ internal sealed partial class TcpConnection
         if (!push) MarkPushed();
     }
 
+    /// <summary>
+    /// Linux tcp_event_data_sent: data we send within the delayed-ACK time of the last data that arrived answers it, so the
+    /// exchange is interactive (RFC 1122 §4.2.3.2) and the connection enters ping-pong mode, where ACKs wait to ride on our
+    /// next answer instead of leaving as quick-acks. It leaves when the delayed-ACK timer has to send one
+    /// (tcp_delack_timer_handler). Before any data has arrived nothing is answered (Linux's ato is still 0 then).
+    /// </summary>
+    private void NoteDataSent(Instant now)
+    {
+        if (!_lastDataAt.IsNever && now - _lastDataAt < _config.DelayedAckTimeout) _pingPong = true;
+    }
+
     private void MarkPushed()
     {
         _ackPushedTwice = _ackPushed;
@@ -426,10 +438,11 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// Linux's tcp_cleanup_rbuf: when the reader has emptied the receive queue and an ACK is pending for data that was
-    /// pushed or short, the ACK leaves now; the delayed-ACK timer is only for a tail nobody is reading.
+    /// pushed or short, the ACK leaves now; the delayed-ACK timer is only for a tail nobody is reading. In ping-pong mode
+    /// one pushed segment is not enough (ICSK_ACK_PUSHED2): the reader's answer will carry the ACK.
     /// </summary>
     private bool PushedDataDrained() =>
-        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushed || _ackPushedTwice) &&
+        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushedTwice || (_ackPushed && !_pingPong)) &&
         State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
 
     /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>

@@ -325,6 +325,7 @@ internal sealed partial class TcpConnection
             _timedAt = now;
         }
         Stats.BytesSent += length;
+        if (length > 0) NoteDataSent(now);
         if (_retransmitAt.IsNever) _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.1
         return written;
     }

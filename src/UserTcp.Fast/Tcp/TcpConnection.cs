@@ -65,6 +65,7 @@ internal sealed partial class TcpConnection
     private readonly ImmediateAckQueue _immediateAcks = new(); // one ACK per out-of-order, hole-filling or duplicate segment
     private int _segmentsSinceAck; // data segments as they arrived (a super-frame is one): TcpConfig.MaxSegmentsPerAck
     private int _quickAcksLeft;
+    private bool _pingPong;        // interactive: our data answers the peer's, and carries the ACKs (Linux pingpong mode)
     private int _receiveMss;       // the sender's segment size as measured from what arrives (Linux icsk_ack.rcv_mss)
     private int _lastShortSegment; // size of the previous segment when it was shorter than _receiveMss (Linux last_seg_size)
     private bool _ackPushed, _ackPushedTwice; // short or pushed data arrived: a reader who drains it gets the ACK at once

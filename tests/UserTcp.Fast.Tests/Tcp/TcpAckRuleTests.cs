@@ -167,4 +167,61 @@ public sealed class TcpAckRuleTests
         Assert.Equal(9, sent.Length);
         Assert.Equal("0, SACK=23000-24000, 21000-22000, 19000-20000", sent[^1]);
     }
+
+    /// <summary>A response from the peer at byte <paramref name="offset"/>, acknowledging our first <paramref name="acked"/> bytes.</summary>
+    private static (TcpHeader, byte[]) Response(EngineHarness h, int offset, int length, int acked)
+    {
+        h.PeerTimestamp++;
+        return (h.Peer(h.PeerSeq(offset), h.OurSeq(acked), TcpFlags.Ack | TcpFlags.Psh, options: h.PeerTimestampOption()), new byte[length]);
+    }
+
+    [Fact] // Linux tcp_event_data_sent (ping-pong mode), RFC 1122 §4.2.3.2: the ACK of a response rides on the next request
+    public void A_request_response_exchange_sends_no_pure_ack()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        var buffer = new byte[4096];
+        int sent = 0, received = 0;
+        for (int exchange = 1; exchange <= 5; exchange++)
+        {
+            Assert.Equal(100, c.Send(new byte[100]));
+            var request = h.FlushSingle();
+            Assert.Equal(h.PeerSeq(received), request.Ack);                 // carries the ACK of the previous response
+            sent += 100;
+            h.Advance(TimeSpan.FromMilliseconds(1));
+            var acks = h.DeliverBatch([Response(h, received, 300, sent)], application: () => c.Receive(buffer));
+            received += 300;
+            // The first response came before any answer of ours, so it is quick-acked (as Linux's); after that, none.
+            Assert.Equal(exchange == 1 ? 1 : 0, acks.Count);
+            h.Advance(TimeSpan.FromMilliseconds(5));                         // the application thinks, then asks again
+        }
+        Assert.Equal(0, c.Stats.DelayedAckTimeouts);
+    }
+
+    [Fact] // ping-pong mode starts only with an answer: a download right after the request is quick-acked as before
+    public void A_bulk_download_after_a_request_is_still_quick_acked_at_the_start()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        c.Send(new byte[100]);
+        h.FlushSingle();
+        for (int i = 0; i < 4; i++) Assert.Single(h.DeliverBatch([Response(h, i * Mss, Mss, 100)]));
+    }
+
+    [Fact] // tcp_delack_timer_handler: an answer that does not come in time ends ping-pong mode
+    public void The_delayed_ack_timer_ends_ping_pong_mode()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        var buffer = new byte[4096];
+        c.Send(new byte[100]);
+        h.FlushSingle();
+        Assert.Single(h.DeliverBatch([Response(h, 0, 300, 100)], application: () => c.Receive(buffer)));
+        c.Send(new byte[100]);                                               // answered at once: ping-pong
+        h.FlushSingle();
+        Assert.Empty(h.DeliverBatch([Response(h, 300, 300, 200)], application: () => c.Receive(buffer)));
+        h.AdvanceToNextDeadline();                                            // no answer: the delayed ACK, 40 ms later
+        Assert.Equal(h.PeerSeq(600), h.FlushSingle().Ack);
+        Assert.Single(h.DeliverBatch([Response(h, 600, 300, 200)]));          // quick-acked again
+    }
 }
