@@ -6,8 +6,8 @@ namespace UserTcp.Fast.Tcp;
 /// <summary>
 /// ACKs the receiver owes one per segment (RFC 5681 §4.2: a duplicate ACK for each out-of-order segment, an ACK for each
 /// segment that fills a hole; duplicates and challenge ACKs likewise), each with the acknowledgment number and SACK
-/// blocks as of its segment, waiting for the connection's next flush. Fixed capacity, allocated with the connection:
-/// when it is full the connection falls back to one ACK with the newest state.
+/// blocks as of its segment, and whether the first block is a D-SACK, waiting for the connection's next flush. Fixed
+/// capacity, allocated with the connection: when it is full the connection falls back to one ACK with the newest state.
 /// </summary>
 internal sealed class ImmediateAckQueue
 {
@@ -16,6 +16,7 @@ internal sealed class ImmediateAckQueue
 
     private readonly SeqNum[] _ack = new SeqNum[Capacity];
     private readonly int[] _blockCount = new int[Capacity];
+    private readonly bool[] _dsack = new bool[Capacity];
     private readonly SeqRange[] _blocks = new SeqRange[Capacity * TcpOptions.MaxSackBlocks];
     private int _head;
 
@@ -25,19 +26,23 @@ internal sealed class ImmediateAckQueue
     /// <summary>Space for the SACK blocks of the next ACK; <see cref="Enqueue"/> then commits it.</summary>
     public Span<SeqRange> NextBlocks => _blocks.AsSpan(Slot(Count) * TcpOptions.MaxSackBlocks, TcpOptions.MaxSackBlocks);
 
-    /// <summary>Queues an ACK of <paramref name="ack"/> with the first <paramref name="blockCount"/> of <see cref="NextBlocks"/>.</summary>
-    public void Enqueue(SeqNum ack, int blockCount)
+    /// <summary>Queues an ACK of <paramref name="ack"/> with the first <paramref name="blockCount"/> of <see cref="NextBlocks"/>,
+    /// the first of them a D-SACK block when <paramref name="dsack"/>.</summary>
+    public void Enqueue(SeqNum ack, int blockCount, bool dsack)
     {
         int slot = Slot(Count);
         _ack[slot] = ack;
         _blockCount[slot] = blockCount;
+        _dsack[slot] = dsack;
         Count++;
     }
 
-    /// <summary>The oldest queued ACK: its acknowledgment number and SACK blocks (valid until the next change).</summary>
-    public ReadOnlySpan<SeqRange> Peek(out SeqNum ack)
+    /// <summary>The oldest queued ACK: its acknowledgment number, SACK blocks (valid until the next change) and whether the
+    /// first is a D-SACK block.</summary>
+    public ReadOnlySpan<SeqRange> Peek(out SeqNum ack, out bool dsack)
     {
         ack = _ack[_head];
+        dsack = _dsack[_head];
         return _blocks.AsSpan(_head * TcpOptions.MaxSackBlocks, _blockCount[_head]);
     }
 

@@ -326,11 +326,17 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// RFC 2883 §4, Linux tcp_dsack_set: data we already had arrived again; the next segment we send reports
-    /// [<paramref name="start"/>, <paramref name="end"/>) as its first SACK block, once. A later duplicate replaces it.
+    /// [<paramref name="start"/>, <paramref name="end"/>) as its first SACK block, once. A later duplicate that touches a
+    /// pending one extends it (tcp_dsack_extend), as a burst of spurious retransmissions does; another replaces it.
     /// </summary>
     private void NoteDuplicate(SeqNum start, SeqNum end)
     {
         if (!_sack || end - start <= 0) return;
+        if (_dsackPending && start <= _dsack.End && end >= _dsack.Start)
+        {
+            _dsack = new SeqRange(SeqNum.Min(start, _dsack.Start), SeqNum.Max(end, _dsack.End));
+            return;
+        }
         _dsackPending = true;
         _dsack = new SeqRange(start, end);
     }
@@ -463,9 +469,9 @@ internal sealed partial class TcpConnection
     /// <summary>
     /// An ACK for this segment alone, as Linux sends one at once for each out-of-order segment, hole fill, duplicate and
     /// challenge (tcp_send_dupack, __tcp_ack_snd_check, tcp_send_challenge_ack): queued with the acknowledgment number and
-    /// SACK blocks (D-SACK first) of this moment, it leaves with the batch's flush, before anything newer, so the sender
-    /// sees one ACK per segment in the order a per-segment receiver sends them. As good as sent for the ACK rules. When
-    /// the queue is full the newest state goes out in the usual cumulative ACK instead.
+    /// SACK blocks (D-SACK first) of this moment, it leaves with the batch's flush, before anything newer, unless a later
+    /// segment of the batch has since moved RCV.NXT on (<see cref="WriteImmediateAck"/>). As good as sent for the ACK
+    /// rules. When the queue is full the newest state goes out in the usual cumulative ACK instead.
     /// </summary>
     private void AckThisSegment()
     {
@@ -474,8 +480,9 @@ internal sealed partial class TcpConnection
             RequestAck();
             return;
         }
+        bool dsack = _sack && _dsackPending;
         int blocks = _sack ? WriteSackBlocks(_immediateAcks.NextBlocks) : 0;
-        _immediateAcks.Enqueue(_rcvNxt, blocks);
+        _immediateAcks.Enqueue(_rcvNxt, blocks, dsack);
         SettleAck();
         _stack.MarkDirty(this);
     }

@@ -17,7 +17,7 @@ internal sealed partial class TcpConnection
         if (State is TcpState.Closed or TcpState.Listen) return 0;
         if (_synPending) return WriteSyn(segment, now);
         if (State == TcpState.SynSent) return 0;
-        if (_immediateAcks.Count > 0) return WriteImmediateAck(segment, now);
+        if (_immediateAcks.Count > 0 && WriteImmediateAck(segment, now) is var immediate and > 0) return immediate;
 
         if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
             return WriteData(segment, rtxSeq, rtxLength, now);
@@ -47,17 +47,42 @@ internal sealed partial class TcpConnection
         return 0;
     }
 
-    /// <summary>The oldest ACK <see cref="AckThisSegment"/> queued: its acknowledgment number and SACK blocks, today's
-    /// timestamp and window.</summary>
+    /// <summary>
+    /// The oldest ACK <see cref="AckThisSegment"/> queued that still describes the receiver: one per out-of-order segment
+    /// whose hole is still open when the batch's ACKs are written. An ACK whose RCV.NXT a later segment of the same batch
+    /// has moved on is not sent: a hole that lived only inside one receive batch was reordering the cumulative ACK covers,
+    /// and showing it to the sender made Linux's RACK mark the segments lost and retransmit them (A/B in the commit that
+    /// added this). Its D-SACK block still goes out, with today's acknowledgment number and SACK blocks. Returns 0 when
+    /// nothing queued is left to send; the cumulative ACK then follows.
+    /// </summary>
     private int WriteImmediateAck(Span<byte> segment, Instant now)
     {
-        var options = default(TcpOptions);
-        if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
-        var blocks = _immediateAcks.Peek(out SeqNum ack);
-        for (int i = 0; i < blocks.Length; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
-        _immediateAcks.Dequeue();
-        Stats.PureAcksSent++;
-        return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now, ack);
+        while (_immediateAcks.Count > 0)
+        {
+            var blocks = _immediateAcks.Peek(out SeqNum ack, out bool dsack);
+            var options = default(TcpOptions);
+            if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
+            if (ack == _rcvNxt)
+            {
+                for (int i = 0; i < blocks.Length; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+                _immediateAcks.Dequeue();
+                Stats.PureAcksSent++;
+                return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now, settles: false);
+            }
+            if (_immediateAcks.Count == 1) _ackNow = true; // superseded: the batch's cumulative ACK answers for it
+            if (dsack)
+            {
+                options.AddSackBlock(new SackBlock(blocks[0].Start.Value, blocks[0].End.Value));
+                Span<SeqRange> held = stackalloc SeqRange[TcpOptions.MaxSackBlocks - 1];
+                int count = _sack ? _outOfOrder.WriteSackBlocks(held) : 0;
+                for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(held[i].Start.Value, held[i].End.Value));
+                _immediateAcks.Dequeue();
+                Stats.PureAcksSent++;
+                return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now);
+            }
+            _immediateAcks.Dequeue();
+        }
+        return 0;
     }
 
     private SeqNum DataEnd => _ringSeq + _sendRing.Count;
@@ -400,37 +425,32 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum. It
-    /// acknowledges RCV.NXT, or an older <paramref name="ack"/> when it is a queued per-segment ACK.</summary>
+    /// settles the pending ACK state unless it is a queued per-segment ACK, which settled it when it was queued.</summary>
     private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now,
-                             SeqNum? ack = null)
+                             bool settles = true)
     {
-        SeqNum acknowledged = ack ?? _rcvNxt;
-        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, acknowledged.Value, flags, AdvertiseWindow(acknowledged))
-        {
-            Options = options,
-        };
+        var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
         int headerLength = header.Length;
         if (payloadLength > 0) _sendRing.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
         int length = headerLength + payloadLength;
         header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
         Stats.SegmentsSent++;
-        if (ack is null) OnAckSent(now);
-        else RecordAckLatency(acknowledged, now); // a queued ACK settled the ACK state when it was queued
+        if (settles) OnAckSent(now);
+        else RecordAckLatency(now);
         return length;
     }
 
     /// <summary>
     /// The window field: free buffer space, moving the right edge only by at least min(buffer/2, MSS) at a time
-    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking"), counted
-    /// from the acknowledgment number the segment carries.
+    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking").
     /// </summary>
-    private ushort AdvertiseWindow(SeqNum ack)
+    private ushort AdvertiseWindow()
     {
         SeqNum proposed = _rcvNxt + (_receiveRing.Capacity - _receiveRing.Count);
         int threshold = Math.Min(_receiveRing.Capacity / 2, _config.MaxSegmentSize);
         if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
             _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
-        int window = Math.Max(0, _advertisedRightEdge - ack);
+        int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
         ushort field = (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
         if (field == 0) Stats.ZeroWindowsAdvertised++; // the application is not reading: flow control holds the sender
         return field;
@@ -453,7 +473,7 @@ internal sealed partial class TcpConnection
     private void OnAckSent(Instant now)
     {
         SettleAck();
-        RecordAckLatency(_rcvNxt, now);
+        RecordAckLatency(now);
     }
 
     /// <summary>RCV.NXT counts as acknowledged: nothing is due, no timer runs, the next ACK rule counts from here.</summary>
@@ -466,15 +486,15 @@ internal sealed partial class TcpConnection
         _lastAckSent = _rcvNxt;
     }
 
-    /// <summary>Records the arrival-to-ACK delay of the data an ACK of <paramref name="ack"/> covers.</summary>
-    private void RecordAckLatency(SeqNum ack, Instant now)
+    /// <summary>Records the arrival-to-ACK delay of the data an ACK of RCV.NXT covers.</summary>
+    private void RecordAckLatency(Instant now)
     {
         if (_arrivalCount == 0) return;
         int kept = 0;
         for (int i = 0; i < _arrivalCount; i++)
         {
             int slot = (_arrivalHead + i) % LatencySlots;
-            if (_arrivalEnd[slot] <= ack)
+            if (_arrivalEnd[slot] <= _rcvNxt)
             {
                 _stack.AckLatency.Record(now.Nanoseconds - _arrivalAt[slot]);
             }

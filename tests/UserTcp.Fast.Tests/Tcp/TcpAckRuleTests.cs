@@ -131,12 +131,28 @@ public sealed class TcpAckRuleTests
         Assert.Equal(3, h.Connection!.Stats.PureAcksSent - 1); // the handshake's ACK was the first
     }
 
-    [Fact] // RFC 5681 §4.2: the segment that fills the hole is ACKed after the duplicates, in the same batch
-    public void A_hole_fill_in_the_same_batch_gets_its_own_ack_after_the_duplicates()
+    [Fact] // reordering inside one receive batch: the duplicate ACKs of holes filled later in the batch are not sent
+    public void Reordering_inside_a_batch_gets_one_cumulative_ack()
     {
         var h = Established();
         var batch = new[] { h.PeerData(1000, 1000), h.PeerData(3000, 1000), h.PeerData(0, 1000), h.PeerData(2000, 1000) };
-        Assert.Equal(["0, SACK=1000-2000", "0, SACK=3000-4000, 1000-2000", "2000, SACK=3000-4000", "4000"], Read(h, h.DeliverBatch(batch)));
+        Assert.Equal(["4000"], Read(h, h.DeliverBatch(batch)));
+    }
+
+    [Fact] // RFC 5681 §4.2: a hole still open at the end of the batch is reported by the ACK of its latest segment
+    public void A_hole_partly_filled_in_a_batch_is_reported_by_the_ack_of_the_segment_that_filled_it()
+    {
+        var h = Established();
+        var batch = new[] { h.PeerData(1000, 1000), h.PeerData(3000, 1000), h.PeerData(0, 1000) };
+        Assert.Equal(["2000, SACK=3000-4000"], Read(h, h.DeliverBatch(batch)));
+    }
+
+    [Fact] // RFC 2883: a duplicate's D-SACK goes out even when later data of the batch moved RCV.NXT on
+    public void A_d_sack_is_sent_when_later_data_of_the_batch_moved_the_ack_on()
+    {
+        var h = Established();
+        h.DeliverBatch([h.PeerData(0, 1000), h.PeerData(1000, 1000)]);
+        Assert.Equal(["3000, SACK=0-1000"], Read(h, h.DeliverBatch([h.PeerData(0, 1000), h.PeerData(2000, 1000)])));
     }
 
     [Fact] // RFC 5681 §3.2: a sender without SACK needs three duplicate ACKs to retransmit
@@ -223,5 +239,16 @@ public sealed class TcpAckRuleTests
         h.AdvanceToNextDeadline();                                            // no answer: the delayed ACK, 40 ms later
         Assert.Equal(h.PeerSeq(600), h.FlushSingle().Ack);
         Assert.Single(h.DeliverBatch([Response(h, 600, 300, 200)]));          // quick-acked again
+    }
+
+    [Fact] // tcp_dsack_extend: beyond the queue, a burst of duplicates is reported as one D-SACK block
+    public void Duplicates_beyond_the_queue_are_reported_in_one_extended_d_sack()
+    {
+        var h = Established();
+        h.DeliverBatch(Enumerable.Range(0, 12).Select(i => h.PeerData(1000 * i, 1000)).ToArray());
+        var sent = Read(h, h.DeliverBatch(Enumerable.Range(0, 12).Select(i => h.PeerData(1000 * i, 1000)).ToArray()));
+        Assert.Equal(ImmediateAckQueue.Capacity + 1, sent.Length);
+        Assert.Equal("12000, SACK=0-1000", sent[0]);
+        Assert.Equal("12000, SACK=8000-12000", sent[^1]);
     }
 }
