@@ -75,6 +75,7 @@ public sealed class StackMetrics
         Line("tcp duplicate segments", tcp.DuplicateSegments);
         Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
         Line("tcp delayed-ack timer expiries", tcp.DelayedAckTimeouts);
+        Line("tcp d-sacks sent", tcp.DuplicateSacksSent);
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);

@@ -1,3 +1,4 @@
+using UserTcp.Fast.Tcp.Sack;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -38,7 +39,7 @@ internal sealed partial class TcpConnection
         if (_timestamps && options.Timestamps is { } ts && (flags & TcpFlags.Rst) == 0 && unchecked((int)(ts.Value - _tsRecent)) < 0)
         {
             Stats.PawsRejected++;
-            RequestAck();
+            AckThisSegment(); // Linux tcp_validate_incoming: tcp_send_dupack
             return false;
         }
 
@@ -47,10 +48,17 @@ internal sealed partial class TcpConnection
         {
             // RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (unless it is a RST) and is dropped.
             Stats.UnacceptableSegments++;
-            if (sequenceLength > 0 && seq < _rcvNxt) Stats.DuplicateSegments++;
             if ((flags & TcpFlags.Rst) != 0) return false;
+            if (sequenceLength > 0 && seq < _rcvNxt)
+            {
+                // Linux tcp_send_dupack: the sender repeated what we have (our ACK was late or lost): report it as a
+                // D-SACK (RFC 2883 §4.1) and ACK the next segments at once (tcp_enter_quickack_mode).
+                Stats.DuplicateSegments++;
+                NoteDuplicate(seq, SeqNum.Min(seq + sequenceLength, _rcvNxt));
+                _quickAcksLeft = Math.Max(_quickAcksLeft, _config.QuickAckSegments);
+            }
             if (State == TcpState.TimeWait && (flags & TcpFlags.Fin) != 0) _timeWaitAt = now + _config.TimeWaitDuration; // §3.10.7.4: restart 2 MSL
-            RequestAck();
+            AckThisSegment();
             return _config.AckPolicy == AckPolicy.Naive;
         }
 
@@ -259,8 +267,17 @@ internal sealed partial class TcpConnection
             fin = false; // the FIN lies beyond what we keep
         }
 
+        bool ackThisSegment = false; // after the FIN too, so that one ACK covers both
         if (data.Length > 0)
         {
+            // RFC 2883 §4.2 (Linux tcp_data_queue, tcp_data_queue_ofo): the part already received, below RCV.NXT or in
+            // the first held range the data overlaps, is reported as a D-SACK.
+            if (skip > 0) NoteDuplicate(seq, start);
+            else if (_outOfOrder.TryFindOverlap(start, start + data.Length, out var held))
+            {
+                NoteDuplicate(held.Start, held.End);
+                if (held.Length == data.Length) Stats.DuplicateSegments++;
+            }
             Stats.DataSegmentsReceived++;
             Stats.BytesReceived += data.Length;
             OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
@@ -274,7 +291,7 @@ internal sealed partial class TcpConnection
                 if (next > end) _receiveRing.Commit(next - end);
                 _rcvNxt = next;
                 RecordArrival(end, now);
-                if (hadHoles) RequestAck(); // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
+                if (hadHoles) ackThisSegment = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
                 else DecideAckForInOrderData(now);
             }
             else
@@ -289,7 +306,7 @@ internal sealed partial class TcpConnection
                 {
                     Stats.ReassemblyRefused++;
                 }
-                RequestAck(); // RFC 5681 §4.2: out-of-order data is ACKed at once (a duplicate ACK with SACK blocks)
+                ackThisSegment = true; // RFC 5681 §4.2: a duplicate ACK for every out-of-order segment, with its SACK blocks
             }
         }
         else if (payload.Length > 0)
@@ -304,6 +321,24 @@ internal sealed partial class TcpConnection
             _peerFinSeq = finSeq;
         }
         if (_peerFinPending && _rcvNxt == _peerFinSeq) ReceiveFin(now);
+        if (ackThisSegment) AckThisSegment();
+    }
+
+    /// <summary>
+    /// RFC 2883 §4, Linux tcp_dsack_set: data we already had arrived again; the next segment we send reports
+    /// [<paramref name="start"/>, <paramref name="end"/>) as its first SACK block, once. A later duplicate that touches a
+    /// pending one extends it (tcp_dsack_extend), as a burst of spurious retransmissions does; another replaces it.
+    /// </summary>
+    private void NoteDuplicate(SeqNum start, SeqNum end)
+    {
+        if (!_sack || end - start <= 0) return;
+        if (_dsackPending && start <= _dsack.End && end >= _dsack.Start)
+        {
+            _dsack = new SeqRange(SeqNum.Min(start, _dsack.Start), SeqNum.Max(end, _dsack.End));
+            return;
+        }
+        _dsackPending = true;
+        _dsack = new SeqRange(start, end);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 eighth: the FIN, once every byte before it has arrived.</summary>
@@ -333,11 +368,12 @@ internal sealed partial class TcpConnection
     /// sender's measured size (<see cref="OnDataArrival"/>) are unacknowledged, whatever the sizes of the segments that
     /// brought them; due ACKs leave at the end of the receive batch, or in its middle every
     /// <see cref="TcpConfig.MaxSegmentsPerAck"/> segments. Otherwise the delayed-ACK timer, unless the reader drains the
-    /// data first (<see cref="PushedDataDrained"/>). Naive policy: every segment at once.
+    /// data first (<see cref="PushedDataDrained"/>). In ping-pong mode (<see cref="NoteDataSent"/>) there is no quick-ack:
+    /// our next data segment is expected to carry the ACK (Linux tcp_in_quickack_mode). Naive policy: every segment at once.
     /// </summary>
     private void DecideAckForInOrderData(Instant now)
     {
-        if (_config.AckPolicy == AckPolicy.Naive || _quickAcksLeft > 0)
+        if (_config.AckPolicy == AckPolicy.Naive || (_quickAcksLeft > 0 && !_pingPong))
         {
             if (_quickAcksLeft > 0) _quickAcksLeft--;
             RequestAck();
@@ -389,6 +425,17 @@ internal sealed partial class TcpConnection
         if (!push) MarkPushed();
     }
 
+    /// <summary>
+    /// Linux tcp_event_data_sent: data we send within the delayed-ACK time of the last data that arrived answers it, so the
+    /// exchange is interactive (RFC 1122 §4.2.3.2) and the connection enters ping-pong mode, where ACKs wait to ride on our
+    /// next answer instead of leaving as quick-acks. It leaves when the delayed-ACK timer has to send one
+    /// (tcp_delack_timer_handler). Before any data has arrived nothing is answered (Linux's ato is still 0 then).
+    /// </summary>
+    private void NoteDataSent(Instant now)
+    {
+        if (!_lastDataAt.IsNever && now - _lastDataAt < _config.DelayedAckTimeout) _pingPong = true;
+    }
+
     private void MarkPushed()
     {
         _ackPushedTwice = _ackPushed;
@@ -397,10 +444,11 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// Linux's tcp_cleanup_rbuf: when the reader has emptied the receive queue and an ACK is pending for data that was
-    /// pushed or short, the ACK leaves now; the delayed-ACK timer is only for a tail nobody is reading.
+    /// pushed or short, the ACK leaves now; the delayed-ACK timer is only for a tail nobody is reading. In ping-pong mode
+    /// one pushed segment is not enough (ICSK_ACK_PUSHED2): the reader's answer will carry the ACK.
     /// </summary>
     private bool PushedDataDrained() =>
-        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushed || _ackPushedTwice) &&
+        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushedTwice || (_ackPushed && !_pingPong)) &&
         State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
 
     /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>
@@ -415,7 +463,28 @@ internal sealed partial class TcpConnection
         if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond) return;
         _challengeAcksInWindow++;
         Stats.ChallengeAcksSent++;
-        RequestAck();
+        AckThisSegment();
+    }
+
+    /// <summary>
+    /// An ACK for this segment alone, as Linux sends one at once for each out-of-order segment, hole fill, duplicate and
+    /// challenge (tcp_send_dupack, __tcp_ack_snd_check, tcp_send_challenge_ack): queued with the acknowledgment number and
+    /// SACK blocks (D-SACK first) of this moment, it leaves with the batch's flush, before anything newer, unless a later
+    /// segment of the batch has since moved RCV.NXT on (<see cref="WriteImmediateAck"/>). As good as sent for the ACK
+    /// rules. When the queue is full the newest state goes out in the usual cumulative ACK instead.
+    /// </summary>
+    private void AckThisSegment()
+    {
+        if (_config.AckPolicy == AckPolicy.Naive || _immediateAcks.IsFull)
+        {
+            RequestAck();
+            return;
+        }
+        bool dsack = _sack && _dsackPending;
+        int blocks = _sack ? WriteSackBlocks(_immediateAcks.NextBlocks) : 0;
+        _immediateAcks.Enqueue(_rcvNxt, blocks, dsack);
+        SettleAck();
+        _stack.MarkDirty(this);
     }
 
     /// <summary>RFC 9293 §3.10.7.4 second, for a RST exactly at RCV.NXT.</summary>

@@ -17,6 +17,7 @@ internal sealed partial class TcpConnection
         if (State is TcpState.Closed or TcpState.Listen) return 0;
         if (_synPending) return WriteSyn(segment, now);
         if (State == TcpState.SynSent) return 0;
+        if (_immediateAcks.Count > 0 && WriteImmediateAck(segment, now) is var immediate and > 0) return immediate;
 
         if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
             return WriteData(segment, rtxSeq, rtxLength, now);
@@ -42,6 +43,44 @@ internal sealed partial class TcpConnection
             // ACK carrying that old number would be unacceptable to the peer (§3.10.7.4), its ACK field unread.
             Stats.PureAcksSent++;
             return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, CurrentOptions(now), now);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The oldest ACK <see cref="AckThisSegment"/> queued that still describes the receiver: one per out-of-order segment
+    /// whose hole is still open when the batch's ACKs are written. An ACK whose RCV.NXT a later segment of the same batch
+    /// has moved on is not sent: a hole that lived only inside one receive batch was reordering the cumulative ACK covers,
+    /// and showing it to the sender made Linux's RACK mark the segments lost and retransmit them (A/B in the commit that
+    /// added this). Its D-SACK block still goes out, with today's acknowledgment number and SACK blocks. Returns 0 when
+    /// nothing queued is left to send; the cumulative ACK then follows.
+    /// </summary>
+    private int WriteImmediateAck(Span<byte> segment, Instant now)
+    {
+        while (_immediateAcks.Count > 0)
+        {
+            var blocks = _immediateAcks.Peek(out SeqNum ack, out bool dsack);
+            var options = default(TcpOptions);
+            if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
+            if (ack == _rcvNxt)
+            {
+                for (int i = 0; i < blocks.Length; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+                _immediateAcks.Dequeue();
+                Stats.PureAcksSent++;
+                return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now, settles: false);
+            }
+            if (_immediateAcks.Count == 1) _ackNow = true; // superseded: the batch's cumulative ACK answers for it
+            if (dsack)
+            {
+                options.AddSackBlock(new SackBlock(blocks[0].Start.Value, blocks[0].End.Value));
+                Span<SeqRange> held = stackalloc SeqRange[TcpOptions.MaxSackBlocks - 1];
+                int count = _sack ? _outOfOrder.WriteSackBlocks(held) : 0;
+                for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(held[i].Start.Value, held[i].End.Value));
+                _immediateAcks.Dequeue();
+                Stats.PureAcksSent++;
+                return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now);
+            }
+            _immediateAcks.Dequeue();
         }
         return 0;
     }
@@ -311,6 +350,7 @@ internal sealed partial class TcpConnection
             _timedAt = now;
         }
         Stats.BytesSent += length;
+        if (length > 0) NoteDataSent(now);
         if (_retransmitAt.IsNever) _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.1
         return written;
     }
@@ -352,22 +392,42 @@ internal sealed partial class TcpConnection
         return length;
     }
 
-    /// <summary>Options every non-SYN segment carries now: timestamps and the SACK blocks of held out-of-order data.</summary>
+    /// <summary>Options every non-SYN segment carries now: timestamps, a pending D-SACK block and the SACK blocks of held
+    /// out-of-order data.</summary>
     private TcpOptions CurrentOptions(Instant now)
     {
         var options = default(TcpOptions);
         if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
-        if (_sack && !_outOfOrder.IsEmpty)
+        if (_sack && (_dsackPending || !_outOfOrder.IsEmpty))
         {
             Span<SeqRange> blocks = stackalloc SeqRange[TcpOptions.MaxSackBlocks];
-            int count = _outOfOrder.WriteSackBlocks(blocks);
+            int count = WriteSackBlocks(blocks);
             for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
         }
         return options;
     }
 
-    /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum.</summary>
-    private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now)
+    /// <summary>
+    /// The SACK blocks of the next segment: the pending D-SACK block first, reported once (RFC 2883 §4; Linux clears it in
+    /// tcp_options_write), then the held ranges, the most recently changed first, which puts the range containing a
+    /// duplicate right after its D-SACK block (RFC 2883 §4, RFC 2018 §4). The option carries as many as fit.
+    /// </summary>
+    private int WriteSackBlocks(Span<SeqRange> blocks)
+    {
+        int count = 0;
+        if (_dsackPending)
+        {
+            _dsackPending = false;
+            blocks[count++] = _dsack;
+            Stats.DuplicateSacksSent++;
+        }
+        return count + _outOfOrder.WriteSackBlocks(blocks[count..]);
+    }
+
+    /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum. It
+    /// settles the pending ACK state unless it is a queued per-segment ACK, which settled it when it was queued.</summary>
+    private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now,
+                             bool settles = true)
     {
         var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
         int headerLength = header.Length;
@@ -375,7 +435,8 @@ internal sealed partial class TcpConnection
         int length = headerLength + payloadLength;
         header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
         Stats.SegmentsSent++;
-        OnAckSent(now);
+        if (settles) OnAckSent(now);
+        else RecordAckLatency(now);
         return length;
     }
 
@@ -411,11 +472,23 @@ internal sealed partial class TcpConnection
     /// <summary>Every segment we send carries the cumulative ACK: pending ACK state is settled and its delay recorded.</summary>
     private void OnAckSent(Instant now)
     {
+        SettleAck();
+        RecordAckLatency(now);
+    }
+
+    /// <summary>RCV.NXT counts as acknowledged: nothing is due, no timer runs, the next ACK rule counts from here.</summary>
+    private void SettleAck()
+    {
         _ackNow = false;
         _delayedAckAt = Instant.Never;
         _ackPushed = _ackPushedTwice = false;
         _segmentsSinceAck = 0;
         _lastAckSent = _rcvNxt;
+    }
+
+    /// <summary>Records the arrival-to-ACK delay of the data an ACK of RCV.NXT covers.</summary>
+    private void RecordAckLatency(Instant now)
+    {
         if (_arrivalCount == 0) return;
         int kept = 0;
         for (int i = 0; i < _arrivalCount; i++)

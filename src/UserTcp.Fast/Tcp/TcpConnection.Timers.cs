@@ -17,6 +17,7 @@ internal sealed partial class TcpConnection
         if (_delayedAckAt <= now)
         {
             _delayedAckAt = Instant.Never;
+            _pingPong = false; // the answer did not come in time: not interactive after all (tcp_delack_timer_handler)
             Stats.DelayedAckTimeouts++;
             RequestAck();
         }

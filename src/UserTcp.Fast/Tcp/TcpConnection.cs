@@ -49,6 +49,8 @@ internal sealed partial class TcpConnection
     private bool _peerFinPending;            // a FIN arrived beyond a hole
     private SeqNum _peerFinSeq;
     private bool _peerFinReceived;
+    private bool _dsackPending;              // the next segment reports _dsack as its first SACK block (RFC 2883)
+    private SeqRange _dsack;
 
     // --- negotiated options ---
     private bool _windowScaling, _timestamps, _sack;
@@ -60,8 +62,10 @@ internal sealed partial class TcpConnection
     // --- what the next flush must send ---
     private bool _synPending, _probePending, _keepAlivePending;
     private bool _ackNow;
+    private readonly ImmediateAckQueue _immediateAcks = new(); // one ACK per out-of-order, hole-filling or duplicate segment
     private int _segmentsSinceAck; // data segments as they arrived (a super-frame is one): TcpConfig.MaxSegmentsPerAck
     private int _quickAcksLeft;
+    private bool _pingPong;        // interactive: our data answers the peer's, and carries the ACKs (Linux pingpong mode)
     private int _receiveMss;       // the sender's segment size as measured from what arrives (Linux icsk_ack.rcv_mss)
     private int _lastShortSegment; // size of the previous segment when it was shorter than _receiveMss (Linux last_seg_size)
     private bool _ackPushed, _ackPushedTwice; // short or pushed data arrived: a reader who drains it gets the ACK at once
@@ -264,6 +268,7 @@ internal sealed partial class TcpConnection
         State = TcpState.Closed;
         _retransmitAt = _delayedAckAt = _timeWaitAt = _keepAliveAt = Instant.Never;
         _synPending = _probePending = _keepAlivePending = _ackNow = false;
+        _immediateAcks.Clear();
         _stack.Remove(this);
         ReleaseBuffers();
     }

@@ -30,6 +30,8 @@ internal sealed class TcpConnectionCounters
     public long ResetsForUnreadData;
     /// <summary>ACKs the delayed-ACK timer sent: data waited the whole <see cref="TcpConfig.DelayedAckTimeout"/> for them.</summary>
     public long DelayedAckTimeouts;
+    /// <summary>Segments sent whose first SACK block reported duplicate data (D-SACK, RFC 2883).</summary>
+    public long DuplicateSacksSent;
 
     /// <summary>Adds every counter of <paramref name="other"/> to this one.</summary>
     public void Add(TcpConnectionCounters other)
@@ -55,6 +57,7 @@ internal sealed class TcpConnectionCounters
         ReassemblyRefused += other.ReassemblyRefused;
         ResetsForUnreadData += other.ResetsForUnreadData;
         DelayedAckTimeouts += other.DelayedAckTimeouts;
+        DuplicateSacksSent += other.DuplicateSacksSent;
     }
 
     /// <summary>Each counter read once (what <see cref="TcpConnectionStats"/> promises a reader on another thread).</summary>
@@ -81,5 +84,6 @@ internal sealed class TcpConnectionCounters
         ReassemblyRefused = ReassemblyRefused,
         ResetsForUnreadData = ResetsForUnreadData,
         DelayedAckTimeouts = DelayedAckTimeouts,
+        DuplicateSacksSent = DuplicateSacksSent,
     };
 }

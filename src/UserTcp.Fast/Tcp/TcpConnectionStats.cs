@@ -33,4 +33,7 @@ public readonly record struct TcpConnectionStats
     public long ResetsForUnreadData { get; init; }
     /// <summary>ACKs the delayed-ACK timer sent: data waited the whole <see cref="TcpConfig.DelayedAckTimeout"/> for them.</summary>
     public long DelayedAckTimeouts { get; init; }
+    /// <summary>Segments sent whose first SACK block reported duplicate data (D-SACK, RFC 2883), so the peer can tell
+    /// its retransmissions were spurious.</summary>
+    public long DuplicateSacksSent { get; init; }
 }

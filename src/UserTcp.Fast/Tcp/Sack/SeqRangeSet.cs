@@ -79,6 +79,19 @@ internal sealed class SeqRangeSet
         if (RangeCount > 0 && _ranges[0].Start < sequence) _ranges[0] = _ranges[0] with { Start = sequence };
     }
 
+    /// <summary>The part of [start, end) inside the first held range it overlaps, if any (for D-SACK, RFC 2883 §4).</summary>
+    public bool TryFindOverlap(SeqNum start, SeqNum end, out SeqRange overlap)
+    {
+        for (int i = 0; i < RangeCount && _ranges[i].Start < end; i++)
+        {
+            if (_ranges[i].End <= start) continue;
+            overlap = new SeqRange(SeqNum.Max(start, _ranges[i].Start), SeqNum.Min(end, _ranges[i].End));
+            return true;
+        }
+        overlap = default;
+        return false;
+    }
+
     /// <summary>Total bytes covered by the ranges.</summary>
     public long TotalLength
     {
