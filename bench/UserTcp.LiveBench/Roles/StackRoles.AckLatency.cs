@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.LiveBench.Measurement;
@@ -127,9 +128,10 @@ internal static partial class StackRoles
             "naive" => AckPolicy.Naive,
             var other => throw new BenchException($"--ack-policy takes cumulative or naive, not '{other}'"),
         };
-        bool busyPoll = arguments.Flag("--busy-poll"); // spin on the capture ring instead of sleeping in poll(2)
+        // --busy-poll: spin on the capture ring instead of sleeping in poll(2); --adaptive-poll: spin for a learned budget.
+        var pollMode = arguments.Flag("--busy-poll") ? PollMode.Busy : arguments.Flag("--adaptive-poll") ? PollMode.Adaptive : PollMode.Sleep;
         WarmUpDownloading(lab, arguments.Required("--warmup-path"), policy);
-        using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy));
+        using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy, pollMode: pollMode));
         SettleThenAwaitGo();
 
         var connection = live.Tcp.Connect(live.Setup.Address, Server, BurstRequest.Port, MonotonicClock.Now);
@@ -173,8 +175,7 @@ internal static partial class StackRoles
             int frames = live.Loop.Turn(start);
             var end = MonotonicClock.Now;
             if (delivered) turns.Add(new TurnTiming(frames, (readAt - start).TotalMicroseconds, (end - readAt).TotalMicroseconds));
-            var wait = Instant.Min(live.Loop.NextDeadline, end + TimeSpan.FromMilliseconds(10)) - end;
-            if (frames < live.Loop.Batch && wait > TimeSpan.Zero && !busyPoll) live.Device.WaitForFrames(wait);
+            live.Loop.IdleAfterTurn(frames, end + TimeSpan.FromMilliseconds(10));
         }
         var bursts = measurement.Stop(received - warmedUp);
         var result = new ReceiverResult

@@ -17,7 +17,7 @@ public sealed class AckLatencyHarnessTests
 {
     private const int Rounds = 3;
     private static readonly int[] Bursts = [16, 64, 256];
-    private static readonly string[] Receivers = ["kernel", "stack-cumulative", "stack-naive", "stack-cumulative-busy-poll"];
+    private static readonly string[] Receivers = ["kernel", "stack-cumulative", "stack-naive", "stack-cumulative-busy-poll", "stack-cumulative-adaptive"];
     private static string Harness => BuiltProgram.LiveBench;
 
     [Fact]
