@@ -84,7 +84,7 @@ public sealed class IdlePolicyTests
         thread.Start();
 
         var frame = new byte[1000];
-        int sent = await thread.InvokeAsync((loop, _) =>
+        var (sent, waiting) = await thread.InvokeAsync((loop, _) =>
         {
             int count = 0;
             for (; device.SendsWaiting == 0 && count < 1_000_000; count++)
@@ -92,9 +92,9 @@ public sealed class IdlePolicyTests
                 BitConverter.TryWriteBytes(frame, count);
                 loop.Device.Send(frame);
             }
-            return count;
+            return (count, device.SendsWaiting);
         });
-        Assert.Equal(1, device.SendsWaiting);
+        Assert.Equal(1, waiting);
 
         // Read everything, up to and including the last frame sent, which the kernel refused at first.
         peer.Socket.ReceiveTimeout = 10_000;
@@ -105,7 +105,7 @@ public sealed class IdlePolicyTests
             int n = peer.Socket.Receive(buffer);
             if (n == frame.Length) last = BitConverter.ToInt32(buffer);
         }
-        Assert.Equal(0, device.SendsWaiting);
+        Assert.Equal(0, await thread.InvokeAsync((_, _) => device.SendsWaiting));
     }
 
     /// <summary>A bound Unix datagram socket in a temporary directory that nobody reads until the test does.</summary>
