@@ -145,13 +145,13 @@ internal static partial class StackRoles
         var readAt = Instant.Never;
         live.Loop.OnTurn = _ =>
         {
+            readAt = MonotonicClock.Now; // the loop flushed the batch's cumulative ACK just before the application's work
             int n;
             while ((n = connection.Receive(buffer)) > 0)
             {
                 received += n;
                 delivered = true;
             }
-            readAt = MonotonicClock.Now; // the flush, and with it the cumulative ACK, comes right after
         };
         Require(live.RunUntil(() => received >= request.WarmupBytes, BurstsTimeout), $"the warm-up transfer did not arrive ({received} bytes)");
         var settled = MonotonicClock.Now + request.Idle / 2;
@@ -163,9 +163,9 @@ internal static partial class StackRoles
         long warmedUp = received;
         var turns = new List<TurnTiming>(request.Rounds * request.Segments);
         var measurement = MeasuredWindow.Start(live);
-        // The poll loop's RunUntil, with every turn that delivered data timed: from its start to the application's read (the
-        // cumulative ACK's flush follows at once), and from there to the end of its flush. That splits the in-stack delay
-        // into waiting for the loop, the turn's work, and the ACK's write.
+        // The poll loop's RunUntil, with every turn that delivered data timed: from its start to the application's work (the
+        // batch's cumulative ACK is flushed just before it), and from there to the end of the turn (the read and what it
+        // made due). That splits the in-stack delay into waiting for the loop and the turn's work up to the ACK.
         var deadline = MonotonicClock.Now + BurstsTimeout;
         while (!connection.IsReceiveComplete)
         {
@@ -175,7 +175,7 @@ internal static partial class StackRoles
             int frames = live.Loop.Turn(start);
             var end = MonotonicClock.Now;
             if (delivered) turns.Add(new TurnTiming(frames, (readAt - start).TotalMicroseconds, (end - readAt).TotalMicroseconds));
-            live.Loop.IdleAfterTurn(frames, end + TimeSpan.FromMilliseconds(10));
+            live.Loop.IdleAfterTurn(frames, end + TimeSpan.FromMilliseconds(10)); // the loop's own idle policy, as RunUntil's
         }
         var bursts = measurement.Stop(received - warmedUp);
         var result = new ReceiverResult

@@ -46,7 +46,9 @@ internal sealed class PollLoop
     /// <summary>
     /// One turn starting at <paramref name="now"/>; returns the number of frames received. With a real clock
     /// (<see cref="NetworkInterface.Clock"/>) the batch took time: timers and the application run at the time after it,
-    /// and the flush, whose ACKs end the delays the TCP layer records, reads the clock again after the application's work.
+    /// and each flush, whose ACKs end the delays the TCP layer records, reads the clock again. A batch's ACKs are flushed
+    /// before the application's work (the ACK-latency benchmark, alternating quick runs: observer p50 of 256-segment
+    /// bursts 640.7 and 580.3 µs against 842.9 and 731.2 with the flush after it only) and what that work made due after it.
     /// </summary>
     public int Turn(Instant now)
     {
@@ -59,6 +61,9 @@ internal sealed class PollLoop
         if (clock is not null) now = clock();
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
+        // Linux ACKs from the softirq, before the reader runs: flushed here the ACK does not wait for the application's copy,
+        // and carries the window from before the read (a window update after the read is the engine's to decide).
+        if (frames > 0) Interface.Flush(clock is null ? now : clock());
         OnTurn?.Invoke(now);
         Interface.Flush(clock is null ? now : clock()); // the cumulative ACKs the batch made due, one per connection
         _device.Flush();
