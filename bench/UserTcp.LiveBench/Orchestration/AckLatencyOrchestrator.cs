@@ -26,6 +26,7 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
         AckReceiver.StackCumulative => "stack-cumulative",
         AckReceiver.StackNaive => "stack-naive",
         AckReceiver.StackCumulativeBusyPoll => "stack-cumulative-busy-poll",
+        AckReceiver.StackCumulativeAdaptive => "stack-cumulative-adaptive",
         _ => throw new ArgumentOutOfRangeException(nameof(receiver)),
     };
 
@@ -129,7 +130,12 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
     {
         if (receiver != AckReceiver.Kernel)
         {
-            string[] busyPoll = receiver == AckReceiver.StackCumulativeBusyPoll ? ["--busy-poll"] : [];
+            string[] busyPoll = receiver switch
+            {
+                AckReceiver.StackCumulativeBusyPoll => ["--busy-poll"],
+                AckReceiver.StackCumulativeAdaptive => ["--adaptive-poll"],
+                _ => [],
+            };
             var result = RunReceiver("ack-stack", ["--lab", labName, "--ack-policy", receiver == AckReceiver.StackNaive ? "naive" : "cumulative",
                                                    .. busyPoll, "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()]);
             return (result, Served(server, result));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.LiveBench.Measurement;
@@ -141,9 +142,10 @@ internal static partial class StackRoles
             "naive" => AckPolicy.Naive,
             var other => throw new BenchException($"--ack-policy takes cumulative or naive, not '{other}'"),
         };
-        bool busyPoll = arguments.Flag("--busy-poll"); // spin on the capture ring instead of sleeping in poll(2)
+        // --busy-poll: spin on the capture ring instead of sleeping in poll(2); --adaptive-poll: spin for a learned budget.
+        var pollMode = arguments.Flag("--busy-poll") ? PollMode.Busy : arguments.Flag("--adaptive-poll") ? PollMode.Adaptive : PollMode.Sleep;
         WarmUpDownloading(lab, arguments.Required("--warmup-path"), policy);
-        using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy));
+        using var live = LiveStack.Open(StackSetup.ForLab(lab, ackPolicy: policy, pollMode: pollMode));
         SettleThenAwaitGo();
 
         var connection = live.Tcp.Connect(live.Setup.Address, Server, request.Port, MonotonicClock.Now);
@@ -157,13 +159,13 @@ internal static partial class StackRoles
         var readAt = Instant.Never;
         live.Loop.OnTurn = _ =>
         {
+            readAt = MonotonicClock.Now; // the loop flushed the batch's cumulative ACK just before the application's work
             int n;
             while ((n = connection.Receive(buffer)) > 0)
             {
                 received += n;
                 delivered = true;
             }
-            readAt = MonotonicClock.Now; // the flush, and with it the cumulative ACK, comes right after
         };
         Require(live.RunUntil(() => received >= request.WarmupBytes, BurstsTimeout), $"the warm-up transfer did not arrive ({received} bytes)");
         var settled = MonotonicClock.Now + request.Idle / 2;
@@ -175,9 +177,9 @@ internal static partial class StackRoles
         long warmedUp = received;
         var turns = new List<TurnTiming>(request.Rounds * request.Segments);
         var measurement = MeasuredWindow.Start(live);
-        // The poll loop's RunUntil, with every turn that delivered data timed: from its start to the application's read (the
-        // cumulative ACK's flush follows at once), and from there to the end of its flush. That splits the in-stack delay
-        // into waiting for the loop, the turn's work, and the ACK's write.
+        // The poll loop's RunUntil, with every turn that delivered data timed: from its start to the application's work (the
+        // batch's cumulative ACK is flushed just before it), and from there to the end of the turn (the read and what it
+        // made due). That splits the in-stack delay into waiting for the loop and the turn's work up to the ACK.
         var deadline = MonotonicClock.Now + BurstsTimeout;
         while (!connection.IsReceiveComplete)
         {
@@ -187,8 +189,7 @@ internal static partial class StackRoles
             int frames = live.Loop.Turn(start);
             var end = MonotonicClock.Now;
             if (delivered) turns.Add(new TurnTiming(frames, (readAt - start).TotalMicroseconds, (end - readAt).TotalMicroseconds));
-            var wait = Instant.Min(live.Loop.NextDeadline, end + TimeSpan.FromMilliseconds(10)) - end;
-            if (frames < live.Loop.Batch && wait > TimeSpan.Zero && !busyPoll) live.Device.WaitForFrames(wait);
+            live.Loop.IdleAfterTurn(frames, end + TimeSpan.FromMilliseconds(10)); // the loop's own idle policy, as RunUntil's
         }
         var bursts = measurement.Stop(received - warmedUp);
         var result = new ReceiverResult

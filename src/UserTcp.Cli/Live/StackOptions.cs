@@ -1,5 +1,6 @@
 using System.CommandLine;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Live;
 
@@ -8,7 +9,8 @@ namespace UserTcp.Cli.Live;
 /// <summary>
 /// The options shared by <c>ping</c>, <c>connect</c>, <c>get</c> and <c>serve</c>: <c>--lab P</c> to run in that lab's client
 /// namespace with its interface and addresses, or <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
-/// network; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--busy-poll</c>.
+/// network; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
+/// (<c>--busy-poll</c> is <c>--poll busy</c>).
 /// </summary>
 internal sealed class StackOptions
 {
@@ -20,17 +22,20 @@ internal sealed class StackOptions
     public readonly Option<bool> Stats = new("--stats") { Description = "Print the stack's counters at the end." };
     public readonly Option<string> Checksum = new("--checksum") { Description = "auto, verify, partial or off (TCP/UDP checksums of received frames).", DefaultValueFactory = _ => "auto" };
     public readonly Option<string> AckPolicy = new("--ack-policy") { Description = "cumulative or naive.", DefaultValueFactory = _ => "cumulative" };
-    public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "Spin on the device instead of sleeping when idle." };
+    public readonly Option<string> Poll = new("--poll") { Description = "When idle: sleep in poll(2), adaptive (spin for a learned budget after traffic while a connection is open, then sleep) or busy (spin always).", DefaultValueFactory = _ => "sleep" };
+    public readonly Option<int?> PollBudget = new("--poll-budget") { Description = "Longest adaptive spin after a frame, in microseconds (default 100)." };
+    public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "The same as --poll busy." };
 
     public StackOptions()
     {
         Checksum.AcceptOnlyFromAmong("auto", "verify", "partial", "off");
         AckPolicy.AcceptOnlyFromAmong("cumulative", "naive");
+        Poll.AcceptOnlyFromAmong("sleep", "adaptive", "busy");
     }
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Lab, Interface, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, BusyPoll }) command.Options.Add(option);
+        foreach (var option in new Option[] { Lab, Interface, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             bool lab = result.GetValue(Lab) is not null;
@@ -39,6 +44,7 @@ internal sealed class StackOptions
             else if (!lab && (result.GetValue(Interface) is null || result.GetValue(Ip) is null))
                 result.AddError("say where to run: --lab NAME, or --iface DEV --ip ADDR/PREFIX");
             if (result.GetValue(Ip) is { } ip && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24");
+            if (result.GetValue(PollBudget) is < 0 or > 1_000_000) result.AddError("--poll-budget: microseconds from 0 to 1000000");
             if (result.GetValue(Gateway) is { } gw && !Ipv4Address.TryParse(gw, out _)) result.AddError($"--gateway {gw}: not an IPv4 address");
         });
     }
@@ -54,12 +60,19 @@ internal sealed class StackOptions
             _ => ChecksumPolicy.Auto,
         };
         var ack = parse.GetValue(AckPolicy) == "naive" ? Fast.Tcp.AckPolicy.Naive : Fast.Tcp.AckPolicy.Cumulative;
+        var poll = parse.GetValue(BusyPoll) ? PollMode.Busy : parse.GetValue(Poll) switch
+        {
+            "adaptive" => PollMode.Adaptive,
+            "busy" => PollMode.Busy,
+            _ => PollMode.Sleep,
+        };
+        TimeSpan? budget = parse.GetValue(PollBudget) is { } microseconds ? TimeSpan.FromMicroseconds(microseconds) : null;
         if (parse.GetValue(Lab) is { } lab)
-            return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
+            return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll, budget);
         TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);
         Ipv4Address? gateway = parse.GetValue(Gateway) is { } g ? Ipv4Address.Parse(g) : null;
         return new StackSetup(null, parse.GetValue(Interface), address, prefix, gateway,
-            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, parse.GetValue(BusyPoll));
+            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll) { PollBudget = budget };
     }
 
     public static bool TryParseCidr(string text, out Ipv4Address address, out int prefix)

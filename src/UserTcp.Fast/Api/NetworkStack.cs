@@ -28,7 +28,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         _options = options;
         Loop = loop;
-        _thread = new PollThread(loop, busyPoll: options.BusyPoll) { EveryTurn = PumpAll, OnStopped = AbandonAll };
+        _thread = new PollThread(loop) { EveryTurn = PumpAll, OnStopped = AbandonAll };
         Metrics = new StackMetrics(loop, _thread.Usage);
     }
 
@@ -73,7 +73,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             : ResolvConf.Load();
         // A seeded stack draws DNS IDs and ports from a stream of its own, so they do not mirror its TCP ports.
         var resolver = new StubResolver(nic, dns, options.Seed is { } seed ? new DeterministicRandom(unchecked(seed + 1)) : null);
-        return new PollLoop(device, nic, resolver: resolver);
+        return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget);
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>

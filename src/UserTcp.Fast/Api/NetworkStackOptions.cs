@@ -1,5 +1,6 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -18,7 +19,15 @@ public sealed record NetworkStackOptions
     public TcpConfig Tcp { get; init; } = new();
     /// <summary>Bytes buffered per stream and direction between the application and the poll thread (a power of two).</summary>
     public int StreamBufferSize { get; init; } = 4 << 20;
+    /// <summary>What the poll thread does when idle: sleep in poll(2), spin for a learned budget after traffic, or spin always.</summary>
+    public PollMode PollMode { get; init; } = PollMode.Sleep;
+    /// <summary>The longest the <see cref="PollMode.Adaptive"/> loop keeps polling after a frame before it sleeps (the
+    /// budget it learns from the gaps between frames stays below this).</summary>
+    public TimeSpan AdaptivePollBudget { get; init; } = TimeSpan.FromMicroseconds(100);
+    /// <summary>The same as <see cref="PollMode"/> = <see cref="PollMode.Busy"/> (kept from before the modes existed); true wins.</summary>
     public bool BusyPoll { get; init; }
+    /// <summary>The mode the loop runs: <see cref="PollMode"/>, or busy when <see cref="BusyPoll"/> is set.</summary>
+    internal PollMode EffectivePollMode => BusyPoll ? PollMode.Busy : PollMode;
     /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only,
     /// so this is not for library users.</summary>
     internal IInitialSequenceNumberSource? SequenceNumbers { get; init; }

@@ -6,7 +6,7 @@ namespace UserTcp.Fast.Devices;
 /// receives its own way. Public only because <see cref="Pcap.PcapDevice"/> and <see cref="Tap.TapDevice"/> derive from
 /// it; no other assembly can (the constructor is private protected).
 /// </summary>
-public abstract class DescriptorDevice : IDisposable
+public abstract class DescriptorDevice : IDisposable, ISendBacklog
 {
     private protected DescriptorDevice()
     {
@@ -38,6 +38,8 @@ public abstract class DescriptorDevice : IDisposable
     }
 
     public int ReadinessDescriptor => Descriptor;
+
+    int ISendBacklog.SendsWaiting => Transmitter.Queued;
 
     public bool WaitForFrames(TimeSpan timeout)
     {

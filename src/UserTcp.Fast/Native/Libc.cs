@@ -32,6 +32,7 @@ internal static unsafe partial class Libc
     public const int F_SETFL = 4;
 
     public const short POLLIN = 0x1;
+    public const short POLLOUT = 0x4;
 
     public const int AF_INET = 2;
     public const int SOCK_DGRAM = 2;

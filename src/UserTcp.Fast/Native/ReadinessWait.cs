@@ -17,7 +17,13 @@ internal static unsafe class ReadinessWait
     /// The same over several descriptors (a device and a wake-up eventfd): returns the index of the first readable one,
     /// or -1 when <paramref name="timeout"/> passed. Descriptors below zero are ignored.
     /// </summary>
-    public static int WaitReadable(ReadOnlySpan<int> fds, TimeSpan timeout, string deviceName)
+    public static int WaitReadable(ReadOnlySpan<int> fds, TimeSpan timeout, string deviceName) => Wait(fds, writableToo: false, timeout, deviceName);
+
+    /// <summary>
+    /// The same, with <paramref name="writableToo"/> also waking when the first descriptor (the device) turns writable:
+    /// while frames wait for a retry of a refused send.
+    /// </summary>
+    public static int Wait(ReadOnlySpan<int> fds, bool writableToo, TimeSpan timeout, string deviceName)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a wait needs a non-negative timeout or Timeout.InfiniteTimeSpan");
@@ -26,6 +32,7 @@ internal static unsafe class ReadinessWait
         var deadline = forever ? Instant.Never : MonotonicClock.Now + timeout;
         var pollFds = stackalloc Libc.PollFd[fds.Length];
         for (int i = 0; i < fds.Length; i++) pollFds[i] = new Libc.PollFd { Fd = fds[i], Events = Libc.POLLIN };
+        if (writableToo) pollFds[0].Events |= Libc.POLLOUT;
         while (true)
         {
             int result = Libc.Poll(pollFds, (nuint)fds.Length, forever ? -1 : MillisecondsRoundedUp(deadline - MonotonicClock.Now));

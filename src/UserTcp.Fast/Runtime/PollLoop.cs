@@ -8,9 +8,9 @@ namespace UserTcp.Fast.Runtime;
 /// <summary>
 /// The one thread that owns all stack state. Each turn: receive a bounded batch from the device and process every
 /// frame in place; run due timers (ARP, TCP, DNS retries); let the owner act (application work); then send the ACKs and
-/// data the batch earned and flush the device. When idle it blocks on the device's file descriptor until the next timer
-/// instead of spinning (busy-poll is an option). Turns take <c>now</c> from outside, so the same loop runs on a virtual
-/// clock.
+/// data the batch earned and flush the device. Between turns its <see cref="IdlePolicy"/> decides whether to turn again
+/// or sleep on the device's file descriptor until the next timer (<see cref="PollMode"/>). Turns take <c>now</c> from
+/// outside, so the same loop runs on a virtual clock.
 /// </summary>
 internal sealed class PollLoop
 {
@@ -18,13 +18,16 @@ internal sealed class PollLoop
 
     /// <param name="resolver">The stub resolver over <paramref name="nic"/>'s UDP, if names are to be resolved: its
     /// retries are timers of this loop like the interface's.</param>
-    public PollLoop(INetworkDevice device, NetworkInterface nic, int batch = 64, StubResolver? resolver = null)
+    /// <param name="spinCap">The adaptive mode's longest spin; <see cref="IdlePolicy.DefaultSpinCap"/> when null.</param>
+    public PollLoop(INetworkDevice device, NetworkInterface nic, int batch = 64, StubResolver? resolver = null,
+                    PollMode mode = PollMode.Sleep, TimeSpan? spinCap = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         _device = device;
         Interface = nic;
         Batch = batch;
         Resolver = resolver;
+        Idle = new IdlePolicy(device, mode, spinCap ?? IdlePolicy.DefaultSpinCap);
     }
 
     public NetworkInterface Interface { get; }
@@ -33,6 +36,7 @@ internal sealed class PollLoop
     public int Batch { get; }
     public long Turns { get; private set; }
     public long FramesProcessed { get; private set; }
+    public IdlePolicy Idle { get; }
 
     /// <summary>Application work run inside every turn, after receive and timers and before the flush.</summary>
     public Action<Instant>? OnTurn { get; set; }
@@ -42,7 +46,9 @@ internal sealed class PollLoop
     /// <summary>
     /// One turn starting at <paramref name="now"/>; returns the number of frames received. With a real clock
     /// (<see cref="NetworkInterface.Clock"/>) the batch took time: timers and the application run at the time after it,
-    /// and the flush, whose ACKs end the delays the TCP layer records, reads the clock again after the application's work.
+    /// and each flush, whose ACKs end the delays the TCP layer records, reads the clock again. A batch's ACKs are flushed
+    /// before the application's work (the ACK-latency benchmark, alternating quick runs: observer p50 of 256-segment
+    /// bursts 640.7 and 580.3 µs against 842.9 and 731.2 with the flush after it only) and what that work made due after it.
     /// </summary>
     public int Turn(Instant now)
     {
@@ -50,10 +56,14 @@ internal sealed class PollLoop
         var receiver = new InterfaceReceiver(Interface);
         int frames = _device.Receive(ref receiver, Batch);
         FramesProcessed += frames;
+        if (frames > 0) Idle.OnBatch(receiver.FirstArrival, receiver.LastArrival);
         var clock = Interface.Clock;
         if (clock is not null) now = clock();
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
+        // Linux ACKs from the softirq, before the reader runs: flushed here the ACK does not wait for the application's copy,
+        // and carries the window from before the read (a window update after the read is the engine's to decide).
+        if (frames > 0) Interface.Flush(clock is null ? now : clock());
         OnTurn?.Invoke(now);
         Interface.Flush(clock is null ? now : clock()); // the cumulative ACKs the batch made due, one per connection
         _device.Flush();
@@ -61,32 +71,49 @@ internal sealed class PollLoop
     }
 
     /// <summary>
+    /// After a turn that received <paramref name="frames"/>: returns at once when the next turn should follow (a full
+    /// batch, busy polling, an adaptive spin within its budget), or sleeps until a frame arrives, the device turns writable
+    /// while refused sends wait, <paramref name="wakeFd"/> (-1: none) is readable, the next timer, or
+    /// <paramref name="wakeAt"/>. Returns true when <paramref name="wakeFd"/> woke it (the caller drains it).
+    /// </summary>
+    public bool IdleAfterTurn(int frames, Instant wakeAt, int wakeFd = -1)
+    {
+        var now = MonotonicClock.Now;
+        if (Idle.TurnAgain(frames, Batch, Interface.Tcp.ConnectionCount > 0, now)) return false;
+        var until = Instant.Min(wakeAt, NextDeadline);
+        return until > now && Idle.Sleep(wakeFd, until - now);
+    }
+
+    /// <summary>
     /// Runs turns on the calling thread with the monotonic clock until <paramref name="done"/> returns true (checked
     /// after every turn) or <paramref name="timeout"/> passes. Returns whether <paramref name="done"/> became true.
     /// </summary>
-    public bool RunUntil(Func<bool> done, TimeSpan timeout, bool busyPoll = false)
+    public bool RunUntil(Func<bool> done, TimeSpan timeout)
     {
         var deadline = MonotonicClock.Now + timeout;
         while (true)
         {
-            var now = MonotonicClock.Now;
-            int frames = Turn(now);
+            int frames = Turn(MonotonicClock.Now);
             if (done()) return true;
-            now = MonotonicClock.Now;
+            var now = MonotonicClock.Now;
             if (now >= deadline) return false;
-            if (frames == Batch || busyPoll) continue; // more may be waiting: no sleep
-            var wakeAt = Instant.Min(NextDeadline, deadline);
-            if (wakeAt <= now) continue;
-            // Wake at the next timer at the latest; cap the wait so application work started by other code is seen.
-            _device.WaitForFrames(Min(wakeAt - now, TimeSpan.FromMilliseconds(10)));
+            // The wait is capped so that application work started by other code is seen.
+            IdleAfterTurn(frames, Instant.Min(deadline, now + TimeSpan.FromMilliseconds(10)));
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a <= b ? a : b;
-
-    /// <summary>Hands each received frame to the interface with its arrival time (ACK delays are measured from it).</summary>
-    private readonly struct InterfaceReceiver(NetworkInterface nic) : IFrameReceiver
+    /// <summary>Hands each received frame to the interface with its arrival time (ACK delays are measured from it), and
+    /// keeps the batch's first and last arrival for the adaptive spin's gaps.</summary>
+    private struct InterfaceReceiver(NetworkInterface nic) : IFrameReceiver
     {
-        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt) => nic.OnFrame(frame, deliveredAt);
+        public Instant FirstArrival = Instant.Never;
+        public Instant LastArrival = Instant.Never;
+
+        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt)
+        {
+            if (FirstArrival.IsNever) FirstArrival = deliveredAt;
+            LastArrival = deliveredAt;
+            nic.OnFrame(frame, deliveredAt);
+        }
     }
 }

@@ -9,26 +9,29 @@ namespace UserTcp.Fast.Runtime;
 /// Runs a <see cref="PollLoop"/> on its own thread, the one thread that owns all stack state. Other threads never touch
 /// that state: they hand the thread work through a bounded queue (<see cref="InvokeAsync{T}"/>, <see cref="PostAsync"/>;
 /// a full queue makes them wait: back-pressure, not growth) and wake it through an eventfd. When idle the thread blocks
-/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer. Its own
+/// in one poll(2) on the device's descriptor and the eventfd, until a frame, a command or the next timer, or spins first
+/// (the loop's <see cref="IdlePolicy"/>). Its own
 /// allocations and CPU time are kept in <see cref="Usage"/>.
 /// </summary>
 internal sealed class PollThread : IDisposable
 {
-    private static readonly TimeSpan LongestSleep = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DefaultLongestSleep = TimeSpan.FromSeconds(1);
     private const int WakeClosed = 1 << 30;
     private readonly PollLoop _loop;
     private readonly Channel<Action<PollLoop, Instant>> _commands;
     private readonly int _wakeFd;
     private int _wakeWriters; // threads inside Wake, plus WakeClosed once Dispose has shut the eventfd to them
     private readonly Thread _thread;
+    private readonly TimeSpan _longestSleep;
     private volatile bool _stopping;
     private volatile Exception? _failure;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PollThread(PollLoop loop, int commandCapacity = 1024, bool busyPoll = false)
+    /// <param name="longestSleep">The longest sleep with no timer due (1 s); tests make it long, so that only readiness can end it.</param>
+    public PollThread(PollLoop loop, int commandCapacity = 1024, TimeSpan? longestSleep = null)
     {
         _loop = loop;
-        BusyPoll = busyPoll;
+        _longestSleep = longestSleep ?? DefaultLongestSleep;
         _commands = Channel.CreateBounded<Action<PollLoop, Instant>>(new BoundedChannelOptions(commandCapacity)
         {
             SingleReader = true,
@@ -39,7 +42,6 @@ internal sealed class PollThread : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = $"usertcp poll {loop.Device.Name}" };
     }
 
-    public bool BusyPoll { get; }
     /// <summary>Work the poll thread does every turn after the queued commands (moving stream data). Set before Start.</summary>
     public Action<PollLoop, Instant>? EveryTurn { get; set; }
     /// <summary>The thread's allocations (queued commands, wake-ups of application threads, the stack's own work) and CPU time.</summary>
@@ -105,29 +107,18 @@ internal sealed class PollThread : IDisposable
     {
         Usage.OnThreadStart(Libc.GetTid());
         _loop.OnTurn = RunCommands;
-        Span<int> descriptors = [_loop.Device.ReadinessDescriptor, _wakeFd];
         try
         {
             // The first call of a P/Invoke allocates (32 B: the runtime binding it). A busy thread may first sleep in the
             // middle of a transfer, so both calls of the sleep are made once here, before any frame: then the loop's own
             // work allocates nothing (measured: the 32 B came 0.7 million frames into a 1 GiB download otherwise).
-            if (descriptors[0] >= 0) ReadinessWait.WaitReadable(descriptors, TimeSpan.Zero, _loop.Device.Name);
+            _loop.Idle.Sleep(_wakeFd, TimeSpan.Zero);
             DrainWake(); // non-blocking: EAGAIN when nothing woke it
             while (!_stopping)
             {
-                var now = MonotonicClock.Now;
-                int frames = _loop.Turn(now);
+                int frames = _loop.Turn(MonotonicClock.Now);
                 Usage.OnTurnEnd(_loop.FramesProcessed);
-                if (frames == _loop.Batch || BusyPoll) continue; // more may be waiting
-                var wait = _loop.NextDeadline.IsNever ? LongestSleep : _loop.NextDeadline - MonotonicClock.Now;
-                if (wait <= TimeSpan.Zero) continue;
-                if (wait > LongestSleep) wait = LongestSleep;
-                if (descriptors[0] < 0)
-                {
-                    _loop.Device.WaitForFrames(TimeSpan.FromMilliseconds(1)); // no descriptor to sleep on: poll gently
-                    continue;
-                }
-                if (ReadinessWait.WaitReadable(descriptors, wait, _loop.Device.Name) == 1) DrainWake();
+                if (_loop.IdleAfterTurn(frames, MonotonicClock.Now + _longestSleep, _wakeFd)) DrainWake();
             }
         }
         catch (Exception e)

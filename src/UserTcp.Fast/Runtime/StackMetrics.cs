@@ -62,6 +62,8 @@ public sealed class StackMetrics
         Line("device receive calls", device.ReceiveCalls);
         Line("device send calls", device.SendCalls);
         Line("device sends deferred", device.SendsDeferred);
+        Line("poll loop turns", _loop.Turns);
+        if (_loop.Idle.Mode == PollMode.Adaptive) Line("poll loop adaptive spin turns", _loop.Idle.SpinTurns);
         foreach (var (reason, count) in nic.Stats.Drops()) if (count > 0) Line($"dropped: {reason}", count);
         Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);
         Line("arp requests sent", nic.Stats.ArpRequestsSent);

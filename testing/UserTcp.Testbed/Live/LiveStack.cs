@@ -52,7 +52,7 @@ internal sealed class LiveStack : IDisposable
         }
     }
 
-    public bool RunUntil(Func<bool> done, TimeSpan timeout) => Loop.RunUntil(done, timeout, Setup.BusyPoll);
+    public bool RunUntil(Func<bool> done, TimeSpan timeout) => Loop.RunUntil(done, timeout);
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -18,8 +19,11 @@ internal sealed record StackSetup(
     bool Stats,
     ChecksumPolicy Checksums,
     AckPolicy AckPolicy,
-    bool BusyPoll)
+    PollMode PollMode)
 {
+    /// <summary>The adaptive mode's longest spin; null for the stack's default.</summary>
+    public TimeSpan? PollBudget { get; init; }
+
     /// <summary>DNS servers for names; null for /etc/resolv.conf's. The lab's own with --lab.</summary>
     public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
 
@@ -27,26 +31,32 @@ internal sealed record StackSetup(
     public string? LabCertificateFile { get; init; }
 
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
-    public NetworkStackOptions ToOptions(INetworkDevice device) => new()
+    public NetworkStackOptions ToOptions(INetworkDevice device)
     {
-        Device = device,
-        Address = Address,
-        PrefixLength = PrefixLength,
-        Gateway = Gateway,
-        Checksums = Checksums,
-        Tcp = new TcpConfig { AckPolicy = AckPolicy },
-        BusyPoll = BusyPoll,
-        DnsServers = DnsServers,
-        Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written
-    };
+        var options = new NetworkStackOptions
+        {
+            Device = device,
+            Address = Address,
+            PrefixLength = PrefixLength,
+            Gateway = Gateway,
+            Checksums = Checksums,
+            Tcp = new TcpConfig { AckPolicy = AckPolicy },
+            PollMode = PollMode,
+            DnsServers = DnsServers,
+            Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written
+        };
+        return PollBudget is { } budget ? options with { AdaptivePollBudget = budget } : options;
+    }
 
     /// <summary>The stack in lab <paramref name="lab"/>'s client namespace: its interface and the address it claims (the lab must be up).</summary>
     public static StackSetup ForLab(string lab, FileInfo? pcap = null, bool stats = false, ChecksumPolicy checksums = ChecksumPolicy.Auto,
-                                    AckPolicy ackPolicy = AckPolicy.Cumulative, bool busyPoll = false)
+                                    AckPolicy ackPolicy = AckPolicy.Cumulative, PollMode pollMode = PollMode.Sleep,
+                                    TimeSpan? pollBudget = null)
     {
         var info = Labs.Lab.Status(lab);
-        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, busyPoll)
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, pollMode)
         {
+            PollBudget = pollBudget,
             DnsServers = [Ipv4Address.Parse(info.DnsServer)],
             LabCertificateFile = info.CaCert,
         };

@@ -145,6 +145,34 @@ public sealed class PollLoopOverSimulatedLinkTests
         Assert.True(recorded.ToArray().Min() >= (long)late.TotalNanoseconds, $"shortest recorded ACK delay {recorded.ToArray().Min()} ns");
     }
 
+    [Fact] // as Linux ACKs from the softirq before the reader runs: a batch's ACK does not wait for the application's copy
+    public void A_batchs_cumulative_ack_is_written_before_the_application_reads()
+    {
+        var net = new Network(LinkProfile.Perfect with { Delay = TimeSpan.FromMilliseconds(1) });
+        var listener = net.B.Tcp.Listen(80);
+        var client = net.A.Tcp.Connect(net.A.Nic.Config.Address, net.B.Nic.Config.Address, 80, net.Now);
+        var data = new byte[200 * 1448];
+        int sent = 0, dataTurns = 0, ackWaitingForTheRead = 0;
+        long received = 0;
+        TcpConnection? server = null;
+        var buffer = new byte[65536];
+        net.A.Loop.OnTurn = _ => { if (client.State == TcpState.Established && sent < data.Length) sent += client.Send(data.AsSpan(sent)); };
+        net.B.Loop.OnTurn = _ =>
+        {
+            if (server is null && listener.TryAccept(out var accepted)) server = accepted;
+            bool pending = net.B.Tcp.HasPendingOutput;
+            int n, read = 0;
+            while (server is not null && (n = server.Receive(buffer)) > 0) read += n;
+            if (read == 0) return;
+            received += read;
+            dataTurns++;
+            if (pending) ackWaitingForTheRead++;
+        };
+        Assert.True(net.RunUntil(() => received == data.Length, TimeSpan.FromSeconds(5)));
+        Assert.True(dataTurns >= 5, $"{dataTurns} turns delivered data");
+        Assert.Equal(0, ackWaitingForTheRead);
+    }
+
     [Fact] // a SYN to a closed port is answered by a RST: the connection is refused at once
     public void Closed_port_refuses()
     {

@@ -18,7 +18,7 @@ public sealed class AckLatencyHarnessTests
 {
     private const int Rounds = 3;
     private static readonly int[] Bursts = [16, 64, 256];
-    private static readonly string[] Receivers = ["kernel", "stack-cumulative", "stack-naive", "stack-cumulative-busy-poll"];
+    private static readonly string[] Receivers = ["kernel", "stack-cumulative", "stack-naive", "stack-cumulative-busy-poll", "stack-cumulative-adaptive"];
     /// <summary>The quick plan's sub-MSS case: 64-segment bursts from the listener with TCP_MAXSEG 536 (524-byte segments), every receiver but the naive one.</summary>
     private const int ClampedBurst = 64, ClampedSegmentBytes = 524, FullSegmentBytes = 1448;
     private static string[] ClampedReceivers => Receivers.Where(r => r != "stack-naive").ToArray();

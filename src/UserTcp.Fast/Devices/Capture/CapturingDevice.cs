@@ -7,7 +7,7 @@ namespace UserTcp.Fast.Devices.Capture;
 /// Wraps a device and shows every frame received and sent to an <see cref="ICaptureSink"/> (a pcap file for
 /// <c>--pcap</c>, a simulation's frame tap), then passes it on unchanged. Allocates nothing per frame.
 /// </summary>
-public sealed class CapturingDevice : INetworkDevice
+public sealed class CapturingDevice : INetworkDevice, ISendBacklog
 {
     private readonly INetworkDevice _inner;
     private readonly ICaptureSink _sink;
@@ -52,6 +52,7 @@ public sealed class CapturingDevice : INetworkDevice
     public void Flush() => _inner.Flush();
     public bool WaitForFrames(TimeSpan timeout) => _inner.WaitForFrames(timeout);
     public int ReadinessDescriptor => _inner.ReadinessDescriptor;
+    int ISendBacklog.SendsWaiting => _inner is ISendBacklog backlog ? backlog.SendsWaiting : 0;
 
     public void Dispose()
     {
