@@ -177,7 +177,7 @@ internal static class AckLatencyReport
         text.Line($"The stack's share of a segment's delay splits into waiting for the poll loop to run and the turn that handles the segment;");
         text.Line($"the rest of what the observer sees lies outside the stack. Per stack case (medians over its connections or bursts):");
         text.Line();
-        text.Line($"| burst (segments) | segment (bytes) | receiver | batches per burst | frames per batch | wait for the loop (µs) | turn until the ACK (µs) | cumulative ACK's write (µs) | frames sent per burst | system calls per frame | outside the stack per segment, p50 / p99 (µs) |");
+        text.Line($"| burst (segments) | segment (bytes) | receiver | batches per burst | frames per batch | wait for the loop (µs) | turn until the ACK (µs) | the application's read and the flush after it (µs) | frames sent per burst | system calls per frame | outside the stack per segment, p50 / p99 (µs) |");
         text.Line($"|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var group in cases.Where(c => c.IsStack))
         {
@@ -198,8 +198,9 @@ internal static class AckLatencyReport
         text.Line($"cumulative ACKs that ACK is written in the middle of the batch once {MaxSegmentsPerAck} segments have arrived (TcpConfig.MaxSegmentsPerAck),");
         text.Line($"so a batch of F frames counts min(F, {MaxSegmentsPerAck})/F of its work (the frames' share, taken as equal), and all of it when F ≤ {MaxSegmentsPerAck};");
         text.Line($"naive: one frame's share, its ACK written within. The wait for the loop is the first segment's in-stack delay minus that,");
-        text.Line($"i.e. from the frame's arrival in the capture ring to the start of the turn that read it. The cumulative ACK's write is the");
-        text.Line($"flush at the end of the turn (median over batches).");
+        text.Line($"i.e. from the frame's arrival in the capture ring to the start of the turn that read it. The loop flushes the batch's ACKs");
+        text.Line($"before the application's work (that write is inside the turn's work) and again after it, for what the read made due (a");
+        text.Line($"window update, a drained pushed tail): the read and that second flush are the next column (median over batches).");
         text.Line();
         text.Line($"**A negative wait for the loop** (an earlier version of this report had −65.9 µs for busy-poll, 64-segment bursts) came from");
         text.Line($"subtracting the batch's whole work although the ACK covering its first segment had been written after its 16th segment,");
@@ -218,7 +219,7 @@ internal static class AckLatencyReport
         text.Line($"  the observer). The stack-cumulative-busy-poll receiver (`--busy-poll`: it spins on the ring and never sleeps) trades a");
         text.Line($"  core for this wait: compare its rows with stack-cumulative's.");
         text.Line($"- **Cumulative ACKs wait for the batch.** A turn reads the frames waiting (up to 64), processes them, and writes an ACK as");
-        text.Line($"  every 16th segment arrives (TcpConfig.MaxSegmentsPerAck) and one at the end, after the application's read: a");
+        text.Line($"  every 16th segment arrives (TcpConfig.MaxSegmentsPerAck) and one at the end of the batch, before the application's read: a");
         text.Line($"  segment waits for the frames after it in its group of 16. Per frame that is");
         text.Line($"  a checksum and two copies (capture ring into the receive buffer, receive buffer to the application) on a cold cache: the");
         text.Line($"  frame was written by the other core.");

@@ -86,14 +86,10 @@ internal static class AckMaxima
             $"{x.c.Name}, {x.c.Burst} × {x.c.SegmentBytes} B: {x.Negative} of {x.Total} segments (by up to {x.Worst:0.0} µs), {x.Places} of them in the second half of a 64-frame batch, at most {x.Identical} with one and the same delay, {x.OutOfOrder} received out of order")))}.");
         text.Line($"The stack received every burst in order (the out-of-order counts), so observer and in-stack samples pair up right and these");
         text.Line($"are in-stack timestamp errors. PcapDevice reads the realtime and monotonic clocks once when a receive call starts and dates");
-        text.Line($"each frame by its capture time's age against that reading; a frame captured after the reading, while the call is already");
-        text.Line($"reading the ring, has no age and is dated at the start of the call (ArrivalOf: `age > 0 ? … : MonotonicNow`). Its delay");
-        text.Line($"is then overstated by the time from the call's start to its arrival: most for the tail of a batch (the frames still landing");
-        text.Line($"about 1 µs apart), and alike for all the frames of a group one ACK covers, hence the identical delays. A loop that lost its");
-        text.Line($"core inside the call before the burst landed overstates a whole batch by that time (busy-polling makes such calls frequent).");
-        text.Line($"The fix belongs in src/UserTcp.Fast/Devices/Pcap (date such a frame by a clock reading taken when it is handed over),");
-        text.Line($"outside this harness. It inflates the in-stack figures of the affected cases and deflates \"outside the stack\"; the");
-        text.Line($"observer's figures are not affected.");
+        text.Line($"each frame by its capture time's offset from that reading, so a frame captured after it (while the call reads the ring, or");
+        text.Line($"after the loop lost its core inside the call) is dated after it. (An earlier version clamped such a frame to the call's");
+        text.Line($"start, which once put 4.3 ms on a whole busy-poll batch.) What remains negative is the clocks' own error: the realtime and");
+        text.Line($"monotonic readings are two calls apart, and the capture timestamp is the kernel's, taken before the frame is in the ring.");
         text.Line();
     }
 

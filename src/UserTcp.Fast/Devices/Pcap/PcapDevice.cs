@@ -197,10 +197,16 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
 
         public readonly Instant MonotonicNow => new(MonotonicNowNanoseconds);
 
+        /// <summary>
+        /// The frame's capture time on the monotonic clock, by its offset from the realtime reading taken with the monotonic
+        /// one. A frame captured after that reading (the thread was preempted between it and the ring's read, or the frame
+        /// landed while the ring was being read) gets a time after it, not the reading itself: clamped, a whole batch once
+        /// carried a 4.3 ms delay the observer on the wire did not see (perf-results/ack-latency.md, the maxima).
+        /// </summary>
         public readonly Instant ArrivalOf(LibPcap.PacketHeader* header)
         {
             long age = RealtimeNowNanoseconds - (header->Seconds * 1_000_000_000 + header->Fraction);
-            return new Instant(age > 0 ? MonotonicNowNanoseconds - age : MonotonicNowNanoseconds);
+            return new Instant(MonotonicNowNanoseconds - age);
         }
     }
 
