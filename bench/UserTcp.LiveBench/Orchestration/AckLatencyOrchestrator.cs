@@ -163,7 +163,7 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
     }
 
     /// <summary>The receivers of the single events: the kernel against the stack as it is used by default (cumulative ACKs, sleeping in poll(2)).</summary>
-    private static readonly AckReceiver[] EventReceivers = [AckReceiver.Kernel, AckReceiver.StackCumulative];
+    private static readonly AckReceiver[] EventReceivers = [AckReceiver.Kernel, AckReceiver.StackCumulative, AckReceiver.StackCumulativeBusyPoll];
 
     /// <summary>One event receiver process, one connection per event of a pass; then the event server's report of each, in order.</summary>
     private (EventReceiverResult, List<ServedEvent>) MeasureEvents(AckReceiver receiver, StackProcess eventServer)
@@ -183,7 +183,8 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
                 KernelClient.RemoveAddress(_lab);
             }
         }
-        result = RunEventReceiver("ack-events-stack", ["--lab", labName, "--warmup-path", plan.JitWarmupPath, "--events", events]);
+        string[] busyPoll = receiver == AckReceiver.StackCumulativeBusyPoll ? ["--busy-poll"] : [];
+        result = RunEventReceiver("ack-events-stack", ["--lab", labName, .. busyPoll, "--warmup-path", plan.JitWarmupPath, "--events", events]);
         return (result, ServedEvents(eventServer, result));
     }
 

@@ -18,7 +18,9 @@ internal static class AckTargets
     {
         text.Line($"## Targets");
         text.Line();
-        text.Line($"The stack is the default receiver (stack-cumulative: cumulative ACKs, sleeping in poll(2)); every figure is the observer's.");
+        text.Line($"The stack is the default receiver (stack-cumulative: cumulative ACKs, sleeping in poll(2)); after it, the same figure for the");
+        text.Line($"stack busy-polling (`--poll busy`: it never sleeps, so no wake-up stands between a frame and its turn, at the price of a core,");
+        text.Line($"README \"Poll modes\"). Every figure is the observer's.");
         text.Line();
         foreach (var kind in Enum.GetValues<EventKind>())
         {
@@ -30,8 +32,11 @@ internal static class AckTargets
                 text.Line($"{figure}: not measured.");
                 continue;
             }
+            var busy = AckEventsReport.Summary(AckEventsReport.Answers(events, AckReceiver.StackCumulativeBusyPoll, kind));
+            string spinning = busy.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+                $"; busy-polling, stack {busy.P50:0.0} µs ({busy.P50 / kernel.P50:0.00}×), {Verdict(busy.P50 <= EventRatio * kernel.P50)}");
             text.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{figure}: stack {stack.P50:0.0} µs, kernel {kernel.P50:0.0} µs ({stack.P50 / kernel.P50:0.00}×), **{Verdict(stack.P50 <= EventRatio * kernel.P50)}**."));
+                $"{figure}: stack {stack.P50:0.0} µs, kernel {kernel.P50:0.0} µs ({stack.P50 / kernel.P50:0.00}×), **{Verdict(stack.P50 <= EventRatio * kernel.P50)}**{spinning}."));
         }
         foreach (var group in cases.Where(c => c.Receiver == AckReceiver.StackCumulative))
         {
@@ -39,9 +44,12 @@ internal static class AckTargets
             if (kernelCase is null) continue;
             var stack = LatencySummary.Of(group.Observer);
             var kernel = LatencySummary.Of(kernelCase.Observer);
+            var busyCase = cases.FirstOrDefault(c => c.Receiver == AckReceiver.StackCumulativeBusyPoll && c.Burst == group.Burst && c.SegmentBytes == group.SegmentBytes);
+            string spinning = busyCase is null ? "" : LatencySummary.Of(busyCase.Observer) is var busy ? string.Create(CultureInfo.InvariantCulture,
+                $"; busy-polling, p99 {busy.P99:0.0} µs, {Verdict(busy.P99 <= kernel.P99)}, p50 {busy.P50:0.0} µs, stretch {Verdict(busy.P50 <= kernel.P50 / 2)}") : "";
             text.Line(string.Create(CultureInfo.InvariantCulture,
                 $"- **Bursts of {group.Burst} × {group.SegmentBytes} B** (stack p99 ≤ kernel p99, stretch p50 ≤ half the kernel's): p99 stack {stack.P99:0.0} µs, kernel {kernel.P99:0.0} µs, " +
-                $"**{Verdict(stack.P99 <= kernel.P99)}**; stretch: p50 {stack.P50:0.0} against {kernel.P50:0.0} µs, {Verdict(stack.P50 <= kernel.P50 / 2)}."));
+                $"**{Verdict(stack.P99 <= kernel.P99)}**; stretch: p50 {stack.P50:0.0} against {kernel.P50:0.0} µs, {Verdict(stack.P50 <= kernel.P50 / 2)}{spinning}."));
         }
         var stackCases = cases.Where(c => c.IsStack).ToList();
         long expiries = stackCases.Sum(AckLatencyReport.DelayedAckTimeouts);

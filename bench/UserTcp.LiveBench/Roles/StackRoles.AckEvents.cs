@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -144,8 +145,10 @@ internal static partial class StackRoles
     {
         string lab = arguments.Required("--lab");
         var kinds = EventRequest.ParseList(arguments.Required("--events"));
+        // --busy-poll: spin on the capture ring instead of sleeping in poll(2), so no wake-up precedes the event's turn.
+        var pollMode = arguments.Flag("--busy-poll") ? PollMode.Busy : PollMode.Sleep;
         WarmUpDownloading(lab, arguments.Required("--warmup-path"));
-        using var live = LiveStack.Open(StackSetup.ForLab(lab));
+        using var live = LiveStack.Open(StackSetup.ForLab(lab, pollMode: pollMode));
         SettleThenAwaitGo();
         var buffer = new byte[64 * 1024];
         long received = 0;
