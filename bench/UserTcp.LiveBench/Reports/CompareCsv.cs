@@ -49,6 +49,7 @@ internal static class CompareCsv
         new("steady_frames", s => s.SteadyFrames is { } f ? Text(f) : "", (s, v) => s with { SteadyFrames = v.Length == 0 ? null : Long(v) }),
         new("steady_bytes", s => s.SteadyBytes is { } b ? Text(b) : "", (s, v) => s with { SteadyBytes = v.Length == 0 ? null : Long(v) }),
         new("poll_cpu_seconds", s => Text(s.PollCpuSeconds), (s, v) => s with { PollCpuSeconds = Double(v) }),
+        new("delayed_ack_timeouts", s => Text(s.DelayedAckTimeouts), (s, v) => s with { DelayedAckTimeouts = Long(v) }),
     ];
 
     private static readonly string Header = string.Join(',', RunColumns.Select(c => c.Name).Concat(StackColumns.Select(c => c.Name)));
@@ -96,6 +97,7 @@ internal static class CompareCsv
     {
         FramesReceived = 0, AcksSent = 0, DeviceReceiveCalls = 0, DeviceSendCalls = 0, Gen0Collections = 0, Gen1Collections = 0,
         Gen2Collections = 0, AllocatedBytes = 0, PollStackBytes = 0, PollCommandBytes = 0, PollWakeUpBytes = 0, PollCpuSeconds = 0,
+        DelayedAckTimeouts = 0,
     };
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using UserTcp.Fast.Runtime;
 using UserTcp.LiveBench.Measurement;
@@ -108,7 +109,20 @@ internal static partial class CompareReport
         var all = measured.SelectMany(g => g.Pairs).ToList();
         long kernelResets = all.Sum(p => p.Kernel.ServerResets), stackResets = all.Sum(p => p.Stack.ServerResets);
         text.Line($"| zero resets in every run (both sinks) | {stackResets} in {all.Count} stack runs, {kernelResets} in {all.Count} kernel runs | {(stackResets == 0 ? "met" : $"**missed**: {stackResets} resets")} |");
+        foreach (var size in Largest(headline))
+        {
+            // Issue 10: the server retransmits no more for the stack's ACKs than for the kernel receiver's.
+            long kernelRetransmissions = size.Runs(ClientSide.Kernel).Sum(r => r.ServerRetransmissions);
+            long stackRetransmissions = size.Runs(ClientSide.Stack).Sum(r => r.ServerRetransmissions);
+            double gib = size.Runs(ClientSide.Stack).Sum(r => r.Bytes) / TransferRun.GiB;
+            text.Line(string.Create(CultureInfo.InvariantCulture,
+                $"| server retransmissions per GiB ≤ the kernel receiver's, offloads {ReportSections.OnOff(size.Offload)} ({size.Size}, both to {CompareOrchestrator.SinkName(size.Sink)}) " +
+                $"| stack {stackRetransmissions / gib:0.0}, kernel {kernelRetransmissions / gib:0.0} ({stackRetransmissions} and {kernelRetransmissions} in {size.Pairs.Count} runs each) " +
+                $"| {(stackRetransmissions <= kernelRetransmissions ? "met" : "**missed**")} |"));
+        }
         var stackRuns = measured.SelectMany(g => g.StackFigures).ToList();
+        long expiries = stackRuns.Sum(s => s.DelayedAckTimeouts);
+        text.Line($"| 0 delayed-ACK timer expiries in every download (both sinks) | {expiries} in {stackRuns.Count} stack runs | {(expiries == 0 ? "met" : "**missed**")} |");
         var windows = stackRuns.Where(s => s.SteadyFrames is not null).ToList();
         long steadyBytes = windows.Sum(s => s.SteadyBytes!.Value);
         string shortRuns = windows.Count < stackRuns.Count ? $" ({stackRuns.Count - windows.Count} runs had fewer than {PollThreadUsage.SteadyStateMinimumFrames} frames: no window)" : "";

@@ -24,6 +24,8 @@ internal sealed partial record StackFigures
     public long? SteadyFrames { get; init; }
     public long? SteadyBytes { get; init; }
     public required double PollCpuSeconds { get; init; }
+    /// <summary>ACKs that waited the whole delayed-ACK timer (TcpConnectionStats.DelayedAckTimeouts).</summary>
+    public required long DelayedAckTimeouts { get; init; }
 
     public double PollStackBytesPerFrame => (double)PollStackBytes / FramesReceived;
 
@@ -51,6 +53,7 @@ internal sealed partial record StackFigures
             SteadyFrames = values.TryGetValue("poll thread steady-state frames", out long frames) ? frames : null,
             SteadyBytes = values.TryGetValue("poll thread steady-state bytes", out long bytes) ? bytes : null,
             PollCpuSeconds = Required("poll thread cpu microseconds") / 1e6,
+            DelayedAckTimeouts = Required("tcp delayed-ack timer expiries"),
         };
     }
 

@@ -73,6 +73,8 @@ public sealed class PerfCompareHarnessTests
             Assert.Contains("- **Offloads off, 10M, both bodies to /dev/null**", summary);
             Assert.Contains("- **Offloads on, 10M, both bodies to /dev/null**", summary);
             Assert.DoesNotContain("- **Offloads off, 10M, both bodies to a tmpfs file", summary);
+            Assert.Matches(@"\| server retransmissions per GiB ≤ the kernel receiver's, offloads off \(10M, both to /dev/null\) \| stack [\d.]+, kernel [\d.]+ .*\| (met|\*\*missed\*\*) \|", report);
+            Assert.Matches(@"\| 0 delayed-ACK timer expiries in every download \(both sinks\) \| \d+ in \d+ stack runs \| (met|\*\*missed\*\*) \|", report);
             Assert.Contains("- **curl** `-o /dev/null`", report);
             Assert.Contains("- **usertcp get** `-o /dev/null`", report);
             Assert.Contains("Every body written to a file matched the served file's SHA-256", report);
