@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using UserTcp.Fast.Wire;
 using UserTcp.LiveBench.Measurement;
 using UserTcp.LiveBench.Results;
@@ -137,13 +138,13 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
                 _ => [],
             };
             var result = RunReceiver("ack-stack", ["--lab", labName, "--ack-policy", receiver == AckReceiver.StackNaive ? "naive" : "cumulative",
-                                                   .. busyPoll, "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()]);
+                                                   .. busyPoll, "--warmup-path", plan.JitWarmupPath, .. request.ToArguments()], AckLatencyJson.Default.ReceiverResult);
             return (result, Served(server, result));
         }
         KernelClient.AddAddress(_lab);
         try
         {
-            var result = RunReceiver("ack-kernel", ["--source", KernelClient.Address, .. request.ToArguments()]);
+            var result = RunReceiver("ack-kernel", ["--source", KernelClient.Address, .. request.ToArguments()], AckLatencyJson.Default.ReceiverResult);
             return (result, Served(server, result)); // before the address goes: the server's side of the close still needs it
         }
         finally
@@ -152,17 +153,19 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
         }
     }
 
-    private ReceiverResult RunReceiver(string role, string[] arguments)
+    /// <summary>One receiver process in the client namespace: started, told to go, its result read, then let go.</summary>
+    private T RunReceiver<T>(string role, string[] arguments, JsonTypeInfo<T> result)
     {
         using var process = StackProcess.Start(_lab.ClientNetns, role, arguments);
         process.AwaitReady();
         process.Say(StackRoles.Go);
-        var result = process.AwaitResult(AckLatencyJson.Default.ReceiverResult);
+        var value = process.AwaitResult(result);
         process.Finish();
-        return result;
+        return value;
     }
 
-    /// <summary>The receivers of the single events: the kernel against the stack as it is used by default (cumulative ACKs, sleeping in poll(2)).</summary>
+    /// <summary>The receivers of the single events: the kernel against the stack as it is used by default (cumulative ACKs, sleeping in
+    /// poll(2)) and busy-polling (no wake-up before the event's turn).</summary>
     private static readonly AckReceiver[] EventReceivers = [AckReceiver.Kernel, AckReceiver.StackCumulative, AckReceiver.StackCumulativeBusyPoll];
 
     /// <summary>One event receiver process, one connection per event of a pass; then the event server's report of each, in order.</summary>
@@ -175,7 +178,7 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
             KernelClient.AddAddress(_lab);
             try
             {
-                result = RunEventReceiver("ack-events-kernel", ["--source", KernelClient.Address, "--events", events]);
+                result = RunReceiver("ack-events-kernel", ["--source", KernelClient.Address, "--events", events], AckLatencyJson.Default.EventReceiverResult);
                 return (result, ServedEvents(eventServer, result));
             }
             finally
@@ -184,18 +187,8 @@ internal sealed class AckLatencyOrchestrator(AckLatencyPlan plan, string labName
             }
         }
         string[] busyPoll = receiver == AckReceiver.StackCumulativeBusyPoll ? ["--busy-poll"] : [];
-        result = RunEventReceiver("ack-events-stack", ["--lab", labName, .. busyPoll, "--warmup-path", plan.JitWarmupPath, "--events", events]);
+        result = RunReceiver("ack-events-stack", ["--lab", labName, .. busyPoll, "--warmup-path", plan.JitWarmupPath, "--events", events], AckLatencyJson.Default.EventReceiverResult);
         return (result, ServedEvents(eventServer, result));
-    }
-
-    private EventReceiverResult RunEventReceiver(string role, string[] arguments)
-    {
-        using var process = StackProcess.Start(_lab.ClientNetns, role, arguments);
-        process.AwaitReady();
-        process.Say(StackRoles.Go);
-        var result = process.AwaitResult(AckLatencyJson.Default.EventReceiverResult);
-        process.Finish();
-        return result;
     }
 
     private static List<ServedEvent> ServedEvents(StackProcess eventServer, EventReceiverResult result) => result.LocalPorts.Select(port =>
