@@ -113,7 +113,7 @@ internal static class AckLatencyReport
         text.Line();
         text.Line($"The kernel has no in-stack figure: only the observer sees it. ACKs per burst are the client ACKs that covered at least one");
         text.Line($"segment of the burst, as the observer saw them (median over bursts). Raw samples: `perf-results/data/ack-latency.csv`");
-        text.Line($"(`{AckLatencySample.Header}`, one row per segment and method; the in-stack rows are the engine's raw samples, not histogram buckets).");
+        text.Line($"(`{AckLatencySample.Header}`: per case and method, each whole microsecond with the number of segments whose latency rounds up to it; the in-stack samples are the engine's raw ones, rounded only here).");
         text.Line($"Sub-MSS segments are {string.Join(" and ", cases.Where(c => !c.IsFullSegment).Select(c => c.SegmentBytes).Distinct())} bytes: Linux counts the 12-byte timestamps option inside TCP_MAXSEG.");
         text.Line();
     }
@@ -304,11 +304,8 @@ internal static class AckLatencyReport
         var csv = new StringBuilder().Append(AckLatencySample.Header).Append('\n');
         foreach (var group in cases)
         {
-            foreach (long ns in group.InStack) Row("in-stack", ns);
-            foreach (long ns in group.Observer) Row("observer", ns);
-
-            void Row(string method, long ns) =>
-                csv.Append(CultureInfo.InvariantCulture, $"{group.Name},{group.Burst},{group.SegmentBytes},{method},{ns / 1000.0:0.000}").Append('\n');
+            foreach (string row in AckLatencySample.Rows(group.Name, group.Burst, group.SegmentBytes, "in-stack", group.InStack)) csv.Append(row).Append('\n');
+            foreach (string row in AckLatencySample.Rows(group.Name, group.Burst, group.SegmentBytes, "observer", group.Observer)) csv.Append(row).Append('\n');
         }
         return csv.ToString();
     }

@@ -59,18 +59,19 @@ public sealed class AckLatencyHarnessTests
                 Assert.Equal(receiver == "kernel" ? "–" : "yes", check.Groups["instack"].Value);
             }
 
-            // Raw samples: one observer row per segment for everyone, one in-stack row per segment for the stack.
+            // Samples per whole microsecond: one observer sample per segment for everyone, one in-stack sample per segment for the stack.
             var lines = File.ReadAllLines(csv);
-            Assert.Equal("receiver,burst,segment_bytes,method,latency_us", lines[0]);
+            Assert.Equal("receiver,burst,segment_bytes,method,latency_us,count", lines[0]);
             var counts = lines.Skip(1).Select(line => line.Split(','))
                 .GroupBy(f => (f[0], int.Parse(f[1], CultureInfo.InvariantCulture), int.Parse(f[2], CultureInfo.InvariantCulture), f[3]))
-                .ToDictionary(g => g.Key, g => g.Count());
+                .ToDictionary(g => g.Key, g => g.Sum(f => int.Parse(f[5], CultureInfo.InvariantCulture)));
             foreach (var (burst, segmentBytes, receiver) in cases)
             {
                 Assert.Equal(burst * Rounds, counts.GetValueOrDefault((receiver, burst, segmentBytes, "observer")));
                 Assert.Equal(receiver == "kernel" ? 0 : burst * Rounds, counts.GetValueOrDefault((receiver, burst, segmentBytes, "in-stack")));
             }
-            Assert.All(lines.Skip(1), line => Assert.True(double.Parse(line.Split(',')[4], CultureInfo.InvariantCulture) > 0, $"a delay that is not positive: {line}"));
+            Assert.All(lines.Skip(1), line => Assert.True(long.Parse(line.Split(',')[4], CultureInfo.InvariantCulture) > 0 && int.Parse(line.Split(',')[5], CultureInfo.InvariantCulture) > 0,
+                $"a delay that is not positive, or an empty bucket: {line}"));
 
             // Single events: every probe found in the capture, answered, and answered with the acknowledgment TCP requires
             // (a hole-fill connection's first probe is one more out-of-order one).

@@ -19,13 +19,13 @@ public sealed class ResultsReadmeTests
         try
         {
             Directory.CreateDirectory(Path.Combine(results, "data"));
-            var lines = new List<string> { "receiver,burst,segment_bytes,method,latency_us" };
+            var lines = new List<string> { "receiver,burst,segment_bytes,method,latency_us,count" };
             foreach (int burst in new[] { 16, 64 })
             for (int i = 1; i <= 50; i++)
             {
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"kernel,{burst},1448,observer,{40.0 + i}"));
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-cumulative,{burst},1448,in-stack,{(i % 2 == 0 ? 0 : i * 0.5)}"));
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-naive,{burst},1448,in-stack,{1.0 + i * 0.1}"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"kernel,{burst},1448,observer,{40 + i},1"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-cumulative,{burst},1448,in-stack,{(i % 2 == 0 ? 0 : i)},1"));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"stack-naive,{burst},1448,in-stack,{1 + i / 10},{i % 3 + 1}"));
             }
             File.WriteAllLines(Path.Combine(results, "data", "ack-latency.csv"), lines);
 
@@ -35,7 +35,7 @@ public sealed class ResultsReadmeTests
             string svg = File.ReadAllText(Path.Combine(results, "plots", "ack-latency-cdf.svg"));
             Assert.StartsWith("<?xml", svg);
             Assert.Contains("bursts of 64 segments", svg.Replace("&#x20;", " "));
-            foreach (string curve in new[] { "kernel (observer, 50 ACKs)", "stack-cumulative (in-stack, 50 ACKs)", "stack-naive (in-stack, 50 ACKs)" })
+            foreach (string curve in new[] { "kernel (observer, 50 ACKs)", "stack-cumulative (in-stack, 50 ACKs)", "stack-naive (in-stack, 101 ACKs)" }) // 101: that curve's rows count 1 to 3 samples each
                 Assert.Contains(curve, svg);
             string readme = File.ReadAllText(Path.Combine(results, "README.md"));
             Assert.Contains("![ACK latency CDF](plots/ack-latency-cdf.svg)", readme);
