@@ -45,8 +45,13 @@ internal static class AckTargets
             var stack = LatencySummary.Of(group.Observer);
             var kernel = LatencySummary.Of(kernelCase.Observer);
             var busyCase = cases.FirstOrDefault(c => c.Receiver == AckReceiver.StackCumulativeBusyPoll && c.Burst == group.Burst && c.SegmentBytes == group.SegmentBytes);
-            string spinning = busyCase is null ? "" : LatencySummary.Of(busyCase.Observer) is var busy ? string.Create(CultureInfo.InvariantCulture,
-                $"; busy-polling, p99 {busy.P99:0.0} µs, {Verdict(busy.P99 <= kernel.P99)}, p50 {busy.P50:0.0} µs, stretch {Verdict(busy.P50 <= kernel.P50 / 2)}") : "";
+            string spinning = "";
+            if (busyCase is not null)
+            {
+                var busy = LatencySummary.Of(busyCase.Observer);
+                spinning = string.Create(CultureInfo.InvariantCulture,
+                    $"; busy-polling, p99 {busy.P99:0.0} µs, {Verdict(busy.P99 <= kernel.P99)}, p50 {busy.P50:0.0} µs, stretch {Verdict(busy.P50 <= kernel.P50 / 2)}");
+            }
             text.Line(string.Create(CultureInfo.InvariantCulture,
                 $"- **Bursts of {group.Burst} × {group.SegmentBytes} B** (stack p99 ≤ kernel p99, stretch p50 ≤ half the kernel's): p99 stack {stack.P99:0.0} µs, kernel {kernel.P99:0.0} µs, " +
                 $"**{Verdict(stack.P99 <= kernel.P99)}**; stretch: p50 {stack.P50:0.0} against {kernel.P50:0.0} µs, {Verdict(stack.P50 <= kernel.P50 / 2)}{spinning}."));

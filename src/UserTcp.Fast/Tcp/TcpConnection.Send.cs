@@ -64,7 +64,7 @@ internal sealed partial class TcpConnection
             if (_timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), _tsRecent);
             if (ack == _rcvNxt)
             {
-                for (int i = 0; i < blocks.Length; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+                AddSackBlocks(ref options, blocks);
                 _immediateAcks.Dequeue();
                 Stats.PureAcksSent++;
                 return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now, settles: false);
@@ -72,10 +72,9 @@ internal sealed partial class TcpConnection
             if (_immediateAcks.Count == 1) _ackNow = true; // superseded: the batch's cumulative ACK answers for it
             if (dsack)
             {
-                options.AddSackBlock(new SackBlock(blocks[0].Start.Value, blocks[0].End.Value));
-                Span<SeqRange> held = stackalloc SeqRange[TcpOptions.MaxSackBlocks - 1];
-                int count = _sack ? _outOfOrder.WriteSackBlocks(held) : 0;
-                for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(held[i].Start.Value, held[i].End.Value));
+                Span<SeqRange> current = stackalloc SeqRange[TcpOptions.MaxSackBlocks];
+                current[0] = blocks[0]; // the queued D-SACK block, then the ranges held now
+                AddSackBlocks(ref options, current[..(1 + _outOfOrder.WriteSackBlocks(current[1..]))]);
                 _immediateAcks.Dequeue();
                 Stats.PureAcksSent++;
                 return WriteSegment(segment, _sndMax, TcpFlags.Ack, 0, options, now);
@@ -401,10 +400,14 @@ internal sealed partial class TcpConnection
         if (_sack && (_dsackPending || !_outOfOrder.IsEmpty))
         {
             Span<SeqRange> blocks = stackalloc SeqRange[TcpOptions.MaxSackBlocks];
-            int count = WriteSackBlocks(blocks);
-            for (int i = 0; i < count; i++) options.AddSackBlock(new SackBlock(blocks[i].Start.Value, blocks[i].End.Value));
+            AddSackBlocks(ref options, blocks[..WriteSackBlocks(blocks)]);
         }
         return options;
+    }
+
+    private static void AddSackBlocks(ref TcpOptions options, ReadOnlySpan<SeqRange> blocks)
+    {
+        foreach (var block in blocks) options.AddSackBlock(new SackBlock(block.Start.Value, block.End.Value));
     }
 
     /// <summary>
