@@ -102,8 +102,8 @@ internal static class TapReport
         text.Line($"How to read it. CPU seconds per transfer second near 1 or above mean a client kept a core busy (whole processes: the");
         text.Line($"stack's start-up, runtime and application thread, lwIP's tcpip timer thread included), on a machine of {machine.Cores} cores that nginx and");
         text.Line($"the kernel's forwarding share. A TAP reader pays one read(2) per frame of at most 1514 bytes, and every ACK it writes");
-        text.Line($"makes the kernel, inside that write(2), carry the ACK through the bridge and the veth to nginx's TCP, which sends the next");
-        text.Line($"segments back towards the TAP: that work is the client's system time. The server's segments in are mostly the client's");
+        text.Line($"has the kernel carry it through the bridge and the veth to nginx's TCP, which sends the next segments back towards the");
+        text.Line($"TAP, largely in the write(2)'s own context (the softirq run as it returns): system time of the client. The server's segments in are mostly the client's");
         text.Line($"ACKs: about 350 per MiB is an ACK every second segment (lwIP, always), about 45 the stack's cumulative ACKs of up to");
         text.Line($"16 segments. lwIP also waits on its 64 KiB window: it cannot have more than 44 segments in flight. The kernel client");
         text.Line($"pays neither per frame: it reads many segments per recv(2), and with offloads on it gets 64 KiB GSO frames end to end,");
