@@ -132,7 +132,9 @@ internal static class TapReport
         text.Line($"  driver, not Debian's tapif): reads each frame into a pbuf of MTU + 18 bytes under lwIP's core lock and feeds ethernet_input;");
         text.Line($"  the receive callback counts the body and frees the pbufs (nothing is written anywhere). TCP: {(details.LwipTcp.Length > 0 ? details.LwipTcp : "(no lwIP run)")}");
         text.Line($"  (Debian's lwipopts.h fixes TCP_WND at 0xFFFF when it builds the library: the window cannot be raised without rebuilding it),");
-        text.Line($"  no SACK, no timestamps, an ACK every second segment. Transfer time: from tcp_connect to the last body byte.");
+        text.Line($"  no SACK, no timestamps, an ACK every second segment. The rest of that build: NO_SYS 0 with core locking (a tcpip thread");
+        text.Line($"  runs the timers), pbufs and pools from malloc (MEM_LIBC_MALLOC, MEMP_MEM_MALLOC), TCP_SND_BUF = TCP_WND,");
+        text.Line($"  LWIP_CHECKSUM_ON_COPY, statistics off. Transfer time: from tcp_connect to the last body byte.");
         text.Line($"- **Kernel** (`curl -o /dev/null`, from 198.18.0.3 on the bridge for its runs only): MSS 1460, Linux's receive-buffer");
         text.Line($"  auto-tuning within tcp_rmem {details.KernelRmem}. Transfer time: curl's time_total.");
         text.Line($"- Whole-process time, CPU (user + system) and peak RSS come from wait4 through GNU time (`UserTcp.LiveBench rusage`);");
