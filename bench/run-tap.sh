@@ -3,10 +3,10 @@
 # /dev/null by `usertcp get` on the lab's TAP, by bench/peers/lwip-get (lwIP on the same TAP) and by curl from the bridge
 # that joins the TAP and the client veth, offloads off and on; then perf-results/README.md.
 #
-#   bench/run-tap.sh              full run: 1G, 5 rounds (one download per client each) per offload setting (about 3
+#   bench/run-tap.sh              full run: 1G, 5 rounds (one download per client each) per offload setting (about 2
 #                                 minutes): regenerates perf-results/tap.md, perf-results/data/tap.csv, perf-results/README.md
 #   bench/run-tap.sh --runs N     full run with N rounds per offload setting
-#   bench/run-tap.sh --quick      10M, 2 rounds (a dry run, about 30 s with a built tree): everything goes to a temporary
+#   bench/run-tap.sh --quick      10M, 2 rounds (a dry run, about 10 s with a built tree): everything goes to a temporary
 #                                 folder, tap.md is printed; perf-results is left alone
 #
 # Needs root: it installs what is missing (scripts/setup.sh, which also builds; lwip-get is built here with make),
@@ -14,7 +14,7 @@
 # success, 1 when a measurement failed (a byte count that is not the file's fails it), 2 on bad usage.
 set -euo pipefail
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 
 source "$(dirname "${BASH_SOURCE[0]}")/live-common.sh"
 live_parse_quick_and_runs "$@"
