@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 # calls per frame. tcpreplay: bench/run-live.sh replays a recorded download's server frames at the stack at fixed rates.
 # time (GNU time): bench/run-perf.sh reads each client's peak RSS through it (a small C parent, so the memory of the .NET
 # harness that starts it does not count). fonts-dejavu-core: the font ScottPlot measures the plots' labels with.
+# gcc, make, liblwip-dev (lwIP 2.1.3): bench/run-tap.sh builds bench/peers/lwip-get, the lwIP peer on the TAP lab, with them.
 packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
-          time fonts-dejavu-core)
+          time fonts-dejavu-core gcc make liblwip-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

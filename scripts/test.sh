@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, CI): set-up, the whole xunit suite (lab tests included: they need root),
-# then every benchmark once in BenchmarkDotNet's dry mode to prove the suites run and allocate nothing.
+# then every benchmark once in BenchmarkDotNet's dry mode to prove the suites run and allocate nothing, and the TAP
+# comparison's quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +10,8 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 bash bench/run.sh all --dry || status=$?
+# The TAP comparison's dry run (10M, 2 rounds; about 10 s with a built tree): the TAP lab, lwip-get and the harness work.
+bash bench/run-tap.sh --quick >/dev/null || status=$?
 # One plain closing line that any CI reader understands.
 passed=$(awk '/^ +Passed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")

@@ -16,6 +16,9 @@ using UserTcp.Testbed.Labs;
 // UserTcp.LiveBench compare [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
 //     (root) brings up its own lab, downloads with curl and usertcp get in alternating pairs, and writes DIR/compare.md
 //     and DIR/data/compare.csv (bench/run-perf.sh runs this, then readme).
+// UserTcp.LiveBench tap --lwip PATH [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
+//     (root) brings up its own TAP lab, downloads with usertcp get, lwIP (bench/peers/lwip-get at PATH) and curl in
+//     rotating rounds, and writes DIR/tap.md and DIR/data/tap.csv (bench/run-tap.sh runs this, then readme).
 // UserTcp.LiveBench readme [--results DIR]
 //     writes DIR/README.md and DIR/plots/ from the reports and data files that exist.
 // UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
@@ -25,7 +28,7 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string usage = "usage: UserTcp.LiveBench run|compare|ack [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(usage);
@@ -40,6 +43,7 @@ try
     {
         "run" => RunAll(arguments),
         "compare" => Compare(arguments),
+        "tap" => Tap(arguments),
         "readme" => Readme(arguments),
         "ack" => AckLatency(arguments),
         _ => StackRoles.Run(command, arguments),
@@ -83,6 +87,26 @@ static int Compare(BenchArguments arguments)
     CompareReport.Write(Path.Combine(results, "compare.md"), plan, runs, start.MachineAfter(),
                         arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed, Path.Combine(results, "live.md"));
     Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "compare.md")} and {Path.Combine(results, ResultsReadme.CompareData)} in {start.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int Tap(BenchArguments arguments)
+{
+    RequireRootAndTools("network namespaces, a TAP, the lab's nginx", "ip", "curl", "time");
+    int? rounds = arguments.OptionalInt("--runs");
+    var plan = arguments.Flag("--quick") ? TapPlan.Quick(rounds ?? TapPlan.QuickRounds) : TapPlan.Full(rounds ?? TapPlan.FullRounds);
+    if (plan.Rounds < 1) throw new BenchException("--runs must be at least 1");
+    string lwipGet = Path.GetFullPath(arguments.Required("--lwip"));
+    if (!File.Exists(lwipGet)) throw new BenchException($"--lwip {lwipGet}: no such program (make -C bench/peers/lwip-get builds it)");
+    string labName = LabName(arguments, "tp");
+    string results = arguments.Optional("--results") ?? "perf-results";
+    var start = new RunStart();
+    TapOrchestrator orchestrator = null!;
+    var runs = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-tap-").FullName,
+                        work => (orchestrator = new TapOrchestrator(plan, labName, lwipGet, work, Progress)).Run());
+    string report = Path.Combine(results, "tap.md"), csv = Path.Combine(results, ResultsReadme.TapData);
+    TapReport.Write(report, csv, plan, runs, orchestrator, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }
 

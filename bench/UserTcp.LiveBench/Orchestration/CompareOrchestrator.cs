@@ -162,7 +162,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
     }
 
     /// <summary>The seconds of curl's <c>-w "%{size_download} %{time_total}"</c> line, after checking its byte count.</summary>
-    private static double CurlSeconds(string what, string output, long bytes)
+    internal static double CurlSeconds(string what, string output, long bytes)
     {
         string[] written = output.Trim().Split('\n')[^1].Split(' ');
         if (written.Length != 2 || !long.TryParse(written[0], CultureInfo.InvariantCulture, out long downloaded)
@@ -173,7 +173,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
     }
 
     /// <summary>The seconds of usertcp get's summary line ("URL: N bytes in S s, …"), after checking its byte count.</summary>
-    private static double GetSeconds(string what, string error, long bytes)
+    internal static double GetSeconds(string what, string error, long bytes)
     {
         var summary = GetSummary().Match(error);
         if (!summary.Success) throw new BenchException($"{what}: no summary line from usertcp get:\n{error}");

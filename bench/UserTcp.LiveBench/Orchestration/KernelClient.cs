@@ -15,5 +15,5 @@ internal static class KernelClient
     public static void RemoveAddress(LabInfo lab) => ChangeAddress(lab, "del");
 
     private static void ChangeAddress(LabInfo lab, string verb) =>
-        Tool.Run(["ip", "-n", lab.ClientNetns, "addr", verb, $"{Address}/{lab.Prefix}", "dev", lab.ClientIface]);
+        Tool.Run(["ip", "-n", lab.ClientNetns, "addr", verb, $"{Address}/{lab.Prefix}", "dev", lab.KernelIface]);
 }

@@ -5,7 +5,7 @@ using UserTcp.LiveBench.Results;
 namespace UserTcp.LiveBench.Reports;
 
 /// <summary>
-/// perf-results/README.md: one table of the headline figures of every report present (compare.md, ack-latency.md,
+/// perf-results/README.md: one table of the headline figures of every report present (compare.md, tap.md, ack-latency.md,
 /// live.md, tcp.md, wire.md, interface.md, loop.md) with the command that regenerates each, and the plots, drawn from
 /// the data files (data/compare.csv, data/ack-latency.csv). It reads only what exists: a report or data file not
 /// generated yet is named as missing, never an error, so <c>UserTcp.LiveBench readme</c> can run alone at any time.
@@ -18,6 +18,7 @@ internal static partial class ResultsReadme
     private static readonly Report[] Reports =
     [
         new("compare.md", "user-space stack against kernel sockets, downloads", "bench/run-perf.sh", ["Summary", "Targets (reported, not asserted)"]),
+        new("tap.md", "the stack, lwIP and the kernel on one TAP lab", "bench/run-tap.sh", ["Summary"]),
         new("ack-latency.md", "ACK latency under bursts", "bench/run-ack-latency.sh", ["Summary", "Targets"]),
         new("live.md", "the live stack's cost per frame", "bench/run-live.sh", ["Summary"]),
         new("tcp.md", "TCP engine micro-benchmarks", "bench/run.sh tcp", ["Targets"]),
@@ -32,6 +33,7 @@ internal static partial class ResultsReadme
     public const string AckLatencyPlot = "plots/ack-latency-cdf.svg";
     public const string CompareData = "data/compare.csv";
     public const string AckLatencyData = "data/ack-latency.csv";
+    public const string TapData = "data/tap.csv";
 
     public static void Write(string resultsDirectory)
     {

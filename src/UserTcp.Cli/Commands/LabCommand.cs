@@ -20,7 +20,7 @@ internal static class LabCommand
             DefaultValueFactory = _ => LabNames.DefaultName,
             Recursive = true,
         };
-        return new Command("lab", "A network-namespace lab: kernel nginx on 198.18.0.1, a client veth for the stack to claim 198.18.0.2.")
+        return new Command("lab", "A network-namespace lab: kernel nginx on 198.18.0.1, a client veth (or a TAP bridged with it) for the stack to claim 198.18.0.2.")
         {
             name, UpCommand(name), DownCommand(name), StatusCommand(name), NstatCommand(name),
         };
@@ -34,8 +34,14 @@ internal static class LabCommand
         var lossUp = new Option<decimal>("--loss-up") { Description = "Percent of client-to-server IPv4 packets dropped (0..100, steps of 0.01)." };
         var rate = new Option<string?>("--rate") { Description = "Server egress rate limit (tbf), e.g. 100mbit or 1gbit; none when omitted." };
         var files = new Option<string>("--files") { Description = "Comma-separated sizes nginx serves at /SIZE (K, M, G are binary).", DefaultValueFactory = _ => LabOptions.DefaultFiles };
+        var stackLink = new Option<string>("--stack-link")
+        {
+            Description = "What the stack runs on in the client namespace: veth (pcap on the veth end) or tap (a persistent TAP bridged with it).",
+            DefaultValueFactory = _ => "veth",
+        };
+        stackLink.AcceptOnlyFromAmong("veth", "tap");
         var json = JsonOption();
-        var command = new Command("up", "Create the lab, or bring an existing one in line with these options.") { offload, loss, lossUp, rate, files, json };
+        var command = new Command("up", "Create the lab, or bring an existing one in line with these options.") { offload, loss, lossUp, rate, files, stackLink, json };
         command.SetAction(parse => Run("up", () =>
         {
             var options = new LabOptions
@@ -46,6 +52,7 @@ internal static class LabCommand
                 LossUpPercent = parse.GetValue(lossUp),
                 Rate = parse.GetValue(rate),
                 Files = parse.GetValue(files)!,
+                StackLink = parse.GetValue(stackLink) == "tap" ? LabStackLink.Tap : LabStackLink.Veth,
             };
             using var interrupted = new CancellationTokenSource();
             // Ctrl+C or a kill during a long file generation cancels; up then removes the half-made lab before exiting.
@@ -159,6 +166,8 @@ internal static class LabCommand
         output.WriteLine($"          {info.HttpsBaseUrl} (self-signed: trust {info.CaCert}), chunked under {Lab.ChunkedPrefix}");
         output.WriteLine($"  dns     dnsmasq pid {info.DnsmasqPid} at {info.DnsServer}: {string.Join(", ", info.HostNames)}; other *.{Lab.Domain} NXDOMAIN");
         output.WriteLine($"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  no kernel IPv4 address: the stack claims {info.ClientIp}/{info.Prefix}");
+        if (info.TapIface is { } tap)
+            output.WriteLine($"          the stack runs on TAP {tap} (persistent, bridged with {info.ClientIface} by {info.BridgeIface}; no offloads towards the stack)");
         output.WriteLine($"  link    offload {(info.Offload ? "on" : "off")}, loss {Lab.PercentText(info.LossPct)} down / {Lab.PercentText(info.LossUpPct)} up, rate {info.Rate ?? "unlimited"}");
         int width = info.Files.Values.Max(f => f.Url.Length);
         string heading = "  files ";

@@ -140,6 +140,7 @@ internal static class Lab
         // The client end gets no address: the stack claims ClientIp there, and a kernel holding it would reset the stack's connections.
         var clientMac = NetworkNamespace.LinkUp(names.ClientNamespace, names.ClientInterface);
         SetOffload(names, settings.Offload);
+        if (settings.StackLink == LabStackLink.Tap) AddTapLink(names);
         if (settings.LossHundredths > 0 || settings.LossUpHundredths > 0) SetLoss(names, settings.LossHundredths, settings.LossUpHundredths);
         if (settings.Rate is { } rate) SetRate(names, rate);
         var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, new Dictionary<string, LabFile>(), progress, cancel);
@@ -147,12 +148,12 @@ internal static class Lab
         progress("starting nginx and dnsmasq");
         int nginxPid = StartNginx(names);
         int dnsmasqPid = StartDnsmasq(names);
-        var info = new LabInfo(
+        var info = WithStackLink(new LabInfo(
             names.Name, names.ServerNamespace, names.ClientNamespace, names.ServerInterface, names.ClientInterface,
             ServerIp, ClientIp, Prefix, serverMac.ToString(), clientMac.ToString(),
             BaseUrl, files, settings.Offload, LabSettings.Percent(settings.LossHundredths), LabSettings.Percent(settings.LossUpHundredths),
             settings.Rate?.ToString(), settings.Rate?.BitsPerSecond, names.StateDirectory, nginxPid,
-            HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid);
+            HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid), names, settings.StackLink);
         Save(names, info);
         return info;
     }
@@ -179,11 +180,17 @@ internal static class Lab
             changes.Add($"rate {current.Rate ?? "unlimited"} -> {settings.Rate?.ToString() ?? "unlimited"}");
             SetRate(names, settings.Rate);
         }
+        if (current.StackLink != StackLinkText(settings.StackLink))
+        {
+            changes.Add($"stack-link {current.StackLink} -> {StackLinkText(settings.StackLink)}");
+            if (settings.StackLink == LabStackLink.Tap) AddTapLink(names);
+            else RemoveTapLink(names);
+        }
         var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, current.Files, progress, cancel);
         string currentFiles = string.Join(',', current.Files.Keys), wantedFiles = string.Join(',', files.Keys);
         if (currentFiles != wantedFiles) changes.Add($"files {currentFiles} -> {wantedFiles}");
         if (changes.Count == 0) return (current, changes);
-        var info = current with
+        var info = WithStackLink(current with
         {
             Files = files,
             Offload = settings.Offload,
@@ -191,7 +198,7 @@ internal static class Lab
             LossUpPct = lossUp,
             Rate = settings.Rate?.ToString(),
             RateBitsPerSecond = settings.Rate?.BitsPerSecond,
-        };
+        }, names, settings.StackLink);
         Save(names, info);
         return (info, changes);
     }
@@ -263,11 +270,47 @@ internal static class Lab
             !File.Exists(names.ClientNamespacePath) ? $"namespace {names.ClientNamespace} is gone" :
             !LabProcesses.IsNginxWith(info.NginxPid, names.NginxConfigFile) ? $"its nginx (pid {info.NginxPid}) is not running" :
             !LabProcesses.IsDnsmasqWith(info.DnsmasqPid, names.DnsmasqPidFile) ? $"its dnsmasq (pid {info.DnsmasqPid}) is not running" :
+            info.TapIface is { } tap && !IsTapBridged(names, tap) ? $"its TAP {tap} is gone or not in bridge {names.BridgeInterface}" :
             "";
         return problem.Length == 0 ? info : null;
     }
 
     private static string OnOff(bool on) => on ? "on" : "off";
+
+    private static string StackLinkText(LabStackLink link) => link == LabStackLink.Tap ? "tap" : "veth";
+
+    private static LabInfo WithStackLink(LabInfo info, LabNames names, LabStackLink link) => link == LabStackLink.Tap
+        ? info with { StackLink = StackLinkText(link), TapIface = names.TapInterface, BridgeIface = names.BridgeInterface }
+        : info with { StackLink = StackLinkText(link), TapIface = null, BridgeIface = null };
+
+    /// <summary>
+    /// The TAP lab's client side: a persistent TAP (it outlives the stacks that attach to it, one after the other) and a
+    /// bridge holding it and the veth end, neither with an IPv4 address, so the stack's frames reach the server exactly as
+    /// over the veth alone. STP stays off and the forward delay is 0: a port forwards as soon as it has a carrier, which a
+    /// TAP has while a process is attached. The TAP has no offloads towards its reader (no IFF_VNET_HDR): the kernel
+    /// segments and checksums what the bridge forwards to it. Deleting the namespace deletes both.
+    /// </summary>
+    private static void AddTapLink(LabNames names)
+    {
+        string netns = names.ClientNamespace, bridge = names.BridgeInterface, tap = names.TapInterface;
+        Tool.RunIn(netns, ["ip", "tuntap", "add", "dev", tap, "mode", "tap"]);
+        Tool.Run(["ip", "-n", netns, "link", "add", bridge, "type", "bridge", "stp_state", "0", "forward_delay", "0"]);
+        foreach (string port in new[] { names.ClientInterface, tap })
+            Tool.Run(["ip", "-n", netns, "link", "set", port, "master", bridge, "up"]);
+        Tool.Run(["ip", "-n", netns, "link", "set", bridge, "up"]);
+    }
+
+    /// <summary>Back to a veth lab: the TAP and the bridge go (the veth end leaves the bridge with it and stays up).</summary>
+    private static void RemoveTapLink(LabNames names)
+    {
+        foreach (string device in new[] { names.TapInterface, names.BridgeInterface })
+            Tool.Run(["ip", "-n", names.ClientNamespace, "link", "del", device]);
+    }
+
+    /// <summary>Whether <paramref name="tap"/> still exists in the client namespace as a port of the lab's bridge.</summary>
+    private static bool IsTapBridged(LabNames names, string tap) =>
+        Tool.TryRun(["ip", "-n", names.ClientNamespace, "-br", "link", "show", "master", names.BridgeInterface]) is (0, var output, _)
+        && output.Split('\n').Any(line => line.Split(' ', 2)[0] == tap);
 
     private static void SetOffload(LabNames names, bool on)
     {

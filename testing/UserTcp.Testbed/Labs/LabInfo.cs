@@ -6,6 +6,8 @@ namespace UserTcp.Testbed.Labs;
 /// client namespace's kernel holds no IPv4 address, so it never answers (or resets) for it. The server namespace also
 /// runs a DNS server (<see cref="DnsServer"/>, dnsmasq) that knows <see cref="HostNames"/> and answers NXDOMAIN for any
 /// other name under <see cref="Lab.Domain"/>; nginx serves HTTPS with a self-signed certificate, <see cref="CaCert"/>.
+/// <see cref="ClientIface"/> is always the client's veth end; in a TAP lab (<see cref="StackLink"/> <c>tap</c>) the stack
+/// runs on <see cref="TapIface"/> instead, a persistent TAP bridged with that veth end by <see cref="BridgeIface"/>.
 /// </summary>
 internal sealed record LabInfo(
     string Name,
@@ -31,4 +33,20 @@ internal sealed record LabInfo(
     string CaCert,
     string DnsServer,
     IReadOnlyList<string> HostNames,
-    int DnsmasqPid);
+    int DnsmasqPid)
+{
+    /// <summary><c>veth</c> (the stack captures on <see cref="ClientIface"/>) or <c>tap</c> (the stack runs on <see cref="TapIface"/>).</summary>
+    public string StackLink { get; init; } = "veth";
+
+    /// <summary>The persistent TAP the stack attaches to in a TAP lab; null otherwise.</summary>
+    public string? TapIface { get; init; }
+
+    /// <summary>The bridge joining <see cref="TapIface"/> and <see cref="ClientIface"/> in a TAP lab; null otherwise.</summary>
+    public string? BridgeIface { get; init; }
+
+    /// <summary>
+    /// Where a kernel client of the client namespace (curl in the benchmarks) puts its address for its runs: the veth end,
+    /// or in a TAP lab the bridge (an address on a bridge port is never reached).
+    /// </summary>
+    public string KernelIface => BridgeIface ?? ClientIface;
+}

@@ -6,7 +6,7 @@ namespace UserTcp.Testbed.Labs;
 /// <summary>
 /// Every name a lab owns, derived from the lab's name so parallel labs never collide: namespaces <c>P-srv</c> and
 /// <c>P-cli</c>, veth ends <c>Ps</c> and <c>Pc</c> (at most 9 characters, within the kernel's 15), nftables table
-/// <c>P_loss</c> and the state directory <c>/var/lib/usertcp-lab/P</c> (nginx's and dnsmasq's files, the TLS certificate).
+/// <c>P_loss</c>, in a TAP lab the TAP <c>Pt</c> and the bridge <c>Pb</c>, and the state directory <c>/var/lib/usertcp-lab/P</c> (nginx's and dnsmasq's files, the TLS certificate).
 /// </summary>
 internal sealed partial record LabNames
 {
@@ -20,6 +20,8 @@ internal sealed partial record LabNames
     public string ClientNamespace => Name + "-cli";
     public string ServerInterface => Name + "s";
     public string ClientInterface => Name + "c";
+    public string TapInterface => Name + "t";
+    public string BridgeInterface => Name + "b";
     public string LossTable => Name + "_loss";
     public string StateDirectory => Path.Combine(StateRoot, Name);
     public string ServerNamespacePath => NetworkNamespace.PathOf(ServerNamespace);

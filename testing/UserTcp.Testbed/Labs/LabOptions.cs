@@ -22,6 +22,9 @@ internal sealed record LabOptions
     /// <summary>A tbf rate on the server's veth egress such as <c>100mbit</c> (see <see cref="LabRate"/>); null for none.</summary>
     public string? Rate { get; init; }
 
+    /// <summary>The stack's link in the client namespace: the veth end itself, or a TAP bridged with it.</summary>
+    public LabStackLink StackLink { get; init; } = LabStackLink.Veth;
+
     /// <summary>Comma-separated file sizes nginx serves, each at <c>/SIZE</c> (see <see cref="LabFileSpec"/>).</summary>
     public string Files { get; init; } = DefaultFiles;
 }

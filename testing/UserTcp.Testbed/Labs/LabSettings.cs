@@ -3,7 +3,8 @@ using System.Globalization;
 namespace UserTcp.Testbed.Labs;
 
 /// <summary><see cref="LabOptions"/> checked and parsed; loss in hundredths of a percent, the unit of the nftables rule.</summary>
-internal sealed record LabSettings(LabNames Names, bool Offload, int LossHundredths, int LossUpHundredths, LabRate? Rate, IReadOnlyList<LabFileSpec> Files)
+internal sealed record LabSettings(LabNames Names, bool Offload, int LossHundredths, int LossUpHundredths, LabRate? Rate, IReadOnlyList<LabFileSpec> Files,
+                                   LabStackLink StackLink)
 {
     /// <summary>Every problem of <paramref name="options"/> in one <see cref="LabException"/>, before anything is touched.</summary>
     public static LabSettings From(LabOptions options)
@@ -20,7 +21,7 @@ internal sealed record LabSettings(LabNames Names, bool Offload, int LossHundred
         }
         if (!LabFileSpec.TryParseList(options.Files, out var files, out string filesProblem)) problems.Add(filesProblem);
         if (problems.Count > 0) throw new LabException(string.Join("; ", problems));
-        return new LabSettings(LabNames.For(options.Name), options.Offload, loss, lossUp, rate, files);
+        return new LabSettings(LabNames.For(options.Name), options.Offload, loss, lossUp, rate, files, options.StackLink);
     }
 
     public static decimal Percent(int hundredths) => hundredths / 100m;

@@ -20,8 +20,9 @@ internal sealed class TemporaryLab : IDisposable
     public string Name { get; }
     public LabNames Names => LabNames.For(Name);
 
-    public LabInfo Up(string files = "64K", decimal loss = 0, decimal lossUp = 0, string? rate = null, bool offload = true) =>
-        Lab.Up(new LabOptions { Name = Name, Files = files, LossPercent = loss, LossUpPercent = lossUp, Rate = rate, Offload = offload }).Lab;
+    public LabInfo Up(string files = "64K", decimal loss = 0, decimal lossUp = 0, string? rate = null, bool offload = true,
+                      LabStackLink stackLink = LabStackLink.Veth) =>
+        Lab.Up(new LabOptions { Name = Name, Files = files, LossPercent = loss, LossUpPercent = lossUp, Rate = rate, Offload = offload, StackLink = stackLink }).Lab;
 
     public void Dispose() => Lab.Down(Name);
 }

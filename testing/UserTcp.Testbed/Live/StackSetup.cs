@@ -21,6 +21,12 @@ internal sealed record StackSetup(
     AckPolicy AckPolicy,
     PollMode PollMode)
 {
+    /// <summary>
+    /// A TAP interface to run on instead of pcap on <see cref="InterfaceName"/> (<c>--tap</c>, or a lab made with
+    /// <c>--stack-link tap</c>): attached when a persistent one of that name exists, created otherwise.
+    /// </summary>
+    public string? TapName { get; init; }
+
     /// <summary>The adaptive mode's longest spin; null for the stack's default.</summary>
     public TimeSpan? PollBudget { get; init; }
 
@@ -48,7 +54,10 @@ internal sealed record StackSetup(
         return PollBudget is { } budget ? options with { AdaptivePollBudget = budget } : options;
     }
 
-    /// <summary>The stack in lab <paramref name="lab"/>'s client namespace: its interface and the address it claims (the lab must be up).</summary>
+    /// <summary>
+    /// The stack in lab <paramref name="lab"/>'s client namespace: its interface (the veth end, or the lab's TAP) and the
+    /// address it claims (the lab must be up).
+    /// </summary>
     public static StackSetup ForLab(string lab, FileInfo? pcap = null, bool stats = false, ChecksumPolicy checksums = ChecksumPolicy.Auto,
                                     AckPolicy ackPolicy = AckPolicy.Cumulative, PollMode pollMode = PollMode.Sleep,
                                     TimeSpan? pollBudget = null)
@@ -57,6 +66,7 @@ internal sealed record StackSetup(
         return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, pollMode)
         {
             PollBudget = pollBudget,
+            TapName = info.TapIface,
             DnsServers = [Ipv4Address.Parse(info.DnsServer)],
             LabCertificateFile = info.CaCert,
         };

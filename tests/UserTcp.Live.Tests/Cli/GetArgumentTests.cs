@@ -16,6 +16,9 @@ public sealed class GetArgumentTests
     [InlineData("--timeout must be a positive number", "http://198.18.0.1/", "--timeout", "0", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("use either --cacert or --insecure", "https://198.18.0.1/", "--cacert", "/etc/hostname", "-k", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("say where to run", "http://198.18.0.1/")]
+    [InlineData("use either --tap or --iface", "http://198.18.0.1/", "--tap", "t4x", "--iface", "lo", "--ip", "198.18.0.2/24")]
+    [InlineData("say where to run", "http://198.18.0.1/", "--tap", "t4x")]
+    [InlineData("use either --lab or --iface/--tap", "http://198.18.0.1/", "--tap", "t4x", "--lab", "t4x", "--ip", "198.18.0.2/24")]
     public void Bad_arguments_fail_clearly(string message, params string[] arguments)
     {
         var result = Get(arguments);
