@@ -20,8 +20,8 @@ public sealed partial class LiveStackLabTests
     /// <summary><c>usertcp serve</c> running in the lab for <paramref name="seconds"/>, ready once it says it is serving.</summary>
     private static BackgroundProcess Serve(string lab, double seconds)
     {
-        var served = BackgroundProcess.Start(BuiltProgram.DotnetHost,
-            [Cli, "serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats"]);
+        var served = BackgroundProcess.Start(Cli,
+            ["serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats"]);
         served.WaitForLine(line => line.StartsWith("serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         return served;
     }
