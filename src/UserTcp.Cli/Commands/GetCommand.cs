@@ -224,6 +224,9 @@ internal static class GetCommand
                 {
                     TrustMode = X509ChainTrustMode.CustomRootTrust,
                     RevocationMode = X509RevocationMode.NoCheck, // a private root has no revocation service to ask
+                    // ...nor issuers to fetch: chain building never opens a kernel socket (on a pool thread, in whatever
+                    // network namespace that thread was born in, not through the stack).
+                    DisableCertificateDownloads = true,
                 };
                 policy.CustomTrustStore.AddRange(_roots);
                 options.CertificateChainPolicy = policy;

@@ -60,6 +60,19 @@ public sealed partial class LiveStackLabTests
         Assert.Matches(@"arp replies sent\s+[1-9]", stats);
     }
 
+    [Fact] // --lab enters the client namespace in this same process with setns(2): no second process under ip netns exec
+    public void Lab_option_runs_the_stack_in_the_client_namespace_in_one_process()
+    {
+        using var lab = new TemporaryLab();
+        var info = lab.Up();
+        using var serve = Serve(lab.Name, 2);
+        // /proc/PID/ns/net names the namespace of the process's main thread, the one that entered the lab's.
+        string ours = new FileInfo($"/proc/{serve.Id}/ns/net").LinkTarget ?? "";
+        string client = Tool.RunIn(info.ClientNetns, ["readlink", "/proc/self/ns/net"]).Trim();
+        Finish(serve);
+        Assert.Equal(client, ours);
+    }
+
     [Theory] // a handshake with the kernel's nginx, a request, the whole reply, and a clean close on both sides
     [InlineData(true)]   // offloads on: GSO super-frames and partial checksums
     [InlineData(false)]  // offloads off: MTU-sized frames, full checksums
