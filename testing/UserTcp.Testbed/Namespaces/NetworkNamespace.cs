@@ -12,8 +12,9 @@ namespace UserTcp.Testbed.Namespaces;
 /// namespace, the lab's named ones included; failures are <see cref="LabException"/>s, as for the rest of the lab.
 /// </summary>
 /// <remarks>
-/// Code runs in it two ways: kernel tools through <c>ip netns exec</c>, and our own device code through
-/// <see cref="Enter{T}"/>, which moves one dedicated thread into the namespace with setns(2) and back. A socket or a
+/// Code runs in it three ways: kernel tools through <c>ip netns exec</c>; our own device code through
+/// <see cref="Enter{T}"/>, which moves one dedicated thread into the namespace with setns(2) and back; and a command that
+/// runs the stack there through <see cref="MoveCallingThread"/>, which moves its main thread for good. A socket or a
 /// /dev/net/tun descriptor belongs to the namespace it was opened in, whichever thread uses it later, so a device
 /// opened inside <see cref="Enter{T}"/> keeps working from the test thread.
 /// </remarks>
