@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 # time (GNU time): bench/run-perf.sh reads each client's peak RSS through it (a small C parent, so the memory of the .NET
 # harness that starts it does not count). fonts-dejavu-core: the font ScottPlot measures the plots' labels with.
 # gcc, make, liblwip-dev (lwIP 2.1.3): bench/run-tap.sh builds bench/peers/lwip-get, the lwIP peer on the TAP lab, with them.
+# clang, lld: Native AOT's native toolchain (./usertcp publishes the CLI ahead of time; ILCompiler links with clang and lld).
 packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
-          time fonts-dejavu-core gcc make liblwip-dev)
+          time fonts-dejavu-core gcc make liblwip-dev clang lld)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,3 +36,6 @@ command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is requi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore UserTcp.Fast.sln --verbosity quiet
 dotnet build UserTcp.Fast.sln -c Release --no-restore --verbosity quiet -nologo
+# The usertcp binary (Native AOT) that ./usertcp, the live tests and the benchmarks run: published now if it is missing or
+# older than the sources, so no test pays for it.
+USERTCP_PUBLISH_ONLY=1 ./usertcp >/dev/null

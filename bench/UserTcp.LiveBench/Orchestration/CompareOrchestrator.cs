@@ -73,7 +73,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         string body = sink == BodySink.DevNull ? _devNull : Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
         string[] command = side == ClientSide.Kernel
             ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{size_download} %{time_total}\n", file.Url]
-            : [BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
+            : [BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
         if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
         Dictionary<string, long> before, after;
         ProcessUsage usage;

@@ -11,7 +11,7 @@ namespace UserTcp.LiveBench.Orchestration;
 
 /// <summary>
 /// One measured stack process (<see cref="StackRoles"/>) started inside the lab's client namespace with
-/// <c>ip netns exec</c>, which also gives it that namespace's /sys, where the device reads its MAC and MTU.
+/// <c>ip netns exec</c>.
 /// </summary>
 internal sealed class StackProcess : IDisposable
 {

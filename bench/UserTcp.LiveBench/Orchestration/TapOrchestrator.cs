@@ -63,7 +63,7 @@ internal sealed partial class TapOrchestrator(TapPlan plan, string labName, stri
         var file = _lab.Files[plan.Size];
         string[] command = client switch
         {
-            TapClient.Stack => [BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "get", file.Url, "-o", _devNull, "--lab", labName, "--stats"],
+            TapClient.Stack => [BuiltProgram.Usertcp, "get", file.Url, "-o", _devNull, "--lab", labName, "--stats"],
             TapClient.Lwip => ["ip", "netns", "exec", _lab.ClientNetns, lwipGet, _lab.TapIface!, $"{LwipAddress}/{_lab.Prefix}", _lab.ServerIp,
                                new Uri(file.Url).AbsolutePath, ((int)RunTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
             _ => ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", "/dev/null", "-w", "%{size_download} %{time_total}\n", file.Url],

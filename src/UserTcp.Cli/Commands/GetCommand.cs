@@ -56,13 +56,20 @@ internal static class GetCommand
         });
         command.SetAction(parse => StackCommand.RunWithSetup("get", stack, parse, setup =>
         {
+            var address = new Uri(parse.GetValue(url)!);
+            // The lab's certificate is read (and OpenSSL loaded: a few milliseconds) on a pool thread while this thread
+            // opens the device, and only for https; no socket is involved, so the pool thread's network namespace does not
+            // matter. A --cacert file is the user's: read now, so a bad one fails before the stack sends anything.
+            var trust = parse.GetValue(insecure) ? Task.FromResult(TlsTrust.Anything)
+                : parse.GetValue(caCert) is { } file ? Task.FromResult(TlsTrust.From(file.FullName))
+                : address.Scheme == Uri.UriSchemeHttps && setup.LabCertificateFile is { } lab ? Task.Run(() => TlsTrust.From(lab))
+                : Task.FromResult(TlsTrust.SystemRoots);
             var request = new Download(
-                new Uri(parse.GetValue(url)!),
+                address,
                 parse.GetValue(output),
                 TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 parse.GetValue(limitRate) is { } rate ? ParseRate(rate) : null,
-                parse.GetValue(insecure) ? TlsTrust.Anything : parse.GetValue(caCert) is { } file ? TlsTrust.From(file.FullName)
-                    : setup.LabCertificateFile is { } lab ? TlsTrust.From(lab) : TlsTrust.SystemRoots);
+                trust);
             var servers = parse.GetValue(dns) is { Length: > 0 } given ? given.Select(Ipv4Address.Parse).ToList() : setup.DnsServers;
             return Run(setup with { DnsServers = servers }, request);
         }));
@@ -70,7 +77,7 @@ internal static class GetCommand
     }
 
     /// <summary>What to fetch and how: the URL, where the body goes, the idle timeout, an optional read rate, and whom TLS trusts.</summary>
-    private sealed record Download(Uri Url, string? Output, TimeSpan IdleTimeout, long? BytesPerSecond, TlsTrust Trust)
+    private sealed record Download(Uri Url, string? Output, TimeSpan IdleTimeout, long? BytesPerSecond, Task<TlsTrust> Trust)
     {
         public string Path => Output ?? (System.IO.Path.GetFileName(Url.AbsolutePath) is { Length: > 0 } name ? name : "index.html");
     }
@@ -94,7 +101,7 @@ internal static class GetCommand
     {
         var url = download.Url;
         using var handler = network.CreateHttpHandler();
-        handler.SslOptions = download.Trust.Options();
+        handler.SslOptions = (await download.Trust.ConfigureAwait(false)).Options();
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         var start = MonotonicClock.Now;
         long total = 0;
@@ -224,6 +231,9 @@ internal static class GetCommand
                 {
                     TrustMode = X509ChainTrustMode.CustomRootTrust,
                     RevocationMode = X509RevocationMode.NoCheck, // a private root has no revocation service to ask
+                    // ...nor issuers to fetch: chain building never opens a kernel socket (on a pool thread, in whatever
+                    // network namespace that thread was born in, not through the stack).
+                    DisableCertificateDownloads = true,
                 };
                 policy.CustomTrustStore.AddRange(_roots);
                 options.CertificateChainPolicy = policy;

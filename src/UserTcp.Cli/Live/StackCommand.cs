@@ -7,8 +7,8 @@ using UserTcp.Testbed.Namespaces;
 namespace UserTcp.Cli.Live;
 
 /// <summary>
-/// Shared frame of every command that runs the stack: re-run inside the lab's client namespace when --lab is given,
-/// open the stack, run the command's body, and turn the expected failures into a clear message and exit code.
+/// Shared frame of every command that runs the stack: enter the lab's client namespace when --lab is given (setns(2) on
+/// the calling thread, in this same process), open the stack, run the command's body, and turn the expected failures into a clear message and exit code.
 /// </summary>
 internal static class StackCommand
 {
@@ -25,8 +25,8 @@ internal static class StackCommand
         try
         {
             var setup = options.Read(parse);
-            if (setup.Lab is { } lab && Lab.Status(lab).ClientNetns is var netns && !NetworkNamespace.IsSelfInside(netns))
-                return NetworkNamespace.RunSelfInside(netns);
+            // This thread enters the lab's client namespace before the body opens the device and starts any thread.
+            if (setup.Lab is { } lab) NetworkNamespace.MoveCallingThread(Lab.Status(lab).ClientNetns);
             return body(setup);
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)

@@ -37,7 +37,8 @@ internal static unsafe partial class Libc
     public const int AF_INET = 2;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_CLOEXEC = 0x80000;
-    public const uint SIOCGIFMTU = 0x8921;
+    public const int AF_NETLINK = 16;
+    public const int NETLINK_ROUTE = 0;
 
     public const int CLOCK_REALTIME = 0;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Labs;
@@ -13,8 +12,9 @@ namespace UserTcp.Testbed.Namespaces;
 /// namespace, the lab's named ones included; failures are <see cref="LabException"/>s, as for the rest of the lab.
 /// </summary>
 /// <remarks>
-/// Code runs in it two ways: kernel tools through <c>ip netns exec</c>, and our own device code through
-/// <see cref="Enter{T}"/>, which moves one dedicated thread into the namespace with setns(2) and back. A socket or a
+/// Code runs in it three ways: kernel tools through <c>ip netns exec</c>; our own device code through
+/// <see cref="Enter{T}"/>, which moves one dedicated thread into the namespace with setns(2) and back; and a command that
+/// runs the stack there through <see cref="MoveCallingThread"/>, which moves its main thread for good. A socket or a
 /// /dev/net/tun descriptor belongs to the namespace it was opened in, whichever thread uses it later, so a device
 /// opened inside <see cref="Enter{T}"/> keeps working from the test thread.
 /// </remarks>
@@ -138,32 +138,25 @@ internal sealed class NetworkNamespace : IDisposable
         return result;
     }
 
-    private const string ReentryMarker = "USERTCP_NETNS";
-
-    /// <summary>Whether this process is the re-run of a command inside <paramref name="netns"/> (<see cref="RunSelfInside"/>).</summary>
-    public static bool IsSelfInside(string netns) => Environment.GetEnvironmentVariable(ReentryMarker) == netns;
-
     /// <summary>
-    /// Runs this same command line inside <paramref name="netns"/> (<c>ip netns exec</c>, which also gives it that namespace's
-    /// /sys, where devices read their MAC and MTU) and returns its exit code. The child is marked by an environment variable
-    /// so it runs for real instead of re-entering again.
+    /// Moves the calling thread into namespace <paramref name="name"/> for good (setns(2); a command that runs the stack in
+    /// a lab's client namespace). Only this thread moves: threads that exist already stay where they are, and threads this
+    /// thread starts afterwards are born here, as are the sockets and devices it opens. So the caller opens the device and
+    /// starts the poll thread after this, from this thread; nothing on other threads (the thread pool's) may open a kernel
+    /// socket or read a namespace's files on the stack's behalf. /sys still shows the namespace that mounted it (the
+    /// root's): interfaces are asked about with netlink (<see cref="Fast.Devices.LinuxInterface"/>).
     /// </summary>
-    public static int RunSelfInside(string netns)
+    public static void MoveCallingThread(string name)
     {
-        var info = new ProcessStartInfo("ip") { UseShellExecute = false };
-        info.ArgumentList.Add("netns");
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(netns);
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path");
-        var args = Environment.GetCommandLineArgs();
-        info.ArgumentList.Add(self);
-        // Under the dotnet host the first argument is the assembly; under the apphost it is this program again.
-        bool dotnetHost = System.IO.Path.GetFileNameWithoutExtension(self) == "dotnet";
-        foreach (var arg in dotnetHost ? args : args.Skip(1)) info.ArgumentList.Add(arg);
-        info.Environment[ReentryMarker] = netns;
-        using var child = Process.Start(info) ?? throw new InvalidOperationException("could not start ip netns exec");
-        child.WaitForExit();
-        return child.ExitCode;
+        int target = Open(PathOf(name));
+        try
+        {
+            if (Libc.SetNs(target, Libc.CLONE_NEWNET) != 0) throw new LabException($"setns into {name} failed: {Libc.Describe(Libc.LastErrno)}");
+        }
+        finally
+        {
+            Libc.Close(target);
+        }
     }
 
     public void Dispose() => Remove(Name);

@@ -6,8 +6,7 @@ namespace UserTcp.Testbed.Namespaces;
 
 /// <summary>
 /// A veth pair for pcap tests. The stack's end (<see cref="StackInterface"/>) stays in the test process's own network
-/// namespace, so the device finds it in /sys exactly as it does in production (sysfs shows the namespace of whoever
-/// mounted it, and a setns(2) thread would read another namespace's /sys). The kernel's end is in a fresh namespace where
+/// namespace, so tests open the device on any thread. The kernel's end is in a fresh namespace where
 /// the kernel holds 198.18.0.1/24. The stack's end has no address, IPv6 off and forwarding off, so this process's kernel
 /// neither answers nor forwards what arrives on it.
 /// </summary>

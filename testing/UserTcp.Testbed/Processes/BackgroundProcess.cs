@@ -44,6 +44,9 @@ internal sealed class BackgroundProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (its /proc entry).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Everything written to stdout and stderr so far, for messages.</summary>
     public string Text => $"stdout:\n{Output}\nstderr:\n{Error}";
 

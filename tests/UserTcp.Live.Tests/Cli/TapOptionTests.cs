@@ -20,7 +20,7 @@ public sealed class TapOptionTests
         space.Exec("ip", "addr", "add", "198.18.9.1/24", "dev", tap);
         space.Exec("ip", "link", "set", tap, "up");
 
-        var result = space.TryExec(Timeout, BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "2", "-i", "0.2",
+        var result = space.TryExec(Timeout, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "2", "-i", "0.2",
                                    "--tap", tap, "--ip", "198.18.9.2/24");
 
         Assert.True(result.ExitCode == 0, $"ping --tap exited {result.ExitCode}:\n{result.Output}\n{result.Error}");
@@ -36,7 +36,7 @@ public sealed class TapOptionTests
         using var space = NetworkNamespace.Create("t4");
         string tap = TapLink.TapNameIn(space);
 
-        var result = space.TryExec(Timeout, BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "1", "-W", "0.2",
+        var result = space.TryExec(Timeout, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "1", "-W", "0.2",
                                    "--tap", tap, "--ip", "198.18.9.2/24");
 
         Assert.Equal(1, result.ExitCode); // nobody answers: the kernel side has no address
@@ -49,7 +49,7 @@ public sealed class TapOptionTests
     {
         using var space = NetworkNamespace.Create("t4");
 
-        var result = space.TryExec(Timeout, BuiltProgram.DotnetHost, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "1",
+        var result = space.TryExec(Timeout, BuiltProgram.Usertcp, "ping", "198.18.9.1", "-c", "1",
                                    "--tap", "lo", "--ip", "198.18.9.2/24");
 
         Assert.Equal(2, result.ExitCode);

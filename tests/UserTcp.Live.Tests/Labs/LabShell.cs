@@ -5,7 +5,7 @@ using UserTcp.Testbed.Processes;
 
 namespace UserTcp.Live.Tests.Labs;
 
-/// <summary>The built CLI (usertcp.dll beside the tests) and the system tools the tests check the lab with.</summary>
+/// <summary>The published CLI (the binary ./usertcp runs) and the system tools the tests check the lab with.</summary>
 internal static class LabShell
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

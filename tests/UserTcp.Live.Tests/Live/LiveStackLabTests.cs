@@ -20,8 +20,8 @@ public sealed partial class LiveStackLabTests
     /// <summary><c>usertcp serve</c> running in the lab for <paramref name="seconds"/>, ready once it says it is serving.</summary>
     private static BackgroundProcess Serve(string lab, double seconds)
     {
-        var served = BackgroundProcess.Start(BuiltProgram.DotnetHost,
-            [Cli, "serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats"]);
+        var served = BackgroundProcess.Start(Cli,
+            ["serve", "--lab", lab, "--duration", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats"]);
         served.WaitForLine(line => line.StartsWith("serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         return served;
     }
@@ -58,6 +58,19 @@ public sealed partial class LiveStackLabTests
         Assert.True(ping.ExitCode == 0, ping.Output + ping.Error + stats);
         Assert.Contains("3 received", ping.Output);
         Assert.Matches(@"arp replies sent\s+[1-9]", stats);
+    }
+
+    [Fact] // --lab enters the client namespace in this same process with setns(2): no second process under ip netns exec
+    public void Lab_option_runs_the_stack_in_the_client_namespace_in_one_process()
+    {
+        using var lab = new TemporaryLab();
+        var info = lab.Up();
+        using var serve = Serve(lab.Name, 2);
+        // /proc/PID/ns/net names the namespace of the process's main thread, the one that entered the lab's.
+        string ours = new FileInfo($"/proc/{serve.Id}/ns/net").LinkTarget ?? "";
+        string client = Tool.RunIn(info.ClientNetns, ["readlink", "/proc/self/ns/net"]).Trim();
+        Finish(serve);
+        Assert.Equal(client, ours);
     }
 
     [Theory] // a handshake with the kernel's nginx, a request, the whole reply, and a clean close on both sides

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -34,11 +35,15 @@ public sealed class CapturingDevice : INetworkDevice, ISendBacklog
     /// <summary>Frames shown to the sink (written to the capture file), received and sent.</summary>
     public long FramesWritten { get; private set; }
 
-    public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
+    public unsafe int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
-        var tee = new Tee<THandler>(this, handler);
+        // The inner device is called with one non-generic handler: a Tee<THandler> would be a new instantiation for every
+        // level of wrapping (the inner device could itself be a CapturingDevice), which Native AOT rejects as generic
+        // recursion (IL3054). The caller's handler is copied to this frame's stack, which does not move, and copied back.
+        var handlerCopy = handler;
+        var tee = new Tee(this, Unsafe.AsPointer(ref handlerCopy), &DeliverTo<THandler>);
         int frames = _inner.Receive(ref tee, maxFrames);
-        handler = tee.Inner;
+        handler = handlerCopy;
         return frames;
     }
 
@@ -60,15 +65,16 @@ public sealed class CapturingDevice : INetworkDevice, ISendBacklog
         _inner.Dispose();
     }
 
-    private struct Tee<THandler>(CapturingDevice owner, THandler inner) : IFrameReceiver where THandler : struct, IFrameReceiver
-    {
-        public THandler Inner = inner;
+    private static unsafe void DeliverTo<THandler>(void* handler, ReadOnlySpan<byte> frame, Instant deliveredAt) where THandler : struct, IFrameReceiver =>
+        Unsafe.AsRef<THandler>(handler).OnFrame(frame, deliveredAt);
 
+    private readonly unsafe struct Tee(CapturingDevice owner, void* handler, delegate*<void*, ReadOnlySpan<byte>, Instant, void> deliver) : IFrameReceiver
+    {
         public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt)
         {
             owner._sink.OnReceived(frame, deliveredAt);
             owner.FramesWritten++;
-            Inner.OnFrame(frame, deliveredAt);
+            deliver(handler, frame, deliveredAt);
         }
     }
 }

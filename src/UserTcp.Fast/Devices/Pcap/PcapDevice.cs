@@ -63,11 +63,10 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SnapshotLength, ushort.MaxValue + LinkHeaderAllowance);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.KernelBufferBytes, 1024 * 1024);
         Name = options.InterfaceName;
-        if (!LinuxInterface.Exists(Name))
-            throw new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{Name}: no such network interface in this network namespace");
-        MacAddress = LinuxInterface.MacAddress(Name);
-        Mtu = LinuxInterface.Mtu(Name);
-        IsHostLocal = LinuxInterface.IsVirtual(Name);
+        var facts = LinuxInterface.Read(Name);
+        MacAddress = facts.MacAddress;
+        Mtu = facts.Mtu;
+        IsHostLocal = facts.IsVirtual;
         Filter = FilterFor(MacAddress, options.StackAddress);
 
         _capture = FindCaptureDevice(Name);
