@@ -6,6 +6,7 @@ namespace UserTcp.Testbed.Labs;
 /// client namespace's kernel holds no IPv4 address, so it never answers (or resets) for it. The server namespace also
 /// runs a DNS server (<see cref="DnsServer"/>, dnsmasq) that knows <see cref="HostNames"/> and answers NXDOMAIN for any
 /// other name under <see cref="Lab.Domain"/>; nginx serves HTTPS with a self-signed certificate, <see cref="CaCert"/>.
+/// <see cref="UploadUrl"/> takes PUT/POST bodies and answers with their byte count and SHA-256 (<see cref="UploadSink"/>).
 /// </summary>
 internal sealed record LabInfo(
     string Name,
@@ -31,4 +32,6 @@ internal sealed record LabInfo(
     string CaCert,
     string DnsServer,
     IReadOnlyList<string> HostNames,
-    int DnsmasqPid);
+    int DnsmasqPid,
+    string UploadUrl,
+    int UploadSinkPid);
