@@ -7,5 +7,11 @@ namespace UserTcp.Testbed.Live;
 internal static class DeviceFactory
 {
     public static INetworkDevice Open(StackSetup setup) =>
-        new PcapDevice(new PcapDeviceOptions { InterfaceName = setup.InterfaceName!, StackAddress = setup.Address });
+        new PcapDevice(new PcapDeviceOptions
+        {
+            InterfaceName = setup.InterfaceName!,
+            StackAddress = setup.Address,
+            SendBatchFrames = setup.SendBatchFrames,
+            QdiscBypass = setup.QdiscBypass,
+        });
 }
