@@ -108,11 +108,23 @@ internal static class Lab
     public static Dictionary<string, long> ServerCounters(string name)
     {
         var names = LabNames.For(name);
+        return Counters(name, names.ServerNamespace, names.ServerNamespacePath);
+    }
+
+    /// <summary>The client namespace's kernel counters, as <see cref="ServerCounters"/>: a kernel client's own (curl's retransmissions of an upload).</summary>
+    public static Dictionary<string, long> ClientCounters(string name)
+    {
+        var names = LabNames.For(name);
+        return Counters(name, names.ClientNamespace, names.ClientNamespacePath);
+    }
+
+    private static Dictionary<string, long> Counters(string name, string netns, string path)
+    {
         RequireRootAndTools(["ip", "nstat"]);
-        if (!File.Exists(names.ServerNamespacePath))
-            throw new LabNotUpException($"lab {name} is not up: {names.ServerNamespacePath} does not exist");
+        if (!File.Exists(path))
+            throw new LabNotUpException($"lab {name} is not up: {path} does not exist");
         var counters = new Dictionary<string, long>();
-        foreach (string line in Tool.RunIn(names.ServerNamespace, ["nstat", "-asz"]).Split('\n'))
+        foreach (string line in Tool.RunIn(netns, ["nstat", "-asz"]).Split('\n'))
         {
             // "#kernel" heads the list; every other line is "Name value rate".
             string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
