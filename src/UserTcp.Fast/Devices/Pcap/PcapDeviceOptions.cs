@@ -42,7 +42,8 @@ public sealed record PcapDeviceOptions
 
     /// <summary>
     /// PACKET_QDISC_BYPASS on the packet socket: frames go straight to the driver, past the interface's queueing discipline
-    /// (and past its shaping or accounting: do not set it on a link whose qdisc matters).
+    /// (and past its shaping or accounting: do not set it on a link whose qdisc matters). Measured on the lab's veth (noqueue),
+    /// 1 GiB uploads with batched sends: ×0.97 (0.89–1.07) the throughput without it, so it is off by default.
     /// </summary>
     public bool QdiscBypass { get; init; }
 }
