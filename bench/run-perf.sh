@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The user-space stack against kernel sockets: downloads of the same files over the same veth by curl and by
 # `usertcp get`, in alternating pairs, offloads off and on, both clients of a pair putting the body in the same sink:
-# /dev/null (the headline) and a file in tmpfs (a second table); then perf-results/README.md and its plots.
+# /dev/null (the headline) and a file in tmpfs (a second table); then uploads of one tmpfs file by curl -T and `usertcp put`
+# to the lab's upload sink, in alternating pairs too (100M and 1G; 10M with --quick); then perf-results/README.md and its plots.
 #
 #   bench/run-perf.sh              full run: 64K (the fixed-cost reference), 10M, 100M and 1G, 5 pairs each into each
 #                                  sink (about 5 minutes): regenerates perf-results/compare.md, perf-results/data/compare.csv,

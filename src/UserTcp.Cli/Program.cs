@@ -10,5 +10,6 @@ var root = new RootCommand("usertcp: a user-space TCP/IP stack and its tools.")
     ConnectCommand.Create(),
     ServeCommand.Create(),
     GetCommand.Create(),
+    PutCommand.Create(),
 };
 return root.Parse(args).Invoke();

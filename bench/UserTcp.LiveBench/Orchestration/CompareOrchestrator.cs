@@ -16,12 +16,15 @@ namespace UserTcp.LiveBench.Orchestration;
 /// (each client's reported byte count must equal the file's) and a file in tmpfs (the body must also match the served
 /// file's SHA-256). Any mismatch fails the run. Each client is a fresh process under the rusage wrapper
 /// (<see cref="ChildUsage"/>); the server namespace's counters are read around every run. After the pairs of a size, dd
-/// writes as many bytes into tmpfs alone, as often: what the file sink costs without a network. The lab is always removed.
+/// writes as many bytes into tmpfs alone, as often: what the file sink costs without a network. Then the plan's uploads:
+/// each size copied once from the lab's web root into tmpfs, the one source both clients read, and PUT in alternating
+/// pairs by <c>curl -T</c> and <c>usertcp put --stats</c> to the lab's upload sink (<see cref="UploadSink.CountPath"/>: it
+/// counts the body, and each client's response must say the file's size). The lab is always removed.
 /// </summary>
 internal sealed partial class CompareOrchestrator(ComparePlan plan, string labName, string bodyDirectory, Action<string> progress)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
-    private readonly LabOptions _options = new() { Name = labName, Files = string.Join(',', plan.Sizes) };
+    private readonly LabOptions _options = new() { Name = labName, Files = string.Join(',', plan.Sizes.Union(plan.UploadSizes)) };
     /// <summary>
     /// What both clients get as <c>-o</c> for the /dev/null sink: a symbolic link to it. Writes go to the device all the
     /// same; when <c>usertcp get</c> fails mid-body it deletes its partial output, and as root that must be this link,
@@ -57,14 +60,95 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
                     if (size == ComparePlan.ReferenceSize) continue;
                     for (int run = 1; run <= plan.Pairs; run++) runs.Add(MeasureSink(offload, size, run));
                 }
+                foreach (string size in plan.UploadSizes)
+                {
+                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs of uploads from a tmpfs file");
+                    string source = UploadSource(size);
+                    for (int pair = 1; pair <= plan.Pairs; pair++)
+                    {
+                        var first = pair % 2 == 1 ? ClientSide.Kernel : ClientSide.Stack;
+                        runs.Add(MeasureUpload(first, offload, size, source, pair, order: 1));
+                        runs.Add(MeasureUpload(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, offload, size, source, pair, order: 2));
+                    }
+                }
             }
             return runs;
         }
         finally
         {
+            foreach (string size in plan.UploadSizes) File.Delete(UploadSourcePath(size));
             progress($"lab {labName}: down");
             Lab.Down(labName);
         }
+    }
+
+    private string UploadSourcePath(string size) => Path.Combine(bodyDirectory, $"upload-{size}.source");
+
+    /// <summary>The lab's file of <paramref name="size"/> copied once into tmpfs: what both clients upload, read from memory.</summary>
+    private string UploadSource(string size)
+    {
+        string source = UploadSourcePath(size);
+        if (!File.Exists(source)) File.Copy(Path.Combine(LabNames.For(labName).WebRoot, size), source);
+        return source;
+    }
+
+    /// <summary>
+    /// One upload of <paramref name="source"/> to the lab's counting sink: curl -T from the temporary kernel address, or
+    /// <c>usertcp put</c>. The client's own byte count and the count the server answered with must both be the file's.
+    /// </summary>
+    private TransferRun MeasureUpload(ClientSide side, bool offload, string size, string source, int pair, int order)
+    {
+        var file = _lab.Files[size];
+        string url = UploadSink.BaseUrl + UploadSink.CountPath;
+        string response = Path.Combine(bodyDirectory, "upload.response");
+        string[] command = side == ClientSide.Kernel
+            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-T", source, "-o", response, "-w", "%{size_upload} %{time_total}\n", url]
+            : [BuiltProgram.Usertcp, "put", url, source, "-o", response, "--lab", labName, "--stats"];
+        string what = $"{UploadName(side)} {size} (offloads {(offload ? "on" : "off")}, pair {pair})";
+        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, command, what);
+        double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output, file.Bytes) : GetSeconds(what, error, file.Bytes);
+        string answer = File.Exists(response) ? File.ReadAllText(response) : "";
+        File.Delete(response);
+        var counted = ServerCount().Match(answer);
+        if (!counted.Success || long.Parse(counted.Groups["bytes"].Value, CultureInfo.InvariantCulture) != file.Bytes)
+            throw new BenchException($"{what}: the server counted {(counted.Success ? counted.Groups["bytes"].Value : "nothing")} bytes, the file has {file.Bytes}; it answered: {answer}");
+        var stack = side == ClientSide.Stack ? StackFigures.Parse(error) : null;
+        return FromUsage(side, BodySink.DevNull, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
+        {
+            Direction = TransferDirection.Upload,
+            ServerInSegments = serverDelta("TcpInSegs"),
+            ServerRetransmissions = serverDelta("TcpRetransSegs"),
+            ServerResets = serverDelta("TcpOutRsts") + serverDelta("TcpEstabResets"),
+            ClientRetransmissions = stack?.Retransmissions ?? clientRetransmissions,
+            Stack = stack,
+        };
+    }
+
+    /// <summary>
+    /// Runs one client under the rusage wrapper, the kernel's from its temporary address, with the server's and the
+    /// client namespace's counters read around it; a non-zero exit fails the measurement.
+    /// </summary>
+    private (ProcessUsage Usage, string Output, string Error, Func<string, long> ServerDelta, long ClientRetransmissions) Execute(ClientSide side, string[] command, string what)
+    {
+        if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
+        Dictionary<string, long> before, after, clientBefore, clientAfter;
+        ProcessUsage usage;
+        string output, error;
+        try
+        {
+            before = Lab.ServerCounters(labName);
+            clientBefore = Lab.ClientCounters(labName);
+            (usage, output, error) = ChildUsage.Run(command, RunTimeout);
+            after = Lab.ServerCounters(labName);
+            clientAfter = Lab.ClientCounters(labName);
+        }
+        finally
+        {
+            if (side == ClientSide.Kernel) KernelClient.RemoveAddress(_lab);
+        }
+        if (usage.ExitCode != 0) throw new BenchException($"{what} exited {usage.ExitCode}:\n{output}\n{error}".TrimEnd());
+        long ServerDelta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
+        return (usage, output, error, ServerDelta, clientAfter.GetValueOrDefault("TcpRetransSegs") - clientBefore.GetValueOrDefault("TcpRetransSegs"));
     }
 
     private TransferRun Measure(ClientSide side, BodySink sink, bool offload, string size, int pair, int order)
@@ -74,32 +158,19 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         string[] command = side == ClientSide.Kernel
             ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{size_download} %{time_total}\n", file.Url]
             : [BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
-        if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
-        Dictionary<string, long> before, after;
-        ProcessUsage usage;
-        string output, error;
-        try
-        {
-            before = Lab.ServerCounters(labName);
-            (usage, output, error) = ChildUsage.Run(command, RunTimeout);
-            after = Lab.ServerCounters(labName);
-        }
-        finally
-        {
-            if (side == ClientSide.Kernel) KernelClient.RemoveAddress(_lab);
-        }
         string what = $"{Name(side)} {size} into {SinkName(sink)} (offloads {(offload ? "on" : "off")}, pair {pair})";
-        if (usage.ExitCode != 0) throw new BenchException($"{what} exited {usage.ExitCode}:\n{output}\n{error}".TrimEnd());
+        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, command, what);
         // The byte count each client reports, checked in both sinks; the file's bytes themselves as well in the file sink.
         double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output, file.Bytes) : GetSeconds(what, error, file.Bytes);
         if (sink == BodySink.TmpfsFile) RequireByteExact(what, body, file);
-        long Delta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
+        var stack = side == ClientSide.Stack ? StackFigures.Parse(error) : null;
         return FromUsage(side, sink, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
         {
-            ServerInSegments = Delta("TcpInSegs"),
-            ServerRetransmissions = Delta("TcpRetransSegs"),
-            ServerResets = Delta("TcpOutRsts") + Delta("TcpEstabResets"),
-            Stack = side == ClientSide.Stack ? StackFigures.Parse(error) : null,
+            ServerInSegments = serverDelta("TcpInSegs"),
+            ServerRetransmissions = serverDelta("TcpRetransSegs"),
+            ServerResets = serverDelta("TcpOutRsts") + serverDelta("TcpEstabResets"),
+            ClientRetransmissions = stack?.Retransmissions ?? clientRetransmissions,
+            Stack = stack,
         };
     }
 
@@ -147,6 +218,8 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         _ => "tmpfs write alone (dd)",
     };
 
+    public static string UploadName(ClientSide side) => side == ClientSide.Kernel ? "kernel (curl -T)" : "stack (usertcp put)";
+
     public static string SinkName(BodySink sink) => sink == BodySink.DevNull ? "/dev/null" : "a tmpfs file";
 
     /// <summary>A wrong or short body fails the whole measurement, loudly: its figures would be meaningless.</summary>
@@ -161,7 +234,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         if (digest != file.Sha256) throw new BenchException($"{what}: the body is NOT byte-exact: SHA-256 {digest}, served file {file.Sha256}");
     }
 
-    /// <summary>The seconds of curl's <c>-w "%{size_download} %{time_total}"</c> line, after checking its byte count.</summary>
+    /// <summary>The seconds of curl's <c>-w "%{size_download} %{time_total}"</c> (or size_upload) line, after checking its byte count.</summary>
     internal static double CurlSeconds(string what, string output, long bytes)
     {
         string[] written = output.Trim().Split('\n')[^1].Split(' ');
@@ -172,7 +245,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         return seconds;
     }
 
-    /// <summary>The seconds of usertcp get's summary line ("URL: N bytes in S s, …"), after checking its byte count.</summary>
+    /// <summary>The seconds of usertcp get's (or put's) summary line ("URL: N bytes in S s, …"), after checking its byte count.</summary>
     internal static double GetSeconds(string what, string error, long bytes)
     {
         var summary = GetSummary().Match(error);
@@ -184,4 +257,8 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
 
     [GeneratedRegex(@": (?<bytes>\d+) bytes in (?<seconds>[0-9.]+) s,")]
     private static partial Regex GetSummary();
+
+    /// <summary>The upload sink's answer: <c>{"bytes": N}</c>.</summary>
+    [GeneratedRegex(@"""bytes"": (?<bytes>\d+)")]
+    private static partial Regex ServerCount();
 }

@@ -27,10 +27,12 @@ internal sealed record ComparePlan
     /// <summary>Pairs per size, offload setting and sink; the kernel goes first in odd pairs (1, 3, …), the stack in even ones.</summary>
     public required int Pairs { get; init; }
     public bool IsQuick { get; init; }
+    /// <summary>Lab file names uploaded (PUT) to the lab's upload sink after the downloads of each offload setting, <see cref="Pairs"/> pairs each.</summary>
+    public string[] UploadSizes { get; init; } = [];
 
     public IEnumerable<string> MeasuredSizes => Sizes.Skip(1);
 
-    public static ComparePlan Full(int pairs) => new() { Sizes = [ReferenceSize, "10M", "100M", "1G"], Offloads = [false, true], Pairs = pairs };
+    public static ComparePlan Full(int pairs) => new() { Sizes = [ReferenceSize, "10M", "100M", "1G"], UploadSizes = ["100M", "1G"], Offloads = [false, true], Pairs = pairs };
 
-    public static ComparePlan Quick(int pairs) => new() { Sizes = [ReferenceSize, "10M"], Offloads = [false, true], Pairs = pairs, IsQuick = true };
+    public static ComparePlan Quick(int pairs) => new() { Sizes = [ReferenceSize, "10M"], UploadSizes = ["10M"], Offloads = [false, true], Pairs = pairs, IsQuick = true };
 }

@@ -16,6 +16,7 @@ internal static class CompareCsv
 
     private static readonly Column[] RunColumns =
     [
+        new("direction", r => TransferRun.Name(r.Direction), (r, v) => r with { Direction = TransferRun.ParseDirection(v) }),
         new("offload", r => r.Offload ? "on" : "off", (r, v) => r with { Offload = v == "on" }),
         new("sink", r => TransferRun.Name(r.Sink), (r, v) => r with { Sink = TransferRun.ParseSink(v) }),
         new("size", r => r.Size, (r, v) => r with { Size = v }),
@@ -31,6 +32,7 @@ internal static class CompareCsv
         new("server_in_segs", r => Text(r.ServerInSegments), (r, v) => r with { ServerInSegments = Long(v) }),
         new("server_retrans_segs", r => Text(r.ServerRetransmissions), (r, v) => r with { ServerRetransmissions = Long(v) }),
         new("server_resets", r => Text(r.ServerResets), (r, v) => r with { ServerResets = Long(v) }),
+        new("client_retrans_segs", r => Text(r.ClientRetransmissions), (r, v) => r with { ClientRetransmissions = Long(v) }),
     ];
 
     private static readonly StackColumn[] StackColumns =
@@ -50,6 +52,8 @@ internal static class CompareCsv
         new("steady_bytes", s => s.SteadyBytes is { } b ? Text(b) : "", (s, v) => s with { SteadyBytes = v.Length == 0 ? null : Long(v) }),
         new("poll_cpu_seconds", s => Text(s.PollCpuSeconds), (s, v) => s with { PollCpuSeconds = Double(v) }),
         new("delayed_ack_timeouts", s => Text(s.DelayedAckTimeouts), (s, v) => s with { DelayedAckTimeouts = Long(v) }),
+        new("frames_sent", s => Text(s.FramesSent), (s, v) => s with { FramesSent = Long(v) }),
+        new("retransmissions", s => Text(s.Retransmissions), (s, v) => s with { Retransmissions = Long(v) }),
     ];
 
     private static readonly string Header = string.Join(',', RunColumns.Select(c => c.Name).Concat(StackColumns.Select(c => c.Name)));
@@ -97,7 +101,7 @@ internal static class CompareCsv
     {
         FramesReceived = 0, AcksSent = 0, DeviceReceiveCalls = 0, DeviceSendCalls = 0, Gen0Collections = 0, Gen1Collections = 0,
         Gen2Collections = 0, AllocatedBytes = 0, PollStackBytes = 0, PollCommandBytes = 0, PollWakeUpBytes = 0, PollCpuSeconds = 0,
-        DelayedAckTimeouts = 0,
+        DelayedAckTimeouts = 0, FramesSent = 0, Retransmissions = 0,
     };
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Runtime;
 using UserTcp.LiveBench.Measurement;
 using UserTcp.LiveBench.Orchestration;
@@ -21,7 +22,8 @@ internal static partial class CompareReport
     public static void Write(string path, ComparePlan plan, IReadOnlyList<TransferRun> runs, MachineInfo machine, string commit,
                              DateTimeOffset startedAt, TimeSpan elapsed, string? liveReport)
     {
-        var groups = SizeRuns.Group(runs);
+        var groups = SizeRuns.Group(runs.Where(r => r.Direction == TransferDirection.Download));
+        var uploads = SizeRuns.Group(runs.Where(r => r.Direction == TransferDirection.Upload));
         var measured = groups.Where(g => g.Size != ComparePlan.ReferenceSize).ToList();
         var headline = measured.Where(g => g.Sink == ComparePlan.HeadlineSink).ToList();
         var text = new MarkdownText();
@@ -38,7 +40,7 @@ internal static partial class CompareReport
         text.Line($"Every body written to a file matched the served file's SHA-256; in every /dev/null run both clients reported exactly the");
         text.Line($"file's byte count (the same build's file runs carry the SHA-256 proof).");
         text.Line();
-        WriteSummary(text, headline, measured.Where(g => g.Sink != ComparePlan.HeadlineSink));
+        WriteSummary(text, headline, measured.Where(g => g.Sink != ComparePlan.HeadlineSink), uploads);
         WriteTargets(text, headline, measured);
         ReportSections.Machine(text, machine);
         foreach (var sink in plan.Sinks)
@@ -49,6 +51,7 @@ internal static partial class CompareReport
             text.Line();
             foreach (bool offload in plan.Offloads) WriteOffload(text, groups.Where(g => g.Offload == offload && g.Sink == sink).ToList());
         }
+        if (uploads.Count > 0) WriteUploads(text, plan, uploads);
         WriteLimits(text, headline, measured, liveReport);
         WriteMethod(text, plan);
         ReportFile.Write(path, text.ToString());
@@ -61,7 +64,7 @@ internal static partial class CompareReport
     private static IEnumerable<SizeRuns> Largest(IEnumerable<SizeRuns> measured) =>
         measured.GroupBy(g => g.Offload).Select(g => g.MaxBy(s => s.Bytes)!);
 
-    private static void WriteSummary(MarkdownText text, List<SizeRuns> headline, IEnumerable<SizeRuns> otherSinks)
+    private static void WriteSummary(MarkdownText text, List<SizeRuns> headline, IEnumerable<SizeRuns> otherSinks, List<SizeRuns> uploads)
     {
         text.Line($"## Summary");
         text.Line();
@@ -79,6 +82,44 @@ internal static partial class CompareReport
             text.Line($"The same pairs with both bodies written to {CompareOrchestrator.SinkName(sink.Key)} instead: stack/kernel throughput " +
                       $"{string.Join(", ", Largest(sink).Select(size => $"{size.Ratio(r => r.GbitPerSecond).Format("0.00")} with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}; " +
                       $"kernel {string.Join(" and ", Largest(sink).Select(size => $"{size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s"))} there (its section below).");
+            text.Line();
+        }
+        if (uploads.Count > 0)
+        {
+            text.Line($"Uploads (PUT from one tmpfs file to the lab's counting sink, `usertcp put` against `curl -T`): stack/kernel throughput " +
+                      $"{string.Join(", ", Largest(uploads).Select(size => $"{size.Ratio(r => r.GbitPerSecond).Format("0.00")} with offloads {ReportSections.OnOff(size.Offload)} ({size.Size}: stack {size.Throughput(ClientSide.Stack).Median:0.00}, kernel {size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s)"))} (their section below).");
+            text.Line();
+        }
+    }
+
+    /// <summary>The uploads' section: a table per offload setting, then how they were run.</summary>
+    private static void WriteUploads(MarkdownText text, ComparePlan plan, List<SizeRuns> uploads)
+    {
+        text.Line($"## Uploads: PUT to the lab's upload sink");
+        text.Line();
+        text.Line($"Both clients read the **same source**, the lab's file of that size copied once into tmpfs (/dev/shm) before the pairs, and PUT it");
+        text.Line($"with a Content-Length to the lab's upload sink (`lab up`'s python3 server on {UploadSink.BaseUrl}, path `{UploadSink.CountPath}`: it reads the");
+        text.Line($"whole body with recv_into into a 1 MiB buffer, counts it without hashing, and only then answers with the count). Each client's");
+        text.Line($"own byte count and the count the server answered with were checked against the file's size in every run (a mismatch fails the");
+        text.Line($"run): **all {uploads.Sum(g => g.Pairs.Count * 2)} uploads were counted whole by the server**. Retransmissions are the sender's: curl's from the client");
+        text.Line($"namespace's `TcpRetransSegs`, the stack's from its `--stats`. CPU is the whole process per GiB (no fixed-cost reference for uploads).");
+        text.Line($"Frames per send call is the stack's `device frames sent` over `device send calls` (sendmmsg batches, {PcapDeviceOptions.DefaultSendBatchFrames} frames at most).");
+        text.Line();
+        foreach (bool offload in plan.Offloads)
+        {
+            text.Line($"### Uploads, offloads {ReportSections.OnOff(offload)}");
+            text.Line();
+            text.Line($"| size | kernel Gbit/s | stack Gbit/s | stack / kernel | kernel CPU s/GiB | stack CPU s/GiB | stack / kernel CPU | kernel peak RSS (MiB) | stack peak RSS (MiB) | retransmissions, kernel / stack | stack frames per send call | resets, kernel / stack |");
+            text.Line($"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+            foreach (var size in uploads.Where(g => g.Offload == offload))
+            {
+                text.Line($"| {size.Size} | {size.Throughput(ClientSide.Kernel).Format("0.00")} | {size.Throughput(ClientSide.Stack).Format("0.00")} | {size.Ratio(r => r.GbitPerSecond).Format("0.00")} " +
+                          $"| {size.CpuPerGiB(ClientSide.Kernel).Format("0.00")} | {size.CpuPerGiB(ClientSide.Stack).Format("0.00")} | {size.Ratio(r => r.CpuSeconds).Format("0.0")} " +
+                          $"| {size.Of(ClientSide.Kernel, r => r.MaxResidentKib / 1024.0).Format("0")} | {size.Of(ClientSide.Stack, r => r.MaxResidentKib / 1024.0).Format("0")} " +
+                          $"| {size.Runs(ClientSide.Kernel).Sum(r => r.ClientRetransmissions)} / {size.Runs(ClientSide.Stack).Sum(r => r.ClientRetransmissions)} " +
+                          $"| {Spread.Of(size.StackFigures.Select(f => (double)f.FramesSent / f.DeviceSendCalls)).Format("0.0")} " +
+                          $"| {size.Runs(ClientSide.Kernel).Sum(r => r.ServerResets)} / {size.Runs(ClientSide.Stack).Sum(r => r.ServerResets)} |");
+            }
             text.Line();
         }
     }
@@ -254,7 +295,7 @@ internal static partial class CompareReport
             text.Line($"  (a second thread, the ring copy, HttpClient) adds, the body going to /dev/null.");
         }
         text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
-        text.Line($"  write(2) (one per ACK); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
+        text.Line($"  sendmmsg(2) (the ACKs of a turn's batch in one call); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
         text.Line($"- **Cache misses** are not measured: {HardwareCounters()}.");
         text.Line();
     }

@@ -140,7 +140,7 @@ internal static partial class ResultsReadme
         {
             // The headline sink only; the tmpfs file runs are in the data and compare.md's second table.
             var measured = SizeRuns.Group(CompareCsv.Read(compareData))
-                                   .Where(g => g.Size != ComparePlan.ReferenceSize && g.Sink == ComparePlan.HeadlineSink).ToList();
+                                   .Where(g => g.Direction == TransferDirection.Download && g.Size != ComparePlan.ReferenceSize && g.Sink == ComparePlan.HeadlineSink).ToList();
             ResultPlots.Throughput(Path.Combine(resultsDirectory, ThroughputPlot), measured);
             ResultPlots.CpuPerGiB(Path.Combine(resultsDirectory, CpuPlot), measured);
             text.Line($"Throughput by size, kernel (curl) and the user-space stack (`usertcp get`), both bodies to {CompareOrchestrator.SinkName(ComparePlan.HeadlineSink)}, offloads off");

@@ -10,7 +10,7 @@ namespace UserTcp.LiveBench.Results;
 /// fetches with the same offloads and sink: process start, runtime and JIT, connection) over the bytes beyond it: the
 /// transfer's own cost. dd's runs (writing as many bytes into tmpfs alone) stand beside the tmpfs file pairs, unpaired.
 /// </summary>
-internal sealed record SizeRuns(bool Offload, BodySink Sink, string Size, long Bytes, IReadOnlyList<(TransferRun Kernel, TransferRun Stack)> Pairs,
+internal sealed record SizeRuns(TransferDirection Direction, bool Offload, BodySink Sink, string Size, long Bytes, IReadOnlyList<(TransferRun Kernel, TransferRun Stack)> Pairs,
                                IReadOnlyList<TransferRun> SinkAlone, SizeRuns? Reference)
 {
     public IEnumerable<TransferRun> Runs(ClientSide side) => side switch
@@ -46,17 +46,17 @@ internal sealed record SizeRuns(bool Offload, BodySink Sink, string Size, long B
     /// <summary>Cores the client kept busy during the transfer, its fixed cost left out.</summary>
     public Spread BusyCores(ClientSide side) => Of(side, r => (r.CpuSeconds - FixedCpuSeconds(side)) / r.TransferSeconds);
 
-    /// <summary>Groups runs by offload setting, sink and size (sizes in the order they ran) and pairs them by pair number.</summary>
+    /// <summary>Groups runs by direction, offload setting, sink and size (sizes in the order they ran) and pairs them by pair number.</summary>
     public static List<SizeRuns> Group(IEnumerable<TransferRun> runs)
     {
         var groups = new List<SizeRuns>();
-        foreach (var group in runs.GroupBy(r => (r.Offload, r.Sink, r.Size)))
+        foreach (var group in runs.GroupBy(r => (r.Direction, r.Offload, r.Sink, r.Size)))
         {
             var pairs = group.Where(r => r.Side != ClientSide.Sink).GroupBy(r => r.Pair).Select(pair =>
                 (Kernel: pair.Single(r => r.Side == ClientSide.Kernel), Stack: pair.Single(r => r.Side == ClientSide.Stack))).ToList();
             var sinkAlone = group.Where(r => r.Side == ClientSide.Sink).ToList();
-            var reference = groups.FirstOrDefault(g => g.Offload == group.Key.Offload && g.Sink == group.Key.Sink && g.Size == ComparePlan.ReferenceSize);
-            groups.Add(new SizeRuns(group.Key.Offload, group.Key.Sink, group.Key.Size, group.First().Bytes, pairs, sinkAlone, reference));
+            var reference = groups.FirstOrDefault(g => g.Direction == group.Key.Direction && g.Offload == group.Key.Offload && g.Sink == group.Key.Sink && g.Size == ComparePlan.ReferenceSize);
+            groups.Add(new SizeRuns(group.Key.Direction, group.Key.Offload, group.Key.Sink, group.Key.Size, group.First().Bytes, pairs, sinkAlone, reference));
         }
         return groups;
     }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace UserTcp.LiveBench.Results;
 
-/// <summary>What <c>usertcp get --stats</c> printed (StackMetrics.Format): counters since the stack started.</summary>
+/// <summary>What <c>usertcp get --stats</c> (or <c>put</c>) printed (StackMetrics.Format): counters since the stack started.</summary>
 internal sealed partial record StackFigures
 {
     public required long FramesReceived { get; init; }
@@ -26,6 +26,9 @@ internal sealed partial record StackFigures
     public required double PollCpuSeconds { get; init; }
     /// <summary>ACKs that waited the whole delayed-ACK timer (TcpConnectionStats.DelayedAckTimeouts).</summary>
     public required long DelayedAckTimeouts { get; init; }
+    /// <summary>Frames the device sent ("device frames sent"): against <see cref="DeviceSendCalls"/>, the send batching.</summary>
+    public required long FramesSent { get; init; }
+    public required long Retransmissions { get; init; }
 
     public double PollStackBytesPerFrame => (double)PollStackBytes / FramesReceived;
 
@@ -54,6 +57,8 @@ internal sealed partial record StackFigures
             SteadyBytes = values.TryGetValue("poll thread steady-state bytes", out long bytes) ? bytes : null,
             PollCpuSeconds = Required("poll thread cpu microseconds") / 1e6,
             DelayedAckTimeouts = Required("tcp delayed-ack timer expiries"),
+            FramesSent = Required("device frames sent"),
+            Retransmissions = Required("tcp retransmissions"),
         };
     }
 

@@ -12,6 +12,8 @@ internal sealed record TransferRun
     public const double MiB = 1 << 20;
     public const double GiB = 1 << 30;
 
+    /// <summary>Download (the default) or upload; an upload's <see cref="Sink"/> is <see cref="BodySink.DevNull"/>: the server counted the body and dropped it.</summary>
+    public TransferDirection Direction { get; init; }
     public required bool Offload { get; init; }
     /// <summary>Where the body went (both clients of a pair alike; dd's runs write into tmpfs).</summary>
     public required BodySink Sink { get; init; }
@@ -34,6 +36,8 @@ internal sealed record TransferRun
     public required long ServerRetransmissions { get; init; }
     /// <summary>TcpOutRsts + TcpEstabResets.</summary>
     public required long ServerResets { get; init; }
+    /// <summary>Segments the client retransmitted (an upload's sender): the client namespace's TcpRetransSegs for curl, the stack's own count for usertcp.</summary>
+    public long ClientRetransmissions { get; init; }
     public StackFigures? Stack { get; init; }
 
     public double CpuSeconds => UserSeconds + SystemSeconds;
@@ -51,6 +55,15 @@ internal sealed record TransferRun
         "stack" => ClientSide.Stack,
         "tmpfs-write" => ClientSide.Sink,
         _ => throw new BenchException($"unknown side '{name}'"),
+    };
+
+    public static string Name(TransferDirection direction) => direction == TransferDirection.Download ? "download" : "upload";
+
+    public static TransferDirection ParseDirection(string name) => name switch
+    {
+        "download" => TransferDirection.Download,
+        "upload" => TransferDirection.Upload,
+        _ => throw new BenchException($"unknown direction '{name}'"),
     };
 
     public static string Name(BodySink sink) => sink == BodySink.DevNull ? "dev-null" : "tmpfs-file";

@@ -165,6 +165,7 @@ internal static class LabCommand
         output.WriteLine($"  server  netns {info.ServerNetns}  {info.ServerIface} {info.ServerMac}  {info.ServerIp}/{info.Prefix}  nginx pid {info.NginxPid} at {info.BaseUrl}");
         output.WriteLine($"          {info.HttpsBaseUrl} (self-signed: trust {info.CaCert}), chunked under {Lab.ChunkedPrefix}");
         output.WriteLine($"  dns     dnsmasq pid {info.DnsmasqPid} at {info.DnsServer}: {string.Join(", ", info.HostNames)}; other *.{Lab.Domain} NXDOMAIN");
+        output.WriteLine($"  upload  sink pid {info.UploadSinkPid} at {info.UploadUrl}: PUT/POST, answers the body's bytes and SHA-256 ({UploadSink.CountPath}: bytes only)");
         output.WriteLine($"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  no kernel IPv4 address: the stack claims {info.ClientIp}/{info.Prefix}");
         if (info.TapIface is { } tap)
             output.WriteLine($"          the stack runs on TAP {tap} (persistent, bridged with {info.ClientIface} by {info.BridgeIface}; no offloads towards the stack)");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Wire;
@@ -11,7 +12,7 @@ namespace UserTcp.Cli.Live;
 /// namespace with its interface and addresses, <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
 /// network, or <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
 /// configures; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
-/// (<c>--busy-poll</c> is <c>--poll busy</c>).
+/// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>.
 /// </summary>
 internal sealed class StackOptions
 {
@@ -27,6 +28,8 @@ internal sealed class StackOptions
     public readonly Option<string> Poll = new("--poll") { Description = "When idle: sleep in poll(2), adaptive (spin for a learned budget after traffic while a connection is open, then sleep) or busy (spin always).", DefaultValueFactory = _ => "sleep" };
     public readonly Option<int?> PollBudget = new("--poll-budget") { Description = "Longest adaptive spin after a frame, in microseconds (default 100)." };
     public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "The same as --poll busy." };
+    public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
+    public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
 
     public StackOptions()
     {
@@ -37,7 +40,7 @@ internal sealed class StackOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll }) command.Options.Add(option);
+        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             bool lab = result.GetValue(Lab) is not null;
@@ -49,6 +52,8 @@ internal sealed class StackOptions
                 result.AddError("say where to run: --lab NAME, --iface DEV --ip ADDR/PREFIX, or --tap NAME --ip ADDR/PREFIX");
             if (result.GetValue(Ip) is { } ip && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24");
             if (result.GetValue(PollBudget) is < 0 or > 1_000_000) result.AddError("--poll-budget: microseconds from 0 to 1000000");
+            if (result.GetValue(SendBatch) is < 1 or > PcapDeviceOptions.DefaultSendQueueCapacity)
+                result.AddError($"--send-batch: frames from 1 to {PcapDeviceOptions.DefaultSendQueueCapacity}");
             if (result.GetValue(Gateway) is { } gw && !Ipv4Address.TryParse(gw, out _)) result.AddError($"--gateway {gw}: not an IPv4 address");
         });
     }
@@ -71,6 +76,16 @@ internal sealed class StackOptions
             _ => PollMode.Sleep,
         };
         TimeSpan? budget = parse.GetValue(PollBudget) is { } microseconds ? TimeSpan.FromMicroseconds(microseconds) : null;
+        var setup = Where(parse, checksums, ack, poll, budget);
+        return setup with
+        {
+            SendBatchFrames = parse.GetValue(SendBatch) ?? PcapDeviceOptions.DefaultSendBatchFrames,
+            QdiscBypass = parse.GetValue(QdiscBypass),
+        };
+    }
+
+    private StackSetup Where(ParseResult parse, ChecksumPolicy checksums, Fast.Tcp.AckPolicy ack, PollMode poll, TimeSpan? budget)
+    {
         if (parse.GetValue(Lab) is { } lab)
             return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll, budget);
         TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);

@@ -24,6 +24,7 @@ public readonly record struct DeviceStats
     public long Oversize { get; init; }
     /// <summary>System calls made to receive (to report system calls per frame).</summary>
     public long ReceiveCalls { get; init; }
-    /// <summary>System calls made to send, retries included.</summary>
+    /// <summary>System calls made to send (one write(2) per frame, or one sendmmsg(2) per batch), retries included:
+    /// <see cref="FramesSent"/> / <see cref="SendCalls"/> is the batching.</summary>
     public long SendCalls { get; init; }
 }

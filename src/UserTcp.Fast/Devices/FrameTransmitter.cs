@@ -5,13 +5,21 @@ namespace UserTcp.Fast.Devices;
 
 /// <summary>
 /// Writes whole frames to a non-blocking descriptor (a TAP's tun fd, or libpcap's packet socket, where
-/// <c>pcap_inject</c> is exactly this write) and keeps the frames the kernel could not take yet.
+/// <c>pcap_inject</c> is exactly a write) and keeps the frames the kernel could not take yet.
 /// </summary>
 /// <remarks>
-/// <para>One write(2) per frame: <see cref="DeviceStats.SendCalls"/> counts every attempt, retries included.</para>
-/// <para><b>Transient refusals</b> (EAGAIN, ENOBUFS, EINTR) copy the frame into a pooled pinned buffer of a bounded
-/// FIFO (<see cref="DeviceStats.SendsDeferred"/>); <see cref="Flush"/> retries in order. While the FIFO holds frames a
-/// new frame queues behind them, so retries never reorder a flow. A full FIFO drops (<see cref="DeviceStats.SendsDropped"/>).
+/// <para><b>One call per frame</b> (<c>batchFrames</c> 1, a TAP, whose character device has no sendmmsg): each frame is
+/// one write(2) at once. <b>Batched</b> (<c>batchFrames</c> &gt; 1, libpcap's packet socket): each frame is copied into a
+/// pooled pinned buffer of the FIFO below and nothing is written until <see cref="Flush"/>, which hands up to
+/// <c>batchFrames</c> frames to the kernel per sendmmsg(2); a FIFO holding <c>batchFrames</c> frames not yet tried flushes
+/// early, so a batch never waits for more frames than that. The poll loop flushes at its defined points (after the
+/// batch's ACKs, at the end of the turn), so no frame waits beyond the turn that made it.
+/// <see cref="DeviceStats.SendCalls"/> counts every write or sendmmsg, retries included, against
+/// <see cref="DeviceStats.FramesSent"/>.</para>
+/// <para><b>Transient refusals</b> (EAGAIN, ENOBUFS, EINTR) leave the frame in the bounded FIFO
+/// (<see cref="DeviceStats.SendsDeferred"/>, once per frame); <see cref="Flush"/> retries in order. While the FIFO holds
+/// frames a new frame queues behind them, and a partial sendmmsg leaves exactly the frames after the last one sent at the
+/// FIFO's head, so retries never reorder a flow and lose nothing. A full FIFO drops (<see cref="DeviceStats.SendsDropped"/>).
 /// <b>Per-frame refusals</b> (EMSGSIZE, EINVAL) and a link that is down (ENETDOWN; EIO on a TAP) drop the frame and count it: the next
 /// frame may well go. Anything else means the descriptor or interface is gone: <see cref="DeviceUnavailableException"/>.</para>
 /// </remarks>
@@ -23,26 +31,57 @@ internal sealed unsafe class FrameTransmitter
     private readonly FramePool _pool;
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
+    private readonly int _batchFrames;
+    // sendmmsg's arguments, pinned once (the poll thread fills them per call; nothing is allocated per frame).
+    private readonly Libc.MultipleMessageHeader[] _messages;
+    private readonly Libc.IoVector[] _vectors;
     private int _head;
     private int _count;
+    // Frames at the FIFO's tail not yet refused by the kernel: counted as deferred when a refusal leaves them waiting.
+    private int _untried;
 
-    /// <param name="queueCapacity">Frames kept for a retry; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
-    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes)
+    /// <param name="queueCapacity">Frames kept for a retry or a batch; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
+    /// <param name="batchFrames">Most frames per sendmmsg(2); 1 writes each frame at once with write(2).</param>
+    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchFrames);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batchFrames, queueCapacity);
         _fd = fd;
         _deviceName = deviceName;
         _stats = stats;
         _pool = new FramePool(queueCapacity, maxFrameBytes);
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
+        _batchFrames = batchFrames;
+        _messages = GC.AllocateArray<Libc.MultipleMessageHeader>(batchFrames, pinned: true);
+        _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames, pinned: true);
+        fixed (Libc.IoVector* vectors = _vectors)
+        {
+            for (int i = 0; i < batchFrames; i++)
+            {
+                _messages[i].Vectors = vectors + i;
+                _messages[i].VectorCount = 1;
+            }
+        }
     }
 
-    /// <summary>Frames waiting for a retry.</summary>
+    /// <summary>Frames waiting for a retry (or, batched, for the next <see cref="Flush"/>).</summary>
     public int Queued => _count;
+
+    /// <summary>Most frames per system call (1: write(2) per frame).</summary>
+    public int BatchFrames => _batchFrames;
 
     public bool Send(ReadOnlySpan<byte> frame)
     {
+        if (_batchFrames > 1)
+        {
+            if (_count == _queued.Length) Flush(); // full: make room if the kernel takes anything
+            if (!Enqueue(frame)) return false;
+            _untried++;
+            if (_untried >= _batchFrames) Flush();
+            return true;
+        }
         if (_count > 0)
         {
             Flush();
@@ -58,15 +97,17 @@ internal sealed unsafe class FrameTransmitter
 
     public void Flush()
     {
+        if (_batchFrames > 1)
+        {
+            FlushBatches();
+            return;
+        }
         while (_count > 0)
         {
             var buffer = _queued[_head];
             var outcome = Attempt(buffer.Span[.._queuedLengths[_head]]);
             if (outcome == Outcome.Busy) return;
-            _pool.Return(buffer);
-            _queued[_head] = default;
-            _head = (_head + 1) % _queued.Length;
-            _count--;
+            Dequeue();
         }
     }
 
@@ -83,7 +124,12 @@ internal sealed unsafe class FrameTransmitter
             _stats.BytesSent += frame.Length;
             return Outcome.Sent;
         }
-        int errno = Libc.LastErrno;
+        return Refused(Libc.LastErrno);
+    }
+
+    /// <summary>What a refusal with <paramref name="errno"/> means for the frame (counted here), or a gone device (thrown).</summary>
+    private Outcome Refused(int errno)
+    {
         switch (errno)
         {
             case Libc.EAGAIN or Libc.ENOBUFS or Libc.EINTR:
@@ -101,9 +147,63 @@ internal sealed unsafe class FrameTransmitter
         }
     }
 
+    /// <summary>
+    /// sendmmsg(2) from the FIFO's head, at most <see cref="_batchFrames"/> frames per call, until it is empty or the kernel
+    /// refuses for the moment. The kernel takes a prefix of each call (it stops at the first frame it cannot send and
+    /// reports that frame's error only when it sent none), so the frames after that prefix stay at the head, in order,
+    /// and the next call starts with the refused frame itself to learn its error.
+    /// </summary>
+    private void FlushBatches()
+    {
+        while (_count > 0)
+        {
+            int frames = Math.Min(_count, _batchFrames);
+            for (int i = 0, slot = _head; i < frames; i++, slot = (slot + 1) % _queued.Length)
+            {
+                _vectors[i].Base = _queued[slot].Pointer;
+                _vectors[i].Length = (nuint)_queuedLengths[slot];
+            }
+            _stats.SendCalls++;
+            int sent;
+            fixed (Libc.MultipleMessageHeader* messages = _messages) sent = Libc.SendMultipleMessages(_fd, messages, (uint)frames, 0);
+            if (sent > 0)
+            {
+                for (int i = 0; i < sent; i++)
+                {
+                    _stats.FramesSent++;
+                    _stats.BytesSent += _queuedLengths[_head];
+                    Dequeue();
+                }
+                continue;
+            }
+            var outcome = Refused(Libc.LastErrno);
+            if (outcome == Outcome.Busy)
+            {
+                _stats.SendsDeferred += Math.Min(_untried, _count);
+                _untried = 0;
+                return;
+            }
+            Dequeue(); // dropped for good, counted by Refused
+        }
+    }
+
     private bool Defer(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length > _pool.BufferSize || !_pool.TryRent(out var buffer))
+        if (!Enqueue(frame)) return false;
+        _stats.SendsDeferred++;
+        return true;
+    }
+
+    /// <summary>Copies <paramref name="frame"/> to the FIFO's tail; false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
+    private bool Enqueue(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length > _pool.BufferSize)
+        {
+            _stats.Oversize++;
+            _stats.SendsDropped++;
+            return false;
+        }
+        if (!_pool.TryRent(out var buffer))
         {
             _stats.SendsDropped++;
             return false;
@@ -113,7 +213,15 @@ internal sealed unsafe class FrameTransmitter
         _queued[tail] = buffer;
         _queuedLengths[tail] = frame.Length;
         _count++;
-        _stats.SendsDeferred++;
         return true;
+    }
+
+    private void Dequeue()
+    {
+        _pool.Return(_queued[_head]);
+        _queued[_head] = default;
+        _head = (_head + 1) % _queued.Length;
+        _count--;
+        if (_untried > _count) _untried = _count;
     }
 }

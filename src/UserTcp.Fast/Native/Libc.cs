@@ -179,6 +179,39 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, byte* buffer, nuint count, int flags);
 
+    /// <summary>sendmmsg(2): several datagrams in one call; returns how many went (the first refusal's errno only when none did).</summary>
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMultipleMessages(int fd, MultipleMessageHeader* messages, uint count, int flags);
+
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSocketOption(int fd, int level, int name, void* value, uint length);
+
+    public const int SOL_PACKET = 263;
+    /// <summary>packet(7): send straight to the driver, past the qdisc layer (Linux 3.14).</summary>
+    public const int PACKET_QDISC_BYPASS = 20;
+
+    /// <summary>struct iovec.</summary>
+    public struct IoVector
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct mmsghdr on 64-bit Linux: a struct msghdr (56 bytes; no address, no control data: a packet socket is
+    /// bound to its interface) and the byte count the kernel fills in.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    public struct MultipleMessageHeader
+    {
+        [FieldOffset(0)] public void* Name;
+        [FieldOffset(8)] public uint NameLength;
+        [FieldOffset(16)] public IoVector* Vectors;
+        [FieldOffset(24)] public nuint VectorCount;
+        [FieldOffset(32)] public void* Control;
+        [FieldOffset(40)] public nuint ControlLength;
+        [FieldOffset(48)] public int Flags;
+        [FieldOffset(56)] public uint SentBytes;
+    }
+
     [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
     public static partial int SocketPair(int domain, int type, int protocol, int* pair);
 

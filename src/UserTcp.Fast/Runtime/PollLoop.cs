@@ -8,7 +8,8 @@ namespace UserTcp.Fast.Runtime;
 /// <summary>
 /// The one thread that owns all stack state. Each turn: receive a bounded batch from the device and process every
 /// frame in place; run due timers (ARP, TCP, DNS retries); let the owner act (application work); then send the ACKs and
-/// data the batch earned and flush the device. Between turns its <see cref="IdlePolicy"/> decides whether to turn again
+/// data the batch earned and flush the device (a device that batches sends writes nothing before its flush, so each
+/// flush of the interface is followed by one of the device: no frame waits beyond the turn that made it). Between turns its <see cref="IdlePolicy"/> decides whether to turn again
 /// or sleep on the device's file descriptor until the next timer (<see cref="PollMode"/>). Turns take <c>now</c> from
 /// outside, so the same loop runs on a virtual clock.
 /// </summary>
@@ -63,7 +64,11 @@ internal sealed class PollLoop
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
         // Linux ACKs from the softirq, before the reader runs: flushed here the ACK does not wait for the application's copy,
         // and carries the window from before the read (a window update after the read is the engine's to decide).
-        if (frames > 0) Interface.Flush(clock is null ? now : clock());
+        if (frames > 0)
+        {
+            Interface.Flush(clock is null ? now : clock());
+            _device.Flush(); // a batching device holds the ACKs until told: they go before the application's work too
+        }
         OnTurn?.Invoke(now);
         Interface.Flush(clock is null ? now : clock()); // the cumulative ACKs the batch made due, one per connection
         _device.Flush();

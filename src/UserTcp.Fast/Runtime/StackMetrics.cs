@@ -61,6 +61,7 @@ public sealed class StackMetrics
         Line("device kernel drops (ps_drop)", device.KernelDrops);
         Line("device receive calls", device.ReceiveCalls);
         Line("device send calls", device.SendCalls);
+        Line("device frames sent", device.FramesSent);
         Line("device sends deferred", device.SendsDeferred);
         Line("poll loop turns", _loop.Turns);
         if (_loop.Idle.Mode == PollMode.Adaptive) Line("poll loop adaptive spin turns", _loop.Idle.SpinTurns);

@@ -6,8 +6,8 @@ using UserTcp.Testbed.Namespaces;
 namespace UserTcp.Testbed.Labs;
 
 /// <summary>
-/// The network lab: a server namespace running nginx (HTTP, HTTPS with a self-signed certificate, and chunked bodies) and
-/// a DNS server (dnsmasq) on 198.18.0.1, and a client namespace whose veth end carries no IPv4 address, for the
+/// The network lab: a server namespace running nginx (HTTP, HTTPS with a self-signed certificate, and chunked bodies),
+/// a DNS server (dnsmasq) and an upload sink (<see cref="UploadSink"/>, port 8080) on 198.18.0.1, and a client namespace whose veth end carries no IPv4 address, for the
 /// user-space stack to claim 198.18.0.2 there. Loss is an nftables rule in the server namespace, rate a
 /// tbf qdisc on the server's veth; everything is named after the lab (<see cref="LabNames"/>) and described in its state
 /// directory. (The C# namespace is <c>Labs</c> so that it does not collide with this class.)
@@ -45,7 +45,7 @@ internal static class Lab
     /// </summary>
     private const long MinimumBurstBytes = 64 * 1024;
 
-    private static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl", "openssl", "dnsmasq"];
+    private static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl", "openssl", "dnsmasq", "python3"];
     private static readonly TimeSpan DaemonStartDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>The client namespace's bind mount (<c>/run/netns/P-cli</c>): setns(2) into it to run the stack there.</summary>
@@ -108,11 +108,23 @@ internal static class Lab
     public static Dictionary<string, long> ServerCounters(string name)
     {
         var names = LabNames.For(name);
+        return Counters(name, names.ServerNamespace, names.ServerNamespacePath);
+    }
+
+    /// <summary>The client namespace's kernel counters, as <see cref="ServerCounters"/>: a kernel client's own (curl's retransmissions of an upload).</summary>
+    public static Dictionary<string, long> ClientCounters(string name)
+    {
+        var names = LabNames.For(name);
+        return Counters(name, names.ClientNamespace, names.ClientNamespacePath);
+    }
+
+    private static Dictionary<string, long> Counters(string name, string netns, string path)
+    {
         RequireRootAndTools(["ip", "nstat"]);
-        if (!File.Exists(names.ServerNamespacePath))
-            throw new LabNotUpException($"lab {name} is not up: {names.ServerNamespacePath} does not exist");
+        if (!File.Exists(path))
+            throw new LabNotUpException($"lab {name} is not up: {path} does not exist");
         var counters = new Dictionary<string, long>();
-        foreach (string line in Tool.RunIn(names.ServerNamespace, ["nstat", "-asz"]).Split('\n'))
+        foreach (string line in Tool.RunIn(netns, ["nstat", "-asz"]).Split('\n'))
         {
             // "#kernel" heads the list; every other line is "Name value rate".
             string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -145,15 +157,16 @@ internal static class Lab
         if (settings.Rate is { } rate) SetRate(names, rate);
         var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, new Dictionary<string, LabFile>(), progress, cancel);
         MakeCertificate(names);
-        progress("starting nginx and dnsmasq");
+        progress("starting nginx, dnsmasq and the upload sink");
         int nginxPid = StartNginx(names);
         int dnsmasqPid = StartDnsmasq(names);
+        int uploadSinkPid = UploadSink.Start(names);
         var info = WithStackLink(new LabInfo(
             names.Name, names.ServerNamespace, names.ClientNamespace, names.ServerInterface, names.ClientInterface,
             ServerIp, ClientIp, Prefix, serverMac.ToString(), clientMac.ToString(),
             BaseUrl, files, settings.Offload, LabSettings.Percent(settings.LossHundredths), LabSettings.Percent(settings.LossUpHundredths),
             settings.Rate?.ToString(), settings.Rate?.BitsPerSecond, names.StateDirectory, nginxPid,
-            HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid), names, settings.StackLink);
+            HttpsBaseUrl, names.CertificateFile, ServerIp, HostNames, dnsmasqPid, UploadSink.BaseUrl + UploadSink.UploadPath, uploadSinkPid), names, settings.StackLink);
         Save(names, info);
         return info;
     }
@@ -236,6 +249,7 @@ internal static class Lab
         {
             LabProcesses.Terminate(() => LabProcesses.IsNginxWith(nginxPid, names.NginxConfigFile) ? [nginxPid] : [], $"nginx of lab {names.Name}");
         }
+        UploadSink.Stop(names);
         foreach (string netns in new[] { names.ServerNamespace, names.ClientNamespace })
             existed |= NetworkNamespace.Remove(netns);
         if (Directory.Exists(names.StateDirectory))
@@ -271,6 +285,7 @@ internal static class Lab
             !LabProcesses.IsNginxWith(info.NginxPid, names.NginxConfigFile) ? $"its nginx (pid {info.NginxPid}) is not running" :
             !LabProcesses.IsDnsmasqWith(info.DnsmasqPid, names.DnsmasqPidFile) ? $"its dnsmasq (pid {info.DnsmasqPid}) is not running" :
             info.TapIface is { } tap && !IsTapBridged(names, tap) ? $"its TAP {tap} is gone or not in bridge {names.BridgeInterface}" :
+            !UploadSink.IsRunning(names, info.UploadSinkPid) ? $"its upload sink (pid {info.UploadSinkPid}) is not running" :
             "";
         return problem.Length == 0 ? info : null;
     }
@@ -409,7 +424,7 @@ internal static class Lab
     /// The pid of a daemon just started: nginx and dnsmasq bind their sockets before they daemonize, so a zero exit means
     /// they listen; the pid file follows from the daemon. A <see cref="LabException"/> with its log if it does not come up.
     /// </summary>
-    private static int AwaitDaemon(string what, string pidFile, string log, Func<int, bool> isIt)
+    internal static int AwaitDaemon(string what, string pidFile, string log, Func<int, bool> isIt)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < DaemonStartDeadline)

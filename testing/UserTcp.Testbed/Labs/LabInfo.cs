@@ -8,6 +8,7 @@ namespace UserTcp.Testbed.Labs;
 /// other name under <see cref="Lab.Domain"/>; nginx serves HTTPS with a self-signed certificate, <see cref="CaCert"/>.
 /// <see cref="ClientIface"/> is always the client's veth end; in a TAP lab (<see cref="StackLink"/> <c>tap</c>) the stack
 /// runs on <see cref="TapIface"/> instead, a persistent TAP bridged with that veth end by <see cref="BridgeIface"/>.
+/// <see cref="UploadUrl"/> takes PUT/POST bodies and answers with their byte count and SHA-256 (<see cref="UploadSink"/>).
 /// </summary>
 internal sealed record LabInfo(
     string Name,
@@ -33,7 +34,9 @@ internal sealed record LabInfo(
     string CaCert,
     string DnsServer,
     IReadOnlyList<string> HostNames,
-    int DnsmasqPid)
+    int DnsmasqPid,
+    string UploadUrl,
+    int UploadSinkPid)
 {
     /// <summary><c>veth</c> (the stack captures on <see cref="ClientIface"/>) or <c>tap</c> (the stack runs on <see cref="TapIface"/>).</summary>
     public string StackLink { get; init; } = "veth";

@@ -14,7 +14,8 @@ internal static class LabProcesses
     /// <summary>True when <paramref name="pid"/> is a live dnsmasq started with <paramref name="pidFile"/>, not a recycled pid.</summary>
     public static bool IsDnsmasqWith(int pid, string pidFile) => IsRunningWith(pid, "dnsmasq ", pidFile);
 
-    private static bool IsRunningWith(int pid, string commandPrefix, string argument)
+    /// <summary>True when <paramref name="pid"/> is live, its command line starts with <paramref name="commandPrefix"/> and holds <paramref name="argument"/>.</summary>
+    public static bool IsRunningWith(int pid, string commandPrefix, string argument)
     {
         try
         {

@@ -14,7 +14,13 @@ internal static class DeviceFactory
     public static INetworkDevice Open(StackSetup setup) =>
         setup.TapName is { } tap
             ? OpenTap(tap)
-            : new PcapDevice(new PcapDeviceOptions { InterfaceName = setup.InterfaceName!, StackAddress = setup.Address });
+            : new PcapDevice(new PcapDeviceOptions
+            {
+                InterfaceName = setup.InterfaceName!,
+                StackAddress = setup.Address,
+                SendBatchFrames = setup.SendBatchFrames,
+                QdiscBypass = setup.QdiscBypass,
+            });
 
     /// <summary>
     /// A TAP the stack creates is down and has no address, and vanishes when the stack exits: nobody can have configured

@@ -1,3 +1,4 @@
+using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
@@ -35,6 +36,12 @@ internal sealed record StackSetup(
 
     /// <summary>The lab's self-signed HTTPS certificate (PEM) with --lab, which https clients then trust.</summary>
     public string? LabCertificateFile { get; init; }
+
+    /// <summary>Most frames per sendmmsg(2) on the pcap device (<see cref="PcapDeviceOptions.SendBatchFrames"/>; 1: a write(2) per frame).</summary>
+    public int SendBatchFrames { get; init; } = PcapDeviceOptions.DefaultSendBatchFrames;
+
+    /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
+    public bool QdiscBypass { get; init; }
 
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
     public NetworkStackOptions ToOptions(INetworkDevice device)

@@ -109,9 +109,12 @@ public sealed class PcapDeviceTests
         using var neighbour = lab.OpenDevice();
         var collector = new FrameCollector();
 
+        // The device batches its sends (sendmmsg): nothing leaves before its flush, which the poll loop does every turn.
         Assert.True(device.Send(LiveFrames.ArpRequest(device.MacAddress, lab.StackAddress, lab.KernelAddress)));
+        device.Flush();
         // To a MAC nobody has, so the peer kernel drops it without an answer that would muddle the count below.
         Assert.True(neighbour.Send(LiveFrames.Udp(lab.StackMac, NobodysMac, lab.StackAddress, lab.KernelAddress, 100)));
+        neighbour.Flush();
         Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply)))), Patience),
             "the peer kernel did not answer our ARP request");
         Checker.Frame(collector.Frames.Single().Bytes, EthernetCheck.Arp(ArpCheck.Operation(ArpOperation.Reply), ArpCheck.SenderMac(lab.KernelMac),
@@ -121,6 +124,7 @@ public sealed class PcapDeviceTests
         FrameWriter.WriteIcmpEcho(echo, new EthernetHeader(lab.KernelMac, device.MacAddress, EtherType.Ipv4),
             new Ipv4Header(lab.StackAddress, lab.KernelAddress, IpProtocol.Icmp), new IcmpEchoHeader(IcmpType.EchoRequest, 0x5544, 1), new byte[56]);
         Assert.True(device.Send(echo));
+        device.Flush();
         Assert.True(device.ReceiveUntil(collector, frames => frames.Any(f => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Icmp(IcmpCheck.Type(IcmpType.EchoReply))))), Patience),
             "the peer kernel did not answer our echo request");
         device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));

@@ -10,7 +10,8 @@ namespace UserTcp.Live.Tests.Live;
 /// pairs, offloads off and on, both clients of a pair into the same sink, /dev/null and a tmpfs file. It proves the
 /// harness measured: every run finished with the file's byte count as its client reported it, and byte-exact in the
 /// file sink (the harness fails a run otherwise), the raw data has every run with its sink and its figures present and
-/// positive, and the report (headline from /dev/null, a section per sink), README and plots were written. It asserts no
+/// positive, and the report (headline from /dev/null, a section per sink), README and plots were written. Uploads too:
+/// curl -T and <c>usertcp put</c> of one tmpfs file, every body counted whole by the lab's upload sink. It asserts no
 /// timing. Needs root: fails, never skips.
 /// </summary>
 [Collection(LiveDeviceCollection.Name)]
@@ -32,7 +33,16 @@ public sealed class PerfCompareHarnessTests
             var readme = BuiltProgram.Run(Harness, ["readme", "--results", results], TimeSpan.FromMinutes(1));
             Assert.True(readme.ExitCode == 0, $"readme exited {readme.ExitCode}:\n{readme.Output}\n{readme.Error}");
 
-            var all = Csv.Read(Path.Combine(results, "data", "compare.csv"));
+            var everyRun = Csv.Read(Path.Combine(results, "data", "compare.csv"));
+            // Uploads: 10M PUT by curl -T and usertcp put, offloads off and on, 2 pairs; the server's count was checked by the harness.
+            var uploads = everyRun.Where(r => r["direction"] == "upload").ToList();
+            Assert.Equal(2 * 2 * 2, uploads.Count);
+            foreach (var offload in new[] { "off", "on" })
+            foreach (var side in new[] { "kernel", "stack" })
+                Assert.Equal(2, uploads.Count(r => r["offload"] == offload && r["size"] == "10M" && r["side"] == side));
+            Assert.All(uploads, r => Assert.True(Number(r, "transfer_seconds") > 0 && Number(r, "server_in_segs") > 0, $"upload {r["side"]}: no transfer"));
+            Assert.All(uploads.Where(r => r["side"] == "stack"), r => Assert.True(Number(r, "frames_sent") > Number(r, "device_send_calls"), "the stack's sends were not batched"));
+            var all = everyRun.Where(r => r["direction"] == "download").ToList();
             // 64K (the fixed-cost reference) and 10M, offloads off and on, each into both sinks, 2 pairs, each pair one run per
             // client; and dd writing 10M into tmpfs alone as often (the file sink's cost).
             Assert.Equal(2 * 2 * 2 * 2 * 2 + 2 * 2, all.Count);
@@ -66,7 +76,8 @@ public sealed class PerfCompareHarnessTests
 
             string report = File.ReadAllText(Path.Combine(results, "compare.md"));
             foreach (string heading in new[] { "## Summary", "## Targets (reported, not asserted)", "## Body to /dev/null (the headline)", "## Body to a tmpfs file",
-                                               "### Offloads off, body to /dev/null", "### Offloads on, body to a tmpfs file", "## What limits the stack", "## Method" })
+                                               "### Offloads off, body to /dev/null", "### Offloads on, body to a tmpfs file", "## What limits the stack", "## Method",
+                                               "## Uploads: PUT to the lab's upload sink", "### Uploads, offloads off", "### Uploads, offloads on" })
                 Assert.Contains(heading, report);
             // The headline is the /dev/null pairs', and the report says what each client did with the bytes.
             string summary = report[report.IndexOf("## Summary", StringComparison.Ordinal)..report.IndexOf("## Targets", StringComparison.Ordinal)];

@@ -43,8 +43,11 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// <see cref="MonotonicClock"/> once and moves the capture stamps onto the monotonic scale (age of the frame subtracted
 /// from now, never later than now), so <c>deliveredAt</c> is the arrival time, not the read time. A step of the wall
 /// clock while frames wait skews only those frames' ages.</para>
-/// <para><b>Send</b>: write(2) on libpcap's packet socket, the same one-call send pcap_inject makes on Linux, but
-/// with errno in hand and the descriptor made non-blocking so a full socket buffer is EAGAIN, not a stall (see <see cref="FrameTransmitter"/> for deferral and drops).</para>
+/// <para><b>Send</b>: sendmmsg(2) on libpcap's packet socket, up to <see cref="PcapDeviceOptions.SendBatchFrames"/> frames
+/// per call, flushed by the poll loop after a batch's ACKs and at the end of every turn (<see cref="FrameTransmitter"/>:
+/// the bound, deferral and drops); with a batch of 1, one write(2) per frame, the call pcap_inject makes on Linux. errno
+/// is in hand and the descriptor non-blocking, so a full socket buffer is EAGAIN, not a stall. Optionally
+/// PACKET_QDISC_BYPASS (<see cref="PcapDeviceOptions.QdiscBypass"/>).</para>
 /// <para><b>Kernel drops</b>: pcap_stats' ps_drop, refreshed at most every 100 ms from <see cref="Receive{THandler}"/>
 /// (it costs a getsockopt).</para>
 /// </remarks>
@@ -62,6 +65,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SnapshotLength, ushort.MaxValue + LinkHeaderAllowance);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.KernelBufferBytes, 1024 * 1024);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SendBatchFrames);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SendBatchFrames, options.SendQueueCapacity);
         Name = options.InterfaceName;
         var facts = LinuxInterface.Read(Name);
         MacAddress = facts.MacAddress;
@@ -77,7 +82,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
             Descriptor = LibPcap.SelectableFd(_pcap);
             if (Descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
             Libc.MakeNonBlocking(Descriptor, Name);
-            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            if (options.QdiscBypass) BypassQdisc(Descriptor, Name);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance, options.SendBatchFrames);
         }
         catch
         {
@@ -131,6 +137,13 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     }
 
     private protected override void Close() => _capture.Close();
+
+    private static void BypassQdisc(int descriptor, string name)
+    {
+        int on = 1;
+        if (Libc.SetSocketOption(descriptor, Libc.SOL_PACKET, Libc.PACKET_QDISC_BYPASS, &on, sizeof(int)) != 0)
+            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: PACKET_QDISC_BYPASS refused: {Libc.Describe(Libc.LastErrno)}");
+    }
 
     public override string ToString() => $"pcap:{Name} ({MacAddress}, MTU {Mtu})";
 
