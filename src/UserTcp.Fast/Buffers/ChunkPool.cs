@@ -15,6 +15,7 @@ internal sealed class ChunkPool
     public const int ChunkSize = 1 << ChunkShift;
     public const int RetainedChunks = 256;
 
+    [ThreadStatic] private static long ThreadBytesCreated;
     private readonly Lock _lock = new();
     private readonly byte[][] _spare = new byte[RetainedChunks][];
     private int _spareCount;
@@ -24,6 +25,12 @@ internal sealed class ChunkPool
     public long ChunksInUse => Volatile.Read(ref _inUse);
     /// <summary>Chunks ever allocated (the pool had none to give).</summary>
     public long ChunksCreated => Volatile.Read(ref _created);
+    /// <summary>
+    /// Bytes the calling thread has allocated for new chunks, by any pool, exactly as the garbage collector counts them:
+    /// the poll thread's growth of buffers, which its usage report keeps apart from the per-packet work (that is 0).
+    /// </summary>
+    public static long BytesCreatedByThisThread => ThreadBytesCreated;
+
     /// <summary>Spare chunks kept for reuse.</summary>
     public int SpareChunks
     {
@@ -46,7 +53,10 @@ internal sealed class ChunkPool
             }
             _created++;
         }
-        return GC.AllocateUninitializedArray<byte>(ChunkSize);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var created = GC.AllocateUninitializedArray<byte>(ChunkSize);
+        ThreadBytesCreated += GC.GetAllocatedBytesForCurrentThread() - before;
+        return created;
     }
 
     public void Return(byte[] chunk)
