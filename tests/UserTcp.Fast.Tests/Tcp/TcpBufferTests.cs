@@ -2,6 +2,7 @@ using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
+using Xunit.Abstractions;
 
 namespace UserTcp.Fast.Tests.Tcp;
 
@@ -10,7 +11,7 @@ namespace UserTcp.Fast.Tests.Tcp;
 /// (Linux tcp_rcv_space_adjust), the send room with the congestion window (tcp_sndbuf_expand), memory is what is
 /// buffered, and a reader on its own thread still makes window updates and pushed ACKs leave at once.
 /// </summary>
-public sealed class TcpBufferTests
+public sealed class TcpBufferTests(ITestOutputHelper output)
 {
     private const int Mss = 1448;
     private static readonly TimeSpan RoundTrip = TimeSpan.FromMilliseconds(1); // the harness's handshake
@@ -118,6 +119,26 @@ public sealed class TcpBufferTests
         Assert.Equal(TcpState.TimeWait, c.State);
         Assert.Equal(0, c.BufferBytesHeld);
         Assert.Equal(0, h.Stack.Buffers.ChunksInUse);
+    }
+
+    [Fact] // issue 11's target: an idle established connection holds at most 32 KiB (here the engine's share: the connection and its buffers)
+    public void An_idle_established_connection_after_a_request_and_its_answer_holds_less_than_32_KiB()
+    {
+        var h = new EngineHarness();
+        var c = h.Establish();
+        c.Send(new byte[300]); // a request
+        h.Flush();
+        h.PeerTimestamp++;
+        h.Deliver(h.Peer(h.PeerSeq(0), h.OurSeq(300), TcpFlags.Ack | TcpFlags.Psh, options: h.PeerTimestampOption()), new byte[5000]); // its answer
+        c.Receive(new byte[8000]);
+        h.Flush();
+
+        // What one more connection's objects cost (the same in every state): the connection, its tables, both buffers' slots.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        h.Stack.Connect(EngineHarness.Local, EngineHarness.Remote, 81, h.Now);
+        long objects = GC.GetAllocatedBytesForCurrentThread() - before;
+        output.WriteLine($"objects {objects} B + buffers {c.BufferBytesHeld} B");
+        Assert.True(objects + c.BufferBytesHeld < 32 << 10, $"objects {objects} B + buffers {c.BufferBytesHeld} B");
     }
 
     [Fact] // RFC 9293 §3.8.6.2.2 with the reader on its own thread: the read that reopens the window says so, and the update leaves at once
