@@ -40,6 +40,8 @@ internal sealed class ChunkedByteBuffer
     private int _held;       // chunks held now (the application may take one while the poll thread returns another)
     private long _notifyAt = long.MaxValue;
     private int _limit;
+    private int _producing;    // send: 1 while the application is inside TryAppend
+    private int _claimingTail; // send: 1 while the poll thread hands back the chunk the application would write into next
 
     public ChunkedByteBuffer(ChunkPool pool, int capacity, int limit)
     {
@@ -112,11 +114,18 @@ internal sealed class ChunkedByteBuffer
     /// bytes taken.</summary>
     public int TryAppend(ReadOnlySpan<byte> data)
     {
+        // The other half of ReleaseTail's handshake: store _producing, then load _claimingTail (a full fence between).
+        Interlocked.Exchange(ref _producing, 1);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _claimingTail) != 0) spin.SpinOnce(); // a few instructions on the poll thread
         int room = Limit - (int)(_written - Volatile.Read(ref _read));
         int n = Math.Clamp(room, 0, data.Length);
-        if (n == 0) return 0;
-        WriteAt(0, data[..n]);
-        Commit(n);
+        if (n > 0)
+        {
+            WriteAt(0, data[..n]);
+            Commit(n);
+        }
+        Volatile.Write(ref _producing, 0);
         return n;
     }
 
@@ -217,19 +226,44 @@ internal sealed class ChunkedByteBuffer
     }
 
     /// <summary>
-    /// Poll thread, consumer of a send buffer whose connection is over: no more room for the application; the chunks it
-    /// has filled go back, and the one it may still be writing into (and any it takes after this) is left to the garbage
-    /// collector, not to another connection.
+    /// Poll thread, consumer of a send buffer with every byte acknowledged: hands back the partly filled chunk the
+    /// application would append to next, unless it is appending this very moment (then a later acknowledgment tries
+    /// again). An idle connection then holds no chunk. The handshake with <see cref="TryAppend"/> is the store→load pair
+    /// of the class comment: each side stores its flag, then loads the other's, with a full fence between; the
+    /// application, finding the poll thread at work, waits for it, and then finds the slot empty and takes a new chunk.
+    /// </summary>
+    public void ReleaseTail()
+    {
+        if (_pool is null || Volatile.Read(ref _held) == 0) return;
+        Interlocked.Exchange(ref _claimingTail, 1);
+        if (Volatile.Read(ref _producing) == 0 && Volatile.Read(ref _written) == _read)
+            ReturnChunks((_read + ChunkMask) >> ChunkShift, _read >> ChunkShift);
+        Volatile.Write(ref _claimingTail, 0);
+    }
+
+    /// <summary>
+    /// Poll thread, consumer of a send buffer whose connection is over: no more room for the application, and every
+    /// chunk goes back, unless the application is appending this very moment: then the chunks it may be writing into
+    /// (from its position on, and any it takes after this) are left to the garbage collector, not to another connection.
     /// </summary>
     public void ReleaseWhileProducing()
     {
         if (_pool is null) return;
         Limit = 0;
+        Interlocked.Exchange(ref _claimingTail, 1);
         long written = Volatile.Read(ref _written); // the producer writes only at or after this from now on
         Volatile.Write(ref _read, written);
-        ReturnChunks(written >> ChunkShift, written >> ChunkShift);
-        for (int i = 0; i < _chunks.Length; i++)
-            if (_chunks[i] is not null) _pool.Abandon();
+        if (Volatile.Read(ref _producing) == 0)
+        {
+            ReturnChunks((written + ChunkMask) >> ChunkShift, written >> ChunkShift); // an appender now finds no room
+        }
+        else
+        {
+            ReturnChunks(written >> ChunkShift, written >> ChunkShift);
+            for (int i = 0; i < _chunks.Length; i++)
+                if (_chunks[i] is not null) _pool.Abandon();
+        }
+        Volatile.Write(ref _claimingTail, 0);
     }
 
     /// <summary>Returns the chunks with indices below <paramref name="below"/>; the next pass starts at <paramref name="firstHeld"/>.</summary>

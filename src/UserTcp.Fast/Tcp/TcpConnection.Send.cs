@@ -242,6 +242,7 @@ internal sealed partial class TcpConnection
         if (dataAcked > 0)
         {
             _sendBuffer.Discard(dataAcked); // chunks wholly acknowledged go back to the pool
+            if (_sendBuffer.Count == 0) _sendBuffer.ReleaseTail(); // and the last one when nothing is left: idle holds none
             _ringSeq += dataAcked;
         }
         _sndUna = ack;

@@ -45,6 +45,72 @@ public sealed class ChunkedByteBufferStressTests
         Assert.True(pool.ChunksCreated <= Capacity / ChunkPool.ChunkSize + 2, $"{pool.ChunksCreated} chunks created for a buffer of {Capacity} bytes");
     }
 
+    /// <summary>
+    /// A send buffer between two threads: the application appends random-sized pieces; the poll thread's role copies
+    /// what is there (a segment), acknowledges it, and whenever everything is acknowledged hands back the last chunk the
+    /// application appends to next (<see cref="ChunkedByteBuffer.ReleaseTail"/>), racing its appends. Every byte is
+    /// checked, and the pool's count must come back to zero.
+    /// </summary>
+    [Fact]
+    public void A_send_buffer_gives_its_last_chunk_back_while_the_application_appends_without_losing_a_byte()
+    {
+        var pool = new ChunkPool();
+        var buffer = new ChunkedByteBuffer(pool, Capacity, Capacity);
+        string? failure = null;
+        var appender = new Thread(() =>
+        {
+            var random = new Random(3);
+            var piece = new byte[4096];
+            long position = 0;
+            var spin = new SpinWait();
+            while (position < Total && failure is null)
+            {
+                int n = 1 + random.Next(piece.Length);
+                for (int i = 0; i < n; i++) piece[i] = ChunkedByteBufferTests.PatternByte(position + i);
+                int taken = buffer.TryAppend(piece.AsSpan(0, (int)Math.Min(n, Total - position)));
+                position += taken;
+                if (taken == 0) spin.SpinOnce();
+            }
+        });
+        var sender = new Thread(() =>
+        {
+            var random = new Random(4);
+            var segment = new byte[1448];
+            long position = 0, releases = 0;
+            while (position < Total)
+            {
+                int available = buffer.Count;
+                if (available == 0)
+                {
+                    buffer.ReleaseTail();
+                    releases++;
+                    Thread.SpinWait(random.Next(64));
+                    continue;
+                }
+                int n = Math.Min(available, 1 + random.Next(segment.Length));
+                buffer.CopyTo(0, segment.AsSpan(0, n));
+                for (int i = 0; i < n; i++)
+                {
+                    if (segment[i] != ChunkedByteBufferTests.PatternByte(position + i))
+                    {
+                        failure = $"byte {position + i}: {segment[i]}, expected {ChunkedByteBufferTests.PatternByte(position + i)}";
+                        return;
+                    }
+                }
+                buffer.Discard(n);
+                position += n;
+            }
+            buffer.ReleaseTail();
+            if (releases == 0) failure = "the sender never found the buffer empty: the test did not race the release";
+        });
+        appender.Start();
+        sender.Start();
+        Assert.True(appender.Join(TimeSpan.FromMinutes(2)) && sender.Join(TimeSpan.FromMinutes(2)), "a side did not finish");
+        Assert.Null(failure);
+        Assert.Equal(0, buffer.ChunksHeld);
+        Assert.Equal(0, pool.ChunksInUse);
+    }
+
     private static string? Produce(Shared shared, Random random)
     {
         var buffer = shared.Buffer;

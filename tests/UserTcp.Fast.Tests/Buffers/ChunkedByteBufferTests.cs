@@ -82,6 +82,23 @@ public sealed class ChunkedByteBufferTests
     }
 
     [Fact]
+    public void A_send_buffer_with_everything_acknowledged_gives_its_last_chunk_back_and_appends_into_a_new_one()
+    {
+        var pool = new ChunkPool();
+        var buffer = new ChunkedByteBuffer(pool, 1 << 20, 1 << 20);
+        buffer.TryAppend(Pattern(0, Chunk + 100));
+        buffer.Discard(Chunk + 100);
+        Assert.Equal(1, buffer.ChunksHeld); // the chunk the application appends to next
+        buffer.ReleaseTail();
+        Assert.Equal(0, buffer.ChunksHeld);
+        Assert.Equal(0, pool.ChunksInUse);
+        Assert.Equal(50, buffer.TryAppend(Pattern(Chunk + 100, 50)));
+        var copy = new byte[50];
+        buffer.CopyTo(0, copy);
+        Assert.Equal(Pattern(Chunk + 100, 50), copy);
+    }
+
+    [Fact]
     public void A_read_that_passes_the_position_asked_about_says_so_once()
     {
         var buffer = new ChunkedByteBuffer(new ChunkPool(), 1 << 20, 1 << 20);
