@@ -210,6 +210,7 @@ internal sealed partial class TcpConnection
     /// </summary>
     internal void OnApplicationRead()
     {
+        if (_receiveBuffer == ChunkedByteBuffer.Detached) return; // released or given up: nothing to act on
         while (true)
         {
             long read = _receiveBuffer.ReadPosition;
