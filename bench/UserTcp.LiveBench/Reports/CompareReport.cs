@@ -282,10 +282,10 @@ internal static partial class CompareReport
             text.Line($"  application thread while the poll thread receives. That is why the headline is /dev/null: a file sink measures the sink.");
         }
         text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring; the TCP engine");
-        text.Line($"  copies its payload into the connection's receive buffer; the poll thread copies that into the stream's `SpscByteRing`;");
-        text.Line($"  `TcpStream.ReadAsync` copies it into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
+        text.Line($"  copies its payload into the connection's receive buffer; `TcpStream.ReadAsync`, on the application's thread, copies it");
+        text.Line($"  from there into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
         text.Line($"  HttpClient's own, and one copy more), and FileStream's buffer may take one more; write(2) copies it into the file in the");
-        text.Line($"  file sink and nowhere into /dev/null. Three to five copies in user space and one or two in the kernel, where curl has");
+        text.Line($"  file sink and nowhere into /dev/null. Two to four copies in user space and one or two in the kernel, where curl has");
         text.Line($"  one of each kind (recv(2) into its buffer; write(2), a copy only into a file).");
         if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
         {

@@ -14,7 +14,7 @@ namespace UserTcp.Fast.Api;
 /// The user-space stack as an application uses it: a dedicated poll thread owns the device, the interface, the TCP
 /// engine and the DNS stub resolver; <see cref="ConnectAsync(string, int, CancellationToken)"/> returns a
 /// <see cref="TcpStream"/>. Application threads never touch stack state: they hand work to the poll thread and exchange
-/// bytes through bounded rings.
+/// bytes through the connections' own buffers.
 /// </summary>
 public sealed class NetworkStack : IAsyncDisposable, IDisposable
 {
@@ -92,7 +92,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         {
             var tcp = loop.Interface.Tcp;
             var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
-            var created = new StreamPump(connection, _options.StreamBufferSize, _thread.Usage);
+            var created = new StreamPump(connection, _thread.Usage);
             _pumps.Add(created);
             return created;
         }, cancellationToken).ConfigureAwait(false);

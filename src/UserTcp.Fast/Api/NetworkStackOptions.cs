@@ -17,8 +17,6 @@ public sealed record NetworkStackOptions
     public Ipv4Address? Gateway { get; init; }
     public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
     public TcpConfig Tcp { get; init; } = new();
-    /// <summary>Bytes buffered per stream and direction between the application and the poll thread (a power of two).</summary>
-    public int StreamBufferSize { get; init; } = 4 << 20;
     /// <summary>What the poll thread does when idle: sleep in poll(2), spin for a learned budget after traffic, or spin always.</summary>
     public PollMode PollMode { get; init; } = PollMode.Sleep;
     /// <summary>The longest the <see cref="PollMode.Adaptive"/> loop keeps polling after a frame before it sleeps (the

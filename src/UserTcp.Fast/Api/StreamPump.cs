@@ -7,17 +7,35 @@ namespace UserTcp.Fast.Api;
 
 /// <summary>
 /// One connection's bridge between the poll thread (which owns the <see cref="TcpConnection"/>) and the application
-/// thread (which owns the <see cref="TcpStream"/>): two bounded byte rings, and the flags each side raises. Every turn
-/// the poll thread pumps: application bytes into the connection, received bytes into the inbound ring, close and abort
-/// requests into the connection, and the connection's fate back to the application.
+/// thread (which owns the <see cref="TcpStream"/>). The application reads the connection's receive buffer and writes its
+/// send buffer directly (<see cref="ChunkedByteBuffer"/>: one producer, one consumer); this carries the flags each side
+/// raises, and every turn the poll thread pumps: what the application wrote and read into the connection (data to send,
+/// window updates, chunks back to the pool), close and abort requests into the connection, and the connection's news
+/// (data, end of stream, room to write, failure) back to the application.
 /// </summary>
-internal sealed class StreamPump(TcpConnection connection, int ringCapacity, PollThreadUsage usage)
+internal sealed class StreamPump
 {
-    public TcpConnection Connection { get; } = connection;
-    public SpscByteRing Inbound { get; } = new(ringCapacity);
-    public SpscByteRing Outbound { get; } = new(ringCapacity);
-    public ChangeSignal InboundChanged { get; } = new(usage);
-    public ChangeSignal OutboundChanged { get; } = new(usage);
+    private long _receivedSeen, _writtenSeen, _acknowledgedSeen;
+    private int _sendLimitSeen;
+    private readonly PollThreadUsage _usage;
+
+    public StreamPump(TcpConnection connection, PollThreadUsage usage)
+    {
+        _usage = usage;
+        Connection = connection;
+        Receive = connection.ReceiveBuffer;
+        Send = connection.SendBuffer;
+        InboundChanged = new ChangeSignal(usage);
+        OutboundChanged = new ChangeSignal(usage);
+    }
+
+    public TcpConnection Connection { get; }
+    /// <summary>The connection's receive buffer, as the reader holds it (the connection lets go of it when done).</summary>
+    public ChunkedByteBuffer Receive { get; }
+    /// <summary>The connection's send buffer, as the writer holds it.</summary>
+    public ChunkedByteBuffer Send { get; }
+    public ChangeSignal InboundChanged { get; }
+    public ChangeSignal OutboundChanged { get; }
     public TaskCompletionSource<bool> Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Application → poll thread.
@@ -25,16 +43,24 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity, Pol
     public volatile bool AbortRequested;
     public volatile bool ApplicationGone; // the stream was disposed: unread data will never be read
     // Poll thread → application.
-    public volatile bool EndOfStream;
+    public volatile bool EndOfStream;     // the peer's FIN: every byte before it is in the receive buffer
     public volatile bool WriteClosed;
-    public volatile int Error; // TcpError, once the connection failed
+    public volatile int Error;            // TcpError, once the connection failed
+
+    /// <summary>What a waiting reader waits for (read on either thread).</summary>
+    public static readonly Func<StreamPump, bool> ReaderReady =
+        static p => p.Receive.Count > 0 || p.EndOfStream || p.Error != 0 || p.ApplicationGone;
+
+    /// <summary>What a waiting writer waits for.</summary>
+    public static readonly Func<StreamPump, bool> WriterReady =
+        static p => p.Send.Limit > p.Send.Count || p.Error != 0 || p.ApplicationGone;
 
     /// <summary>Poll thread: one pass. Returns false when the pump is done and can be forgotten.</summary>
     public bool Pump(Instant now)
     {
         var c = Connection;
         if (AbortRequested && !c.IsClosed) c.Abort();
-        if (ApplicationGone) c.Orphan(unreadDataDiscarded: Inbound.Count > 0, now); // RST if data is left unread
+        if (ApplicationGone) c.Orphan(unreadDataDiscarded: false, now); // RST if data is left unread
         if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
         {
             if (c.IsClosed) Fail(c.Error);
@@ -42,50 +68,53 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity, Pol
         }
         if (!Established.Task.IsCompleted && !c.IsClosed) Settle(established: true);
 
-        bool outboundMoved = false, inboundMoved = false;
-        while (!ShutdownWriteRequested || Outbound.Count > 0)
+        long written = Send.WrittenPosition;
+        if (written != _writtenSeen)
         {
-            if (c.SendSpace == 0) break;
-            var data = Outbound.ReadableSpan();
-            if (data.IsEmpty) break;
-            int n = c.Send(data);
-            Outbound.CommitRead(n);
-            outboundMoved = true;
-            if (n < data.Length) break;
+            _writtenSeen = written;
+            c.OnApplicationWrote();
         }
-        if (ShutdownWriteRequested && Outbound.Count == 0 && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
+        if (ShutdownWriteRequested && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
         {
-            c.Close(); // FIN after everything the application wrote
+            c.Close(); // FIN after everything the application wrote (all of it is in the send buffer)
             WriteClosed = true;
         }
-        while (c.BytesAvailable > 0)
+        c.OnApplicationRead();
+
+        bool inboundMoved = false;
+        long received = Receive.WrittenPosition;
+        if (received != _receivedSeen)
         {
-            var space = Inbound.WritableSpan();
-            if (space.IsEmpty) break;
-            int n = c.Receive(space);
-            Inbound.CommitWrite(n);
+            _receivedSeen = received;
             inboundMoved = true;
         }
-        if (c.IsReceiveComplete && !EndOfStream)
+        if (c.PeerFinReceived && !EndOfStream)
         {
             EndOfStream = true;
             inboundMoved = true;
         }
         if (c.Error != TcpError.None) Fail(c.Error);
-        if (inboundMoved) InboundChanged.Set();
-        if (outboundMoved) OutboundChanged.Set();
-        return !(c.IsClosed && (Inbound.Count == 0 || ApplicationGone || Error != 0));
+        if (inboundMoved) InboundChanged.SetIf(ReaderReady, this);
+        long acknowledged = Send.ReadPosition;
+        int limit = Send.Limit;
+        if (acknowledged != _acknowledgedSeen || limit != _sendLimitSeen)
+        {
+            _acknowledgedSeen = acknowledged;
+            _sendLimitSeen = limit;
+            OutboundChanged.SetIf(WriterReady, this);
+        }
+        return !(c.IsClosed && (Receive.Count == 0 || ApplicationGone || Error != 0));
     }
 
     /// <summary>Poll thread, as the stack stops: the application's waits end with OperationAborted.</summary>
     public void Abandon() => Fail(TcpError.Aborted);
 
-    /// <summary>Completes the connect call's task: a wake-up of the application like <see cref="ChangeSignal.Set"/>, counted as one.</summary>
+    /// <summary>Completes the connect call's task: a wake-up of the application like <see cref="ChangeSignal.SetIf{TState}"/>, counted as one.</summary>
     private void Settle(bool established)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         Established.TrySetResult(established);
-        usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
+        _usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     private void Fail(TcpError error)
@@ -93,7 +122,7 @@ internal sealed class StreamPump(TcpConnection connection, int ringCapacity, Pol
         if (error == TcpError.None) error = TcpError.Aborted;
         if (Error == 0) Error = (int)error;
         Settle(established: false);
-        InboundChanged.Set();
-        OutboundChanged.Set();
+        InboundChanged.SetIf(ReaderReady, this);
+        OutboundChanged.SetIf(WriterReady, this);
     }
 }

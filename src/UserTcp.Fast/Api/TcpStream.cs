@@ -1,12 +1,13 @@
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 
 namespace UserTcp.Fast.Api;
 
 /// <summary>
-/// A TCP connection of the user-space stack as a <see cref="Stream"/>: async reads and writes through bounded buffers
-/// (a full buffer makes the writer wait: back-pressure), half-close with <see cref="ShutdownWrite"/>, graceful close on
+/// A TCP connection of the user-space stack as a <see cref="Stream"/>: async reads and writes straight from and into the
+/// connection's buffers (a full send buffer makes the writer wait: back-pressure), half-close with <see cref="ShutdownWrite"/>, graceful close on
 /// dispose (FIN after the written data), <see cref="Abort"/> (RST). Failures are <see cref="SocketException"/>s with the
 /// usual codes (ConnectionRefused, ConnectionReset, TimedOut, HostUnreachable), so existing code handles them.
 /// One reader and one writer at a time, as with NetworkStream.
@@ -15,12 +16,14 @@ public sealed class TcpStream : Stream
 {
     private readonly StreamPump _pump;
     private readonly PollThread _thread;
+    private readonly PendingRead _pendingRead;
     private int _disposed;
 
     internal TcpStream(StreamPump pump, PollThread thread)
     {
         _pump = pump;
         _thread = thread;
+        _pendingRead = new PendingRead(this);
         LocalPort = pump.Connection.Tuple.LocalPort;
     }
 
@@ -49,26 +52,50 @@ public sealed class TcpStream : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads straight from the connection's receive buffer (the one copy after the capture ring's into it). Completes
+    /// at once when bytes are there; otherwise the wait is the stream's own reusable <see cref="IValueTaskSource{TResult}"/>,
+    /// and the copy happens when the awaiter takes the result: no allocation either way (without a
+    /// <see cref="ReadTimeout"/>, whose timer allocates).
+    /// </summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (buffer.IsEmpty) return 0;
-        while (true)
-        {
-            ObjectDisposedException.ThrowIf(_disposed != 0, this); // also when disposed during the wait below
-            bool wasFull = _pump.Inbound.Free == 0;
-            int n = _pump.Inbound.Read(buffer.Span);
-            if (n > 0)
-            {
-                if (wasFull) _thread.Nudge(); // the poll thread can move more data (and reopen the window)
-                return n;
-            }
-            if (_pump.Error != 0) throw Translate();
-            if (_pump.EndOfStream && _pump.Inbound.Count == 0) return 0;
-            await WaitAsync(_pump.InboundChanged, () => _pump.Inbound.Count > 0 || _pump.EndOfStream || _pump.Error != 0 || _disposed != 0, _readTimeout, "read", cancellationToken).ConfigureAwait(false);
-        }
+        if (buffer.IsEmpty) return new ValueTask<int>(0);
+        if (TryReadNow(buffer.Span, out int n)) return new ValueTask<int>(n);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
+        if (_readTimeout != Timeout.Infinite) return ReadWithTimeoutAsync(buffer, cancellationToken);
+        return _pendingRead.Start(buffer, cancellationToken);
     }
 
+    /// <summary>
+    /// Bytes, the end of the stream (0) or the failure, if there is one of them now; false when the read must wait.
+    /// A read that passes the position the poll thread asked about (a window update is due) wakes it.
+    /// </summary>
+    private bool TryReadNow(Span<byte> destination, out int read)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this); // also when disposed during a wait
+        read = _pump.Receive.Read(destination, out bool notify);
+        if (notify) _thread.Nudge();
+        if (read > 0) return true;
+        if (_pump.Error != 0) throw Translate();
+        if (!_pump.EndOfStream) return false;
+        read = _pump.Receive.Read(destination, out _); // bytes committed before the end was announced
+        return true;
+    }
+
+    private async ValueTask<int> ReadWithTimeoutAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int read;
+        while (!TryReadNow(buffer.Span, out read))
+            await WaitAsync(_pump.InboundChanged, StreamPump.ReaderReady, _readTimeout, "read", cancellationToken).ConfigureAwait(false);
+        return read;
+    }
+
+    /// <summary>
+    /// Writes straight into the connection's send buffer (its room grows with the congestion window: Linux
+    /// tcp_sndbuf_expand), waking the poll thread to send; waits while the room is used up (back-pressure).
+    /// </summary>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -77,31 +104,70 @@ public sealed class TcpStream : Stream
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             if (_pump.Error != 0) throw Translate();
-            int n = _pump.Outbound.Write(buffer.Span);
+            int n = _pump.Send.TryAppend(buffer.Span);
             buffer = buffer[n..];
             if (n > 0) _thread.Nudge();
             if (!buffer.IsEmpty)
-                await WaitAsync(_pump.OutboundChanged, () => _pump.Outbound.Free > 0 || _pump.Error != 0 || _disposed != 0, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
+                await WaitAsync(_pump.OutboundChanged, StreamPump.WriterReady, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Waits for <paramref name="ready"/>, at most <paramref name="timeoutMilliseconds"/>.</summary>
-    private static async Task WaitAsync(ChangeSignal signal, Func<bool> ready, int timeoutMilliseconds, string operation, CancellationToken cancellationToken)
+    private async ValueTask WaitAsync(ChangeSignal signal, Func<StreamPump, bool> ready, int timeoutMilliseconds, string operation, CancellationToken cancellationToken)
     {
         if (timeoutMilliseconds == Timeout.Infinite)
         {
-            await signal.WaitUntilAsync(ready, cancellationToken).ConfigureAwait(false);
+            await signal.WaitUntilAsync(ready, _pump, cancellationToken).ConfigureAwait(false);
             return;
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(timeoutMilliseconds);
         try
         {
-            await signal.WaitUntilAsync(ready, timeout.Token).ConfigureAwait(false);
+            await signal.WaitUntilAsync(ready, _pump, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new IOException($"the {operation} timed out after {timeoutMilliseconds} ms", new SocketException((int)SocketError.TimedOut));
+        }
+    }
+
+    /// <summary>
+    /// The stream's one read in waiting, as a reusable <see cref="IValueTaskSource{TResult}"/> over its
+    /// <see cref="StreamPump.InboundChanged"/> signal: the signal completes only when the read can be served, and
+    /// <see cref="GetResult"/> serves it on the awaiter's thread. One reader at a time, as for any stream.
+    /// </summary>
+    private sealed class PendingRead(TcpStream stream) : IValueTaskSource<int>
+    {
+        private Memory<byte> _buffer;
+
+        private ChangeSignal Signal => stream._pump.InboundChanged;
+
+        public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            while (true)
+            {
+                if (stream.TryReadNow(buffer.Span, out int read)) return new ValueTask<int>(read);
+                if (Signal.Arm(StreamPump.ReaderReady, stream._pump, cancellationToken))
+                {
+                    _buffer = buffer;
+                    return new ValueTask<int>(this, Signal.Version);
+                }
+            }
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => Signal.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            Signal.OnCompleted(continuation, state, token, flags);
+
+        public int GetResult(short token)
+        {
+            var buffer = _buffer;
+            _buffer = default;
+            Signal.GetResult(token); // throws OperationCanceledException when the token fired first
+            if (stream.TryReadNow(buffer.Span, out int read)) return read;
+            throw new InvalidOperationException("a read woke with nothing to read"); // the signal completes only when one can be served
         }
     }
 

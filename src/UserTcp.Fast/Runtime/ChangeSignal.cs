@@ -1,59 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
 namespace UserTcp.Fast.Runtime;
 
 /// <summary>
-/// "Something changed" from the poll thread to one waiting application call. The waiter re-checks its condition after
-/// arming, so a signal between its check and its wait is never lost; at most one token is held (no build-up).
+/// "Something changed" from the poll thread to one waiting application call, without allocating: the wait is this
+/// object itself as a <see cref="IValueTaskSource"/>, reset for every wait. The waiter arms and then re-checks its
+/// condition (<see cref="Arm{TState}"/>); the poll thread completes an armed wait only when the waiter's condition holds
+/// (<see cref="SetIf{TState}"/>), so a completed wait always finds what it waited for (or a cancellation, or the stream
+/// disposed: <see cref="Release"/>). At most one waiter at a time.
 /// </summary>
-internal sealed class ChangeSignal(PollThreadUsage usage)
+internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
 {
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
-    private volatile bool _waiting;
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private int _armed;  // 1 while a waiter sleeps on _core; whoever changes it 1 → 0 completes the wait
+    private int _token;  // 1 when Release found no waiter armed: the next Arm sees it
+    private CancellationToken _waitToken;
+    private CancellationTokenRegistration _cancellation;
 
     /// <summary>
-    /// Poll thread: wakes the waiter if there is one. What the runtime allocates for that (the waiter's continuation is
-    /// queued to the thread pool) is counted as a wake-up, not as the stack's own work.
+    /// Poll thread: the caller has just stored what changed (a buffer position, a flag); if a waiter is armed and
+    /// <paramref name="ready"/> holds for it, the waiter wakes. What the runtime allocates for that (the waiter's
+    /// continuation is queued to the thread pool) is counted as a wake-up, not as the stack's own work.
     /// </summary>
-    public void Set()
+    public void SetIf<TState>(Func<TState, bool> ready, TState state)
     {
-        // The caller has just stored what changed (a ring position, a flag); the waiter stores _waiting and then loads
-        // that state. Each side is a store followed by a load of the other's location, which volatile does not order
-        // (.NET allows store→load reordering; x86 store buffers do it): without a full fence on both sides each can read
-        // the other's old value, and the waiter sleeps through the last change. One fence per call, no allocation.
+        // The waiter stores _armed and then loads the state; this side stored the state and now loads _armed. Each is a
+        // store followed by a load of the other's location, which volatile does not order (.NET allows store→load
+        // reordering; x86 store buffers do it): without a full fence on both sides each can read the other's old value,
+        // and the waiter sleeps through the last change. One fence per call, no allocation. The condition is read after
+        // _armed: an armed waiter has published everything it consumed, so a condition true now stays true for it.
         Interlocked.MemoryBarrier();
-        if (!_waiting) return;
+        if (Volatile.Read(ref _armed) == 0 || !ready(state)) return;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        Release();
+        Complete(signalled: true);
         usage.OnWakeUp(GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     /// <summary>
-    /// Any thread: hands the waiter a token whether it is armed yet or not, so a waiter whose condition became true
-    /// without the poll thread (its stream was disposed) sees it at its next check. Not counted as the poll thread's work.
+    /// Any thread: wakes the waiter whether its condition holds or not, or leaves a token for the next one if none is
+    /// armed, so a waiter whose condition became true without the poll thread (its stream was disposed) sees it at its
+    /// next check. Not counted as the poll thread's work.
     /// </summary>
     public void Release()
     {
-        lock (_semaphore) // only contended when a waiter arms at the same moment; never on the per-packet path otherwise
-        {
-            if (_semaphore.CurrentCount == 0) _semaphore.Release();
-        }
+        Interlocked.Exchange(ref _token, 1); // store the token, then load _armed (in Complete): the same handshake as SetIf
+        Complete(signalled: true);
     }
 
-    /// <summary>Application: waits until <paramref name="ready"/> holds, sleeping between changes.</summary>
-    public async ValueTask WaitUntilAsync(Func<bool> ready, CancellationToken cancellationToken)
+    /// <summary>
+    /// Application: arms a wait for <paramref name="ready"/>. Returns false when there is nothing to wait for (the
+    /// condition holds, or a <see cref="Release"/> token was waiting); true when the caller must await
+    /// <see cref="Version"/> on this source (which throws OperationCanceledException if <paramref name="cancellationToken"/>
+    /// fires first).
+    /// </summary>
+    public bool Arm<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken)
     {
-        while (!ready())
+        _core.Reset();
+        Interlocked.Exchange(ref _armed, 1); // full fence: store _armed → load the state and the token
+        if (Interlocked.Exchange(ref _token, 0) == 1 || ready(state))
         {
-            _waiting = true;
-            try
-            {
-                Interlocked.MemoryBarrier(); // store _waiting → load the state: the other half of Set's handshake
-                if (ready()) return;
-                await _semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _waiting = false;
-            }
+            if (Interlocked.CompareExchange(ref _armed, 0, 1) == 1) return false;
+            // A signal completed this wait in the meantime: the caller consumes that completion.
         }
+        _waitToken = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+            _cancellation = cancellationToken.UnsafeRegister(static s => ((ChangeSignal)s!).Complete(signalled: false), this);
+        return true;
+    }
+
+    /// <summary>The current wait's token for a <see cref="ValueTask"/> on this source.</summary>
+    public short Version => _core.Version;
+
+    /// <summary>Application: waits until <paramref name="ready"/> holds, sleeping between changes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WaitUntilAsync<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken)
+    {
+        while (Arm(ready, state, cancellationToken)) await new ValueTask(this, Version).ConfigureAwait(false);
+    }
+
+    private void Complete(bool signalled)
+    {
+        if (Interlocked.CompareExchange(ref _armed, 0, 1) == 1) _core.SetResult(signalled);
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    public void GetResult(short token)
+    {
+        bool signalled = _core.GetResult(token);
+        _cancellation.Dispose(); // waits for a cancellation callback that is running: it completes nothing any more
+        _cancellation = default;
+        if (!signalled) throw new OperationCanceledException(_waitToken);
     }
 }

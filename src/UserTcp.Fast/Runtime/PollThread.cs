@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 
@@ -143,11 +144,12 @@ internal sealed class PollThread : IDisposable
     {
         if (_commands.Reader.TryRead(out var work))
         {
-            // Commands allocate by design (a connection's rings, a counter report); counted apart from the stack's own work.
-            long before = GC.GetAllocatedBytesForCurrentThread();
+            // Commands allocate by design (a connection, a counter report); counted apart from the stack's own work.
+            long before = GC.GetAllocatedBytesForCurrentThread(), chunksBefore = ChunkPool.BytesCreatedByThisThread;
             do work(_loop, now);
             while (_commands.Reader.TryRead(out work));
-            Usage.OnCommands(GC.GetAllocatedBytesForCurrentThread() - before);
+            // New buffer chunks a command made the stack take are buffer growth, counted as such (PollThreadUsage).
+            Usage.OnCommands(GC.GetAllocatedBytesForCurrentThread() - before - (ChunkPool.BytesCreatedByThisThread - chunksBefore));
         }
         EveryTurn?.Invoke(_loop, now);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using UserTcp.Fast.Buffers;
 
 namespace UserTcp.Fast.Runtime;
 
@@ -6,7 +7,7 @@ namespace UserTcp.Fast.Runtime;
 /// What the poll thread costs: its managed allocations and its CPU time. Allocations come from
 /// <see cref="GC.GetAllocatedBytesForCurrentThread"/> (a read of the thread's allocation context: no allocation, a few
 /// nanoseconds), read at the end of every turn, around queued application commands and around wake-ups of application
-/// threads, so they split three ways: the commands' share (connect with its stream rings, counter reads: once per
+/// threads, so they split four ways: new buffer chunks (<see cref="BufferGrowthBytes"/>), the commands' share (connect with its connection, counter reads: once per
 /// connection or request), the wake-ups' (the runtime queues the woken continuation to the thread pool: 32 B the first
 /// time a kind of continuation is queued, nothing after that here) and the stack's own work (receive, timers, pumping
 /// streams, flush), whose bytes per frame are the hot path's figure.
@@ -32,8 +33,10 @@ internal sealed class PollThreadUsage
     private long _totalBytes;
     private long _commandBytes;
     private long _wakeUpBytes;
+    private long _bufferGrowthBytes;
     private long _frames;
     private int _threadId;
+    private long _growthAtStart;
 
     /// <summary>Every managed byte the poll thread allocated, as of its last turn.</summary>
     public long TotalBytes => Volatile.Read(ref _totalBytes);
@@ -44,8 +47,12 @@ internal sealed class PollThreadUsage
     /// <summary>The part of <see cref="TotalBytes"/> allocated while waking application threads.</summary>
     public long WakeUpBytes => Volatile.Read(ref _wakeUpBytes);
 
+    /// <summary>The part of <see cref="TotalBytes"/> allocated for new buffer chunks (<see cref="ChunkPool"/>): buffers
+    /// growing with the connections' windows until the pool holds what they need, bounded by their maxima.</summary>
+    public long BufferGrowthBytes => Volatile.Read(ref _bufferGrowthBytes);
+
     /// <summary>The part of <see cref="TotalBytes"/> allocated by the stack's own work.</summary>
-    public long StackBytes => TotalBytes - CommandBytes - WakeUpBytes;
+    public long StackBytes => TotalBytes - CommandBytes - WakeUpBytes - BufferGrowthBytes;
 
     /// <summary>Frames the loop received, as of its last turn.</summary>
     public long Frames => Volatile.Read(ref _frames);
@@ -86,7 +93,11 @@ internal sealed class PollThreadUsage
     }
 
     /// <summary>Poll thread, once at its start.</summary>
-    internal void OnThreadStart(int threadId) => Volatile.Write(ref _threadId, threadId);
+    internal void OnThreadStart(int threadId)
+    {
+        _growthAtStart = ChunkPool.BytesCreatedByThisThread;
+        Volatile.Write(ref _threadId, threadId);
+    }
 
     /// <summary>Poll thread: the bytes its queued commands allocated in this turn.</summary>
     internal void OnCommands(long bytes) => Volatile.Write(ref _commandBytes, _commandBytes + bytes);
@@ -98,13 +109,15 @@ internal sealed class PollThreadUsage
     internal void OnTurnEnd(long framesProcessed)
     {
         long total = GC.GetAllocatedBytesForCurrentThread();
+        long growth = ChunkPool.BytesCreatedByThisThread - _growthAtStart;
+        Volatile.Write(ref _bufferGrowthBytes, growth);
         Volatile.Write(ref _totalBytes, total);
         Volatile.Write(ref _frames, framesProcessed);
         int reached = _marksReached;
         while (reached < MarkCapacity && framesProcessed >= Mark(reached))
         {
             _markFrames[reached] = framesProcessed;
-            _markStackBytes[reached] = total - _commandBytes - _wakeUpBytes;
+            _markStackBytes[reached] = total - _commandBytes - _wakeUpBytes - growth;
             reached++;
         }
         Volatile.Write(ref _marksReached, reached); // after the values: a reader that sees the count sees them

@@ -98,6 +98,7 @@ public sealed class StackMetrics
             Line("poll thread bytes allocated", poll.TotalBytes);
             Line("poll thread bytes by commands", poll.CommandBytes);
             Line("poll thread bytes by wake-ups", poll.WakeUpBytes);
+            Line("poll thread bytes by buffer growth", poll.BufferGrowthBytes);
             Line("poll thread bytes by stack work", poll.StackBytes);
             if (poll.SteadyState() is var (first, last, bytes))
             {

@@ -7,8 +7,25 @@ public sealed record TcpConfig
 {
     /// <summary>MSS we advertise and never exceed (RFC 9293 §3.7.1): 1460 for a 1500-byte IPv4 MTU.</summary>
     public int MaxSegmentSize { get; init; } = 1460;
+    /// <summary>
+    /// The most a connection's receive space may grow to (Linux tcp_rmem[2]); the window scale is chosen for it at SYN
+    /// time (RFC 7323 §2.3). The space starts at <see cref="InitialReceiveBufferSize"/> and grows with what the
+    /// application reads per round trip (Linux tcp_rcv_space_adjust). Memory is taken in 16 KiB chunks as bytes arrive
+    /// and given back as they are read: a connection holds what it has buffered, not this.
+    /// </summary>
     public int ReceiveBufferSize { get; init; } = 4 << 20;
+    /// <summary>The receive space a connection starts with (Linux tcp_rmem[1], 128 KiB): its first window, at most
+    /// <see cref="ReceiveBufferSize"/>.</summary>
+    public int InitialReceiveBufferSize { get; init; } = 128 << 10;
+    /// <summary>
+    /// The most the application may queue on a connection (Linux tcp_wmem[2]): the room it is offered starts at
+    /// <see cref="InitialSendBufferSize"/> and grows to about twice the congestion window (Linux tcp_sndbuf_expand). Memory
+    /// is what is queued and not yet acknowledged, in 16 KiB chunks.
+    /// </summary>
     public int SendBufferSize { get; init; } = 4 << 20;
+    /// <summary>The room the application has to queue data on a new connection (Linux tcp_wmem[1] is 16 KiB, expanded at
+    /// once to twice the initial window), at most <see cref="SendBufferSize"/>.</summary>
+    public int InitialSendBufferSize { get; init; } = 64 << 10;
     public bool WindowScaling { get; init; } = true;
     public bool Timestamps { get; init; } = true;
     public bool SelectiveAcknowledgments { get; init; } = true;
@@ -81,6 +98,8 @@ public sealed record TcpConfig
         if (MaxSegmentSize is < 64 or > 65495) throw new ArgumentOutOfRangeException(nameof(MaxSegmentSize), "MSS must be 64..65495");
         if (ReceiveBufferSize < 2 * MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "receive buffer must hold two segments");
         if (SendBufferSize < MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(SendBufferSize), "send buffer must hold a segment");
+        if (InitialReceiveBufferSize < 2 * MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(InitialReceiveBufferSize), "the initial receive space must hold two segments");
+        if (InitialSendBufferSize < MaxSegmentSize) throw new ArgumentOutOfRangeException(nameof(InitialSendBufferSize), "the initial send buffer must hold a segment");
         if (!WindowScaling && ReceiveBufferSize > 65535) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "without window scaling the receive buffer is at most 65535");
         if (ReceiveBufferSize > (1 << 30)) throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), "at most 1 GiB (RFC 7323 §2.3)");
         if (AckEverySegments < 1) throw new ArgumentOutOfRangeException(nameof(AckEverySegments));

@@ -260,7 +260,9 @@ internal sealed partial class TcpConnection
         var data = payload[skip..];
         SeqNum start = seq + skip;
         int offset = start - _rcvNxt;
-        int room = _receiveRing.Capacity - _receiveRing.Count - offset;
+        // Room counted from the read position the returned chunks went by (ChunkedByteBuffer.Reclaim).
+        long read = _receiveBuffer.Reclaim();
+        int room = _receiveBuffer.Limit - (int)(_receiveBuffer.WrittenPosition - read) - offset;
         if (data.Length > room)
         {
             data = data[..Math.Max(0, room)];
@@ -283,13 +285,13 @@ internal sealed partial class TcpConnection
             OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
             if (offset == 0)
             {
-                _receiveRing.WriteAt(_receiveRing.Count, data);
-                _receiveRing.Commit(data.Length);
+                _receiveBuffer.WriteAt(0, data);
                 SeqNum end = _rcvNxt + data.Length;
                 bool hadHoles = !_outOfOrder.IsEmpty;
                 SeqNum next = _outOfOrder.Advance(end);
-                if (next > end) _receiveRing.Commit(next - end);
+                _receiveBuffer.Commit(next - _rcvNxt); // one publication for the segment and the held data it joins
                 _rcvNxt = next;
+                AdjustReceiveSpace(now);
                 RecordArrival(end, now);
                 if (hadHoles) ackThisSegment = true; // RFC 5681 §4.2: ACK at once when a segment fills (part of) a hole
                 else DecideAckForInOrderData(now);
@@ -299,7 +301,7 @@ internal sealed partial class TcpConnection
                 Stats.OutOfOrderSegments++;
                 if (_outOfOrder.Add(start, start + data.Length))
                 {
-                    _receiveRing.WriteAt(_receiveRing.Count + offset, data);
+                    _receiveBuffer.WriteAt(offset, data);
                     RecordArrival(start + data.Length, now);
                 }
                 else
@@ -448,8 +450,64 @@ internal sealed partial class TcpConnection
     /// one pushed segment is not enough (ICSK_ACK_PUSHED2): the reader's answer will carry the ACK.
     /// </summary>
     private bool PushedDataDrained() =>
-        _receiveRing.Count == 0 && !_delayedAckAt.IsNever && (_ackPushedTwice || (_ackPushed && !_pingPong)) &&
-        State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
+        _receiveBuffer.Count == 0 && PushedAckWaiting && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2;
+
+    private bool PushedAckWaiting => !_delayedAckAt.IsNever && (_ackPushedTwice || (_ackPushed && !_pingPong));
+
+    /// <summary>
+    /// The read position at which <see cref="OnApplicationRead"/> would find an ACK due: the window update of
+    /// <see cref="WindowUpdateWorthSending"/> (free space = limit - (written - read) reaching its threshold) or the drained
+    /// pushed data of <see cref="PushedDataDrained"/>. long.MaxValue when no read can make one due. Computed after the
+    /// receive batch; the flush after it only raises the window we offered, which makes a stale position early (a spare
+    /// nudge), never late.
+    /// </summary>
+    private long ReaderWakePosition()
+    {
+        if (State is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)) return long.MaxValue;
+        long written = _receiveBuffer.WrittenPosition;
+        int limit = _receiveBuffer.Limit;
+        int offered = Math.Max(0, _advertisedRightEdge - _rcvNxt);
+        long wake = long.MaxValue;
+        if (offered < _config.MaxSegmentSize) wake = written - limit + _config.MaxSegmentSize;
+        else if (offered * 2L <= limit) wake = written - limit + 2L * offered;
+        if (PushedAckWaiting) wake = Math.Min(wake, written);
+        return wake;
+    }
+
+    /// <summary>
+    /// Receive-buffer auto-tuning (dynamic right-sizing), as Linux's tcp_rcv_space_adjust (net/ipv4/tcp_input.c): once per
+    /// RTT, if the application read more than in the last measured RTT, the receive space grows to twice that plus 16
+    /// segments, plus twice the growth again for a sender still in slow start, up to <see cref="TcpConfig.ReceiveBufferSize"/>;
+    /// it never shrinks (the right edge of the window must not move left, RFC 9293 §3.8.6.2.2). Linux runs it in
+    /// tcp_recvmsg; here the reader runs on another thread, so it runs as data arrives, counting what the reader has
+    /// read by then. The RTT is the connection's smoothed one (the handshake gives a sample in either direction).
+    /// </summary>
+    private void AdjustReceiveSpace(Instant now)
+    {
+        long read = _receiveBuffer.ReadPosition;
+        if (_rcvSpaceTime.IsNever)
+        {
+            _rcvSpaceTime = now;
+            _rcvSpaceRead = read;
+            return;
+        }
+        var rtt = _rtt.SmoothedRtt;
+        if (rtt <= TimeSpan.Zero || now - _rcvSpaceTime < rtt) return;
+        long copied = read - _rcvSpaceRead;
+        if (copied > _rcvSpace)
+        {
+            int limit = _receiveBuffer.Limit;
+            if (limit < _receiveBuffer.Capacity)
+            {
+                long window = 2 * copied + 16L * _config.MaxSegmentSize;
+                window += 2 * (window * (copied - _rcvSpace) / Math.Max(1, _rcvSpace));
+                if (window > limit) _receiveBuffer.Limit = (int)Math.Min(window, _receiveBuffer.Capacity);
+            }
+            _rcvSpace = (int)Math.Min(copied, int.MaxValue);
+        }
+        _rcvSpaceRead = read;
+        _rcvSpaceTime = now;
+    }
 
     /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>
     private void ChallengeAck(Instant now)

@@ -84,7 +84,9 @@ internal sealed partial class TcpConnection
         return 0;
     }
 
-    private SeqNum DataEnd => _ringSeq + _sendRing.Count;
+    /// <summary>End of the data to send: the FIN's place once queued (the application may not add more, and a write
+    /// racing the stream's shutdown must not be sent past it).</summary>
+    private SeqNum DataEnd => _finQueued ? _finSeq : _ringSeq + _sendBuffer.Count;
     private int FlightSize => _sndMax - _sndUna;
 
     /// <summary>New data (or the FIN) at SND.NXT that the windows, Nagle and sender SWS avoidance allow now.</summary>
@@ -236,10 +238,11 @@ internal sealed partial class TcpConnection
     {
         int flightBefore = FlightSize;
         int acked = ack - _sndUna;
-        int dataAcked = Math.Clamp(ack - _ringSeq, 0, _sendRing.Count);
+        int dataAcked = Math.Clamp(ack - _ringSeq, 0, _sendBuffer.Count);
         if (dataAcked > 0)
         {
-            _sendRing.Discard(dataAcked);
+            _sendBuffer.Discard(dataAcked); // chunks wholly acknowledged go back to the pool
+            if (_sendBuffer.Count == 0) _sendBuffer.ReleaseTail(); // and the last one when nothing is left: idle holds none
             _ringSeq += dataAcked;
         }
         _sndUna = ack;
@@ -273,8 +276,21 @@ internal sealed partial class TcpConnection
         {
             _duplicateAcks = 0;
             _congestion.OnAcked(acked, flightBefore, now, _rtt.SmoothedRtt);
+            ExpandSendBuffer();
         }
         _retransmitAt = _sndMax == _sndUna ? Instant.Never : now + _rtt.Timeout;
+    }
+
+    /// <summary>
+    /// Linux tcp_sndbuf_expand (net/ipv4/tcp_input.c): the send buffer offers the application room for about twice the
+    /// congestion window (at least the initial window's ten segments), so that CUBIC's recovery (a factor 1.7, rounded up)
+    /// finds data queued; never beyond <see cref="TcpConfig.SendBufferSize"/>, never shrinking. Its memory is what is
+    /// queued, not this room.
+    /// </summary>
+    private void ExpandSendBuffer()
+    {
+        long wanted = 2L * Math.Max(_congestion.Window, _config.InitialWindowSegments * _sendMss);
+        if (wanted > _sendBuffer.Limit) _sendBuffer.Limit = (int)Math.Min(wanted, _sendBuffer.Capacity);
     }
 
     /// <summary>RFC 5681 §2: one more duplicate ACK. The first two may each release a new segment (RFC 3042).</summary>
@@ -362,7 +378,7 @@ internal sealed partial class TcpConnection
         if (synAck ? _windowScaling : _config.WindowScaling) options.WindowScale = _rcvWndShift;
         if (synAck ? _sack : _config.SelectiveAcknowledgments) options.SackPermitted = true;
         if (synAck ? _timestamps : _config.Timestamps) options.Timestamps = new TcpTimestamps(TimestampNow(now), synAck ? _tsRecent : 0);
-        ushort window = (ushort)Math.Min(ushort.MaxValue, _receiveRing.Free); // never scaled in a SYN
+        ushort window = (ushort)Math.Min(ushort.MaxValue, _receiveBuffer.Limit); // never scaled in a SYN
         var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, _iss.Value, synAck ? _rcvNxt.Value : 0,
                                    synAck ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, window) { Options = options };
         int length = header.Length;
@@ -434,7 +450,7 @@ internal sealed partial class TcpConnection
     {
         var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
         int headerLength = header.Length;
-        if (payloadLength > 0) _sendRing.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
+        if (payloadLength > 0) _sendBuffer.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
         int length = headerLength + payloadLength;
         header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
         Stats.SegmentsSent++;
@@ -444,13 +460,15 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>
-    /// The window field: free buffer space, moving the right edge only by at least min(buffer/2, MSS) at a time
-    /// (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left (RFC 9293 §3.8.6.2.2, "shrinking").
+    /// The window field: free receive space (the auto-tuned limit less what is buffered), moving the right edge only by
+    /// at least min(space/2, MSS) at a time (receiver SWS avoidance, RFC 9293 §3.8.6.2.2) and never to the left
+    /// (RFC 9293 §3.8.6.2.2, "shrinking").
     /// </summary>
     private ushort AdvertiseWindow()
     {
-        SeqNum proposed = _rcvNxt + (_receiveRing.Capacity - _receiveRing.Count);
-        int threshold = Math.Min(_receiveRing.Capacity / 2, _config.MaxSegmentSize);
+        int limit = _receiveBuffer.Limit;
+        SeqNum proposed = _rcvNxt + Math.Max(0, limit - _receiveBuffer.Count);
+        int threshold = Math.Min(limit / 2, _config.MaxSegmentSize);
         if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
             _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
         int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
@@ -467,9 +485,10 @@ internal sealed partial class TcpConnection
     {
         if (State is not (TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)) return false;
         int offered = Math.Max(0, _advertisedRightEdge - _rcvNxt);
-        int possible = _receiveRing.Capacity - _receiveRing.Count;
+        int limit = _receiveBuffer.Limit;
+        int possible = limit - _receiveBuffer.Count;
         if (offered < _config.MaxSegmentSize) return possible >= _config.MaxSegmentSize;
-        return offered * 2 <= _receiveRing.Capacity && possible >= offered * 2;
+        return offered * 2L <= limit && possible >= offered * 2L;
     }
 
     /// <summary>Every segment we send carries the cumulative ACK: pending ACK state is settled and its delay recorded.</summary>

@@ -21,8 +21,8 @@ internal sealed partial class TcpConnection
     private readonly SeqNum _iss;
     private SeqNum _sndUna, _sndNxt, _sndMax, _sndWl1, _sndWl2;
     private long _sndWnd, _maxSndWnd;
-    private ByteRing _sendRing;              // borrowed from the stack's pool; Detached once handed back
-    private SeqNum _ringSeq;                 // sequence number of the send ring's first byte
+    private ChunkedByteBuffer _sendBuffer;   // the application writes into it; Detached once the connection is over
+    private SeqNum _ringSeq;                 // sequence number of the send buffer's first byte
     private bool _finQueued;                 // the application closed its side: FIN follows the data
     private bool _orphaned;                  // the application is gone: nobody reads again (Orphan)
     private SeqNum _finSeq;
@@ -43,7 +43,11 @@ internal sealed partial class TcpConnection
 
     // --- receive sequence space ---
     private SeqNum _irs, _rcvNxt;
-    private ByteRing _receiveRing;           // likewise
+    private ChunkedByteBuffer _receiveBuffer; // the application reads from it; its Limit is the receive space (DRS)
+    private long _readSeen;                  // the reader's position as last acted on (window updates, chunks back)
+    private int _rcvSpace;                   // Linux rcvq_space.space: bytes the application read in the last measured RTT
+    private long _rcvSpaceRead;              // rcvq_space.seq: the read position when that measurement started
+    private Instant _rcvSpaceTime = Instant.Never; // rcvq_space.time
     private readonly SeqRangeSet _outOfOrder = new();
     private SeqNum _advertisedRightEdge;
     private bool _peerFinPending;            // a FIN arrived beyond a hole
@@ -97,8 +101,10 @@ internal sealed partial class TcpConnection
         _ringSeq = iss + 1;
         _recover = iss;
         _highRxt = iss;
-        _sendRing = stack.Buffers.Rent(config.SendBufferSize);
-        _receiveRing = stack.Buffers.Rent(config.ReceiveBufferSize);
+        // Both start small and grow with the connection's need up to the configured maxima (tcp_sndbuf_expand,
+        // tcp_rcv_space_adjust); neither holds memory beyond the bytes in it.
+        _sendBuffer = new ChunkedByteBuffer(stack.Buffers, config.SendBufferSize, config.InitialSendBufferSize);
+        _receiveBuffer = new ChunkedByteBuffer(stack.Buffers, config.ReceiveBufferSize, config.InitialReceiveBufferSize);
         _tsOffset = timestampOffset;
         TimerHandle = new TimerWheel<TcpConnection>.Handle(this);
         _rtt = new RttEstimator(config.InitialRetransmissionTimeout, config.MinRetransmissionTimeout, config.MaxRetransmissionTimeout);
@@ -108,7 +114,9 @@ internal sealed partial class TcpConnection
         _quickAcksLeft = config.QuickAckSegments;
         // Linux tcp_initialize_rcv_mss: start from the 536-byte default (RFC 9293 §3.7.1) and learn the sender's size.
         _receiveMss = Math.Min(DefaultReceiveMss, config.MaxSegmentSize);
-        // RFC 7323 §2.3: the smallest shift that lets the whole buffer be advertised.
+        // Linux tcp_init_buffer_space: the first measurement counts from an initial window's worth (TCP_INIT_CWND segments).
+        _rcvSpace = Math.Min(_receiveBuffer.Limit, config.InitialWindowSegments * config.MaxSegmentSize);
+        // RFC 7323 §2.2-2.3: the smallest shift that lets the largest buffer it may grow to be advertised (chosen once, at SYN time).
         while (_rcvWndShift < 14 && (config.ReceiveBufferSize >> _rcvWndShift) > ushort.MaxValue) _rcvWndShift++;
         if (!config.WindowScaling) _rcvWndShift = 0;
     }
@@ -127,13 +135,27 @@ internal sealed partial class TcpConnection
     internal TimerWheel<TcpConnection>.Handle TimerHandle { get; }
 
     /// <summary>Bytes the application can read now.</summary>
-    public int BytesAvailable => _receiveRing.Count;
+    public int BytesAvailable => _receiveBuffer.Count;
     /// <summary>Bytes the application can queue for sending now.</summary>
-    public int SendSpace => CanSend ? _sendRing.Free : 0;
+    public int SendSpace => CanSend ? Math.Max(0, _sendBuffer.Limit - _sendBuffer.Count) : 0;
     /// <summary>Bytes queued and not yet acknowledged.</summary>
-    public int BytesUnacknowledged => _sendRing.Count;
+    public int BytesUnacknowledged => _sendBuffer.Count;
     /// <summary>The peer sent FIN and every byte before it has been read: reads return 0 from now on.</summary>
-    public bool IsReceiveComplete => _peerFinReceived && _receiveRing.Count == 0;
+    public bool IsReceiveComplete => _peerFinReceived && _receiveBuffer.Count == 0;
+    /// <summary>The peer sent FIN and every byte before it is in the receive buffer: once it is read, the stream ends.</summary>
+    public bool PeerFinReceived => _peerFinReceived;
+    /// <summary>The receive buffer, which the application thread reads directly (<see cref="ChunkedByteBuffer.Read"/>);
+    /// the poll thread learns of its reads in <see cref="OnApplicationRead"/>.</summary>
+    internal ChunkedByteBuffer ReceiveBuffer => _receiveBuffer;
+    /// <summary>The send buffer, which the application thread writes directly (<see cref="ChunkedByteBuffer.TryAppend"/>);
+    /// the poll thread learns of its writes in <see cref="OnApplicationWrote"/>.</summary>
+    internal ChunkedByteBuffer SendBuffer => _sendBuffer;
+    /// <summary>The receive space now (the window's most, grown by <see cref="AdjustReceiveSpace"/>).</summary>
+    public int ReceiveSpace => _receiveBuffer.Limit;
+    /// <summary>The send buffer's room now (grown by <see cref="ExpandSendBuffer"/>).</summary>
+    public int SendBufferLimit => _sendBuffer.Limit;
+    /// <summary>Bytes of buffer memory this connection holds now (chunks of its send and receive buffers).</summary>
+    public long BufferBytesHeld => (long)(_sendBuffer.ChunksHeld + _receiveBuffer.ChunksHeld) * ChunkPool.ChunkSize;
     public bool IsClosed => State == TcpState.Closed;
     public TimeSpan SmoothedRtt => _rtt.SmoothedRtt;
     /// <summary>The current RTO, backoff included (RFC 6298).</summary>
@@ -160,18 +182,48 @@ internal sealed partial class TcpConnection
     public int Send(ReadOnlySpan<byte> data)
     {
         if (!CanSend) throw new InvalidOperationException($"cannot send in state {State}{(_finQueued ? " after Close" : "")}");
-        int accepted = _sendRing.Append(data);
+        int accepted = _sendBuffer.TryAppend(data);
         if (accepted > 0) _stack.MarkDirty(this);
         return accepted;
+    }
+
+    /// <summary>Poll thread: the application appended to <see cref="SendBuffer"/> itself; there may be data to send.</summary>
+    internal void OnApplicationWrote()
+    {
+        if (CanSend) _stack.MarkDirty(this);
     }
 
     /// <summary>Copies received in-order data out; returns 0 when nothing is available (see <see cref="IsReceiveComplete"/>).</summary>
     public int Receive(Span<byte> destination)
     {
-        int read = _receiveRing.Read(destination);
-        if (read > 0 && (WindowUpdateWorthSending() || PushedDataDrained())) RequestAck();
-        if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
+        int read = _receiveBuffer.Read(destination, out _);
+        OnApplicationRead();
         return read;
+    }
+
+    /// <summary>
+    /// Poll thread: acts on what the application has read since the last call (it reads <see cref="ReceiveBuffer"/> on
+    /// its own thread): chunks it has read go back to the pool; a window update or a pushed segment's ACK is requested when
+    /// due (Linux tcp_cleanup_rbuf after tcp_recvmsg); once the connection is over and the last byte is read the buffers
+    /// go. Then it tells the reader the position at which its next read makes one of those due, so that the read nudges
+    /// the poll thread instead of waiting for the next frame or timer.
+    /// </summary>
+    internal void OnApplicationRead()
+    {
+        if (_receiveBuffer == ChunkedByteBuffer.Detached) return; // released or given up: nothing to act on
+        while (true)
+        {
+            long read = _receiveBuffer.ReadPosition;
+            if (read != _readSeen)
+            {
+                _readSeen = read;
+                _receiveBuffer.Reclaim();
+                if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
+                if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
+            }
+            // Already there: the call above acted on this very position, unless the reader moved meanwhile.
+            if (!_receiveBuffer.SetNotifyAt(ReaderWakePosition()) || _receiveBuffer.ReadPosition == _readSeen) return;
+        }
     }
 
     /// <summary>Graceful close of our direction (RFC 9293 §3.10.4): FIN after the queued data; receiving goes on (half-close).</summary>
@@ -209,8 +261,10 @@ internal sealed partial class TcpConnection
     {
         if (_orphaned) return;
         _orphaned = true;
-        bool unread = unreadDataDiscarded || _receiveRing.Count > 0;
-        if (unread) _receiveRing.Discard(_receiveRing.Count); // nobody will read it: the ring can go back to the pool
+        bool unread = unreadDataDiscarded || _receiveBuffer.Count > 0;
+        // Nobody will read it. Its chunks are left to the garbage collector rather than to the next connection: a read
+        // racing the stream's Dispose may still be copying out of them.
+        if (unread) DetachReceiveBuffer();
         if (State is TcpState.Closed or TcpState.TimeWait)
         {
             ReleaseBuffers(); // the peer already knows the connection is over: nothing to tell it
@@ -257,7 +311,7 @@ internal sealed partial class TcpConnection
     private void QueueFin()
     {
         _finQueued = true;
-        _finSeq = _ringSeq + _sendRing.Count;
+        _finSeq = _ringSeq + _sendBuffer.Count;
     }
 
     /// <summary>Enters CLOSED: timers disarmed, the stack forgets the four-tuple.</summary>
@@ -274,19 +328,32 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>
-    /// Hands the rings back to the stack's pool once nothing can need them: the send ring when the connection has ended
-    /// or reached TIME-WAIT (everything we sent is acknowledged or abandoned), the receive ring only once the application
-    /// has read every byte in it (it may still read after the connection ends). A returned ring is replaced by
-    /// <see cref="ByteRing.Detached"/>, so this connection can never reach bytes that belong to the ring's next owner.
-    /// TIME-WAIT then keeps the connection's state and not its megabytes (Linux keeps a small timewait socket instead).
+    /// Hands the buffers' chunks back to the stack's pool once nothing can need them: the send buffer's when the
+    /// connection has ended or reached TIME-WAIT (everything we sent is acknowledged or abandoned), the receive buffer's
+    /// only once the application has read every byte in it (it may still read after the connection ends). A released
+    /// buffer is replaced by <see cref="ChunkedByteBuffer.Detached"/>, so this connection can never reach chunks that
+    /// belong to another connection. TIME-WAIT then keeps the connection's state and no buffer memory (Linux keeps a
+    /// small timewait socket instead).
     /// </summary>
     private void ReleaseBuffers()
     {
-        _stack.Buffers.Return(_sendRing);
-        _sendRing = ByteRing.Detached;
-        if (_receiveRing.Count > 0) return;
-        _stack.Buffers.Return(_receiveRing);
-        _receiveRing = ByteRing.Detached;
+        if (_sendBuffer != ChunkedByteBuffer.Detached)
+        {
+            _sendBuffer.ReleaseWhileProducing(); // the application may be writing into its last chunk this very moment
+            _sendBuffer = ChunkedByteBuffer.Detached;
+        }
+        if (_receiveBuffer.Count > 0 || _receiveBuffer == ChunkedByteBuffer.Detached) return;
+        _receiveBuffer.ReleaseAll(); // read to its end: the reader touches no chunk any more
+        _receiveBuffer.SetNotifyAt(long.MaxValue);
+        _receiveBuffer = ChunkedByteBuffer.Detached;
+    }
+
+    /// <summary>Gives the receive buffer up without handing its chunks to the pool (see <see cref="Orphan"/>).</summary>
+    private void DetachReceiveBuffer()
+    {
+        if (_receiveBuffer == ChunkedByteBuffer.Detached) return;
+        for (int i = _receiveBuffer.ChunksHeld; i > 0; i--) _stack.Buffers.Abandon();
+        _receiveBuffer = ChunkedByteBuffer.Detached;
     }
 
     // ---------------------------------------------------------------- opening
@@ -337,7 +404,7 @@ internal sealed partial class TcpConnection
         _congestion.UpdateMaxSegmentSize(_sendMss, _config.InitialWindowSegments);
     }
 
-    private int InitialReceiveWindow() => Math.Min(_receiveRing.Free, ushort.MaxValue << _rcvWndShift);
+    private int InitialReceiveWindow() => Math.Min(_receiveBuffer.Limit, ushort.MaxValue << _rcvWndShift);
 
     private uint TimestampNow(Instant now) => unchecked((uint)(now.Nanoseconds / 1_000_000) + _tsOffset);
 

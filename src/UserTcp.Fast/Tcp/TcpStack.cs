@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -239,8 +240,8 @@ internal sealed class TcpStack
 
     private void Reschedule(TcpConnection connection) => _timers.Schedule(connection.TimerHandle, connection.NextDeadline);
 
-    /// <summary>Where connections borrow their send and receive rings and hand them back when done.</summary>
-    internal ConnectionBufferPool Buffers { get; } = new();
+    /// <summary>Where connections take the chunks their send and receive buffers hold bytes in, and hand them back.</summary>
+    internal ChunkPool Buffers { get; } = new();
 
     internal void Remove(TcpConnection connection)
     {

@@ -46,6 +46,7 @@ internal sealed class EnginePair
         _clientApp = new Endpoint(new TransferPattern(patternSeed), new TransferPattern(patternSeed ^ 0x5555), scenario.ClientReadBytesPerSecond, scenario.VerifyData);
         _serverApp = new Endpoint(new TransferPattern(patternSeed ^ 0x5555), new TransferPattern(patternSeed), null, scenario.VerifyData);
         // The applications act inside their host's turns, between receive and flush, as on the live stack's poll thread.
+        scenario.OnStacks?.Invoke(_client.Stack, _server.Stack);
         _client.OnTurn = now => _failure ??= _clientApp.Step(now, "client");
         _server.OnTurn = now =>
         {

@@ -30,4 +30,7 @@ internal sealed record TransferScenario
     public bool VerifyData { get; init; } = true;
     /// <summary>Called with every frame either host sends, before the link's faults apply.</summary>
     public FrameTap? Tap { get; init; }
+    /// <summary>Called once with the client's and the server's TCP layers before the transfer starts (to read their
+    /// buffer pools during it, say).</summary>
+    public Action<TcpStack, TcpStack>? OnStacks { get; init; }
 }

@@ -26,12 +26,16 @@ internal sealed class InProcessPeerDevice : INetworkDevice, IFrameOutput
     /// <summary>Adds a host on the far side; its frames reach the stack through this device. Before the stack starts.</summary>
     public void Add(NetworkInterface peer) => _peers.Add(peer);
 
+    /// <summary>Runs on the stack's poll thread at every receive, before the peers' timers and flush (a peer's application).</summary>
+    public Action? OnPoll { get; set; }
+
     /// <summary>What the peers transmit: queued for the stack's next receive.</summary>
     public void Transmit(ReadOnlySpan<byte> frame) => _toStack.Enqueue(frame.ToArray());
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
         var now = MonotonicClock.Now;
+        OnPoll?.Invoke();
         foreach (var peer in _peers)
         {
             if (peer.NextDeadline <= now) peer.OnTimers(now);

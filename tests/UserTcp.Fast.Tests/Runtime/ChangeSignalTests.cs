@@ -1,11 +1,10 @@
-using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Runtime;
 
 namespace UserTcp.Fast.Tests.Runtime;
 
 /// <summary>
-/// <see cref="ChangeSignal"/> with the ring it guards (<see cref="SpscByteRing"/>), as a stream and its pump use them:
-/// one side stores a ring position and signals, the other arms and re-checks the ring.
+/// <see cref="ChangeSignal"/> with the position it guards, as a stream and its pump use them: one side stores a position
+/// and signals, the other arms and re-checks the position.
 /// Alone (<see cref="StressCollection"/>): two threads that keep both cores busy would slow the timed tests, and a
 /// thread pool starved by other tests delays the waiter's continuation past the bound.
 /// </summary>
@@ -17,8 +16,11 @@ public sealed class ChangeSignalTests
 
     private sealed class Direction
     {
-        public readonly SpscByteRing Ring = new(16);
+        public long Written, Read; // one byte in flight at most: Written - Read is 0 or 1
+        public byte Value;
         public readonly ChangeSignal Changed = new(new PollThreadUsage());
+        public bool HasByte => Volatile.Read(ref Written) > Volatile.Read(ref Read);
+        public static readonly Func<Direction, bool> Ready = static d => d.HasByte;
     }
 
     [Fact] // store→load handshake: each side stores its own location, then loads the other's; a lost wake-up hangs a wait
@@ -41,17 +43,17 @@ public sealed class ChangeSignalTests
     private static string? PingPong(Direction send, Direction receive, bool sendsFirst, int seed)
     {
         var random = new Random(seed);
-        Span<byte> one = stackalloc byte[1];
         for (int i = 0; i < Handoffs; i++)
         {
             if (sendsFirst) Send(send, (byte)i);
             // A random short spin, as a reader that tries the ring first: it lines the other side's store up with this
             // side's arming, the moment the handshake must hold.
-            for (int spins = random.Next(256); spins > 0 && receive.Ring.Count == 0; spins--) Thread.SpinWait(1);
-            var wait = receive.Changed.WaitUntilAsync(() => receive.Ring.Count > 0, CancellationToken.None);
+            for (int spins = random.Next(256); spins > 0 && !receive.HasByte; spins--) Thread.SpinWait(1);
+            var wait = receive.Changed.WaitUntilAsync(Direction.Ready, receive, CancellationToken.None);
             if (!wait.IsCompleted && !wait.AsTask().Wait(WaitBound))
-                return $"handoff {i}: the byte was in the ring but the waiter slept through its signal for {WaitBound.TotalSeconds} s";
-            if (receive.Ring.Read(one) != 1 || one[0] != (byte)i) return $"handoff {i}: read {one[0]}";
+                return $"handoff {i}: the byte was there but the waiter slept through its signal for {WaitBound.TotalSeconds} s";
+            if (!receive.HasByte || receive.Value != (byte)i) return $"handoff {i}: read {receive.Value}";
+            Volatile.Write(ref receive.Read, receive.Read + 1);
             if (!sendsFirst) Send(send, (byte)i);
         }
         return null;
@@ -59,7 +61,8 @@ public sealed class ChangeSignalTests
 
     private static void Send(Direction direction, byte value)
     {
-        direction.Ring.Write([value]);
-        direction.Changed.Set();
+        direction.Value = value;
+        Volatile.Write(ref direction.Written, direction.Written + 1);
+        direction.Changed.SetIf(Direction.Ready, direction);
     }
 }

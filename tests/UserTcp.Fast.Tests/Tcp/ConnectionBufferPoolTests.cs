@@ -5,8 +5,8 @@ using UserTcp.Testbed.Harness;
 namespace UserTcp.Fast.Tests.Tcp;
 
 /// <summary>
-/// Connections borrow their send and receive rings from the stack's pool and hand them back at TIME-WAIT or CLOSED,
-/// the receive ring only once the application has read it: reuse without ever exposing a ring's bytes to its next owner.
+/// Connections take their buffers' chunks from the stack's pool and hand them back at TIME-WAIT or CLOSED, the receive
+/// buffer's only once the application has read it: reuse without ever exposing a chunk's bytes to its next owner.
 /// </summary>
 public sealed class ConnectionBufferPoolTests
 {
@@ -29,7 +29,7 @@ public sealed class ConnectionBufferPoolTests
     }
 
     [Fact]
-    public void The_next_connection_reuses_the_rings_of_one_in_time_wait()
+    public void The_next_connection_reuses_the_chunks_of_one_in_time_wait()
     {
         var h = new EngineHarness();
         h.Establish();
@@ -38,7 +38,7 @@ public sealed class ConnectionBufferPoolTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         h.Establish();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        // Without the pool this connection would allocate two rings of 4 MiB; the handshake itself is a few KiB.
+        // Before the chunks, this connection would have allocated two rings of 4 MiB; the handshake itself is a few KiB.
         Assert.True(allocated < h.Config.ReceiveBufferSize / 4, $"the second connection allocated {allocated} bytes");
     }
 
@@ -59,12 +59,12 @@ public sealed class ConnectionBufferPoolTests
         var buffer = new byte[1000];
         Assert.Equal(first.Length, ended.Receive(buffer));
         Assert.Equal(first, buffer[..first.Length]);
-        Assert.Equal(0, ended.Receive(buffer)); // drained: its ring went back, and nothing else is readable through it
+        Assert.Equal(0, ended.Receive(buffer)); // drained: its chunks went back, and nothing else is readable through it
         Assert.Equal(0, ended.BytesAvailable);
         Assert.Equal(500, next.Receive(buffer));
         Assert.All(buffer[..500], b => Assert.Equal(0xEE, b));
 
-        // The drained ring now serves a third connection; the first must not see what arrives there.
+        // The drained chunks now serve a third connection; the first must not see what arrives there.
         h.Flush(); // the second connection's ACK for its 500 bytes
         h.Establish();
         Peer(h, 0, 0, TcpFlags.Ack | TcpFlags.Psh, new byte[700]);
@@ -72,7 +72,7 @@ public sealed class ConnectionBufferPoolTests
         Assert.Equal(0, ended.Receive(buffer));
     }
 
-    [Fact] // RFC 9293 §3.8.6.2.2: handing the ring back must not shrink the window TIME-WAIT's ACKs advertise
+    [Fact] // RFC 9293 §3.8.6.2.2: handing the buffers back must not shrink the window TIME-WAIT's ACKs advertise
     public void Time_wait_acks_keep_the_last_advertised_window()
     {
         var h = new EngineHarness();
@@ -92,8 +92,8 @@ public sealed class ConnectionBufferPoolTests
         Assert.Equal(lastAck.Window, again.Window);
     }
 
-    [Fact] // the application gone with bytes unread: nobody will read them, so the receive ring goes back at once
-    public void Orphan_hands_back_a_receive_ring_with_unread_bytes()
+    [Fact] // the application gone with bytes unread: nobody will read them, so the receive buffer is let go at once
+    public void Orphan_lets_go_of_a_receive_buffer_with_unread_bytes()
     {
         var h = new EngineHarness();
         h.Establish();

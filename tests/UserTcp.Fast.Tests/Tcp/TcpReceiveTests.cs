@@ -154,14 +154,14 @@ public sealed class TcpReceiveTests
         Assert.Equal(2 * Mss, c.BytesAvailable);
     }
 
-    [Fact] // RFC 7323 §2.3: the advertised window is the free buffer shifted by our scale (4 MiB >> 7)
+    [Fact] // RFC 7323 §2.2-2.3: the scale is chosen for the largest buffer (4 MiB: 7); the window is the free receive space shifted by it
     public void Window_is_advertised_scaled()
     {
         var (h, _) = Established();
         DeliverData(h, 0);
         DeliverData(h, Mss);
         var ack = h.FlushSingle();
-        Assert.Equal(((4 << 20) - 2 * Mss) >> 7, ack.Window); // the right edge stays put while the data is unread
+        Assert.Equal((h.Config.InitialReceiveBufferSize - 2 * Mss) >> 7, ack.Window); // the right edge stays put while the data is unread
     }
 
     [Fact] // RFC 9293 §3.8.6.2.2: a full buffer advertises zero; reading reopens it with an immediate window update

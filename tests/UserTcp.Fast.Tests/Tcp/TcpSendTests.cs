@@ -32,7 +32,7 @@ public sealed class TcpSendTests
     [Fact] // RFC 9293 §3.7.1, RFC 6928: MSS-sized segments, an initial window of ten, PSH on the last piece of the data
     public void Data_is_cut_into_mss_segments_up_to_the_initial_window()
     {
-        var (h, c) = Sender();
+        var (h, c) = Sender(new TcpConfig { InitialSendBufferSize = 128 << 10 });
         var data = Data(100_000);
         Assert.Equal(100_000, c.Send(data));
         var sent = h.Flush();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using UserTcp.Fast.Api;
+using UserTcp.Fast.Tcp;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
@@ -25,7 +26,8 @@ public sealed class TcpStreamTests : IDisposable
             Device = _lab.OpenDevice(),
             Address = _lab.StackAddress,
             PrefixLength = 24,
-            StreamBufferSize = 64 << 10, // small, so that a fast writer must wait for the reader: back-pressure
+            // Small, so that a fast writer must wait for the reader: back-pressure.
+            Tcp = new TcpConfig { SendBufferSize = 64 << 10, ReceiveBufferSize = 64 << 10, InitialReceiveBufferSize = 64 << 10 },
             DnsServers = [_lab.OtherAddress],
         });
     }
