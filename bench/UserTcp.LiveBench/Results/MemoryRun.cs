@@ -1,0 +1,29 @@
+namespace UserTcp.LiveBench.Results;
+
+/// <summary>
+/// One process's memory measurement with <see cref="Connections"/> connections: the figures at baseline (warmed up, the
+/// stack's buffer pool filled), with every connection idle, while each receives at <see cref="RateBytesPerSecond"/>, and
+/// with every connection in TIME-WAIT; <see cref="ActiveBytesReceived"/> over <see cref="ActiveSeconds"/> is the rate
+/// the connections actually received at.
+/// </summary>
+internal sealed record MemoryRun(
+    int Connections,
+    int RateBytesPerSecond,
+    double ActiveSeconds,
+    long ActiveBytesReceived,
+    int ReceiveBufferSize,
+    int SendBufferSize,
+    int StreamBufferSize,
+    IReadOnlyList<MemoryFigures> Figures)
+{
+    public MemoryFigures this[string phase] => Figures.Single(f => f.Phase == phase);
+
+    /// <summary>Bytes per connection (or entry) of <paramref name="phase"/> above the baseline.</summary>
+    public (double Heap, double Rss) PerConnection(string phase)
+    {
+        var at = this[phase];
+        var baseline = this[MemoryPhases.Baseline];
+        int count = phase == MemoryPhases.TimeWait ? at.TimeWait - baseline.TimeWait : Connections;
+        return ((at.HeapBytes - baseline.HeapBytes) / (double)count, (at.RssBytes - baseline.RssBytes) / (double)count);
+    }
+}
