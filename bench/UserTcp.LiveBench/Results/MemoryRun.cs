@@ -4,7 +4,8 @@ namespace UserTcp.LiveBench.Results;
 /// One process's memory measurement with <see cref="Connections"/> connections: the figures at baseline (warmed up, the
 /// stack's buffer pool filled), with every connection idle, while each receives at <see cref="RateBytesPerSecond"/>, and
 /// with every connection in TIME-WAIT; <see cref="ActiveBytesReceived"/> over <see cref="ActiveSeconds"/> is the rate
-/// the connections actually received at.
+/// the connections actually received at. <see cref="Reset"/> connections the server did not close (no progress for 30 s)
+/// were reset instead of reaching TIME-WAIT.
 /// </summary>
 internal sealed record MemoryRun(
     int Connections,
@@ -14,6 +15,7 @@ internal sealed record MemoryRun(
     int ReceiveBufferSize,
     int SendBufferSize,
     int StreamBufferSize,
+    int Reset,
     IReadOnlyList<MemoryFigures> Figures)
 {
     public MemoryFigures this[string phase] => Figures.Single(f => f.Phase == phase);
