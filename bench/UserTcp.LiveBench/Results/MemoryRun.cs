@@ -23,9 +23,19 @@ internal sealed record MemoryRun(
     /// <summary>Bytes per connection (or entry) of <paramref name="phase"/> above the baseline.</summary>
     public (double Heap, double Rss) PerConnection(string phase)
     {
+        var (heap, rss) = AboveBaseline(phase);
+        return (heap / (double)Count(phase), rss / (double)Count(phase));
+    }
+
+    /// <summary>Connections, or TIME-WAIT entries added, in <paramref name="phase"/>.</summary>
+    public int Count(string phase) =>
+        phase == MemoryPhases.TimeWait ? this[phase].TimeWait - this[MemoryPhases.Baseline].TimeWait : Connections;
+
+    /// <summary>Heap and RSS of <paramref name="phase"/> minus the baseline's.</summary>
+    public (long Heap, long Rss) AboveBaseline(string phase)
+    {
         var at = this[phase];
         var baseline = this[MemoryPhases.Baseline];
-        int count = phase == MemoryPhases.TimeWait ? at.TimeWait - baseline.TimeWait : Connections;
-        return ((at.HeapBytes - baseline.HeapBytes) / (double)count, (at.RssBytes - baseline.RssBytes) / (double)count);
+        return (at.HeapBytes - baseline.HeapBytes, at.RssBytes - baseline.RssBytes);
     }
 }
