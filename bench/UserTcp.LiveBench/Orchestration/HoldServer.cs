@@ -54,9 +54,21 @@ internal sealed class HoldServer : IDisposable
         asyncio.run(main())
         """;
 
+    private const int KeptErrorLines = 20;
     private readonly Process _process;
+    private readonly Queue<string> _errors = new();
+    private int _errorLines;
 
     private HoldServer(Process process) => _process = process;
+
+    /// <summary>What the server wrote to stderr (the last lines, and how many there were), empty when nothing.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors) return _errorLines == 0 ? "" : $"{_errorLines} lines on stderr, the last: " + string.Join(" | ", _errors);
+        }
+    }
 
     /// <summary>Starts the server in <paramref name="lab"/>'s server namespace, each active connection at <paramref name="rate"/> bytes/s.</summary>
     public static HoldServer Start(LabInfo lab, int rate)
@@ -66,13 +78,27 @@ internal sealed class HoldServer : IDisposable
             info.ArgumentList.Add(argument);
         var process = Process.Start(info) ?? throw new BenchException("could not start the hold server");
         var server = new HoldServer(process);
+        // stderr is read as it comes: python blocks on a full pipe, and then stops closing connections (seen with 10,000).
+        process.ErrorDataReceived += (_, e) => server.OnError(e.Data);
+        process.BeginErrorReadLine();
         var ready = process.StandardOutput.ReadLineAsync();
         if (!ready.Wait(TimeSpan.FromSeconds(10)) || ready.Result != "ready")
         {
             server.Dispose();
-            throw new BenchException($"the hold server did not start: {process.StandardError.ReadToEnd().Trim()}");
+            throw new BenchException($"the hold server did not start: {server.Errors}");
         }
         return server;
+    }
+
+    private void OnError(string? line)
+    {
+        if (line is null) return;
+        lock (_errors)
+        {
+            _errorLines++;
+            _errors.Enqueue(line);
+            if (_errors.Count > KeptErrorLines) _errors.Dequeue();
+        }
     }
 
     public void Dispose()

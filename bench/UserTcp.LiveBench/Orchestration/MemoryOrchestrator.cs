@@ -29,6 +29,7 @@ internal sealed class MemoryOrchestrator(MemoryPlan plan, string labName, Action
                 stack.Say(StackRoles.Go);
                 runs.Add(stack.AwaitResult(MemoryJson.Default.MemoryRun));
                 stack.Finish();
+                if (server.Errors is { Length: > 0 } errors) progress($"hold server: {errors}");
             }
             return runs;
         }
