@@ -27,7 +27,9 @@ internal sealed class MemoryOrchestrator(MemoryPlan plan, string labName, Action
                 using var stack = StackProcess.Start(lab.ClientNetns, "memory-stack", arguments);
                 stack.AwaitReady();
                 stack.Say(StackRoles.Go);
-                runs.Add(stack.AwaitResult(MemoryJson.Default.MemoryRun));
+                var run = stack.AwaitResult(MemoryJson.Default.MemoryRun);
+                runs.Add(run);
+                if (run.NotClosed is { } notClosed) progress($"{run.Reset} not closed by the server, reset; the first: {notClosed}");
                 stack.Finish();
                 if (server.Errors is { Length: > 0 } errors) progress($"hold server: {errors}");
             }

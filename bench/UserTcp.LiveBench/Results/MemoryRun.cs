@@ -5,7 +5,7 @@ namespace UserTcp.LiveBench.Results;
 /// stack's buffer pool filled), with every connection idle, while each receives at <see cref="RateBytesPerSecond"/>, and
 /// with every connection in TIME-WAIT; <see cref="ActiveBytesReceived"/> over <see cref="ActiveSeconds"/> is the rate
 /// the connections actually received at. <see cref="Reset"/> connections the server did not close (no progress for 30 s)
-/// were reset instead of reaching TIME-WAIT.
+/// were reset instead of reaching TIME-WAIT; <see cref="NotClosed"/> is the stack's view of the first ten.
 /// </summary>
 internal sealed record MemoryRun(
     int Connections,
@@ -16,6 +16,7 @@ internal sealed record MemoryRun(
     int SendBufferSize,
     int StreamBufferSize,
     int Reset,
+    string? NotClosed,
     IReadOnlyList<MemoryFigures> Figures)
 {
     public MemoryFigures this[string phase] => Figures.Single(f => f.Phase == phase);

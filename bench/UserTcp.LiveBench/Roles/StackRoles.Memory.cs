@@ -41,13 +41,13 @@ internal static partial class StackRoles
         SettleThenAwaitGo();
         var figures = new List<MemoryFigures> { Measure(stack, MemoryPhases.Baseline, 0) };
         long received = 0;
-        int reset = RunConnections(stack, connections, phase =>
+        var (reset, notClosed) = RunConnections(stack, connections, phase =>
         {
             if (phase.Name == MemoryPhases.Active) received = phase.Received;
             figures.Add(Measure(stack, phase.Name, phase.Streams));
         });
         Say(ResultPrefix + JsonSerializer.Serialize(new MemoryRun(connections, rate, ActiveWindow.TotalSeconds, received,
-            options.Tcp.ReceiveBufferSize, options.Tcp.SendBufferSize, options.StreamBufferSize, reset, figures), MemoryJson.Default.MemoryRun));
+            options.Tcp.ReceiveBufferSize, options.Tcp.SendBufferSize, options.StreamBufferSize, reset, notClosed, figures), MemoryJson.Default.MemoryRun));
         Await(Exit);
         return 0;
     }
@@ -57,8 +57,8 @@ internal static partial class StackRoles
 
     /// <summary>Opens <paramref name="count"/> connections, lets them idle, receive, stop, and closes them first; calls
     /// <paramref name="measure"/> in the idle, active and TIME-WAIT phases. Returns how many the server did not close
-    /// (reset then, and described on stderr).</summary>
-    private static int RunConnections(NetworkStack stack, int count, Action<MemoryPhase> measure)
+    /// (reset then), and the stack's view of the first ten of them.</summary>
+    private static (int Reset, string? NotClosed) RunConnections(NetworkStack stack, int count, Action<MemoryPhase> measure)
     {
         var streams = new TcpStream[count];
         int first = Math.Min(count, 64);
@@ -87,11 +87,12 @@ internal static partial class StackRoles
 
         foreach (var stream in streams) stream.ShutdownWrite(); // our FIN first: TIME-WAIT is on our side
         int reset = 0;
+        string? notClosed = null;
         if (!WaitWhileProgressing(readers))
         {
-            Console.Error.WriteLine(stack.InvokeAsync(loop => "memory-stack: not closed by the server: " + string.Join("; ",
+            notClosed = stack.InvokeAsync(loop => string.Join("; ",
                 loop.Interface.Tcp.Connections.Take(10).Select(c => $"{c.Tuple} {c.State} available {c.BytesAvailable} received " +
-                    $"{c.Stats.BytesReceived} zero windows {c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}"))).Result);
+                    $"{c.Stats.BytesReceived} zero windows {c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}"))).Result;
             for (int i = 0; i < count; i++)
             {
                 if (readers[i].IsCompleted) continue;
@@ -110,7 +111,7 @@ internal static partial class StackRoles
             Thread.Sleep(50);
         }
         measure(new MemoryPhase(MemoryPhases.TimeWait, 0, Interlocked.Read(ref received)));
-        return reset;
+        return (reset, notClosed);
     }
 
     /// <summary>Opens streams[<paramref name="from"/>..<paramref name="to"/>), at most 64 handshakes at a time.</summary>
