@@ -46,7 +46,6 @@ internal sealed class TcpStack
     public int ConnectionCount => _connections.Count;
     /// <summary>Four-tuples in TIME-WAIT, each kept as a <see cref="TimeWaitEntry"/>.</summary>
     public int TimeWaitCount => _timeWait.Count;
-    internal bool IsInTimeWait(in TcpFourTuple tuple) => _timeWait.Contains(tuple);
     public IEnumerable<TcpConnection> Connections => _connections.Values;
 
     /// <summary>Active open to <paramref name="remoteAddress"/>:<paramref name="remotePort"/> from a random free ephemeral port (RFC 6056 §3.3.1).</summary>
