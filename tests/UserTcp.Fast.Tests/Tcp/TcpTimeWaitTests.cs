@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Tests.Runtime;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;
@@ -9,8 +10,11 @@ namespace UserTcp.Fast.Tests.Tcp;
 
 /// <summary>
 /// TIME-WAIT kept as a compact entry instead of the connection (Linux tcp_time_wait, tcp_timewait_state_process;
-/// RFC 9293 §3.10.7.4, RFC 1337, RFC 6191), through the stack's production path: segments in, flushes out.
+/// RFC 9293 §3.10.7.4, RFC 1337, RFC 6191), through the stack's production path: segments in, flushes out. Alone
+/// (<see cref="StressCollection"/>): one test forces full collections and one opens 28,000 connections, which would
+/// perturb the tests that count the allocations of a thread.
 /// </summary>
+[Collection(StressCollection.Name)]
 public sealed class TcpTimeWaitTests
 {
     private const ushort ServerPort = 8080, ClientPort = 40000;
