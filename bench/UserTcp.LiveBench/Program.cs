@@ -19,6 +19,9 @@ using UserTcp.Testbed.Labs;
 // UserTcp.LiveBench tap --lwip PATH [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
 //     (root) brings up its own TAP lab, downloads with usertcp get, lwIP (bench/peers/lwip-get at PATH) and curl in
 //     rotating rounds, and writes DIR/tap.md and DIR/data/tap.csv (bench/run-tap.sh runs this, then readme).
+// UserTcp.LiveBench memory [--connections N[xBYTES],...] [--rate BYTES] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
+//     (root) brings up its own lab, measures memory per idle, active and TIME-WAIT connection of the stack used as a
+//     library against a kernel listener, and writes the report and the data (bench/run-memory.sh runs this).
 // UserTcp.LiveBench readme [--results DIR]
 //     writes DIR/README.md and DIR/plots/ from the reports and data files that exist.
 // UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
@@ -28,7 +31,7 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(usage);
@@ -46,6 +49,7 @@ try
         "tap" => Tap(arguments),
         "readme" => Readme(arguments),
         "ack" => AckLatency(arguments),
+        "memory" => Memory(arguments),
         _ => StackRoles.Run(command, arguments),
     };
 }
@@ -122,6 +126,20 @@ static int AckLatency(BenchArguments arguments)
                            work => new AckLatencyOrchestrator(plan, labName, work, Progress).Run());
     AckLatencyReport.Write(report, csv, results, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown",
                            start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int Memory(BenchArguments arguments)
+{
+    RequireRootAndTools("network namespaces, packet sockets", "ip", "python3");
+    var plan = MemoryPlan.Parse(arguments.Optional("--connections") ?? "1000,10000", arguments.OptionalInt("--rate") ?? 64 * 1024);
+    string labName = LabName(arguments, "m2");
+    string report = arguments.Optional("--report") ?? "perf-results/memory.md";
+    string csv = arguments.Optional("--csv") ?? "perf-results/data/memory.csv";
+    var start = new RunStart();
+    var runs = new MemoryOrchestrator(plan, labName, Progress).Run();
+    MemoryReport.Write(report, csv, runs, arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
     Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }

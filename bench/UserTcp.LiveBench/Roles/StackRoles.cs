@@ -40,6 +40,7 @@ internal static partial class StackRoles
         "event-server" => EventServer(arguments),
         "ack-events-stack" => AckEventsStack(arguments),
         "ack-events-kernel" => AckEventsKernel(arguments),
+        "memory-stack" => MemoryStack(arguments),
         _ => throw new BenchException($"unknown role '{role}'"),
     };
 

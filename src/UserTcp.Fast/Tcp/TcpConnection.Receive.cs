@@ -108,13 +108,17 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>RFC 9293 §3.10.7.4 table: is any of the segment inside the receive window?</summary>
-    private bool IsAcceptable(SeqNum seq, int sequenceLength)
+    private bool IsAcceptable(SeqNum seq, int sequenceLength) =>
+        IsAcceptable(_rcvNxt, Math.Max(0, _advertisedRightEdge - _rcvNxt), seq, sequenceLength);
+
+    /// <summary>The same test for a receive window of <paramref name="window"/> bytes from <paramref name="rcvNxt"/>
+    /// (also what a TIME-WAIT entry applies).</summary>
+    internal static bool IsAcceptable(SeqNum rcvNxt, int window, SeqNum seq, int sequenceLength)
     {
-        int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
         if (sequenceLength == 0)
-            return window == 0 ? seq == _rcvNxt : seq.InRange(_rcvNxt, _rcvNxt + window);
+            return window == 0 ? seq == rcvNxt : seq.InRange(rcvNxt, rcvNxt + window);
         if (window == 0) return false;
-        return seq.InRange(_rcvNxt, _rcvNxt + window) || (seq + (sequenceLength - 1)).InRange(_rcvNxt, _rcvNxt + window);
+        return seq.InRange(rcvNxt, rcvNxt + window) || (seq + (sequenceLength - 1)).InRange(rcvNxt, rcvNxt + window);
     }
 
     /// <summary>RFC 9293 §3.10.7.3: SYN-SENT.</summary>
@@ -563,6 +567,10 @@ internal sealed partial class TcpConnection
         }
     }
 
+    /// <summary>
+    /// TIME-WAIT, for as long as it takes to send what is due (the ACK of the peer's FIN): the stack's flush then keeps
+    /// a <see cref="TimeWaitEntry"/> instead of this connection (<see cref="LeaveForTimeWait"/>).
+    /// </summary>
     private void EnterTimeWait(Instant now)
     {
         State = TcpState.TimeWait;
@@ -570,6 +578,33 @@ internal sealed partial class TcpConnection
         _retransmitAt = _keepAliveAt = Instant.Never;
         _persisting = false;
         ReleaseBuffers();
+        _stack.MarkDirty(this);
+    }
+
+    /// <summary>
+    /// Linux's tcp_time_wait then tcp_done: what TIME-WAIT needs goes into a <see cref="TimeWaitEntry"/>, and this
+    /// connection is CLOSED without an error, as the application sees a Linux socket whose connection went into
+    /// TIME-WAIT. Bytes the application has not read yet stay readable; the stack forgets the connection.
+    /// </summary>
+    internal TimeWaitEntry LeaveForTimeWait()
+    {
+        var entry = new TimeWaitEntry
+        {
+            SendNext = _sndMax,
+            ReceiveNext = _rcvNxt,
+            ReceiveWindow = Math.Max(0, _advertisedRightEdge - _rcvNxt),
+            ReceiveWindowShift = _rcvWndShift,
+            Timestamps = _timestamps,
+            TimestampRecent = _tsRecent,
+            TimestampOffset = _tsOffset,
+            Duration = _config.TimeWaitDuration,
+            Deadline = _timeWaitAt,
+        };
+        State = TcpState.Closed;
+        _timeWaitAt = _delayedAckAt = Instant.Never;
+        _ackNow = false;
+        _immediateAcks.Clear();
+        return entry;
     }
 
     /// <summary>Remembers when data ending at <paramref name="end"/> arrived, to measure the delay until an ACK covers it.</summary>

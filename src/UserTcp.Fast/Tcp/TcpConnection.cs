@@ -406,7 +406,10 @@ internal sealed partial class TcpConnection
 
     private int InitialReceiveWindow() => Math.Min(_receiveBuffer.Limit, ushort.MaxValue << _rcvWndShift);
 
-    private uint TimestampNow(Instant now) => unchecked((uint)(now.Nanoseconds / 1_000_000) + _tsOffset);
+    private uint TimestampNow(Instant now) => TimestampAt(now, _tsOffset);
+
+    /// <summary>Our TSval: a 1 ms clock (RFC 7323 §5.4) plus the connection's random offset.</summary>
+    internal static uint TimestampAt(Instant now, uint offset) => unchecked((uint)(now.Nanoseconds / 1_000_000) + offset);
 
     /// <summary>Any state change the application might wait for, or output to produce: the stack flushes us.</summary>
     private void RequestAck()

@@ -24,6 +24,7 @@ internal sealed class TcpStack
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
     private readonly TcpConnectionCounters _finished = new();
+    private readonly TimeWaitTable _timeWait;
     // One entry per connection at its earliest deadline: O(1) to move, and expiry visits only the ticks that passed.
     private readonly TimerWheel<TcpConnection> _timers = new(TimeSpan.FromMilliseconds(1), 4096);
     private readonly IInitialSequenceNumberSource _isn;
@@ -35,13 +36,17 @@ internal sealed class TcpStack
         Config = config;
         _isn = isn;
         _random = new DeterministicRandom(seed);
+        _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
     }
 
     public TcpConfig Config { get; }
     public TcpStackStats Stats { get; } = new();
     /// <summary>Arrival-to-ACK delay of every data segment this stack received.</summary>
     public AckLatencyHistogram AckLatency { get; } = new();
+    /// <summary>Connections with a <see cref="TcpConnection"/>: every state but TIME-WAIT (see <see cref="TimeWaitCount"/>).</summary>
     public int ConnectionCount => _connections.Count;
+    /// <summary>Four-tuples in TIME-WAIT, each kept as a <see cref="TimeWaitEntry"/>.</summary>
+    public int TimeWaitCount => _timeWait.Count;
     public IEnumerable<TcpConnection> Connections => _connections.Values;
 
     /// <summary>Active open to <paramref name="remoteAddress"/>:<paramref name="remotePort"/> from a random free ephemeral port (RFC 6056 §3.3.1).</summary>
@@ -51,7 +56,7 @@ internal sealed class TcpStack
         config.Validate();
         ushort localPort = PickEphemeralPort(localAddress, remoteAddress, remotePort);
         var tuple = new TcpFourTuple(localAddress, localPort, remoteAddress, remotePort);
-        var connection = NewConnection(tuple, config, now);
+        var connection = NewConnection(tuple, config, now, iss: null);
         connection.OpenActive();
         MarkDirty(connection);
         Stats.ConnectionsOpened++;
@@ -83,7 +88,11 @@ internal sealed class TcpStack
         }
 
         var flags = segment.Flags;
-        if (_listeners.TryGetValue(segment.DestinationPort, out var listener))
+        _listeners.TryGetValue(segment.DestinationPort, out var listener);
+        var verdict = _timeWait.OnSegment(tuple, segment, listening: listener is not null, now, out var reopenIss);
+        if (verdict == TimeWaitVerdict.Handled) return false;
+        SeqNum? iss = verdict == TimeWaitVerdict.Reopen ? reopenIss : null; // the listener below takes the SYN
+        if (listener is not null)
         {
             // RFC 9293 §3.10.7.2 LISTEN: RST ignored; an ACK gets a RST; a SYN opens; anything else is dropped.
             if ((flags & TcpFlags.Rst) != 0) return false;
@@ -98,7 +107,7 @@ internal sealed class TcpStack
                 Stats.SynsDroppedByBacklog++;
                 return false;
             }
-            var accepted = NewConnection(tuple, listener.Config, now);
+            var accepted = NewConnection(tuple, listener.Config, now, iss);
             accepted.Listener = listener;
             accepted.OpenPassive(segment, now);
             MarkDirty(accepted);
@@ -145,6 +154,7 @@ internal sealed class TcpStack
     /// <summary>Runs the timers of every connection whose deadline has come.</summary>
     public void OnTimers(Instant now)
     {
+        _timeWait.OnTimers(now);
         _timerScratch.Clear();
         _timers.Expire(now, _timerScratch);
         foreach (var connection in _timerScratch)
@@ -160,14 +170,15 @@ internal sealed class TcpStack
         get
         {
             foreach (var connection in _dirty) Reschedule(connection); // application calls since the last flush
-            return _timers.NextDeadline;
+            return Instant.Min(_timers.NextDeadline, _timeWait.NextDeadline);
         }
     }
 
-    public bool HasPendingOutput => _dirty.Count > 0 || _resetCount > 0;
+    public bool HasPendingOutput => _dirty.Count > 0 || _resetCount > 0 || _timeWait.HasPendingAcks;
 
-    /// <summary>Writes every pending segment: queued RSTs, then each connection with output, until it has none or the
-    /// writer has no buffer. Returns the number of segments written.</summary>
+    /// <summary>Writes every pending segment: queued RSTs, TIME-WAIT entries' ACKs, then each connection with output, until
+    /// it has none or the writer has no buffer. A connection that has reached TIME-WAIT and sent what it owed is then
+    /// replaced by its <see cref="TimeWaitEntry"/>. Returns the number of segments written.</summary>
     public int Flush<TWriter>(ref TWriter writer, Instant now) where TWriter : struct, ITcpSegmentWriter
     {
         int written = 0;
@@ -186,6 +197,7 @@ internal sealed class TcpStack
             Stats.ResetsSent++;
             written++;
         }
+        if (!_timeWait.WriteAcks(ref writer, now, ref written)) return written;
         int index = 0;
         while (index < _dirty.Count)
         {
@@ -204,6 +216,7 @@ internal sealed class TcpStack
                 written++;
             }
             connection.IsDirty = false;
+            if (connection.State == TcpState.TimeWait) EnterTimeWait(connection);
             Reschedule(connection);
             index++;
         }
@@ -256,11 +269,22 @@ internal sealed class TcpStack
 
     internal void RemoveListener(TcpListener listener) => _listeners.Remove(listener.Port);
 
-    private TcpConnection NewConnection(TcpFourTuple tuple, TcpConfig config, Instant now)
+    /// <summary>
+    /// Linux's tcp_time_wait: the connection's counters join the finished ones', the stack forgets it, and the table keeps
+    /// its TIME-WAIT (unless full: then it simply closes, as Linux's does past tcp_max_tw_buckets).
+    /// </summary>
+    private void EnterTimeWait(TcpConnection connection)
     {
-        var iss = _isn.Next(tuple, now);
+        var entry = connection.LeaveForTimeWait();
+        Remove(connection);
+        _timeWait.TryAdd(connection.Tuple, entry);
+    }
+
+    /// <summary>A new connection; <paramref name="iss"/> given when it reopens a four-tuple in TIME-WAIT.</summary>
+    private TcpConnection NewConnection(TcpFourTuple tuple, TcpConfig config, Instant now, SeqNum? iss)
+    {
         // RFC 7323 §5.4: a random timestamp offset per connection.
-        var connection = new TcpConnection(this, config, tuple, iss, _random.NextUInt32());
+        var connection = new TcpConnection(this, config, tuple, iss ?? _isn.Next(tuple, now), _random.NextUInt32());
         _connections.Add(tuple, connection);
         return connection;
     }
@@ -272,8 +296,9 @@ internal sealed class TcpStack
         for (int i = 0; i < range; i++)
         {
             ushort port = (ushort)(EphemeralFirst + (start + i) % range);
-            if (!_connections.ContainsKey(new TcpFourTuple(local, port, remote, remotePort)) && !_listeners.ContainsKey(port))
-                return port;
+            var tuple = new TcpFourTuple(local, port, remote, remotePort);
+            if (!_connections.ContainsKey(tuple) && !_timeWait.Contains(tuple) && !_listeners.ContainsKey(port))
+                return port; // a four-tuple in TIME-WAIT stays reserved until its 2*MSL ends (RFC 9293 §3.4.2)
         }
         throw new InvalidOperationException($"no free ephemeral port towards {remote}:{remotePort}");
     }

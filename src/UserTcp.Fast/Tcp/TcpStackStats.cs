@@ -12,4 +12,8 @@ internal sealed class TcpStackStats
     public long ConnectionsOpened;
     public long ConnectionsAccepted;
     public long SynsDroppedByBacklog;
+    /// <summary>Connections that closed without TIME-WAIT because the table was full (Linux TCPTimeWaitOverflow).</summary>
+    public long TimeWaitOverflows;
+    /// <summary>New SYNs that reopened a four-tuple in TIME-WAIT (RFC 6191).</summary>
+    public long TimeWaitReopened;
 }

@@ -93,8 +93,11 @@ internal sealed class EnginePair
     private bool Reached(Goal goal) => goal switch
     {
         Goal.DataDelivered => _clientApp.HasAllData && _serverApp.HasAllData,
-        _ => _clientApp.Finished && _serverApp.Finished && _client.Stack.ConnectionCount == 0 && _server.Stack.ConnectionCount == 0,
+        _ => _clientApp.Finished && _serverApp.Finished && Forgotten(_client.Stack) && Forgotten(_server.Stack),
     };
+
+    /// <summary>No connection left, TIME-WAIT included: its 2*MSL is part of the close.</summary>
+    private static bool Forgotten(TcpStack stack) => stack.ConnectionCount == 0 && stack.TimeWaitCount == 0;
 
     private string? Run(Goal goal)
     {

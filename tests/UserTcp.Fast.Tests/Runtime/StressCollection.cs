@@ -1,7 +1,7 @@
 namespace UserTcp.Fast.Tests.Runtime;
 
-/// <summary>Tests that run alone, after the parallel ones: they keep every core busy, or hold threads the others
-/// need, for seconds.</summary>
+/// <summary>Tests that run alone, after the parallel ones: they keep every core busy, hold threads the others
+/// need, for seconds, or force garbage collections.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class StressCollection
 {

@@ -164,12 +164,13 @@ public sealed class TcpOrphanTests
         var c = CloseToFinWait2(h);
         Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack, new byte[100]);
         h.Flush();
-        Assert.Equal(TcpState.TimeWait, c.State);
+        Assert.Equal(TcpState.Closed, c.State); // TIME-WAIT lives on in the stack's table
+        Assert.Equal(1, h.Stack.TimeWaitCount);
         Assert.Equal(100, c.BytesAvailable);
 
         c.Orphan(unreadDataDiscarded: false, h.Now);
         h.FlushNothing();
-        Assert.Equal(TcpState.TimeWait, c.State);
+        Assert.Equal(1, h.Stack.TimeWaitCount);
         Assert.Equal(0, c.BytesAvailable);
         Assert.Equal(0, c.Stats.ResetsForUnreadData);
     }

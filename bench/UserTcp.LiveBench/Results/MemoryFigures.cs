@@ -1,0 +1,5 @@
+namespace UserTcp.LiveBench.Results;
+
+/// <summary>One moment of the memory measurement: the managed heap after a full, compacting collection, the process's
+/// resident set, and what the stack held then.</summary>
+internal sealed record MemoryFigures(string Phase, long HeapBytes, long RssBytes, int Connections, int TimeWait, int Streams);
