@@ -1,5 +1,4 @@
 using UserTcp.Fast.Devices;
-using UserTcp.Fast.Native;
 
 namespace UserTcp.Fast.Tests.Devices;
 
@@ -8,40 +7,31 @@ namespace UserTcp.Fast.Tests.Devices;
 /// refuses on demand (EAGAIN): frames wait for the flush, a batch is one system call, the bound flushes early, a partial
 /// sendmmsg leaves the rest queued in order, and nothing is lost or reordered.
 /// </summary>
-public sealed unsafe class FrameTransmitterBatchTests : IDisposable
+public sealed class FrameTransmitterBatchTests : IDisposable
 {
     private const int QueueCapacity = 32;
     private const int BatchFrames = 8;
-    private readonly int _writeEnd;
-    private readonly int _readEnd;
+    private readonly DatagramPair _pair = new();
     private readonly DeviceCounters _stats = new();
     private readonly FrameTransmitter _transmitter;
 
     public FrameTransmitterBatchTests()
     {
-        int* pair = stackalloc int[2];
-        Assert.Equal(0, Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0, pair));
-        _writeEnd = pair[0];
-        _readEnd = pair[1];
-        _transmitter = new FrameTransmitter(_writeEnd, "pair", _stats, QueueCapacity, maxFrameBytes: 1518, BatchFrames);
+        _transmitter = new FrameTransmitter(_pair.WriteEnd, "pair", _stats, QueueCapacity, maxFrameBytes: 1518, BatchFrames);
     }
 
-    public void Dispose()
-    {
-        Libc.Close(_writeEnd);
-        Libc.Close(_readEnd);
-    }
+    public void Dispose() => _pair.Dispose();
 
     [Fact]
     public void Frames_wait_for_the_flush_and_go_in_one_call_in_order()
     {
-        for (int i = 0; i < 5; i++) Assert.True(_transmitter.Send(Frame(i)));
-        Assert.Empty(DrainReadEnd());
+        for (int i = 0; i < 5; i++) Assert.True(_transmitter.Send(DatagramPair.Frame(i)));
+        Assert.Empty(_pair.Drain());
         Assert.Equal(0, _stats.SendCalls);
 
         _transmitter.Flush();
 
-        Assert.Equal([0, 1, 2, 3, 4], DrainReadEnd());
+        Assert.Equal([0, 1, 2, 3, 4], _pair.Drain());
         Assert.Equal((1L, 5L, 0), (_stats.SendCalls, _stats.FramesSent, _transmitter.Queued));
         Assert.Equal(5 * 64, _stats.BytesSent);
     }
@@ -49,12 +39,12 @@ public sealed unsafe class FrameTransmitterBatchTests : IDisposable
     [Fact]
     public void A_full_batch_is_sent_at_once_without_waiting_for_the_flush()
     {
-        for (int i = 0; i < BatchFrames + 2; i++) Assert.True(_transmitter.Send(Frame(i)));
+        for (int i = 0; i < BatchFrames + 2; i++) Assert.True(_transmitter.Send(DatagramPair.Frame(i)));
 
-        Assert.Equal(Enumerable.Range(0, BatchFrames), DrainReadEnd());
+        Assert.Equal(Enumerable.Range(0, BatchFrames), _pair.Drain());
         Assert.Equal((1L, 2), (_stats.SendCalls, _transmitter.Queued));
         _transmitter.Flush();
-        Assert.Equal([BatchFrames, BatchFrames + 1], DrainReadEnd());
+        Assert.Equal([BatchFrames, BatchFrames + 1], _pair.Drain());
     }
 
     [Fact]
@@ -62,7 +52,7 @@ public sealed unsafe class FrameTransmitterBatchTests : IDisposable
     {
         // Send until the peer's socket is full: a batch's sendmmsg takes a prefix, then EAGAIN leaves the rest waiting.
         int next = 0;
-        while (_stats.SendsDeferred == 0) Assert.True(_transmitter.Send(Frame(next++)));
+        while (_stats.SendsDeferred == 0) Assert.True(_transmitter.Send(DatagramPair.Frame(next++)));
         Assert.True(_transmitter.Queued > 0);
         Assert.True(_stats.FramesSent > 0, "not even a prefix went");
         Assert.Equal(_transmitter.Queued, _stats.SendsDeferred);
@@ -73,12 +63,12 @@ public sealed unsafe class FrameTransmitterBatchTests : IDisposable
         Assert.Equal(deferredOnce, _stats.SendsDeferred);
 
         // New frames queue behind the waiting ones; draining the peer lets everything out, in the order it was sent.
-        var received = DrainReadEnd();
-        for (int i = 0; i < 3; i++) Assert.True(_transmitter.Send(Frame(next++)));
+        var received = _pair.Drain();
+        for (int i = 0; i < 3; i++) Assert.True(_transmitter.Send(DatagramPair.Frame(next++)));
         while (_transmitter.Queued > 0)
         {
             _transmitter.Flush();
-            received.AddRange(DrainReadEnd());
+            received.AddRange(_pair.Drain());
         }
         Assert.Equal(Enumerable.Range(0, next), received);
         Assert.Equal((next, 0L), (_stats.FramesSent, _stats.SendsDropped));
@@ -89,15 +79,15 @@ public sealed unsafe class FrameTransmitterBatchTests : IDisposable
     public void A_full_queue_drops_the_new_frame_and_keeps_the_queued_ones()
     {
         int next = 0;
-        while (_stats.SendsDropped == 0) _transmitter.Send(Frame(next++));
+        while (_stats.SendsDropped == 0) _transmitter.Send(DatagramPair.Frame(next++));
         int dropped = next - 1;
         Assert.Equal(QueueCapacity, _transmitter.Queued);
 
-        var received = DrainReadEnd();
+        var received = _pair.Drain();
         while (_transmitter.Queued > 0)
         {
             _transmitter.Flush();
-            received.AddRange(DrainReadEnd());
+            received.AddRange(_pair.Drain());
         }
         Assert.Equal(Enumerable.Range(0, next).Where(i => i != dropped), received);
     }
@@ -107,35 +97,17 @@ public sealed unsafe class FrameTransmitterBatchTests : IDisposable
     {
         Assert.False(_transmitter.Send(new byte[4096]));
         Assert.Equal((1L, 1L), (_stats.Oversize, _stats.SendsDropped));
-        Assert.True(_transmitter.Send(Frame(7)));
+        Assert.True(_transmitter.Send(DatagramPair.Frame(7)));
         _transmitter.Flush();
-        Assert.Equal([7], DrainReadEnd());
+        Assert.Equal([7], _pair.Drain());
     }
 
     [Fact]
     public void A_descriptor_that_is_gone_is_a_DeviceUnavailableException_at_the_flush()
     {
         var transmitter = new FrameTransmitter(-1, "gone", new DeviceCounters(), QueueCapacity, 1518, BatchFrames);
-        Assert.True(transmitter.Send(Frame(1)));
+        Assert.True(transmitter.Send(DatagramPair.Frame(1)));
         var failure = Assert.Throws<DeviceUnavailableException>(transmitter.Flush);
         Assert.Equal(DeviceUnavailableReason.InterfaceGone, failure.Reason);
-    }
-
-    private static byte[] Frame(int index)
-    {
-        var frame = new byte[64];
-        BitConverter.TryWriteBytes(frame, index);
-        return frame;
-    }
-
-    private List<int> DrainReadEnd()
-    {
-        var frames = new List<int>();
-        var buffer = new byte[2048];
-        fixed (byte* bytes = buffer)
-        {
-            while (Libc.Read(_readEnd, bytes, (nuint)buffer.Length) > 0) frames.Add(BitConverter.ToInt32(buffer));
-        }
-        return frames;
     }
 }

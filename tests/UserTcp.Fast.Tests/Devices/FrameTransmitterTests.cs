@@ -1,5 +1,4 @@
 using UserTcp.Fast.Devices;
-using UserTcp.Fast.Native;
 
 namespace UserTcp.Fast.Tests.Devices;
 
@@ -7,45 +6,36 @@ namespace UserTcp.Fast.Tests.Devices;
 /// The send path both live devices share, against a non-blocking AF_UNIX datagram socket pair: its receive queue
 /// holds only a handful of datagrams, so EAGAIN comes on demand, and each write stays one readable message.
 /// </summary>
-public sealed unsafe class FrameTransmitterTests : IDisposable
+public sealed class FrameTransmitterTests : IDisposable
 {
     private const int QueueCapacity = 4;
-    private readonly int _writeEnd;
-    private readonly int _readEnd;
+    private readonly DatagramPair _pair = new();
     private readonly DeviceCounters _stats = new();
     private readonly FrameTransmitter _transmitter;
 
     public FrameTransmitterTests()
     {
-        int* pair = stackalloc int[2];
-        Assert.Equal(0, Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0, pair));
-        _writeEnd = pair[0];
-        _readEnd = pair[1];
-        _transmitter = new FrameTransmitter(_writeEnd, "pair", _stats, QueueCapacity, maxFrameBytes: 1518);
+        _transmitter = new FrameTransmitter(_pair.WriteEnd, "pair", _stats, QueueCapacity, maxFrameBytes: 1518);
     }
 
-    public void Dispose()
-    {
-        Libc.Close(_writeEnd);
-        Libc.Close(_readEnd);
-    }
+    public void Dispose() => _pair.Dispose();
 
     [Fact]
     public void Refused_frames_queue_in_order_behind_each_other_and_go_out_on_flush()
     {
         int sentAtOnce = 0;
-        while (_stats.SendsDeferred == 0) Assert.True(_transmitter.Send(Frame(sentAtOnce++)));
+        while (_stats.SendsDeferred == 0) Assert.True(_transmitter.Send(DatagramPair.Frame(sentAtOnce++)));
         sentAtOnce--;
-        for (int i = 1; i < QueueCapacity; i++) Assert.True(_transmitter.Send(Frame(sentAtOnce + i)));
+        for (int i = 1; i < QueueCapacity; i++) Assert.True(_transmitter.Send(DatagramPair.Frame(sentAtOnce + i)));
         Assert.Equal(QueueCapacity, _transmitter.Queued);
         Assert.Equal(QueueCapacity, _stats.SendsDeferred);
 
-        Assert.False(_transmitter.Send(Frame(999)), "a full retry queue drops");
+        Assert.False(_transmitter.Send(DatagramPair.Frame(999)), "a full retry queue drops");
         Assert.Equal(1, _stats.SendsDropped);
 
-        var received = DrainReadEnd();
+        var received = _pair.Drain();
         _transmitter.Flush();
-        received.AddRange(DrainReadEnd());
+        received.AddRange(_pair.Drain());
 
         Assert.Equal(0, _transmitter.Queued);
         Assert.Equal(Enumerable.Range(0, sentAtOnce + QueueCapacity), received);
@@ -60,7 +50,7 @@ public sealed unsafe class FrameTransmitterTests : IDisposable
         Assert.False(_transmitter.Send(huge));
         Assert.Equal(1, _stats.Oversize);
         Assert.Equal(1, _stats.SendsDropped);
-        Assert.True(_transmitter.Send(Frame(1)), "the next frame goes");
+        Assert.True(_transmitter.Send(DatagramPair.Frame(1)), "the next frame goes");
     }
 
     [Fact]
@@ -68,25 +58,7 @@ public sealed unsafe class FrameTransmitterTests : IDisposable
     {
         // -1, not a closed number: another test thread could reuse a closed descriptor's number at any moment.
         var transmitter = new FrameTransmitter(-1, "gone", new DeviceCounters(), QueueCapacity, 1518);
-        var failure = Assert.Throws<DeviceUnavailableException>(() => transmitter.Send(Frame(1)));
+        var failure = Assert.Throws<DeviceUnavailableException>(() => transmitter.Send(DatagramPair.Frame(1)));
         Assert.Equal(DeviceUnavailableReason.InterfaceGone, failure.Reason);
-    }
-
-    private static byte[] Frame(int index)
-    {
-        var frame = new byte[64];
-        BitConverter.TryWriteBytes(frame, index);
-        return frame;
-    }
-
-    private List<int> DrainReadEnd()
-    {
-        var frames = new List<int>();
-        var buffer = new byte[2048];
-        fixed (byte* bytes = buffer)
-        {
-            while (Libc.Read(_readEnd, bytes, (nuint)buffer.Length) > 0) frames.Add(BitConverter.ToInt32(buffer));
-        }
-        return frames;
     }
 }
