@@ -13,8 +13,7 @@ namespace UserTcp.LiveBench.Measurement;
 /// <see cref="Process"/> reaps its children itself, so the orchestrator cannot read them for its own children. Hence
 /// a wrapper, <c>UserTcp.LiveBench rusage COMMAND…</c> (<see cref="RunAndReport"/>), whose only child is GNU time running
 /// the command: its RUSAGE_CHILDREN is the command's CPU time to the microsecond (GNU time prints hundredths of a second,
-/// and a 10 MiB curl uses about 20 ms), descendants it waited for included (<c>usertcp get --lab</c> re-runs itself inside
-/// the lab's namespace), plus GNU time's own fork and exec (under a millisecond, the same for every client, and part of the
+/// and a 10 MiB curl uses about 20 ms), descendants it waited for included, plus GNU time's own fork and exec (under a millisecond, the same for every client, and part of the
 /// fixed cost the report subtracts). GNU time is there for the peak resident set: at exec the kernel folds the memory the
 /// process had before it (a copy of its parent's) into ru_maxrss, so a curl started straight from this 29 MiB .NET
 /// process would read 29 MiB; GNU time is a small C process, whose ~2 MiB is the floor instead. The wrapper prints the
