@@ -45,8 +45,8 @@ internal static class MemoryReport
         text.Line("  (held for 10 minutes in this measurement, so none expires during a slow close of thousands),");
         text.Line("  the streams disposed. This figure also holds what the stack keeps sized for the largest number of connections");
         text.Line("  it had (its tables do not shrink) and what the process grew by meanwhile (thread pool, runtime), so it is an");
-        text.Line("  upper bound for an entry, noisy at small counts (at 1,000 it moved between 0.4 and 1.9 KiB per entry, up to 1.5 MB,");
-        text.Line("  over five runs here, against 260 to 293 B at 10,000); the difference between");
+        text.Line("  upper bound for an entry, noisy at small counts (at 1,000 it moved between 0.4 and 1.9 KiB per entry, up to 1.6 MB,");
+        text.Line("  over six runs here, against 260 to 360 B at 10,000); the difference between");
         text.Line("  two counts below the table leaves the fixed part out. An entry itself is 100 B: key 16, value 48, expiry-queue");
         text.Line("  element 24, a bucket and a link 12, with the two collections' slack up to twice that (TcpTimeWaitTests).");
         text.Line();

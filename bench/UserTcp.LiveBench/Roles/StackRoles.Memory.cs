@@ -116,7 +116,10 @@ internal static partial class StackRoles
         {
             notClosed = stack.InvokeAsync(loop => string.Join("; ",
                 loop.Interface.Tcp.Connections.Take(10).Select(c => $"{c.Tuple} {c.State} available {c.BytesAvailable} received " +
-                    $"{c.Stats.BytesReceived} zero windows {c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}"))).Result;
+                    $"{c.Stats.BytesReceived} segments in {c.Stats.SegmentsReceived} (data {c.Stats.DataSegmentsReceived}, unacceptable " +
+                    $"{c.Stats.UnacceptableSegments}, PAWS {c.Stats.PawsRejected}, duplicate {c.Stats.DuplicateSegments}) zero windows " +
+                    $"{c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}")) + $"; the stack: {loop.Interface.Tcp.Stats.SegmentsForNoConnection} " +
+                    $"segments for no connection, kernel drops (ps_drop) {loop.Device.Stats.KernelDrops}").Result;
             for (int i = 0; i < count; i++)
             {
                 if (readers[i].IsCompleted) continue;
