@@ -6,14 +6,14 @@
 #   bench/run-memory.sh                          1,000 and 10,000 connections, each receiving 64 KiB/s when active
 #   bench/run-memory.sh --connections 100,1000x65536
 #                                                other cases, comma-separated, one stack process each: COUNT connections
-#                                                (1..20,000) with the library's default buffers, or xBYTES: every buffer of
-#                                                a connection (TCP receive and send, stream in and out) that size
+#                                                (1..20,000) with the library's default buffers, or xBYTES: the receive and
+#                                                send buffers' maxima that size (what the maxima cost an idle connection)
 #   bench/run-memory.sh --rate BYTES             the active phase's rate per connection, bytes per second
 #
-# A stack process refuses a count whose buffers would not fit in the machine's available memory (it measures the first
-# connections and extrapolates). Needs root: it installs what is missing (scripts/setup.sh, which also builds), brings up
-# its own lab with a unique name, and always tears it down. Exit status: 0 on success, 1 when a measurement failed, 2 on
-# bad usage.
+# A stack process refuses a count whose connections would not fit in 60 % of the machine's available memory (it
+# measures the first 64 connections, idle, and extrapolates). Needs root: it installs what is missing (scripts/setup.sh,
+# which also builds), brings up its own lab with a unique name, and always tears it down. Exit status: 0 on success, 1
+# when a measurement failed, 2 on bad usage.
 set -euo pipefail
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -29,7 +29,7 @@ while (($#)); do
 done
 source "$(dirname "${BASH_SOURCE[0]}")/live-common.sh"
 live_prepare run-memory "network namespaces, packet sockets"
-live_unique_lab m2
+live_unique_lab m7
 trap live_remove_lab EXIT
 
 cd "$repo"

@@ -44,8 +44,9 @@ internal sealed class MemoryOrchestrator(MemoryPlan plan, string labName, Action
         }
     }
 
-    /// <summary>The server namespace's sockets on the hold server's port every 5 s while a case runs (states, and the
-    /// listener's accept queue), so a case whose connections the server never closed can say where they were.</summary>
+    /// <summary>The server namespace's sockets on the hold server's port every 5 s while a case runs (states, with bytes
+    /// not yet read by the server or not yet acknowledged by the stack, and the listener's accept queue), so a case whose
+    /// connections the server never closed can say where they were, and the server's TCP counters of listen overflows.</summary>
     private sealed class ServerSockets : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
@@ -58,8 +59,11 @@ internal sealed class MemoryOrchestrator(MemoryPlan plan, string labName, Action
                 var (_, established, _) = Tool.TryRun(["ip", "netns", "exec", netns, "ss", "-Htn", $"( sport = :{HoldServer.Port} )"]);
                 var (_, listening, _) = Tool.TryRun(["ip", "netns", "exec", netns, "ss", "-Hltn", $"( sport = :{HoldServer.Port} )"]);
                 var states = established.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                    .GroupBy(fields => $"{fields[0]}{(fields[1] != "0" ? " unread" : "")}").Select(g => $"{g.Count()} {g.Key}");
-                Last = $"{string.Join(", ", states)}; listener (state, accept queue, backlog): {listening.Trim()}";
+                    .GroupBy(fields => $"{fields[0]}{(fields[1] != "0" ? " unread" : "")}{(fields[2] != "0" ? " unacknowledged" : "")}").Select(g => $"{g.Count()} {g.Key}");
+                var (_, counters, _) = Tool.TryRun(["ip", "netns", "exec", netns, "nstat", "-asz", "TcpExtListenOverflows", "TcpExtListenDrops"]);
+                Last = $"{string.Join(", ", states)}; listener (state, accept queue, backlog): {listening.Trim()}; " +
+                       string.Join(", ", counters.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith("TcpExt", StringComparison.Ordinal))
+                           .Select(line => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2))));
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(5), _stop.Token).ConfigureAwait(false);

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace UserTcp.LiveBench.Orchestration;
 
 /// <summary>
-/// The memory measurement's cases: connection counts, each with the library's default buffers or with every buffer of a
-/// connection set to a size (<c>COUNT</c> or <c>COUNTxBYTES</c>, comma-separated), and the active phase's rate per connection.
+/// The memory measurement's cases: connection counts, each with the library's default buffers or with the receive and send
+/// buffers' maxima set to a size (<c>COUNT</c> or <c>COUNTxBYTES</c>, comma-separated), and the active phase's rate per connection.
 /// </summary>
 internal sealed record MemoryPlan(IReadOnlyList<(int Connections, int? BufferSize)> Cases, int Rate)
 {

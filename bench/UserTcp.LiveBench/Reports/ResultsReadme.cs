@@ -6,7 +6,7 @@ namespace UserTcp.LiveBench.Reports;
 
 /// <summary>
 /// perf-results/README.md: one table of the headline figures of every report present (compare.md, tap.md, ack-latency.md,
-/// live.md, tcp.md, wire.md, interface.md, loop.md) with the command that regenerates each, and the plots, drawn from
+/// live.md, memory.md, tcp.md, wire.md, interface.md, loop.md) with the command that regenerates each, and the plots, drawn from
 /// the data files (data/compare.csv, data/ack-latency.csv). It reads only what exists: a report or data file not
 /// generated yet is named as missing, never an error, so <c>UserTcp.LiveBench readme</c> can run alone at any time.
 /// </summary>
@@ -21,6 +21,7 @@ internal static partial class ResultsReadme
         new("tap.md", "the stack, lwIP and the kernel on one TAP lab", "bench/run-tap.sh", ["Summary"]),
         new("ack-latency.md", "ACK latency under bursts", "bench/run-ack-latency.sh", ["Summary", "Targets"]),
         new("live.md", "the live stack's cost per frame", "bench/run-live.sh", ["Summary"]),
+        new("memory.md", "memory per connection: idle, receiving, TIME-WAIT", "bench/run-memory.sh", ["Targets (issue 11)"]),
         new("tcp.md", "TCP engine micro-benchmarks", "bench/run.sh tcp", ["Targets"]),
         new("wire.md", "wire layer micro-benchmarks", "bench/run.sh wire", ["Targets"]),
         // No target of the issues covers these two: their results tables are the headline.

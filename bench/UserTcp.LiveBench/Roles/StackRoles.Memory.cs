@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using UserTcp.Fast.Api;
+using UserTcp.Fast.Buffers;
 using UserTcp.LiveBench.Orchestration;
 using UserTcp.LiveBench.Results;
 using UserTcp.Testbed.Live;
@@ -11,7 +12,7 @@ namespace UserTcp.LiveBench.Roles;
 // hold server, figures taken with the connections idle, receiving, and in TIME-WAIT.
 internal static partial class StackRoles
 {
-    private const int WarmUpConnections = 16; // more than the buffer pool keeps per size, so the baseline has it full
+    private const int WarmUpConnections = 16; // every phase once, so the JIT is done before the baseline
     private static readonly TimeSpan ActiveWindow = TimeSpan.FromSeconds(3);
     // Shared by every reader (the bytes are not looked at), allocated by the warm-up: in the baseline, not in a figure.
     private static readonly byte[] Sink = new byte[64 * 1024];
@@ -47,6 +48,7 @@ internal static partial class StackRoles
         using var stack = NetworkStack.Start(options);
 
         RunConnections(stack, WarmUpConnections, _ => { });
+        FillChunkPool(stack);
         SettleThenAwaitGo();
         var figures = new List<MemoryFigures> { Measure(stack, MemoryPhases.Baseline, 0) };
         long received = 0;
@@ -60,6 +62,19 @@ internal static partial class StackRoles
         Await(Exit);
         return 0;
     }
+
+    /// <summary>
+    /// Takes as many chunks from the stack's pool as it keeps spare and gives them back, so the baseline holds the pool
+    /// full: the chunks a few busy connections make it create stay in the pool afterwards (4 MiB at most), and would
+    /// otherwise count against the connections of a later phase (4 KiB per connection of 1,000).
+    /// </summary>
+    private static void FillChunkPool(NetworkStack stack) => stack.InvokeAsync(loop =>
+    {
+        var pool = loop.Interface.Tcp.Buffers;
+        var chunks = Enumerable.Range(0, ChunkPool.RetainedChunks).Select(_ => pool.Rent()).ToList();
+        chunks.ForEach(pool.Return);
+        return pool.SpareChunks;
+    }).Wait();
 
     /// <summary>Where <see cref="RunConnections"/> stands when it calls back: the phase, the streams open, bytes received so far.</summary>
     private readonly record struct MemoryPhase(string Name, int Streams, long Received);
@@ -101,7 +116,10 @@ internal static partial class StackRoles
         {
             notClosed = stack.InvokeAsync(loop => string.Join("; ",
                 loop.Interface.Tcp.Connections.Take(10).Select(c => $"{c.Tuple} {c.State} available {c.BytesAvailable} received " +
-                    $"{c.Stats.BytesReceived} zero windows {c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}"))).Result;
+                    $"{c.Stats.BytesReceived} segments in {c.Stats.SegmentsReceived} (data {c.Stats.DataSegmentsReceived}, unacceptable " +
+                    $"{c.Stats.UnacceptableSegments}, PAWS {c.Stats.PawsRejected}, duplicate {c.Stats.DuplicateSegments}) zero windows " +
+                    $"{c.Stats.ZeroWindowsAdvertised} peer window {c.PeerWindow}")) + $"; the stack: {loop.Interface.Tcp.Stats.SegmentsForNoConnection} " +
+                    $"segments for no connection, kernel drops (ps_drop) {loop.Device.Stats.KernelDrops}").Result;
             for (int i = 0; i < count; i++)
             {
                 if (readers[i].IsCompleted) continue;
@@ -173,7 +191,8 @@ internal static partial class StackRoles
     }
 
     /// <summary>The managed heap after full compacting collections (finalizers run in between), the resident set, and the
-    /// stack's connection and TIME-WAIT counts, read on its poll thread.</summary>
+    /// stack's connection and TIME-WAIT counts and buffer chunks (held by connections, spare in the pool), read on its
+    /// poll thread.</summary>
     private static MemoryFigures Measure(NetworkStack stack, string phase, int streams)
     {
         for (int i = 0; i < 2; i++)
@@ -182,8 +201,9 @@ internal static partial class StackRoles
             GC.WaitForPendingFinalizers();
         }
         long heap = GC.GetTotalMemory(forceFullCollection: false);
-        var (live, timeWait) = stack.InvokeAsync(loop => (loop.Interface.Tcp.ConnectionCount, loop.Interface.Tcp.TimeWaitCount)).Result;
-        return new MemoryFigures(phase, heap, ResidentBytes(), live, timeWait, streams);
+        var (live, timeWait, chunks, spare) = stack.InvokeAsync(loop => (loop.Interface.Tcp.ConnectionCount, loop.Interface.Tcp.TimeWaitCount,
+            loop.Interface.Tcp.Buffers.ChunksInUse, loop.Interface.Tcp.Buffers.SpareChunks)).Result;
+        return new MemoryFigures(phase, heap, ResidentBytes(), live, timeWait, streams, chunks, spare);
     }
 
     /// <summary>VmRSS of /proc/self/status.</summary>

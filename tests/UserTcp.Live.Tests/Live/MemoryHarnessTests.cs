@@ -1,3 +1,5 @@
+using System.Globalization;
+using UserTcp.Fast.Buffers;
 using UserTcp.Live.Tests.Devices;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
@@ -28,6 +30,8 @@ public sealed class MemoryHarnessTests
             Assert.Equal(["baseline", "idle", "active", "time-wait"], rows.Keys);
             Assert.Equal("8", rows["idle"][4]); // eight TCP connections, none in TIME-WAIT beyond the warm-up's
             Assert.Equal(rows["baseline"][5], rows["idle"][5]);
+            // The warm-up filled the chunk pool, so no phase's figure holds spare chunks the baseline did not.
+            Assert.Equal(ChunkPool.RetainedChunks.ToString(CultureInfo.InvariantCulture), rows["baseline"][8]);
             Assert.Equal("0", rows["time-wait"][4]); // then no connection left: all eight are TIME-WAIT entries
             Assert.Equal(int.Parse(rows["baseline"][5]) + 8, int.Parse(rows["time-wait"][5]));
             Assert.Contains("## Targets (issue 11)", File.ReadAllText(report));
