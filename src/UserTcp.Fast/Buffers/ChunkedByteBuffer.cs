@@ -118,7 +118,11 @@ internal sealed class ChunkedByteBuffer
         Interlocked.Exchange(ref _producing, 1);
         var spin = new SpinWait();
         while (Volatile.Read(ref _claimingTail) != 0) spin.SpinOnce(); // a few instructions on the poll thread
-        int room = Limit - (int)(_written - Volatile.Read(ref _read));
+        // _read (acquire) before Limit: ReleaseWhileProducing stores Limit = 0 before it releases its new _read, so whoever
+        // reads that _read sees the zero limit too. Limit first could pair the old, large limit with the new _read: room up
+        // to Capacity ahead, into the slots of chunks the poll thread is handing back to the pool (another connection's).
+        long read = Volatile.Read(ref _read);
+        int room = Limit - (int)(_written - read);
         int n = Math.Clamp(room, 0, data.Length);
         if (n > 0)
         {

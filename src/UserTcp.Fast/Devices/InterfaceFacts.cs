@@ -3,9 +3,8 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Devices;
 
 /// <summary>A network interface as <see cref="LinuxInterface.Read"/> found it.</summary>
-/// <param name="Index">The kernel's interface index (what AF_PACKET addresses and if_nametoindex name).</param>
 /// <param name="MacAddress">Its hardware address (all zeros on loopback).</param>
 /// <param name="Mtu">Its IP MTU.</param>
 /// <param name="IsVirtual">A software device (veth, TAP, bridge, loopback...) with no parent device on a bus, so its
 /// peer may be this host's own kernel; false for a NIC.</param>
-internal readonly record struct InterfaceFacts(int Index, MacAddress MacAddress, int Mtu, bool IsVirtual);
+internal readonly record struct InterfaceFacts(MacAddress MacAddress, int Mtu, bool IsVirtual);

@@ -113,7 +113,7 @@ internal static unsafe class LinuxInterface
             attributes = attributes[Math.Min(Align(length), attributes.Length)..];
         }
         if (mtu <= 0) throw Failure(name, "an RTM_GETLINK reply without an MTU");
-        return new InterfaceFacts(index, mac, mtu, IsVirtual: !hasParent);
+        return new InterfaceFacts(mac, mtu, IsVirtual: !hasParent);
     }
 
     private static int Align(int length) => (length + 3) & ~3;
