@@ -18,8 +18,9 @@ namespace UserTcp.Fast.AspNetCore;
 /// <see cref="UserTcpTransportOptions.MaxReadBufferSize"/> unread (the stack's window then closes); sending copies pipe
 /// memory into the stream's send buffer and waits while that is full, so the application's flush waits once
 /// <see cref="UserTcpTransportOptions.MaxWriteBufferSize"/> is queued. When the application completes its output the
-/// stream is disposed: FIN after everything written (RST if request bytes were left unread, as close(2) does);
-/// <see cref="Abort(ConnectionAbortedException)"/> resets at once. The object, its pipes and its features are reused for
+/// stream is disposed: FIN after everything written (RST if request bytes were left unread, as close(2) does).
+/// <see cref="Abort(ConnectionAbortedException)"/> drops what the pipe still holds and resets the connection, unless the
+/// client already closed its side (Kestrel aborts then too): that close is a FIN, as Kestrel's sockets transport's. The object, its pipes and its features are reused for
 /// later connections (<see cref="UserTcpConnectionPolicy"/>).
 /// </summary>
 internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
@@ -39,6 +40,7 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
     private ConnectionAbortedException? _abortReason;
     private Task _processing = Task.CompletedTask;
     private int _disposing;
+    private volatile bool _peerClosed; // the peer's FIN arrived
     private long _number;
     private string? _id;
     private IDictionary<object, object?>? _items;
@@ -116,7 +118,11 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
             while (true)
             {
                 int read = await stream.ReadAsync(writer.GetMemory()).ConfigureAwait(false);
-                if (read == 0) break; // the peer's FIN
+                if (read == 0) // the peer's FIN
+                {
+                    _peerClosed = true;
+                    break;
+                }
                 writer.Advance(read);
                 // Waits while the application has MaxReadBufferSize unread: the stack's receive buffer fills meanwhile and
                 // its advertised window closes, which holds the client back.
@@ -165,7 +171,9 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
         {
             var reason = Volatile.Read(ref _abortReason) ?? error;
             reader.Complete(reason);
-            if (reason is not null) stream.Abort();
+            // Kestrel aborts also when the client closed (its FIN ends the input): then what was sent stays sent and the
+            // close is a FIN; an abort while the client is still there (a timeout, the application, shutdown) resets.
+            if (reason is not null && !_peerClosed) stream.Abort();
             // FIN after everything written (the connection closes on its own in the stack); ends a read still waiting.
             stream.Dispose();
         }
@@ -179,13 +187,13 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
         _ => e,
     };
 
-    /// <summary>Resets the connection (RST) and ends both loops.</summary>
+    /// <summary>Ends both loops and resets the connection (RST), or closes it (FIN) when the client already closed its side.</summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
         // Once disposing began Kestrel is done with the connection, and the object may soon serve another.
         if (Volatile.Read(ref _disposing) != 0) return;
         Interlocked.CompareExchange(ref _abortReason, abortReason, null);
-        _stream?.Abort();
+        if (!_peerClosed) _stream?.Abort(); // at once: a send loop waiting for room in the send buffer wakes with the failure
         _output.Reader.CancelPendingRead();
     }
 
@@ -217,6 +225,7 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
         }
         _stream = null;
         _abortReason = null;
+        _peerClosed = false;
         _id = null;
         _items = null;
         _transport = this;
