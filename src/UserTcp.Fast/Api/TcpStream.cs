@@ -1,7 +1,9 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Api;
 
@@ -24,10 +26,19 @@ public sealed class TcpStream : Stream
         _pump = pump;
         _thread = thread;
         _pendingRead = new PendingRead(this);
-        LocalPort = pump.Connection.Tuple.LocalPort;
+        var tuple = pump.Connection.Tuple;
+        LocalAddress = tuple.LocalAddress;
+        LocalPort = tuple.LocalPort;
+        RemoteAddress = tuple.RemoteAddress;
+        RemotePort = tuple.RemotePort;
     }
 
+    public Ipv4Address LocalAddress { get; }
     public ushort LocalPort { get; }
+    public Ipv4Address RemoteAddress { get; }
+    public ushort RemotePort { get; }
+    public IPEndPoint LocalEndPoint => new(LocalAddress.ToIPAddress(), LocalPort);
+    public IPEndPoint RemoteEndPoint => new(RemoteAddress.ToIPAddress(), RemotePort);
     /// <summary>The connection's counters now, as a copy taken on the caller's thread (see <see cref="TcpConnectionStats"/>).</summary>
     public TcpConnectionStats Stats => _pump.Connection.Stats.Snapshot();
 
@@ -104,6 +115,8 @@ public sealed class TcpStream : Stream
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             if (_pump.Error != 0) throw Translate();
+            // Shut down (from another thread) while this write waited: its remaining bytes would come after the FIN.
+            if (_pump.WriteClosed) throw new IOException($"the stream's sending side was shut down during the write; its last {buffer.Length} bytes were not sent");
             int n = _pump.Send.TryAppend(buffer.Span);
             buffer = buffer[n..];
             if (n > 0) _thread.Nudge();

@@ -83,6 +83,8 @@ public sealed class StackMetrics
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
+        Line("tcp connections accepted", nic.Tcp.Stats.ConnectionsAccepted);
+        Line("tcp syns dropped (backlog full)", nic.Tcp.Stats.SynsDroppedByBacklog);
         if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
         {
             Line("dns lookups", dns.Lookups);

@@ -25,11 +25,14 @@ internal sealed class TcpListener
     public TcpConfig Config { get; }
     public bool IsClosed { get; private set; }
     public int PendingAccepts => _accepted.Count;
+    /// <summary>Connections this listener handed over that the application has not accepted yet (the public listener's
+    /// queue, kept up to date by its owner): they count against <see cref="Backlog"/> like those still queued here.</summary>
+    public int HeldByApplication { get; set; }
     public long SynsDropped { get; private set; }
 
     internal bool TryReserveSyn()
     {
-        if (IsClosed || _halfOpen + _accepted.Count >= Backlog)
+        if (IsClosed || _halfOpen + _accepted.Count + HeldByApplication >= Backlog)
         {
             SynsDropped++;
             return false;

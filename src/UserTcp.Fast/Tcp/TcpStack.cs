@@ -63,6 +63,8 @@ internal sealed class TcpStack
         return connection;
     }
 
+    public bool HasListener(ushort port) => _listeners.ContainsKey(port);
+
     public TcpListener Listen(ushort port, int backlog = 128, TcpConfig? config = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
