@@ -83,6 +83,18 @@ public sealed class StackMetrics
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
+        var stack = nic.Tcp.Stats;
+        if (stack.ConnectionsAccepted + stack.SynsDroppedByBacklog + stack.SynCookiesSent + stack.SynCookiesRejected > 0)
+        {
+            Line("tcp connections accepted", stack.ConnectionsAccepted);
+            Line("tcp syns dropped (listen queues)", stack.SynsDroppedByBacklog);
+            Line("tcp listen overflows (acks dropped)", stack.ListenOverflows);
+            Line("tcp syn-ack retransmissions", stack.SynAckRetransmissions);
+            Line("tcp half-open expired", stack.SynRequestsExpired);
+            Line("tcp syn cookies sent", stack.SynCookiesSent);
+            Line("tcp syn cookies validated", stack.SynCookiesValidated);
+            Line("tcp syn cookies rejected", stack.SynCookiesRejected);
+        }
         if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
         {
             Line("dns lookups", dns.Lookups);
