@@ -91,6 +91,7 @@ public sealed class StackMetrics
             Line("tcp listen overflows (acks dropped)", stack.ListenOverflows);
             Line("tcp syn-ack retransmissions", stack.SynAckRetransmissions);
             Line("tcp half-open expired", stack.SynRequestsExpired);
+            Line("tcp syn-acks dropped (queue full)", stack.SynAcksDropped);
             Line("tcp syn cookies sent", stack.SynCookiesSent);
             Line("tcp syn cookies validated", stack.SynCookiesValidated);
             Line("tcp syn cookies rejected", stack.SynCookiesRejected);

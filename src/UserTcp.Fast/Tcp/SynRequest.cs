@@ -43,8 +43,6 @@ internal sealed class SynRequest
     public int Retransmissions { get; set; }
     /// <summary>When the first SYN-ACK left (an RTT sample when the ACK answers it and it was never retransmitted).</summary>
     public Instant FirstSentAt { get; set; } = Instant.Never;
-    /// <summary>The handshake's ACK came while the accept queue was full and was dropped (Linux inet_rsk(req)->acked).</summary>
-    public bool Acked { get; set; }
     internal TimerWheel<SynRequest>.Handle TimerHandle { get; }
 
     /// <summary>The SYN's options as the connection negotiates them (<see cref="TcpConnection"/>.NegotiateOptions).</summary>

@@ -277,7 +277,6 @@ internal sealed class TcpStack
         }
         if (request.Listener.AcceptQueueFull)
         {
-            request.Acked = true;
             Stats.ListenOverflows++;
             return false;
         }
