@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
-using UserTcp.Fast.Devices;
-using UserTcp.Fast.Devices.Capture;
 using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
@@ -17,23 +16,14 @@ internal static class HttpTransfer
 {
     /// <summary>Starts the stack for <paramref name="setup"/>, runs <paramref name="exchange"/> with an HttpClient over it,
     /// prints the stack's counters with --stats, and returns the exchange's exit code.</summary>
-    public static int Run(StackSetup setup, Task<TlsTrust> trust, Func<NetworkStack, HttpClient, Task<int>> exchange)
-    {
-        INetworkDevice device = DeviceFactory.Open(setup);
-        if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-        using var network = NetworkStack.Start(setup.ToOptions(device));
-        try
+    public static int Run(StackSetup setup, Task<TlsTrust> trust, Func<NetworkStack, HttpClient, Task<int>> exchange) =>
+        StackCommand.RunOnPollThread(setup, (network, _) =>
         {
             using var handler = network.CreateHttpHandler();
             handler.SslOptions = trust.GetAwaiter().GetResult().Options();
             using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
             return exchange(network, client).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            if (setup.Stats) Console.Error.Write(network.InvokeAsync(_ => network.Metrics.Format()).GetAwaiter().GetResult());
-        }
-    }
+        });
 
     /// <summary>The failures of an exchange that end it with one line and exit code 1, not a stack trace.</summary>
     public static bool IsTransferFailure(Exception e) =>

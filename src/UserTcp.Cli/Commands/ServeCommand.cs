@@ -1,62 +1,94 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net.Sockets;
 using UserTcp.Cli.Live;
-using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Time;
-using UserTcp.Testbed.Live;
+using UserTcp.Fast.Api;
 
 namespace UserTcp.Cli.Commands;
 
 /// <summary>
 /// <c>usertcp serve</c>: brings the stack up on a link and keeps it there: it answers ARP and ping, and with
-/// <c>--port N</c> accepts TCP connections on that port and echoes what it receives. Runs for <c>--duration</c>
-/// seconds (or until Ctrl-C) and prints the counters with <c>--stats</c>.
+/// <c>--echo --port N</c> accepts TCP connections on that port (the public listener API) and echoes what each sends
+/// until it closes. Runs for <c>--duration</c> seconds or until Ctrl-C, and prints the counters with <c>--stats</c>.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var duration = new Option<double>("--duration") { Description = "Seconds to run (0: until Ctrl-C).", DefaultValueFactory = _ => 0 };
-        var port = new Option<int?>("--port") { Description = "Accept TCP connections on this port and echo their data." };
+        var port = new Option<int?>("--port") { Description = "The TCP port to listen on (with --echo)." };
+        var echo = new Option<bool>("--echo") { Description = "Accept TCP connections on --port and echo their data." };
+        var backlog = new Option<int>("--backlog") { Description = "Connections that may wait for an accept, half-open or established.", DefaultValueFactory = _ => 512 };
         duration.Validators.Add(r => { if (r.GetValue(duration) < 0) r.AddError("--duration cannot be negative"); });
         port.Validators.Add(r => { if (r.GetValue(port) is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
+        var synBacklog = new Option<int?>("--syn-backlog") { Description = "Half-open connections kept per listener; past them SYNs get SYN cookies (default 1024)." };
+        backlog.Validators.Add(r => { if (r.GetValue(backlog) < 1) r.AddError("--backlog must be at least 1"); });
+        synBacklog.Validators.Add(r => { if (r.GetValue(synBacklog) < 1) r.AddError("--syn-backlog must be at least 1"); });
         var stack = new StackOptions();
-        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port.") { duration, port };
+        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port.") { duration, port, echo, backlog, synBacklog };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(echo) && r.GetValue(port) is null) r.AddError("--echo needs --port");
+            if (!r.GetValue(echo) && r.GetValue(port) is not null) r.AddError("--port needs --echo");
+        });
         stack.AddTo(command);
-        command.SetAction(parse => StackCommand.Run("serve", stack, parse, live =>
-            Run(live, parse.GetValue(duration), parse.GetValue(port), Console.Out)));
+        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with { MaxSynBacklog = parse.GetValue(synBacklog) }, (network, device) =>
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"serving {setup.Address}/{setup.PrefixLength} on {device.Name} ({device.MacAddress}){(parse.GetValue(port) is { } p ? $", TCP echo on port {p}" : "")}"));
+            return Run(network, parse.GetValue(duration), parse.GetValue(port), parse.GetValue(backlog));
+        })));
         return command;
     }
 
-    public static int Run(LiveStack live, double seconds, int? port, TextWriter output)
+    private static int Run(NetworkStack network, double seconds, int? port, int backlog)
     {
-        var stop = new CancellationTokenSource();
+        using var stop = seconds > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds)) : new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
             stop.Cancel();
         };
-        TcpListener? listener = port is { } p ? live.Tcp.Listen((ushort)p) : null;
-        var connections = new List<TcpConnection>();
-        var buffer = new byte[64 * 1024];
-        live.Loop.OnTurn = _ =>
+        if (port is not { } echoPort)
         {
-            while (listener is not null && listener.TryAccept(out var accepted)) connections.Add(accepted);
-            foreach (var c in connections)
+            stop.Token.WaitHandle.WaitOne();
+            return 0;
+        }
+        using var listener = network.Listen(echoPort, backlog);
+        var sessions = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var stream = listener.AcceptAsync(stop.Token).AsTask().GetAwaiter().GetResult();
+                sessions.RemoveAll(s => s.IsCompleted);
+                sessions.Add(Task.Run(() => EchoAsync(stream, stop.Token)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        listener.Stop();
+        // Sessions end on their own once their peers close; those still open are cut short by the stop token.
+        Task.WhenAll(sessions).Wait(TimeSpan.FromSeconds(5));
+        return 0;
+    }
+
+    private static async Task EchoAsync(TcpStream stream, CancellationToken stop)
+    {
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[64 * 1024];
+            try
             {
                 int n;
-                while (c.SendSpace > 0 && (n = c.Receive(buffer.AsSpan(0, Math.Min(buffer.Length, c.SendSpace)))) > 0) c.Send(buffer.AsSpan(0, n));
-                if (c.IsReceiveComplete && c.State == TcpState.CloseWait) c.Close();
+                while ((n = await stream.ReadAsync(buffer, stop).ConfigureAwait(false)) > 0)
+                    await stream.WriteAsync(buffer.AsMemory(0, n), stop).ConfigureAwait(false);
             }
-            connections.RemoveAll(c => c.IsClosed);
-        };
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"serving {live.Setup.Address}/{live.Setup.PrefixLength} on {live.Device.Name} ({live.Device.MacAddress}){(port is { } pp ? $", TCP echo on port {pp}" : "")}"));
-        output.Flush();
-        var until = seconds > 0 ? MonotonicClock.Now + TimeSpan.FromSeconds(seconds) : Instant.Never;
-        while (!stop.IsCancellationRequested && MonotonicClock.Now < until)
-            live.RunUntil(() => stop.IsCancellationRequested, TimeSpan.FromMilliseconds(200));
-        live.Loop.OnTurn = null;
-        return 0;
+            catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)
+            {
+                // The peer reset, or serve is stopping: the stream's dispose closes what is left.
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Devices.Capture;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Live;
 using UserTcp.Testbed.Namespaces;
@@ -18,6 +20,25 @@ internal static class StackCommand
             using var stack = LiveStack.Open(setup);
             return body(stack);
         });
+
+    /// <summary>
+    /// Starts the stack for <paramref name="setup"/> on its own poll thread (<see cref="NetworkStack"/>), runs
+    /// <paramref name="body"/> with it and its device, and prints the stack's counters with --stats.
+    /// </summary>
+    public static int RunOnPollThread(StackSetup setup, Func<NetworkStack, INetworkDevice, int> body)
+    {
+        INetworkDevice device = DeviceFactory.Open(setup);
+        if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
+        using var network = NetworkStack.Start(setup.ToOptions(device));
+        try
+        {
+            return body(network, device);
+        }
+        finally
+        {
+            if (setup.Stats) Console.Error.Write(network.InvokeAsync(_ => network.Metrics.Format()).GetAwaiter().GetResult());
+        }
+    }
 
     /// <summary>The same frame for commands that open the stack their own way (on its poll thread, say).</summary>
     public static int RunWithSetup(string name, StackOptions options, ParseResult parse, Func<StackSetup, int> body)

@@ -20,6 +20,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStackOptions _options;
     private readonly List<StreamPump> _pumps = new(); // poll thread only
+    private readonly List<TcpStreamListener> _listeners = new(); // poll thread only
     private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
     private int _disposed;
@@ -110,6 +111,34 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         }
         if (!established) throw stream.ConnectFailure();
         return stream;
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> of the stack's address (RFC 9293 §3.10.1 passive open) and returns the started
+    /// listener. At most <paramref name="backlog"/> connections wait for an accept, half-open or established (listen(2)'s
+    /// backlog); SYNs beyond are dropped and counted. Throws <see cref="SocketException"/> with AddressAlreadyInUse when
+    /// the port already has a listener.
+    /// </summary>
+    public TcpStreamListener Listen(int port, int backlog = 512)
+    {
+        if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a port is 1..65535");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
+        return _thread.InvokeAsync((loop, _) =>
+        {
+            var tcp = loop.Interface.Tcp;
+            if (tcp.HasListener((ushort)port))
+                throw new SocketException((int)SocketError.AddressAlreadyInUse, $"port {port} already has a listener");
+            var listener = new TcpStreamListener(tcp.Listen((ushort)port, backlog), _options.Address, _thread, Adopt);
+            _listeners.Add(listener);
+            return listener;
+        }).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Poll thread: a stream for a connection the stack accepted, pumped from now on like a connected one.</summary>
+    private TcpStream Adopt(StreamPump pump)
+    {
+        _pumps.Add(pump);
+        return new TcpStream(pump, _thread);
     }
 
     /// <summary>
@@ -212,13 +241,17 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
 
     private void PumpAll(PollLoop loop, Instant now)
     {
+        for (int i = _listeners.Count - 1; i >= 0; i--)
+            if (!_listeners[i].Pump()) _listeners.RemoveAt(i);
         for (int i = _pumps.Count - 1; i >= 0; i--)
             if (!_pumps[i].Pump(now)) _pumps.RemoveAt(i);
     }
 
-    /// <summary>Poll thread, as it stops: every stream still open fails with OperationAborted, every lookup likewise.</summary>
+    /// <summary>Poll thread, as it stops: every listener, stream still open and lookup fails with OperationAborted.</summary>
     private void AbandonAll(PollLoop loop)
     {
+        foreach (var listener in _listeners) listener.Close();
+        _listeners.Clear();
         foreach (var pump in _pumps) pump.Abandon();
         _pumps.Clear();
         foreach (var lookup in _lookups)

@@ -1,7 +1,9 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
+using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Api;
 
@@ -24,10 +26,19 @@ public sealed class TcpStream : Stream
         _pump = pump;
         _thread = thread;
         _pendingRead = new PendingRead(this);
-        LocalPort = pump.Connection.Tuple.LocalPort;
+        var tuple = pump.Connection.Tuple;
+        LocalAddress = tuple.LocalAddress;
+        LocalPort = tuple.LocalPort;
+        RemoteAddress = tuple.RemoteAddress;
+        RemotePort = tuple.RemotePort;
     }
 
+    public Ipv4Address LocalAddress { get; }
     public ushort LocalPort { get; }
+    public Ipv4Address RemoteAddress { get; }
+    public ushort RemotePort { get; }
+    public IPEndPoint LocalEndPoint => new(LocalAddress.ToIPAddress(), LocalPort);
+    public IPEndPoint RemoteEndPoint => new(RemoteAddress.ToIPAddress(), RemotePort);
     /// <summary>The connection's counters now, as a copy taken on the caller's thread (see <see cref="TcpConnectionStats"/>).</summary>
     public TcpConnectionStats Stats => _pump.Connection.Stats.Snapshot();
 

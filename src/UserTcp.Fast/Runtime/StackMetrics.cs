@@ -84,10 +84,10 @@ public sealed class StackMetrics
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
+        Line("tcp connections accepted", stack.ConnectionsAccepted);
+        Line("tcp syns dropped (backlog full)", stack.SynsDroppedByBacklog);
         if (stack.ConnectionsAccepted + stack.SynsDroppedByBacklog + stack.SynCookiesSent + stack.SynCookiesRejected > 0)
         {
-            Line("tcp connections accepted", stack.ConnectionsAccepted);
-            Line("tcp syns dropped (listen queues)", stack.SynsDroppedByBacklog);
             Line("tcp listen overflows (acks dropped)", stack.ListenOverflows);
             Line("tcp syn-ack retransmissions", stack.SynAckRetransmissions);
             Line("tcp half-open expired", stack.SynRequestsExpired);

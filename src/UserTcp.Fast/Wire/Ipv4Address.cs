@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
 
 namespace UserTcp.Fast.Wire;
 
@@ -46,6 +48,25 @@ public readonly record struct Ipv4Address(uint Value) : IComparable<Ipv4Address>
 
     public static Ipv4Address Parse(string text) =>
         TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not an IPv4 address (a.b.c.d).");
+
+    /// <summary>The same address as .NET's <see cref="IPAddress"/> (allocates one), for APIs that take endpoints.</summary>
+    public IPAddress ToIPAddress()
+    {
+        Span<byte> bytes = stackalloc byte[Length];
+        Write(bytes);
+        return new IPAddress(bytes);
+    }
+
+    /// <summary>An IPv4 <see cref="IPAddress"/> (or an IPv4-mapped IPv6 one) as an <see cref="Ipv4Address"/>.</summary>
+    public static Ipv4Address FromIPAddress(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetwork) throw new ArgumentException($"{address} is not an IPv4 address", nameof(address));
+        Span<byte> bytes = stackalloc byte[Length];
+        address.TryWriteBytes(bytes, out _);
+        return Read(bytes);
+    }
 
     public override string ToString() => $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}";
 }

@@ -1,11 +1,8 @@
 using UserTcp.Fast.Api;
-using UserTcp.Fast.Interface;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Tcp;
-using UserTcp.Fast.Tests.Dns;
 using UserTcp.Fast.Tests.Runtime;
 using UserTcp.Fast.Wire;
-using static UserTcp.Fast.Tests.Dns.DnsTestNetwork;
 
 namespace UserTcp.Fast.Tests.Api;
 
@@ -18,54 +15,15 @@ namespace UserTcp.Fast.Tests.Api;
 [Collection(StressCollection.Name)]
 public sealed class NetworkStackLifecycleTests
 {
-    private static readonly Ipv4Address Listening = new(198, 18, 0, 11), Silent = new(198, 18, 0, 99);
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15); // generous: other tests share the two cores
-
-    private sealed class Lab : IDisposable
-    {
-        public readonly InProcessPeerDevice Device = new();
-        public readonly NetworkInterface Web;
-        public readonly NetworkStack Stack;
-
-        /// <param name="web">The listening host's TCP settings.</param>
-        /// <param name="client">The stack's TCP settings.</param>
-        public Lab(TcpConfig? web = null, TcpConfig? client = null)
-        {
-            Web = new NetworkInterface(
-                new InterfaceConfig { MacAddress = MacAddress.Parse("02:00:00:00:01:0b"), Address = Listening, PrefixLength = 24 },
-                new TcpStack(web ?? new TcpConfig(), InitialSequenceNumbers.CreateRandom(), Listening.Value), Device);
-            Web.AddStaticNeighbor(ClientAddress, ClientMac);
-            Web.Tcp.Listen(80);
-            Device.Add(Web);
-            Stack = NetworkStack.Start(new NetworkStackOptions
-            {
-                Device = Device, Address = ClientAddress, PrefixLength = 24, DnsServers = [], Seed = 7, Tcp = client ?? new TcpConfig(),
-            });
-        }
-
-        public Task<T> OnPollThread<T>(Func<T> read) => Stack.InvokeAsync(_ => read());
-
-        /// <summary>Whether <paramref name="done"/> (read on the poll thread) holds within <see cref="Bound"/>.</summary>
-        public async Task<bool> Eventually(Func<bool> done)
-        {
-            var end = DateTime.UtcNow + Bound;
-            while (!await OnPollThread(done))
-            {
-                if (DateTime.UtcNow > end) return false;
-                await Task.Delay(10);
-            }
-            return true;
-        }
-
-        public void Dispose() => Stack.Dispose();
-    }
+    private static readonly Ipv4Address Listening = InProcessStackLab.Peer, Silent = new(198, 18, 0, 99);
+    private static readonly TimeSpan Bound = InProcessStackLab.Bound;
 
     [Theory] // established: the abort sends a RST and the peer forgets it too; SYN-SENT: the connection is just forgotten
     [InlineData("198.18.0.11")]
     [InlineData("198.18.0.99")]
     public async Task A_connect_cancelled_after_its_command_was_queued_leaves_no_connection(string address)
     {
-        using var lab = new Lab();
+        using var lab = new InProcessStackLab();
         await lab.OnPollThread(() =>
         {
             lab.Stack.Loop.Interface.AddStaticNeighbor(Silent, MacAddress.Parse("02:00:00:00:01:63")); // SYNs to nobody: SYN-SENT for minutes
@@ -93,7 +51,7 @@ public sealed class NetworkStackLifecycleTests
     [Fact] // the stack's eventfd is closed when it stops; a late nudge must not reach a descriptor that reuses its number
     public async Task Disposing_a_stream_after_the_stack_stopped_writes_to_no_descriptor()
     {
-        var lab = new Lab();
+        var lab = new InProcessStackLab();
         var stream = await lab.Stack.ConnectAsync(Listening, 80);
         lab.Stack.Dispose();
         // Descriptors take the lowest free number, so one of these very likely reuses the stack's eventfd's.
@@ -113,7 +71,7 @@ public sealed class NetworkStackLifecycleTests
     [Fact] // as NetworkStream: a read waiting for data ends when another thread disposes the stream
     public async Task Disposing_a_stream_ends_its_pending_read_and_write()
     {
-        using var lab = new Lab();
+        using var lab = new InProcessStackLab();
         var stream = await lab.Stack.ConnectAsync(Listening, 80); // the peer never sends, and never reads past its window
         var read = stream.ReadAsync(new byte[1]).AsTask();
         var write = stream.WriteAsync(new byte[16 << 20]).AsTask(); // more than the ring and the peer's window hold (4 MiB each)
@@ -127,7 +85,7 @@ public sealed class NetworkStackLifecycleTests
     [Fact] // SocketsHttpHandler cancels a request by disposing the connection's stream: the pending read must end
     public async Task A_cancelled_http_request_ends()
     {
-        using var lab = new Lab();
+        using var lab = new InProcessStackLab();
         using var client = new HttpClient(lab.Stack.CreateHttpHandler());
         using var cancel = new CancellationTokenSource();
         var request = client.GetAsync($"http://{Listening}/", cancel.Token); // the peer accepts and never answers
@@ -148,7 +106,7 @@ public sealed class NetworkStackLifecycleTests
     {
         // The peer holds its ACK of the request for a minute and our retransmission timer waits as long, so with Nagle on
         // the small write below would wait a minute.
-        using var lab = new Lab(
+        using var lab = new InProcessStackLab(
             web: new TcpConfig { QuickAckSegments = 0, DelayedAckTimeout = TimeSpan.FromMinutes(1) },
             client: new TcpConfig { MinRetransmissionTimeout = TimeSpan.FromMinutes(1) });
         using var handler = lab.Stack.CreateHttpHandler();

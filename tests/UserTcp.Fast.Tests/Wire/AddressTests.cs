@@ -110,4 +110,18 @@ public class AddressTests
         Assert.True(Ipv4Address.Parse("10.0.2.15").CompareTo(Ipv4Address.Parse("10.0.10.1")) < 0);
         Assert.True(Ipv4Address.Parse("200.0.0.0").CompareTo(Ipv4Address.Parse("10.0.0.0")) > 0);
     }
+
+    [Theory] // the same address both ways, byte order included; IPv4-mapped IPv6 accepted, real IPv6 refused
+    [InlineData("198.18.0.2")]
+    [InlineData("0.0.0.0")]
+    [InlineData("255.255.255.255")]
+    [InlineData("1.2.3.4")]
+    public void Ipv4_converts_to_and_from_IPAddress(string text)
+    {
+        var address = Ipv4Address.Parse(text);
+        Assert.Equal(System.Net.IPAddress.Parse(text), address.ToIPAddress());
+        Assert.Equal(address, Ipv4Address.FromIPAddress(System.Net.IPAddress.Parse(text)));
+        Assert.Equal(address, Ipv4Address.FromIPAddress(System.Net.IPAddress.Parse(text).MapToIPv6()));
+        Assert.Throws<ArgumentException>(() => Ipv4Address.FromIPAddress(System.Net.IPAddress.IPv6Loopback));
+    }
 }
