@@ -56,11 +56,12 @@ internal sealed class SynCookies
 
     public static int MssAt(int index) => MssTable[index];
 
-    /// <summary>Linux cookie_v4_init_sequence / secure_tcp_syn_cookie.</summary>
-    public uint Make(TcpFourTuple tuple, uint peerIsn, int mssIndex, Instant now)
+    /// <summary>Linux cookie_v4_init_sequence / secure_tcp_syn_cookie; also the connection's <paramref name="timestampOffset"/>
+    /// (<see cref="TimestampOffset"/>), from the same hash.</summary>
+    public uint Make(TcpFourTuple tuple, uint peerIsn, int mssIndex, Instant now, out uint timestampOffset)
     {
         long counter = Counter(now);
-        var (h0, _) = TupleHash(tuple);
+        (uint h0, timestampOffset) = TupleHash(tuple);
         uint h1 = CounterHash(tuple, peerIsn, counter);
         return unchecked(h0 + peerIsn + ((uint)counter << CounterShift) + ((h1 + (uint)mssIndex) & CookieMask));
     }

@@ -179,13 +179,13 @@ internal sealed class TcpStack
         var config = listener.Config;
         var options = syn.Options;
         int mssIndex = SynCookies.MssIndex(options.MaximumSegmentSize ?? TcpConnection.DefaultReceiveMss);
-        uint cookie = _cookies.Make(tuple, syn.SequenceNumber, mssIndex, now);
+        uint cookie = _cookies.Make(tuple, syn.SequenceNumber, mssIndex, now, out uint timestampOffset);
         byte? peerScale = timestamps && config.WindowScaling ? options.WindowScale : null;
         bool sack = timestamps && config.SelectiveAcknowledgments && options.SackPermitted;
         TcpTimestamps? stamps = null;
         if (timestamps)
         {
-            uint tsval = TcpConnection.TimestampAt(now, _cookies.TimestampOffset(tuple));
+            uint tsval = TcpConnection.TimestampAt(now, timestampOffset);
             stamps = new TcpTimestamps(SynCookies.EncodeTimestamp(tsval, peerScale, sack), options.Timestamps!.Value.Value);
         }
         QueueSynAck(new SynAckSegment(tuple, new SeqNum(cookie), new SeqNum(syn.SequenceNumber) + 1, TcpConnection.SynWindow(config),
