@@ -86,6 +86,7 @@ internal sealed class TcpStack
         {
             bool flushNow = connection.OnSegment(segment, now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
             return flushNow;
         }
 
@@ -163,6 +164,7 @@ internal sealed class TcpStack
         {
             connection.OnTimers(now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
         }
     }
 
@@ -262,6 +264,7 @@ internal sealed class TcpStack
     {
         _timers.Cancel(connection.TimerHandle);
         if (_connections.Remove(connection.Tuple)) _finished.Add(connection.Stats);
+        connection.Observer?.OnConnectionChanged(); // it failed or ended: also when a command or a flush ended it
         if (connection.Listener is { } listener)
         {
             listener.OnHalfOpenEnded();
