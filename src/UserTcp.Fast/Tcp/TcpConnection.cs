@@ -141,6 +141,8 @@ internal sealed partial class TcpConnection
     public TcpConfig Config => _config;
     public TcpConnectionCounters Stats { get; } = new();
     internal TcpListener? Listener { get; set; }
+    /// <summary>Told when the engine changes this connection on its own (see <see cref="IConnectionObserver"/>).</summary>
+    internal IConnectionObserver? Observer { get; set; }
     internal bool IsDirty { get; set; }
     /// <summary>This connection's place in the stack's timer wheel, at <see cref="NextDeadline"/>.</summary>
     internal TimerWheel<TcpConnection>.Handle TimerHandle { get; }

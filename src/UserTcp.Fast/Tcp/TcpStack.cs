@@ -99,6 +99,7 @@ internal sealed class TcpStack
         {
             bool flushNow = connection.OnSegment(segment, now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
             return flushNow;
         }
 
@@ -384,6 +385,7 @@ internal sealed class TcpStack
         {
             connection.OnTimers(now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
         }
     }
 
@@ -492,6 +494,7 @@ internal sealed class TcpStack
     {
         _timers.Cancel(connection.TimerHandle);
         if (_connections.Remove(connection.Tuple)) _finished.Add(connection.Stats);
+        connection.Observer?.OnConnectionChanged(); // it failed or ended: also when a command or a flush ended it
     }
 
     /// <summary>The listener closed: its half-open connections are forgotten without a segment (their ACKs will find no
