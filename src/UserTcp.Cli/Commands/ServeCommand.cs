@@ -21,16 +21,18 @@ internal static class ServeCommand
         var backlog = new Option<int>("--backlog") { Description = "Connections that may wait for an accept, half-open or established.", DefaultValueFactory = _ => 512 };
         duration.Validators.Add(r => { if (r.GetValue(duration) < 0) r.AddError("--duration cannot be negative"); });
         port.Validators.Add(r => { if (r.GetValue(port) is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
+        var synBacklog = new Option<int?>("--syn-backlog") { Description = "Half-open connections kept per listener; past them SYNs get SYN cookies (default 1024)." };
         backlog.Validators.Add(r => { if (r.GetValue(backlog) < 1) r.AddError("--backlog must be at least 1"); });
+        synBacklog.Validators.Add(r => { if (r.GetValue(synBacklog) < 1) r.AddError("--syn-backlog must be at least 1"); });
         var stack = new StackOptions();
-        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port.") { duration, port, echo, backlog };
+        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port.") { duration, port, echo, backlog, synBacklog };
         command.Validators.Add(r =>
         {
             if (r.GetValue(echo) && r.GetValue(port) is null) r.AddError("--echo needs --port");
             if (!r.GetValue(echo) && r.GetValue(port) is not null) r.AddError("--port needs --echo");
         });
         stack.AddTo(command);
-        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup, (network, device) =>
+        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with { MaxSynBacklog = parse.GetValue(synBacklog) }, (network, device) =>
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"serving {setup.Address}/{setup.PrefixLength} on {device.Name} ({device.MacAddress}){(parse.GetValue(port) is { } p ? $", TCP echo on port {p}" : "")}"));
