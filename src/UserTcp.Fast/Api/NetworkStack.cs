@@ -60,7 +60,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         var device = options.Device;
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
-        var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(), options.Seed ?? (ulong)Random.Shared.NextInt64());
+        // Unseeded, the SYN-cookie keys come from the cryptographic generator; a seed (tests, replays) makes them reproducible.
+        var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(),
+                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null);
         var nic = new NetworkInterface(new InterfaceConfig
         {
             MacAddress = device.MacAddress,

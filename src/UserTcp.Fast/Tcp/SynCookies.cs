@@ -13,7 +13,7 @@ namespace UserTcp.Fast.Tcp;
 /// with a key fixed at construction, H1 with a key of its own per counter (derived from a second key), so the secret
 /// that signs cookies rotates every 60 s and two are live at a time. With timestamps the options that do not fit in the
 /// ISN travel in the low 6 bits of our TSval (Linux cookie_init_timestamp): the peer's window scale (15 = none),
-/// SACK-permitted, ECN (never set here: no ECN). Sans-IO: keys from the stack's random source, time from <c>now</c>.
+/// SACK-permitted, ECN (never set here: no ECN). Sans-IO: keys given at construction, time from <c>now</c>.
 /// </summary>
 internal sealed class SynCookies
 {
@@ -34,10 +34,20 @@ internal sealed class SynCookies
     private readonly byte[][] _counterKeys = [new byte[32], new byte[32]];
     private readonly long[] _keyCounter = [-1, -1];
 
-    public SynCookies(DeterministicRandom random)
+    /// <param name="seeded">Null: keys from the operating system's cryptographic generator, as a real stack's must be (a
+    /// peer that could guess them could forge cookies). A seeded generator makes them reproducible, for tests and replays.</param>
+    public SynCookies(DeterministicRandom? seeded)
     {
-        random.NextBytes(_tupleKey);
-        random.NextBytes(_counterKeySource);
+        if (seeded is null)
+        {
+            RandomNumberGenerator.Fill(_tupleKey);
+            RandomNumberGenerator.Fill(_counterKeySource);
+        }
+        else
+        {
+            seeded.NextBytes(_tupleKey);
+            seeded.NextBytes(_counterKeySource);
+        }
     }
 
     /// <summary>The counter at <paramref name="now"/> (Linux tcp_cookie_time).</summary>

@@ -40,13 +40,16 @@ internal sealed class TcpStack
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
 
-    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed)
+    /// <param name="seed">Ephemeral ports, timestamp offsets and the like.</param>
+    /// <param name="cookieKeysFromSeed">The SYN-cookie keys from <paramref name="seed"/> too (reproducible: tests, replays);
+    /// false takes them from the cryptographic generator, as a stack facing real peers must.</param>
+    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true)
     {
         config.Validate();
         Config = config;
         _isn = isn;
         _random = new DeterministicRandom(seed);
-        _cookies = new SynCookies(new DeterministicRandom(seed ^ CookieSeedSalt));
+        _cookies = new SynCookies(cookieKeysFromSeed ? new DeterministicRandom(seed ^ CookieSeedSalt) : null);
         _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
     }
 
