@@ -74,7 +74,7 @@ internal sealed class StreamPump : IConnectionObserver
     {
         var c = Connection;
         if (AbortRequested && !c.IsClosed) c.Abort();
-        if (ApplicationGone) c.Orphan(unreadDataDiscarded: false, now); // RST if data is left unread
+        if (ApplicationGone) c.Orphan(now); // RST if data is left unread
         if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
         {
             if (c.IsClosed) Fail(c.Error);

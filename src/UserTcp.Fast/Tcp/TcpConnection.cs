@@ -263,18 +263,17 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// The application is gone (its stream disposed): nobody will read again, as after Linux's close(2) of the socket
-    /// (tcp_close, net/ipv4/tcp.c, "orphaned"), unlike after <see cref="Close"/>, a half-close. Unread data, in the
-    /// receive ring or taken from it and never handed to the application (<paramref name="unreadDataDiscarded"/>), is
-    /// lost: RFC 1122 §4.2.2.13 says the peer learns it by a RST, and Linux's tcp_close sends one and closes at once
+    /// (tcp_close, net/ipv4/tcp.c, "orphaned"), unlike after <see cref="Close"/>, a half-close. Unread data in the
+    /// receive buffer (the application reads straight from it) is lost: RFC 1122 §4.2.2.13 says the peer learns it by a RST, and Linux's tcp_close sends one and closes at once
     /// ("data was lost"); data arriving later gets the same (ReceiveText's caller). Otherwise the graceful close goes
     /// on (<see cref="Close"/> still queues the FIN), and FIN-WAIT-2 then lasts at most
     /// <see cref="TcpConfig.FinWait2Timeout"/>.
     /// </summary>
-    public void Orphan(bool unreadDataDiscarded, Instant now)
+    public void Orphan(Instant now)
     {
         if (_orphaned) return;
         _orphaned = true;
-        bool unread = unreadDataDiscarded || _receiveBuffer.Count > 0;
+        bool unread = _receiveBuffer.Count > 0;
         // Nobody will read it. Its chunks are left to the garbage collector rather than to the next connection: a read
         // racing the stream's Dispose may still be copying out of them.
         if (unread) DetachReceiveBuffer();
