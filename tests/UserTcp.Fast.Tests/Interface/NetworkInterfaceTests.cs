@@ -247,7 +247,7 @@ public sealed class NetworkInterfaceTests
         var (nic, capture) = Create(policy, hostLocal);
         nic.Tcp.Listen(80);
         nic.OnFrame(PartialChecksumSyn(), T0);
-        Assert.Equal(accepted ? 1 : 0, nic.Tcp.ConnectionCount);
+        Assert.Equal(accepted ? 1 : 0, nic.Tcp.SynRequestCount);
         Assert.Equal(accepted ? 0 : 1, nic.Stats.DropBadChecksum);
     }
 
