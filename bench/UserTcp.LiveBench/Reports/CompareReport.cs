@@ -322,12 +322,12 @@ internal static partial class CompareReport
         {
             var ring = CaptureRing.For(mtu, offloads, PcapDeviceOptions.DefaultSnapshotLength,
                 CaptureRing.BufferBytesFor(mtu, offloads, PcapDeviceOptions.DefaultSnapshotLength, PcapDeviceOptions.DefaultReceiveWindowBytes));
-            return string.Create(CultureInfo.InvariantCulture, $"{ring.Bytes / TransferRun.MiB:0.#} MiB ({ring.Frames:N0} slots of {ring.FrameBytes:N0} B, {ring.FramesPerBlock} per {ring.BlockBytes / 1024} KiB block)");
+            return string.Create(CultureInfo.InvariantCulture, $"{ring.Bytes / TransferRun.MiB:0.##} MiB ({ring.Frames:N0} slots of {ring.FrameBytes:N0} B, {ring.FramesPerBlock} per {ring.BlockBytes / 1024} KiB block)");
         }
         text.Line($"- **Peak RSS.** Its largest single share is libpcap's capture ring (TPACKET_V2), resident from the start because the kernel");
         text.Line($"  maps every page of it at mmap: sized for one and a half receive windows ({PcapDeviceOptions.DefaultReceiveWindowBytes >> 20} MiB) of full-sized frames");
-        text.Line($"  (`PcapDeviceOptions.KernelBufferBytes`, `CaptureRing`), at MTU {mtu} {Ring(false)} with offloads off and {Ring(true)}");
-        text.Line($"  with them on (a fixed 32 MiB buffer made 41 and 64 MiB). The rest is the process: the binary and the libraries it maps");
+        text.Line($"  (`PcapDeviceOptions.KernelBufferBytes`, `CaptureRing`), at MTU {mtu} with offloads off {Ring(false)},");
+        text.Line($"  with them on {Ring(true)} (a fixed 32 MiB buffer made 41 and 64 MiB). The rest is the process: the binary and the libraries it maps");
         text.Line($"  (libpcap and its dependencies, OpenSSL for the initial sequence numbers' HMAC), the GC heap, thread stacks, and the");
         text.Line($"  connection's receive buffer (16 KiB chunks, up to the window) with the chunk pool's spare.");
     }
