@@ -40,6 +40,10 @@ internal sealed record StackSetup(
     /// <summary>Most frames per sendmmsg(2) on the pcap device (<see cref="PcapDeviceOptions.SendBatchFrames"/>; 1: a write(2) per frame).</summary>
     public int SendBatchFrames { get; init; } = PcapDeviceOptions.DefaultSendBatchFrames;
 
+    /// <summary>The pcap device's capture buffer (<see cref="PcapDeviceOptions.KernelBufferBytes"/>); null sizes the ring for one
+    /// connection's largest receive window.</summary>
+    public int? CaptureBufferBytes { get; init; }
+
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
