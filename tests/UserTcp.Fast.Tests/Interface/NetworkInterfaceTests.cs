@@ -267,7 +267,7 @@ public sealed class NetworkInterfaceTests
         var (nic, _) = Create(policy);
         nic.Tcp.Listen(80);
         nic.OnFrame(frame, T0);
-        Assert.Equal(1, nic.Tcp.ConnectionCount);
+        Assert.Equal(1, nic.Tcp.SynRequestCount);
         Assert.Equal(countedPartial, nic.Stats.PartialChecksumsAccepted);
     }
 
