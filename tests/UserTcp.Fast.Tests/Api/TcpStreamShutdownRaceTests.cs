@@ -18,11 +18,13 @@ public sealed class TcpStreamShutdownRaceTests
         using var lab = new InProcessStackLab();
         long received = 0;
         bool finReceived = false, prefix = true;
+        int port = -1; // this round's connection: earlier rounds' stay in the peer's table, finished
         var buffer = new byte[64 << 10];
         lab.Device.OnPoll = () => // the peer's application, on the poll thread: read everything, check it is the pattern
         {
             foreach (var connection in lab.Web.Tcp.Connections)
             {
+                if (connection.Tuple.RemotePort != port) continue;
                 int n;
                 while ((n = connection.Receive(buffer)) > 0)
                 {
@@ -37,8 +39,8 @@ public sealed class TcpStreamShutdownRaceTests
 
         for (int round = 0; round < 20; round++)
         {
-            await lab.OnPollThread(() => { received = 0; finReceived = false; return 0; });
             var stream = await lab.Stack.ConnectAsync(InProcessStackLab.Peer, 80);
+            await lab.OnPollThread(() => { received = 0; finReceived = false; port = stream.LocalPort; return 0; });
             long returned = 0, failedLength = 0;
             var writer = Task.Run(async () =>
             {
