@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Native;
@@ -21,7 +20,7 @@ internal static class GetCommand
         var limitRate = new Option<string?>("--limit-rate") { Description = "Read the body at most this fast, in bytes per second: 500K, 20M, 1G (K = 1024)." };
         limitRate.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<string?>() is { } text && ParseRate(text) is null) r.AddError($"--limit-rate {text}: expected bytes per second such as 500K, 20M or 1G");
+            if (r.GetValueOrDefault<string?>() is { } text && ByteCount.Parse(text) is null) r.AddError($"--limit-rate {text}: expected bytes per second such as 500K, 20M or 1G");
         });
         var command = http.CreateCommand("get", "Download a URL through the user-space stack.", output, limitRate);
         command.SetAction(parse => StackCommand.RunWithSetup("get", http.Stack, parse, setup =>
@@ -30,7 +29,7 @@ internal static class GetCommand
                 http.Url(parse),
                 parse.GetValue(output),
                 http.IdleTimeout(parse),
-                parse.GetValue(limitRate) is { } rate ? ParseRate(rate) : null);
+                parse.GetValue(limitRate) is { } rate ? ByteCount.Parse(rate) : null);
             return HttpTransfer.Run(http.WithDns(parse, setup), http.Trust(parse, setup), (network, client) => DownloadAsync(network, client, request));
         }));
         return command;
@@ -109,17 +108,6 @@ internal static class GetCommand
             // or a pipe is left alone.
             if (!saved && path != "-" && total > 0 && Libc.IsRegularFile(path)) File.Delete(path);
         }
-    }
-
-    /// <summary>"500K", "20M", "1G" or plain bytes, per second (K = 1024, as curl's --limit-rate); null when not a positive rate.</summary>
-    internal static long? ParseRate(string text)
-    {
-        if (text.Length == 0) return null;
-        long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
-        string digits = unit == 1 ? text : text[..^1];
-        return double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && value * unit >= 1 && value * unit < long.MaxValue
-            ? (long)(value * unit)
-            : null;
     }
 
     /// <summary>Keeps reading at most <c>rate</c> bytes per second on average: sleeps whenever the reader is ahead of that schedule.</summary>

@@ -36,7 +36,11 @@ internal static class ServeCommand
             if (r.GetValue(root) is { Exists: false } missing) r.AddError($"--root {missing}: no such directory");
         });
         stack.AddTo(command);
-        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with { MaxSynBacklog = parse.GetValue(synBacklog) }, (network, device) =>
+        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with
+        {
+            MaxSynBacklog = parse.GetValue(synBacklog),
+            CaptureBufferBytes = setup.CaptureBufferBytes ?? StackOptions.ServerCaptureBufferBytes,
+        }, (network, device) =>
         {
             if (parse.GetValue(root) is { } files)
                 return StaticFileServer.Run(network, files, parse.GetValue(port) ?? 80, parse.GetValue(backlog), parse.GetValue(duration), Console.Out);

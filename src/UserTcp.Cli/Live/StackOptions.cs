@@ -1,4 +1,5 @@
 using System.CommandLine;
+using UserTcp.Cli.Commands;
 using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
@@ -30,6 +31,12 @@ internal sealed class StackOptions
     public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "The same as --poll busy." };
     public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
+    public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture ring for pcap (pcap_set_buffer_size), e.g. 32M; frames beyond it are dropped and counted. Default: room for one receive window (serve: 32M)." };
+
+    /// <summary>The capture buffer <c>serve</c> asks for unless told: many connections' windows and bursts of small frames,
+    /// where one download's window is the default's measure (<see cref="PcapDeviceOptions.KernelBufferBytes"/>).</summary>
+    public const int ServerCaptureBufferBytes = 32 << 20;
+    private const long MinCaptureBuffer = 64 << 10, MaxCaptureBuffer = 1L << 30;
 
     public StackOptions()
     {
@@ -40,7 +47,7 @@ internal sealed class StackOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass }) command.Options.Add(option);
+        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, CaptureBuffer }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             bool lab = result.GetValue(Lab) is not null;
@@ -55,6 +62,9 @@ internal sealed class StackOptions
             if (result.GetValue(SendBatch) is < 1 or > PcapDeviceOptions.DefaultSendQueueCapacity)
                 result.AddError($"--send-batch: frames from 1 to {PcapDeviceOptions.DefaultSendQueueCapacity}");
             if (result.GetValue(Gateway) is { } gw && !Ipv4Address.TryParse(gw, out _)) result.AddError($"--gateway {gw}: not an IPv4 address");
+            if (result.GetValue(CaptureBuffer) is { } ring && ByteCount.Parse(ring) is not (>= MinCaptureBuffer and <= MaxCaptureBuffer))
+                result.AddError($"--capture-buffer {ring}: a size from 64K to 1G, such as 32M");
+            if (tap && result.GetValue(CaptureBuffer) is not null) result.AddError("--capture-buffer sizes pcap's ring; a TAP device has none");
         });
     }
 
@@ -81,6 +91,7 @@ internal sealed class StackOptions
         {
             SendBatchFrames = parse.GetValue(SendBatch) ?? PcapDeviceOptions.DefaultSendBatchFrames,
             QdiscBypass = parse.GetValue(QdiscBypass),
+            CaptureBufferBytes = parse.GetValue(CaptureBuffer) is { } ring ? (int)ByteCount.Parse(ring)!.Value : null,
         };
     }
 
