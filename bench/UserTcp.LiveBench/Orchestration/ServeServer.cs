@@ -74,7 +74,7 @@ internal sealed class ServeServer : IDisposable
                 uwsgi_temp_path {{work}};
                 scgi_temp_path {{work}};
                 server {
-                    listen {{KernelAddress}}:{{NginxPort}} backlog=4096;
+                    listen {{KernelAddress}}:{{NginxPort}};
                     root {{webRoot}};
                 }
             }
