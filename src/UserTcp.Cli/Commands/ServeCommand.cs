@@ -9,29 +9,35 @@ namespace UserTcp.Cli.Commands;
 /// <summary>
 /// <c>usertcp serve</c>: brings the stack up on a link and keeps it there: it answers ARP and ping, and with
 /// <c>--echo --port N</c> accepts TCP connections on that port (the public listener API) and echoes what each sends
-/// until it closes. Runs for <c>--duration</c> seconds or until Ctrl-C, and prints the counters with <c>--stats</c>.
+/// until it closes; with <c>--root DIR</c> it serves files over HTTP (<see cref="StaticFileServer"/>). Runs for
+/// <c>--duration</c> seconds or until Ctrl-C, and prints the counters with <c>--stats</c>.
 /// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var duration = new Option<double>("--duration") { Description = "Seconds to run (0: until Ctrl-C).", DefaultValueFactory = _ => 0 };
-        var port = new Option<int?>("--port") { Description = "The TCP port to listen on (with --echo)." };
+        var port = new Option<int?>("--port") { Description = "The TCP port to listen on (with --echo; with --root, default 80)." };
+        var root = new Option<DirectoryInfo?>("--root") { Description = "Serve the files under this directory over HTTP/1.1 (Kestrel on the stack)." };
         var echo = new Option<bool>("--echo") { Description = "Accept TCP connections on --port and echo their data." };
         var backlog = new Option<int>("--backlog") { Description = "Connections that may wait for an accept, half-open or established.", DefaultValueFactory = _ => 512 };
         duration.Validators.Add(r => { if (r.GetValue(duration) < 0) r.AddError("--duration cannot be negative"); });
         port.Validators.Add(r => { if (r.GetValue(port) is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
         backlog.Validators.Add(r => { if (r.GetValue(backlog) < 1) r.AddError("--backlog must be at least 1"); });
         var stack = new StackOptions();
-        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port.") { duration, port, echo, backlog };
+        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port or serve a directory over HTTP.") { duration, port, echo, root, backlog };
         command.Validators.Add(r =>
         {
             if (r.GetValue(echo) && r.GetValue(port) is null) r.AddError("--echo needs --port");
-            if (!r.GetValue(echo) && r.GetValue(port) is not null) r.AddError("--port needs --echo");
+            if (!r.GetValue(echo) && r.GetValue(root) is null && r.GetValue(port) is not null) r.AddError("--port needs --echo or --root");
+            if (r.GetValue(echo) && r.GetValue(root) is not null) r.AddError("use either --echo or --root, not both");
+            if (r.GetValue(root) is { Exists: false } missing) r.AddError($"--root {missing}: no such directory");
         });
         stack.AddTo(command);
         command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup, (network, device) =>
         {
+            if (parse.GetValue(root) is { } files)
+                return StaticFileServer.Run(network, files, parse.GetValue(port) ?? 80, parse.GetValue(backlog), parse.GetValue(duration), Console.Out);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"serving {setup.Address}/{setup.PrefixLength} on {device.Name} ({device.MacAddress}){(parse.GetValue(port) is { } p ? $", TCP echo on port {p}" : "")}"));
             return Run(network, parse.GetValue(duration), parse.GetValue(port), parse.GetValue(backlog));

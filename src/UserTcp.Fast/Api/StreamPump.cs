@@ -44,7 +44,7 @@ internal sealed class StreamPump
     public volatile bool ApplicationGone; // the stream was disposed: unread data will never be read
     // Poll thread → application.
     public volatile bool EndOfStream;     // the peer's FIN: every byte before it is in the receive buffer
-    public volatile bool WriteClosed;
+    public volatile bool WriteClosed;     // the FIN is queued: the send buffer is sealed
     public volatile int Error;            // TcpError, once the connection failed
 
     /// <summary>What a waiting reader waits for (read on either thread).</summary>
@@ -53,7 +53,7 @@ internal sealed class StreamPump
 
     /// <summary>What a waiting writer waits for.</summary>
     public static readonly Func<StreamPump, bool> WriterReady =
-        static p => p.Send.Limit > p.Send.Count || p.Error != 0 || p.ApplicationGone;
+        static p => p.Send.Limit > p.Send.Count || p.Error != 0 || p.ApplicationGone || p.WriteClosed;
 
     /// <summary>Poll thread: one pass. Returns false when the pump is done and can be forgotten.</summary>
     public bool Pump(Instant now)
@@ -68,16 +68,20 @@ internal sealed class StreamPump
         }
         if (!Established.Task.IsCompleted && !c.IsClosed) Settle(established: true);
 
+        // A shut-down writer's buffer is sealed first, so the FIN goes after exactly the bytes that made it in; a write still
+        // appending is waited for (the next turn), and any later one finds no room and fails on WriteClosed.
+        bool finNow = ShutdownWriteRequested && !WriteClosed && c.State is (TcpState.Established or TcpState.CloseWait) && Send.Seal() >= 0;
         long written = Send.WrittenPosition;
         if (written != _writtenSeen)
         {
             _writtenSeen = written;
             c.OnApplicationWrote();
         }
-        if (ShutdownWriteRequested && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
+        if (finNow)
         {
             c.Close(); // FIN after everything the application wrote (all of it is in the send buffer)
             WriteClosed = true;
+            OutboundChanged.SetIf(WriterReady, this); // a writer waiting for room fails now
         }
         c.OnApplicationRead();
 

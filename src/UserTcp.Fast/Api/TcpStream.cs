@@ -115,6 +115,8 @@ public sealed class TcpStream : Stream
         {
             ObjectDisposedException.ThrowIf(_disposed != 0, this);
             if (_pump.Error != 0) throw Translate();
+            // Shut down (from another thread) while this write waited: its remaining bytes would come after the FIN.
+            if (_pump.WriteClosed) throw new IOException($"the stream's sending side was shut down during the write; its last {buffer.Length} bytes were not sent");
             int n = _pump.Send.TryAppend(buffer.Span);
             buffer = buffer[n..];
             if (n > 0) _thread.Nudge();

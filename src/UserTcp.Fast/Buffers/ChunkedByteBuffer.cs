@@ -42,6 +42,7 @@ internal sealed class ChunkedByteBuffer
     private int _limit;
     private int _producing;    // send: 1 while the application is inside TryAppend
     private int _claimingTail; // send: 1 while the poll thread hands back the chunk the application would write into next
+    private bool _sealed;      // send: the writer shut down; the limit stays 0
 
     public ChunkedByteBuffer(ChunkPool pool, int capacity, int limit)
     {
@@ -68,7 +69,7 @@ internal sealed class ChunkedByteBuffer
     public int Limit
     {
         get => Volatile.Read(ref _limit);
-        set => Volatile.Write(ref _limit, Math.Min(value, Capacity));
+        set => Volatile.Write(ref _limit, _sealed ? 0 : Math.Min(value, Capacity));
     }
 
     /// <summary>Readable bytes, as either side sees them (the other side's position may have moved on since).</summary>
@@ -243,6 +244,22 @@ internal sealed class ChunkedByteBuffer
         if (Volatile.Read(ref _producing) == 0 && Volatile.Read(ref _written) == _read)
             ReturnChunks((_read + ChunkMask) >> ChunkShift, _read >> ChunkShift);
         Volatile.Write(ref _claimingTail, 0);
+    }
+
+    /// <summary>
+    /// Poll thread, consumer of a send buffer whose writer shut down (the FIN goes after its bytes): no more room, ever.
+    /// Returns the end of the bytes that made it in, the FIN's place; or -1 while the application is appending this very
+    /// moment (ask again: once it is out, it finds no room). The store→load handshake of <see cref="ReleaseTail"/>: the
+    /// zero limit is stored before the fenced flag, so an appender that comes after reads it and takes nothing.
+    /// </summary>
+    public long Seal()
+    {
+        _sealed = true;
+        Limit = 0;
+        Interlocked.Exchange(ref _claimingTail, 1);
+        long end = Volatile.Read(ref _producing) == 0 ? Volatile.Read(ref _written) : -1;
+        Volatile.Write(ref _claimingTail, 0);
+        return end;
     }
 
     /// <summary>
