@@ -59,7 +59,8 @@ internal static class ServeReport
         text.Line($"the {plan.BulkSize} file; a python3 asyncio client holding idle connections; hping3 for the SYN flood. Each measurement runs");
         text.Line($"{plan.Rounds} rounds, the servers' order rotated each round; tables give the median and (min–max). Memory is the resident set");
         text.Line("(VmRSS) of the server's process and its descendants (nginx's workers): the kernel servers' socket buffers live in the");
-        text.Line("kernel and are not in it, the stack's are. Offloads on (the lab's default) except for the second bulk table.");
+        text.Line("kernel and are not in it, the stack's are. Offloads on (the lab's default) except for the bulk file's \"off\" rows,");
+        text.Line("for which the servers are started again after the offloads were switched off.");
         text.Line();
     }
 
@@ -105,7 +106,7 @@ internal static class ServeReport
                       $"({ok:0} of {during:0}, {rate:P1}, during {flood["syns_sent"]:N0} SYNs in {flood["flood_seconds"]:0.0} s).");
             double before = flood["rss_before"], peak = flood["rss_during_peak"], after = flood["rss_after"];
             text.Line($"- **SYN flood memory** ≤ {FloodMemoryTarget}× idle and returns after: {(peak <= FloodMemoryTarget * before && after <= ReturnedFactor * before ? "met" : "missed")} " +
-                      $"({Mib(before)} before, peak {Mib(peak)} during ({peak / before:0.00}×), {Mib(after)} 5 s after; \"returns\": within {ReturnedFactor}× of before).");
+                      $"({Mib(before)} before (the stack idle, no connection), peak {Mib(peak)} during ({peak / before:0.00}×), {Mib(after)} 5 s after; \"returns\": within {ReturnedFactor}× of before).");
         }
         if (!servers.Contains(ServeServer.Stack)) text.Line("- The stack was not measured (see the notes): every target that needs it is reported as not measured.");
         text.Line();
