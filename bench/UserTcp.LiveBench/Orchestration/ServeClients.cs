@@ -18,33 +18,44 @@ internal static partial class ServeClients
     private const string FloodTable = "servebench_flood";
 
     /// <summary>
-    /// The legitimate client during the flood: every 20 ms one new connection, <c>GET path</c> with <c>Connection: close</c>,
-    /// the whole answer read, until the stop file exists (or <c>seconds</c> passed); a request counts when it gets a 200 and
-    /// at least <c>bytes</c> bytes within 3 s. One line per request: its start (CLOCK_MONOTONIC, s), 1 or 0, its latency in ms.
+    /// The legitimate client during the flood: every 20 ms it starts one new connection, whatever became of the earlier
+    /// ones (a request waiting out a dropped SYN's retransmission must not hold the next back), <c>GET path</c> with
+    /// <c>Connection: close</c>, the whole answer read; a request counts when it gets a 200 and at least <c>bytes</c> bytes
+    /// within 3 s. It starts requests until the stop file exists (or <c>seconds</c> passed), then waits for the last.
+    /// One line per request: its start (CLOCK_MONOTONIC, s), 1 or 0, its latency in ms.
     /// </summary>
     private const string LegitScript = """
-        import os, socket, sys, time
+        import asyncio, os, sys, time
         host, port, path, size, stop, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5], float(sys.argv[6])
         request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
-        start = time.monotonic()
-        while time.monotonic() - start < seconds and not os.path.exists(stop):
-            began = time.monotonic()
-            ok = 0
+
+        async def fetch():
+            reader, writer = await asyncio.open_connection(host, port)
             try:
-                with socket.create_connection((host, port), timeout=3) as s:
-                    s.sendall(request)
-                    data = b""
-                    while time.monotonic() - began < 3:
-                        chunk = s.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    ok = 1 if data.startswith(b"HTTP/1.1 200") and len(data) >= size and time.monotonic() - began < 3 else 0
-            except OSError:
-                pass
-            took = time.monotonic() - began
-            print(f"{began:.6f} {ok} {took * 1000:.3f}", flush=True)
-            time.sleep(max(0, 0.02 - took))
+                writer.write(request)
+                data = await reader.read()
+                return data.startswith(b"HTTP/1.1 200") and len(data) >= size
+            finally:
+                writer.close()
+
+        async def one(lines):
+            began = time.monotonic()
+            try:
+                ok = await asyncio.wait_for(fetch(), 3)
+            except (OSError, asyncio.TimeoutError):
+                ok = False
+            lines.append(f"{began:.6f} {1 if ok else 0} {(time.monotonic() - began) * 1000:.3f}")
+
+        async def main():
+            lines, tasks = [], []
+            start = time.monotonic()
+            while time.monotonic() - start < seconds and not os.path.exists(stop):
+                tasks.append(asyncio.ensure_future(one(lines)))
+                await asyncio.sleep(0.02)
+            await asyncio.gather(*tasks)
+            print("\n".join(lines), flush=True)
+
+        asyncio.run(main())
         """;
 
     /// <summary>wrk for <paramref name="seconds"/> s at <paramref name="connections"/> connections (2 threads, 1 for one

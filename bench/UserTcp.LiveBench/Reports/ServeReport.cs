@@ -213,7 +213,7 @@ internal static class ServeReport
         text.Line();
         text.Line($"hping3 sends {plan.FloodSyns:N0} SYNs (`-S -i {plan.FloodInterval}`, source ports counting up) from {ServeClients.FloodSource}, an address of the");
         text.Line("server namespace whose incoming packets an nftables rule drops: the stack's SYN-ACKs are never answered, as a");
-        text.Line("spoofed flood's are not. Meanwhile a python3 client makes a new connection every 20 ms (`GET` the smallest file,");
+        text.Line("spoofed flood's are not. Meanwhile a python3 client starts a new connection every 20 ms, not waiting for earlier ones (`GET` the smallest file,");
         text.Line("`Connection: close`; a success is a 200 with the whole body within 3 s), from a second before the flood to a second after.");
         text.Line();
         var flood = samples.Where(s => s.Test == "flood").ToDictionary(s => s.Metric, s => s.Value);
@@ -225,10 +225,10 @@ internal static class ServeReport
         }
         text.Line("| requests | count | succeeded | p50 | p99 |");
         text.Line("|---|--:|--:|--:|--:|");
-        foreach (string when in new[] { "during", "outside" })
+        foreach (string when in new[] { "before", "during", "after" })
         {
             double count = flood.GetValueOrDefault($"legit_{when}"), ok = flood.GetValueOrDefault($"legit_{when}_ok");
-            text.Line($"| {(when == "during" ? "during the flood" : "the second before and after")} | {count:0} | {ok:0} ({(count > 0 ? ok / count : 0):P1}) | " +
+            text.Line($"| {when switch { "before" => "the second before the flood", "during" => "during the flood", _ => "the second after it" }} | {count:0} | {ok:0} ({(count > 0 ? ok / count : 0):P1}) | " +
                       $"{(flood.TryGetValue($"legit_{when}_p50_ms", out double p50) ? $"{p50:0.00} ms" : "")} | {(flood.TryGetValue($"legit_{when}_p99_ms", out double p99) ? $"{p99:0.00} ms" : "")} |");
         }
         text.Line();
