@@ -9,7 +9,7 @@ namespace UserTcp.LiveBench.Orchestration;
 /// The serve benchmark: the lab the other way round. Servers in the CLIENT namespace (<see cref="ServeServer"/>: the stack
 /// on the lab's client address, Kestrel on kernel sockets and nginx on a kernel address beside it), kernel clients in the
 /// SERVER namespace (<see cref="ServeClients"/>, <see cref="IdleHolder"/>). Offloads on: wrk at every size and connection
-/// count, the accept rate, the bulk file, the SYN flood at the stack, then idle connections; offloads off: the servers
+/// count, the accept rate, the bulk file, idle connections, then the SYN flood at the stack; offloads off: the servers
 /// started again and the bulk file. Every measurement rotates the servers' order from round to round. A server whose
 /// mode <c>usertcp serve</c> lacks is left out and named in <see cref="Notes"/>, as is any measurement that failed
 /// (the others go on). The lab is always removed.
@@ -49,10 +49,10 @@ internal sealed class ServeOrchestrator(ServePlan plan, string labName, string w
                     Bulk(servers, offload);
                     if (offload)
                     {
-                        // The flood before the idle connections: its memory baseline is then the stack after the load, not
-                        // after holding 10,000 connections (the runtime keeps what it grew by).
-                        if (servers.FirstOrDefault(s => s.Name == ServeServer.Stack) is { } stack) Flood(stack);
+                        // The flood last: without SYN cookies the stack's SYN queue stays full of the flood's requests until
+                        // their SYN-ACK retransmissions end, minutes, and the idle connections would find it so.
                         Idle(servers);
+                        if (servers.FirstOrDefault(s => s.Name == ServeServer.Stack) is { } stack) Flood(stack);
                     }
                 }
                 finally
@@ -201,7 +201,7 @@ internal sealed class ServeOrchestrator(ServePlan plan, string labName, string w
 
     /// <summary>
     /// The SYN flood at the stack's port, with a legitimate request every 20 ms from a second before it to a second after
-    /// it, and the stack's memory sampled every 100 ms; memory also 5 s after. Requests count as during the flood when they
+    /// it, and the stack's memory sampled every 100 ms; memory also 5 s after; then how long until a request succeeds again. Requests count as during the flood when they
     /// started between its first and its last SYN (both clocks are CLOCK_MONOTONIC).
     /// </summary>
     private void Flood(ServeServer stack)
@@ -256,12 +256,28 @@ internal sealed class ServeOrchestrator(ServePlan plan, string labName, string w
                 Add("flood", stack.Name, plan.Sizes[0], 0, 1, "rss_before", before);
                 Add("flood", stack.Name, plan.Sizes[0], 0, 1, "rss_during_peak", peak);
                 Add("flood", stack.Name, plan.Sizes[0], 0, 1, "rss_after", after);
+                if (AwaitRecovery(stack, floodEnd) is { } recovery) Add("flood", stack.Name, plan.Sizes[0], 0, 1, "recovery_seconds", recovery);
+                else Add("flood", stack.Name, plan.Sizes[0], 0, 1, "recovery_not_within_seconds", plan.RecoveryLimit.TotalSeconds);
             }
             finally
             {
                 ServeClients.RemoveFloodSource(_lab);
             }
         });
+    }
+
+    /// <summary>Seconds from the flood's end until a request (curl, 2 s each, so one SYN retransmission, every half second)
+    /// gets a 200; null when none did within the plan's <see cref="ServePlan.RecoveryLimit"/>.</summary>
+    private double? AwaitRecovery(ServeServer stack, double floodEnd)
+    {
+        string url = $"{stack.BaseUrl}/{plan.Sizes[0]}";
+        while (Now() - floodEnd < plan.RecoveryLimit.TotalSeconds)
+        {
+            var (exit, status, _) = Tool.TryRun(["ip", "netns", "exec", _lab.ServerNetns, "curl", "-s", "-o", "/dev/null", "-m", "2", "-w", "%{http_code}", url]);
+            if (exit == 0 && status == "200") return Now() - floodEnd;
+            Thread.Sleep(500);
+        }
+        return null;
     }
 
     private static double Now() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;

@@ -20,6 +20,8 @@ internal sealed record ServePlan
     public required int FloodSyns { get; init; }
     /// <summary>hping3's interval between SYNs (<c>-i</c>): u10 asks for 100,000 a second; hping3 reaches what it can.</summary>
     public string FloodInterval { get; init; } = "u10";
+    /// <summary>How long after the flood the harness waits for a request to succeed again (the recovery figure).</summary>
+    public TimeSpan RecoveryLimit { get; init; } = TimeSpan.FromSeconds(180);
     public bool IsQuick { get; init; }
 
     /// <summary>The lab's files: every size and the bulk file.</summary>
@@ -34,6 +36,7 @@ internal sealed record ServePlan
     public static ServePlan Quick(int rounds) => new()
     {
         Sizes = ["1K", "64K"], Connections = [1, 64], Rounds = rounds, Seconds = 1, BulkSize = "16M", BulkPairs = rounds,
-        IdleCounts = [100], FloodSyns = 2000, IsQuick = true,
+        // 5,000 SYNs at most 10,000 a second: at least half a second of flood, so some legitimate requests fall in it.
+        IdleCounts = [100], FloodSyns = 5000, FloodInterval = "u100", RecoveryLimit = TimeSpan.FromSeconds(5), IsQuick = true,
     };
 }

@@ -103,10 +103,11 @@ internal static class ServeReport
             double during = flood.GetValueOrDefault("legit_during"), ok = flood.GetValueOrDefault("legit_during_ok");
             double rate = during == 0 ? 0 : ok / during;
             text.Line($"- **SYN flood**, legitimate requests succeeding during it ≥ 99%: {(during > 0 && rate >= FloodSuccessTarget ? "met" : "missed")} " +
-                      $"({ok:0} of {during:0}, {rate:P1}, during {flood["syns_sent"]:N0} SYNs in {flood["flood_seconds"]:0.0} s).");
+                      $"({ok:0} of {during:0}, {rate:P1}, during {flood["syns_sent"]:N0} SYNs in {flood["flood_seconds"]:0.0} s; " +
+                      (flood.TryGetValue("recovery_seconds", out double recovery) ? $"requests succeeded again {recovery:0.0} s after the flood)." : $"none succeeded within {flood.GetValueOrDefault("recovery_not_within_seconds"):0} s after it)."));
             double before = flood["rss_before"], peak = flood["rss_during_peak"], after = flood["rss_after"];
             text.Line($"- **SYN flood memory** ≤ {FloodMemoryTarget}× idle and returns after: {(peak <= FloodMemoryTarget * before && after <= ReturnedFactor * before ? "met" : "missed")} " +
-                      $"({Mib(before)} before (the stack idle, no connection), peak {Mib(peak)} during ({peak / before:0.00}×), {Mib(after)} 5 s after; \"returns\": within {ReturnedFactor}× of before).");
+                      $"({Mib(before)} before (the stack with no connection, after the idle measurements), peak {Mib(peak)} during ({peak / before:0.00}×), {Mib(after)} 5 s after; \"returns\": within {ReturnedFactor}× of before).");
         }
         if (!servers.Contains(ServeServer.Stack)) text.Line("- The stack was not measured (see the notes): every target that needs it is reported as not measured.");
         text.Line();
@@ -233,7 +234,10 @@ internal static class ServeReport
         }
         text.Line();
         text.Line($"SYNs sent: {flood["syns_sent"]:N0} in {flood["flood_seconds"]:0.0} s ({flood["syns_sent"] / flood["flood_seconds"]:N0}/s). The stack's resident set: " +
-                  $"{Mib(flood["rss_before"])} before, peak {Mib(flood["rss_during_peak"])} during (sampled every 100 ms), {Mib(flood["rss_after"])} 5 s after.");
+                  $"{Mib(flood["rss_before"])} before, peak {Mib(flood["rss_during_peak"])} during (sampled every 100 ms), {Mib(flood["rss_after"])} 5 s after. " +
+                  (flood.TryGetValue("recovery_seconds", out double recovery)
+                      ? $"The first request to succeed after the flood (curl every half second, from 5 s after it) came {recovery:0.0} s after its last SYN."
+                      : $"No request succeeded within {flood.GetValueOrDefault("recovery_not_within_seconds"):0} s after the flood's last SYN (curl every half second, from 5 s after it)."));
         text.Line();
     }
 
