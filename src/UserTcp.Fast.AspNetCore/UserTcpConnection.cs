@@ -40,6 +40,7 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
     private ConnectionAbortedException? _abortReason;
     private Task _processing = Task.CompletedTask;
     private int _disposing;
+    private volatile bool _returned; // back in the pool: an abort from a stale reference must not reach the next connection
     private volatile bool _peerClosed; // the peer's FIN arrived
     private long _number;
     private string? _id;
@@ -94,6 +95,7 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
     {
         _stream = stream;
         _pool = pool;
+        _returned = false;
         _number = Interlocked.Increment(ref LastNumber);
         _closedToken = _closed.Token;
         LocalEndPoint = stream.LocalEndPoint;
@@ -190,8 +192,9 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
     /// <summary>Ends both loops and resets the connection (RST), or closes it (FIN) when the client already closed its side.</summary>
     public override void Abort(ConnectionAbortedException abortReason)
     {
-        // Once disposing began Kestrel is done with the connection, and the object may soon serve another.
-        if (Volatile.Read(ref _disposing) != 0) return;
+        // Still honoured while DisposeAsync waits for the loops: Kestrel's shutdown aborts a connection whose last bytes wait
+        // for a client that does not read, and only the abort ends that wait.
+        if (_returned) return;
         Interlocked.CompareExchange(ref _abortReason, abortReason, null);
         if (!_peerClosed) _stream?.Abort(); // at once: a send loop waiting for room in the send buffer wakes with the failure
         _output.Reader.CancelPendingRead();
@@ -208,6 +211,7 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
         await _processing.ConfigureAwait(false);
         var pool = _pool;
         _pool = null;
+        _returned = true;
         pool?.Return(this);
     }
 

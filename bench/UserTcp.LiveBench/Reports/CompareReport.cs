@@ -243,8 +243,8 @@ internal static partial class CompareReport
           - **curl** `-o /dev/null`: recv(2) of up to 100 KiB into its buffer (the one copy out of the socket), then fwrite(3), that is
             write(2) calls of 4–12 KiB to /dev/null, which return without copying (strace of a 10 MiB fetch: 110 recvfrom, 1,330 write).
           - **usertcp get** `-o /dev/null`: the poll thread copies each frame's payload from the pcap ring into the connection's
-            receive buffer and then into the stream's ring; get's loop reads it through HttpClient's content stream into a 1 MiB
-            buffer and writes that through a FileStream with a 1 MiB buffer (a shorter read is copied into it first): pwrite64(2)
+            receive buffer; get's loop reads through HttpClient's content stream, whose reads `TcpStream.ReadAsync` serves on get's
+            thread by copying from that receive buffer into a 1 MiB buffer, and writes that through a FileStream with a 1 MiB buffer (a shorter read is copied into it first): pwrite64(2)
             of 1 MiB to /dev/null, which copies nothing (strace of a 10 MiB fetch: 10 calls).
           - Neither keeps the body. The byte count each reports must equal the file's: curl's `%{size_download}`, and the count
             on get's summary line (get itself fails a body shorter than its Content-Length). The SHA-256 proof is the file sink's.
@@ -276,10 +276,11 @@ internal static partial class CompareReport
                       $"| {Spread.MedianOf(stack, r => (double)r.Stack!.DeviceSendCalls / r.Stack.FramesReceived):0.000} |");
         }
         text.Line();
-        text.Line($"- **Where the CPU goes.** The poll thread (device, TCP, the copy into the stream's ring) is the share above; the rest of the");
-        text.Line($"  stack's CPU is the application side: HttpClient's reads from `TcpStream`, the copy out of the ring, the thread-pool wake-ups");
-        text.Line($"  between the two threads, and the writes (to /dev/null here). When the stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the");
-        text.Line($"  veth share, the stack is CPU-bound; when they stay well below while the poll thread is under one core, the threads wait for each other.");
+        text.Line($"- **Where the CPU goes.** The poll thread (device, TCP, the copy into the connection's receive buffer) is the share above; the");
+        text.Line($"  rest of the stack's CPU is the application side: HttpClient's reads from `TcpStream`, the copy out of the receive buffer");
+        text.Line($"  (`TcpStream.ReadAsync`), the thread-pool wake-ups between the two threads, and the writes (to /dev/null here). When the");
+        text.Line($"  stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the veth share, the stack is CPU-bound; when they stay well");
+        text.Line($"  below while the poll thread is under one core, the threads wait for each other.");
         var fileSink = Largest(measured.Where(g => g.Sink == BodySink.TmpfsFile)).ToList();
         var sinkRuns = fileSink.SelectMany(size => size.SinkAlone).ToList();
         if (sinkRuns.Count > 0)
@@ -304,12 +305,31 @@ internal static partial class CompareReport
             text.Line($"- **TCP and the device alone.** perf-results/live.md (another run) measured the same stack's single-threaded receive path");
             text.Line($"  (`usertcp connect`'s code: one thread, the body counted, neither copied out nor written) at {string.Join(" and ", live.Select(l => $"{l.Gbit} Gbit/s with offloads {l.Offload}"))};");
             text.Line($"  `usertcp get` here reached {string.Join(" and ", Largest(headline).Select(size => $"{size.Throughput(ClientSide.Stack).Median:0.00} Gbit/s with offloads {ReportSections.OnOff(size.Offload)} ({size.Size})"))}: the difference is what the stream path");
-            text.Line($"  (a second thread, the ring copy, HttpClient) adds, the body going to /dev/null.");
+            text.Line($"  (a second thread, the copy out of the receive buffer, HttpClient) adds, the body going to /dev/null.");
         }
+        WriteRssShares(text);
         text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
         text.Line($"  sendmmsg(2) (the ACKs of a turn's batch in one call); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
         text.Line($"- **Cache misses** are not measured: {HardwareCounters()}.");
         text.Line();
+    }
+
+    /// <summary>What a download's peak RSS is made of: the capture ring first (its size follows from the link, not from the run).</summary>
+    private static void WriteRssShares(MarkdownText text)
+    {
+        const int mtu = 1500;
+        string Ring(bool offloads)
+        {
+            var ring = CaptureRing.For(mtu, offloads, PcapDeviceOptions.DefaultSnapshotLength,
+                CaptureRing.BufferBytesFor(mtu, offloads, PcapDeviceOptions.DefaultSnapshotLength, PcapDeviceOptions.DefaultReceiveWindowBytes));
+            return string.Create(CultureInfo.InvariantCulture, $"{ring.Bytes / TransferRun.MiB:0.##} MiB ({ring.Frames:N0} slots of {ring.FrameBytes:N0} B, {ring.FramesPerBlock} per {ring.BlockBytes / 1024} KiB block)");
+        }
+        text.Line($"- **Peak RSS.** Its largest single share is libpcap's capture ring (TPACKET_V2), resident from the start because the kernel");
+        text.Line($"  maps every page of it at mmap: sized for one and a half receive windows ({PcapDeviceOptions.DefaultReceiveWindowBytes >> 20} MiB) of full-sized frames");
+        text.Line($"  (`PcapDeviceOptions.KernelBufferBytes`, `CaptureRing`), at MTU {mtu} with offloads off {Ring(false)},");
+        text.Line($"  with them on {Ring(true)} (a fixed 32 MiB buffer made 41 and 64 MiB). The rest is the process: the binary and the libraries it maps");
+        text.Line($"  (libpcap and its dependencies, OpenSSL for the initial sequence numbers' HMAC), the GC heap, thread stacks, and the");
+        text.Line($"  connection's receive buffer (16 KiB chunks, up to the window) with the chunk pool's spare.");
     }
 
     /// <summary>perf-results/live.md's download throughput per offload setting, from its summary lines.</summary>
@@ -350,7 +370,7 @@ internal static partial class CompareReport
         text.Line();
         text.Line($"The poll thread's allocations come from `GC.GetAllocatedBytesForCurrentThread` read at the end of each turn, around queued");
         text.Line($"commands and around wake-ups of application threads; \"stack work\" is everything but those two: commands allocate by design");
-        text.Line($"(the stream's rings, counter reads), and a wake-up is the runtime queueing the woken continuation to the thread pool. The");
+        text.Line($"(a connection and its stream, counter reads), and a wake-up is the runtime queueing the woken continuation to the thread pool. The");
         text.Line($"steady-state window runs from the last of the marks 1, 2, 3, 4, 6, 8, 12, … frames at or below a quarter of the frames to");
         text.Line($"the last at or below seven eighths: warm-up before it, the connection's end after it (`PollThreadUsage.SteadyState`).");
         text.Line();

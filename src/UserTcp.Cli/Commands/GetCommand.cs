@@ -61,21 +61,31 @@ internal static class GetCommand
             }
             expected = response.Content.Headers.ContentLength;
             bool chunked = response.Headers.TransferEncodingChunked == true;
+            // Unbuffered: the reads fill the buffer and it is written whole, so bytes are copied once out of the connection and
+            // never again on the way to the file (a FileStream buffer copied every read shorter than itself: 4 % of a
+            // download's CPU in a profile with offloads on). Standard output gets each read as it comes.
+            bool writeEachRead = path == "-";
             await using (var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false))
-            await using (var file = path == "-" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: false))
+            await using (var file = writeEachRead ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: false))
             {
                 var progress = new TransferProgress(expected);
                 var pacer = download.BytesPerSecond is { } rate ? new Pacer(rate) : null;
                 var buffer = new byte[pacer?.ReadSize ?? 1 << 20];
-                int n;
-                while ((n = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false)) > 0)
+                int filled = 0, n;
+                while ((n = await body.ReadAsync(buffer.AsMemory(filled), idle.Token).ConfigureAwait(false)) > 0)
                 {
-                    file.Write(buffer, 0, n);
+                    filled += n;
+                    if (writeEachRead || filled == buffer.Length)
+                    {
+                        file.Write(buffer, 0, filled);
+                        filled = 0;
+                    }
                     total += n;
                     idle.CancelAfter(download.IdleTimeout);
                     progress.Report(total);
                     if (pacer is not null) await pacer.WaitAsync(total, idle.Token).ConfigureAwait(false);
                 }
+                file.Write(buffer, 0, filled);
                 progress.Done(total);
             }
             if (expected is { } length && total != length)

@@ -28,9 +28,11 @@ internal static class ServeCommand
         var backlog = new Option<int>("--backlog") { Description = "Connections that may wait for an accept, half-open or established.", DefaultValueFactory = _ => 512 };
         duration.Validators.Add(r => { if (r.GetValue(duration) < 0) r.AddError("--duration cannot be negative"); });
         port.Validators.Add(r => { if (r.GetValue(port) is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
+        var synBacklog = new Option<int?>("--syn-backlog") { Description = "Half-open connections kept per listener; past them SYNs get SYN cookies (default 1024)." };
         backlog.Validators.Add(r => { if (r.GetValue(backlog) < 1) r.AddError("--backlog must be at least 1"); });
+        synBacklog.Validators.Add(r => { if (r.GetValue(synBacklog) < 1) r.AddError("--syn-backlog must be at least 1"); });
         var stack = new StackOptions();
-        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port or serve a directory over HTTP.") { duration, port, echo, root, kernelSockets, backlog };
+        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port or serve a directory over HTTP.") { duration, port, echo, root, kernelSockets, backlog, synBacklog };
         command.Validators.Add(r =>
         {
             if (r.GetValue(echo) && r.GetValue(port) is null) r.AddError("--echo needs --port");
@@ -44,7 +46,7 @@ internal static class ServeCommand
         stack.AddTo(command, unlessGiven: kernelSockets);
         command.SetAction(parse => parse.GetValue(kernelSockets) is { } local
             ? StaticFileServer.RunOnKernelSockets(new IPEndPoint(IPAddress.Parse(local), parse.GetValue(port) ?? 80), parse.GetValue(root)!, parse.GetValue(backlog), parse.GetValue(duration), Console.Out)
-            : StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup, (network, device) =>
+            : StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with { MaxSynBacklog = parse.GetValue(synBacklog) }, (network, device) =>
         {
             if (parse.GetValue(root) is { } files)
                 return StaticFileServer.Run(network, files, parse.GetValue(port) ?? 80, parse.GetValue(backlog), parse.GetValue(duration), Console.Out);

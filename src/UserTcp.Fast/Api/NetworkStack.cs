@@ -19,7 +19,7 @@ namespace UserTcp.Fast.Api;
 public sealed class NetworkStack : IAsyncDisposable, IDisposable
 {
     private readonly NetworkStackOptions _options;
-    private readonly List<StreamPump> _pumps = new(); // poll thread only
+    private readonly PumpScheduler _pumps; // poll thread, but for requests
     private readonly List<TcpStreamListener> _listeners = new(); // poll thread only
     private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
@@ -30,6 +30,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         _options = options;
         Loop = loop;
         _thread = new PollThread(loop) { EveryTurn = PumpAll, OnStopped = AbandonAll };
+        _pumps = new PumpScheduler(_thread.Nudge);
         Metrics = new StackMetrics(loop, _thread.Usage);
     }
 
@@ -40,6 +41,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// this stack's from another's by <c>instrument.Meter.Scope == stack.Metrics</c>.</summary>
     public StackMetrics Metrics { get; }
     public Ipv4Address Address => _options.Address;
+    /// <summary>The stream pumps' passes so far (poll thread: <see cref="InvokeAsync{T}"/>).</summary>
+    internal long PumpPasses => _pumps.Passes;
 
     public static NetworkStack Start(NetworkStackOptions options)
     {
@@ -57,7 +60,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         var device = options.Device;
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
-        var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(), options.Seed ?? (ulong)Random.Shared.NextInt64());
+        // Unseeded, the SYN-cookie keys come from the cryptographic generator; a seed (tests, replays) makes them reproducible.
+        var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(),
+                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null);
         var nic = new NetworkInterface(new InterfaceConfig
         {
             MacAddress = device.MacAddress,
@@ -93,7 +98,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         {
             var tcp = loop.Interface.Tcp;
             var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
-            var created = new StreamPump(connection, _thread.Usage);
+            var created = new StreamPump(connection, _thread.Usage, _pumps);
             _pumps.Add(created);
             return created;
         }, cancellationToken).ConfigureAwait(false);
@@ -135,8 +140,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Poll thread: a stream for a connection the stack accepted, pumped from now on like a connected one.</summary>
-    private TcpStream Adopt(StreamPump pump)
+    private TcpStream Adopt(TcpConnection connection)
     {
+        var pump = new StreamPump(connection, _thread.Usage, _pumps);
         _pumps.Add(pump);
         return new TcpStream(pump, _thread);
     }
@@ -243,8 +249,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         for (int i = _listeners.Count - 1; i >= 0; i--)
             if (!_listeners[i].Pump()) _listeners.RemoveAt(i);
-        for (int i = _pumps.Count - 1; i >= 0; i--)
-            if (!_pumps[i].Pump(now)) _pumps.RemoveAt(i);
+        _pumps.RunDue(now);
     }
 
     /// <summary>Poll thread, as it stops: every listener, stream still open and lookup fails with OperationAborted.</summary>
@@ -252,8 +257,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         foreach (var listener in _listeners) listener.Close();
         _listeners.Clear();
-        foreach (var pump in _pumps) pump.Abandon();
-        _pumps.Clear();
+        _pumps.AbandonAll();
         foreach (var lookup in _lookups)
             lookup.TrySetException(new SocketException((int)SocketError.OperationAborted, "the network stack stopped during the lookup"));
         _lookups.Clear();

@@ -29,8 +29,9 @@ public sealed record NetworkStackOptions
     /// <summary>Where ISNs come from; null for RFC 6528 with a fresh key. A fixed source is for replaying recordings only,
     /// so this is not for library users.</summary>
     internal IInitialSequenceNumberSource? SequenceNumbers { get; init; }
-    /// <summary>Seed for ephemeral ports and timestamp offsets, and for DNS query IDs and source ports; null for a random
-    /// one (DNS then draws from the operating system's cryptographic generator).</summary>
+    /// <summary>Seed for ephemeral ports and timestamp offsets, for DNS query IDs and source ports, and for the SYN-cookie
+    /// keys; null for a random one (DNS and the cookie keys then draw from the operating system's cryptographic generator).
+    /// A seeded stack is reproducible, and its cookies are as guessable as its seed: for tests and replays.</summary>
     public ulong? Seed { get; init; }
     /// <summary>
     /// DNS servers for host names (<see cref="NetworkStack.ResolveAsync"/>, <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>),

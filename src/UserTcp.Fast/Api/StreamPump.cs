@@ -13,15 +13,17 @@ namespace UserTcp.Fast.Api;
 /// window updates, chunks back to the pool), close and abort requests into the connection, and the connection's news
 /// (data, end of stream, room to write, failure) back to the application.
 /// </summary>
-internal sealed class StreamPump
+internal sealed class StreamPump : IConnectionObserver
 {
     private long _receivedSeen, _writtenSeen, _acknowledgedSeen;
     private int _sendLimitSeen;
     private readonly PollThreadUsage _usage;
+    private readonly PumpScheduler _scheduler;
 
-    public StreamPump(TcpConnection connection, PollThreadUsage usage)
+    public StreamPump(TcpConnection connection, PollThreadUsage usage, PumpScheduler scheduler)
     {
         _usage = usage;
+        _scheduler = scheduler;
         Connection = connection;
         Receive = connection.ReceiveBuffer;
         Send = connection.SendBuffer;
@@ -47,6 +49,17 @@ internal sealed class StreamPump
     public volatile bool WriteClosed;     // the FIN is queued: the send buffer is sealed
     public volatile int Error;            // TcpError, once the connection failed
 
+    // The scheduler's (see PumpScheduler): 1 while requested and not yet taken; the next pump on the request stack; due this turn.
+    public int Requested;
+    public StreamPump? NextRequested;
+    public bool IsDue;
+
+    /// <summary>Any thread, after changing what the pump carries: the poll thread runs it next turn.</summary>
+    public void RequestPass() => _scheduler.Request(this);
+
+    /// <summary>Poll thread: the engine changed the connection.</summary>
+    public void OnConnectionChanged() => _scheduler.MarkDue(this);
+
     /// <summary>What a waiting reader waits for (read on either thread).</summary>
     public static readonly Func<StreamPump, bool> ReaderReady =
         static p => p.Receive.Count > 0 || p.EndOfStream || p.Error != 0 || p.ApplicationGone;
@@ -55,12 +68,13 @@ internal sealed class StreamPump
     public static readonly Func<StreamPump, bool> WriterReady =
         static p => p.Send.Limit > p.Send.Count || p.Error != 0 || p.ApplicationGone || p.WriteClosed;
 
-    /// <summary>Poll thread: one pass. Returns false when the pump is done and can be forgotten.</summary>
+    /// <summary>Poll thread: one pass, when the connection changed or the application asked (<see cref="PumpScheduler"/>).
+    /// Returns false when the pump is done and can be forgotten.</summary>
     public bool Pump(Instant now)
     {
         var c = Connection;
         if (AbortRequested && !c.IsClosed) c.Abort();
-        if (ApplicationGone) c.Orphan(unreadDataDiscarded: false, now); // RST if data is left unread
+        if (ApplicationGone) c.Orphan(now); // RST if data is left unread
         if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
         {
             if (c.IsClosed) Fail(c.Error);
@@ -70,7 +84,12 @@ internal sealed class StreamPump
 
         // A shut-down writer's buffer is sealed first, so the FIN goes after exactly the bytes that made it in; a write still
         // appending is waited for (the next turn), and any later one finds no room and fails on WriteClosed.
-        bool finNow = ShutdownWriteRequested && !WriteClosed && c.State is (TcpState.Established or TcpState.CloseWait) && Send.Seal() >= 0;
+        bool finNow = false;
+        if (ShutdownWriteRequested && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
+        {
+            finNow = Send.Seal() >= 0;
+            if (!finNow) _scheduler.RetryNextTurn(this); // the application is appending: its bytes go before the FIN
+        }
         long written = Send.WrittenPosition;
         if (written != _writtenSeen)
         {

@@ -87,8 +87,12 @@ public sealed class TcpStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this); // also when disposed during a wait
         read = _pump.Receive.Read(destination, out bool notify);
-        if (notify) _thread.Nudge();
-        if (read > 0) return true;
+        if (read > 0)
+        {
+            _pump.RequestPass(); // the poll thread hands read chunks back, next turn
+            if (notify) _thread.Nudge(); // and now: a window update is due
+            return true;
+        }
         if (_pump.Error != 0) throw Translate();
         if (!_pump.EndOfStream) return false;
         read = _pump.Receive.Read(destination, out _); // bytes committed before the end was announced
@@ -119,7 +123,11 @@ public sealed class TcpStream : Stream
             if (_pump.WriteClosed) throw new IOException($"the stream's sending side was shut down during the write; its last {buffer.Length} bytes were not sent");
             int n = _pump.Send.TryAppend(buffer.Span);
             buffer = buffer[n..];
-            if (n > 0) _thread.Nudge();
+            if (n > 0)
+            {
+                _pump.RequestPass();
+                _thread.Nudge();
+            }
             if (!buffer.IsEmpty)
                 await WaitAsync(_pump.OutboundChanged, StreamPump.WriterReady, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
         }
@@ -190,6 +198,7 @@ public sealed class TcpStream : Stream
     public void ShutdownWrite()
     {
         _pump.ShutdownWriteRequested = true;
+        _pump.RequestPass();
         _thread.Nudge();
     }
 
@@ -197,6 +206,7 @@ public sealed class TcpStream : Stream
     public void Abort()
     {
         _pump.AbortRequested = true;
+        _pump.RequestPass();
         _thread.Nudge();
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using TcpListener = UserTcp.Fast.Tcp.TcpListener;
 using System.Threading.Channels;
 using UserTcp.Fast.Runtime;
+using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Api;
@@ -17,13 +18,13 @@ namespace UserTcp.Fast.Api;
 public sealed class TcpStreamListener : IDisposable
 {
     private readonly PollThread _thread;
-    private readonly Func<StreamPump, TcpStream> _adopt;
+    private readonly Func<TcpConnection, TcpStream> _adopt;
     // Poll thread writes, acceptors read. Its length is bounded by the engine's backlog, which counts _waiting.
     private readonly Channel<TcpStream> _ready = Channel.CreateUnbounded<TcpStream>(new UnboundedChannelOptions { SingleWriter = true });
     private int _waiting; // streams in _ready: poll thread adds, acceptors take
     private int _stopped;
 
-    internal TcpStreamListener(TcpListener engine, Ipv4Address address, PollThread thread, Func<StreamPump, TcpStream> adopt)
+    internal TcpStreamListener(TcpListener engine, Ipv4Address address, PollThread thread, Func<TcpConnection, TcpStream> adopt)
     {
         Engine = engine;
         _thread = thread;
@@ -110,7 +111,7 @@ public sealed class TcpStreamListener : IDisposable
         while (Engine.TryAccept(out var connection))
         {
             Interlocked.Increment(ref _waiting);
-            _ready.Writer.TryWrite(_adopt(new StreamPump(connection, _thread.Usage)));
+            _ready.Writer.TryWrite(_adopt(connection));
         }
         Engine.HeldByApplication = Volatile.Read(ref _waiting);
         return true;

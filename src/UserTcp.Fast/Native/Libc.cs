@@ -22,6 +22,7 @@ internal static unsafe partial class Libc
     public const int EINVAL = 22;
     public const int EBADFD = 77;
     public const int EMSGSIZE = 90;
+    public const int EOPNOTSUPP = 95;
     public const int ENETDOWN = 100;
     public const int ENOBUFS = 105;
 
@@ -57,14 +58,19 @@ internal static unsafe partial class Libc
         public long Nanoseconds;
     }
 
-    /// <summary>struct ifreq: a 16-byte interface name followed by a 24-byte union (flags, MTU, ...).</summary>
-    [StructLayout(LayoutKind.Sequential, Size = 40)]
+    /// <summary>struct ifreq: a 16-byte interface name followed by a 24-byte union (flags, MTU, data pointer, ...).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 40)]
     public struct InterfaceRequest
     {
         public const int NameCapacity = 16;
+        [FieldOffset(0)]
         public fixed byte Name[NameCapacity];
         /// <summary>ifr_flags (short) and ifr_mtu (int) share the union's first bytes.</summary>
+        [FieldOffset(NameCapacity)]
         public int FlagsOrMtu;
+        /// <summary>ifr_data: what SIOCETHTOOL reads its command from and writes its answer to.</summary>
+        [FieldOffset(NameCapacity)]
+        public void* Data;
 
         public static InterfaceRequest For(string interfaceName)
         {

@@ -83,8 +83,19 @@ public sealed class StackMetrics
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
-        Line("tcp connections accepted", nic.Tcp.Stats.ConnectionsAccepted);
-        Line("tcp syns dropped (backlog full)", nic.Tcp.Stats.SynsDroppedByBacklog);
+        var stack = nic.Tcp.Stats;
+        Line("tcp connections accepted", stack.ConnectionsAccepted);
+        Line("tcp syns dropped (backlog full)", stack.SynsDroppedByBacklog);
+        if (stack.ConnectionsAccepted + stack.SynsDroppedByBacklog + stack.SynCookiesSent + stack.SynCookiesRejected > 0)
+        {
+            Line("tcp listen overflows (acks dropped)", stack.ListenOverflows);
+            Line("tcp syn-ack retransmissions", stack.SynAckRetransmissions);
+            Line("tcp half-open expired", stack.SynRequestsExpired);
+            Line("tcp syn-acks dropped (queue full)", stack.SynAcksDropped);
+            Line("tcp syn cookies sent", stack.SynCookiesSent);
+            Line("tcp syn cookies validated", stack.SynCookiesValidated);
+            Line("tcp syn cookies rejected", stack.SynCookiesRejected);
+        }
         if (_loop.Resolver is { Stats: { Lookups: > 0 } dns })
         {
             Line("dns lookups", dns.Lookups);

@@ -23,11 +23,8 @@ internal sealed class InitialSequenceNumbers : IInitialSequenceNumberSource
 
     public SeqNum Next(TcpFourTuple tuple, Instant now)
     {
-        Span<byte> bytes = stackalloc byte[12];
-        tuple.LocalAddress.Write(bytes);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes[4..], tuple.LocalPort);
-        tuple.RemoteAddress.Write(bytes[6..]);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes[10..], tuple.RemotePort);
+        Span<byte> bytes = stackalloc byte[TcpFourTuple.Length];
+        tuple.Write(bytes);
         Span<byte> hash = stackalloc byte[32];
         HMACSHA256.HashData(_key, bytes, hash);
         uint m = (uint)(now.Nanoseconds / 4_000);

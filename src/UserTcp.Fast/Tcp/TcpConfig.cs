@@ -76,6 +76,18 @@ public sealed record TcpConfig
     /// <summary>SYN retransmissions before an active open gives up.</summary>
     public int MaxSynRetransmissions { get; init; } = 6;
 
+    /// <summary>SYN-ACK retransmissions before a half-open connection is forgotten (Linux tcp_synack_retries: 5, about 63 s
+    /// with the 1 s initial timeout doubling).</summary>
+    public int MaxSynAckRetransmissions { get; init; } = 5;
+    /// <summary>
+    /// Half-open connections a listener keeps (its SYN queue; Linux net.ipv4.tcp_max_syn_backlog). Each costs a small
+    /// request, not a connection's buffers. Past it a SYN is answered with a SYN cookie (<see cref="SynCookies"/>) or,
+    /// without cookies, dropped.
+    /// </summary>
+    public int MaxSynBacklog { get; init; } = 1024;
+    /// <summary>SYN cookies (RFC 4987 §3.6) once a listener's SYN queue is full, as Linux's net.ipv4.tcp_syncookies = 1.</summary>
+    public bool SynCookies { get; init; } = true;
+
     /// <summary>2*MSL (RFC 9293 §3.4.2). Linux holds TIME-WAIT for 60 s.</summary>
     public TimeSpan TimeWaitDuration { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>
@@ -115,6 +127,8 @@ public sealed record TcpConfig
             throw new ArgumentOutOfRangeException(nameof(MinRetransmissionTimeout));
         if (MaxTimeWaitEntries < 0) throw new ArgumentOutOfRangeException(nameof(MaxTimeWaitEntries));
         if (FinWait2Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(FinWait2Timeout));
+        if (MaxSynAckRetransmissions < 0) throw new ArgumentOutOfRangeException(nameof(MaxSynAckRetransmissions));
+        if (MaxSynBacklog < 1) throw new ArgumentOutOfRangeException(nameof(MaxSynBacklog));
         if (MaxRetransmissions < 1 || MaxSynRetransmissions < 1) throw new ArgumentOutOfRangeException(nameof(MaxRetransmissions));
     }
 }

@@ -116,12 +116,23 @@ internal sealed partial class TcpConnection
         _receiveMss = Math.Min(DefaultReceiveMss, config.MaxSegmentSize);
         // Linux tcp_init_buffer_space: the first measurement counts from an initial window's worth (TCP_INIT_CWND segments).
         _rcvSpace = Math.Min(_receiveBuffer.Limit, config.InitialWindowSegments * config.MaxSegmentSize);
-        // RFC 7323 §2.2-2.3: the smallest shift that lets the largest buffer it may grow to be advertised (chosen once, at SYN time).
-        while (_rcvWndShift < 14 && (config.ReceiveBufferSize >> _rcvWndShift) > ushort.MaxValue) _rcvWndShift++;
-        if (!config.WindowScaling) _rcvWndShift = 0;
+        _rcvWndShift = ReceiveWindowShift(config);
     }
 
-    private const int DefaultReceiveMss = 536;  // RFC 9293 §3.7.1 default send MSS; Linux TCP_MSS_DEFAULT and TCP_MIN_RCVMSS
+    /// <summary>RFC 7323 §2.2-2.3: the smallest shift that lets the largest buffer it may grow to be advertised (chosen
+    /// once, at SYN time; a SYN cookie's connection recomputes it, so it must depend on the configuration alone).</summary>
+    internal static byte ReceiveWindowShift(TcpConfig config)
+    {
+        byte shift = 0;
+        while (config.WindowScaling && shift < 14 && (config.ReceiveBufferSize >> shift) > ushort.MaxValue) shift++;
+        return shift;
+    }
+
+    /// <summary>The window of our SYN or SYN-ACK: the initial receive space, never scaled (RFC 7323 §2.2).</summary>
+    internal static ushort SynWindow(TcpConfig config) =>
+        (ushort)Math.Min(ushort.MaxValue, Math.Min(config.InitialReceiveBufferSize, config.ReceiveBufferSize));
+
+    internal const int DefaultReceiveMss = 536;  // RFC 9293 §3.7.1 default send MSS; Linux TCP_MSS_DEFAULT and TCP_MIN_RCVMSS
     private const int MinimumReceiveMss = 88;   // Linux TCP_MIN_MSS: below this a short segment never lowers the estimate
 
     public TcpFourTuple Tuple { get; }
@@ -130,6 +141,8 @@ internal sealed partial class TcpConnection
     public TcpConfig Config => _config;
     public TcpConnectionCounters Stats { get; } = new();
     internal TcpListener? Listener { get; set; }
+    /// <summary>Told when the engine changes this connection on its own (see <see cref="IConnectionObserver"/>).</summary>
+    internal IConnectionObserver? Observer { get; set; }
     internal bool IsDirty { get; set; }
     /// <summary>This connection's place in the stack's timer wheel, at <see cref="NextDeadline"/>.</summary>
     internal TimerWheel<TcpConnection>.Handle TimerHandle { get; }
@@ -250,18 +263,17 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// The application is gone (its stream disposed): nobody will read again, as after Linux's close(2) of the socket
-    /// (tcp_close, net/ipv4/tcp.c, "orphaned"), unlike after <see cref="Close"/>, a half-close. Unread data, in the
-    /// receive ring or taken from it and never handed to the application (<paramref name="unreadDataDiscarded"/>), is
-    /// lost: RFC 1122 §4.2.2.13 says the peer learns it by a RST, and Linux's tcp_close sends one and closes at once
+    /// (tcp_close, net/ipv4/tcp.c, "orphaned"), unlike after <see cref="Close"/>, a half-close. Unread data in the
+    /// receive buffer (the application reads straight from it) is lost: RFC 1122 §4.2.2.13 says the peer learns it by a RST, and Linux's tcp_close sends one and closes at once
     /// ("data was lost"); data arriving later gets the same (ReceiveText's caller). Otherwise the graceful close goes
     /// on (<see cref="Close"/> still queues the FIN), and FIN-WAIT-2 then lasts at most
     /// <see cref="TcpConfig.FinWait2Timeout"/>.
     /// </summary>
-    public void Orphan(bool unreadDataDiscarded, Instant now)
+    public void Orphan(Instant now)
     {
         if (_orphaned) return;
         _orphaned = true;
-        bool unread = unreadDataDiscarded || _receiveBuffer.Count > 0;
+        bool unread = _receiveBuffer.Count > 0;
         // Nobody will read it. Its chunks are left to the garbage collector rather than to the next connection: a read
         // racing the stream's Dispose may still be copying out of them.
         if (unread) DetachReceiveBuffer();
@@ -365,20 +377,30 @@ internal sealed partial class TcpConnection
         _synPending = true;
     }
 
-    /// <summary>Passive open from a listener's SYN (RFC 9293 §3.10.7.2): SYN-RECEIVED, SYN-ACK queued.</summary>
-    internal void OpenPassive(in TcpSegment syn, Instant now)
+    /// <summary>
+    /// Passive open (RFC 9293 §3.10.7.2), once the handshake's ACK has come: SYN-RECEIVED as the SYN and our SYN-ACK
+    /// left it, with the options the <paramref name="request"/> negotiated; the stack then hands this connection the ACK,
+    /// which makes it ESTABLISHED (Linux tcp_check_req creates the child in SYN_RECV, tcp_child_process finishes it).
+    /// </summary>
+    internal void OpenFromRequest(SynRequest request)
     {
         State = TcpState.SynReceived;
-        _irs = new SeqNum(syn.SequenceNumber);
+        _irs = request.Irs;
         _rcvNxt = _irs + 1;
         _lastAckSent = _rcvNxt;
-        NegotiateOptions(syn.Options, ourSynHadOptions: true);
-        _sndWnd = syn.Window; // RFC 7323 §2.2: the window in a SYN is never scaled
+        NegotiateOptions(request.PeerOptions(), ourSynHadOptions: true);
+        _sndWnd = request.PeerWindow; // RFC 7323 §2.2: the window in a SYN is never scaled
         _maxSndWnd = _sndWnd;
         _sndWl1 = _irs;
         _sndWl2 = _sndUna;
-        _synPending = true;
-        _advertisedRightEdge = _rcvNxt + InitialReceiveWindow();
+        _sndNxt = _sndMax = _iss + 1; // the SYN-ACK is out
+        if (request.Retransmissions == 0 && !request.FirstSentAt.IsNever)
+        {
+            _timing = true; // Linux tcp_synack_rtt_meas: the ACK of a SYN-ACK sent once is an RTT sample (Karn)
+            _timedSeq = _iss;
+            _timedAt = request.FirstSentAt;
+        }
+        _advertisedRightEdge = _rcvNxt + SynWindow(_config);
     }
 
     /// <summary>RFC 7323 §1.3 / RFC 2018 §2: an option is used only if both SYNs carried it.</summary>

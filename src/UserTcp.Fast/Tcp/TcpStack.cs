@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
@@ -14,6 +15,8 @@ namespace UserTcp.Fast.Tcp;
 internal sealed class TcpStack
 {
     private const int ResetQueueCapacity = 64;
+    private const int SynAckQueueCapacity = 256;
+    private const ulong CookieSeedSalt = 0x5CA1_AB1E_C00C_1E55; // the cookie keys' own generator, so theirs is not the ports' sequence
     private const ushort EphemeralFirst = 32768, EphemeralLast = 60999; // Linux's default range
 
     private readonly Dictionary<TcpFourTuple, TcpConnection> _connections = new();
@@ -21,6 +24,13 @@ internal sealed class TcpStack
     // Sized up front so the per-packet path never grows them (they only grow with the number of connections).
     private readonly List<TcpConnection> _dirty = new(64);
     private readonly List<TcpConnection> _timerScratch = new(64);
+    // Half-open connections of every listener (their SYN queues), with their SYN-ACK retransmission timers.
+    private readonly Dictionary<TcpFourTuple, SynRequest> _requests = new();
+    private readonly TimerWheel<SynRequest> _requestTimers = new(TimeSpan.FromMilliseconds(10), 1024);
+    private readonly List<SynRequest> _requestScratch = new(64);
+    private readonly SynAckSegment[] _synAcks = new SynAckSegment[SynAckQueueCapacity];
+    private int _synAckCount;
+    private readonly SynCookies _cookies;
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
     private readonly TcpConnectionCounters _finished = new();
@@ -30,12 +40,16 @@ internal sealed class TcpStack
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
 
-    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed)
+    /// <param name="seed">Ephemeral ports, timestamp offsets and the like.</param>
+    /// <param name="cookieKeysFromSeed">The SYN-cookie keys from <paramref name="seed"/> too (reproducible: tests, replays);
+    /// false takes them from the cryptographic generator, as a stack facing real peers must.</param>
+    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true)
     {
         config.Validate();
         Config = config;
         _isn = isn;
         _random = new DeterministicRandom(seed);
+        _cookies = new SynCookies(cookieKeysFromSeed ? new DeterministicRandom(seed ^ CookieSeedSalt) : null);
         _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
     }
 
@@ -47,6 +61,8 @@ internal sealed class TcpStack
     public int ConnectionCount => _connections.Count;
     /// <summary>Four-tuples in TIME-WAIT, each kept as a <see cref="TimeWaitEntry"/>.</summary>
     public int TimeWaitCount => _timeWait.Count;
+    /// <summary>Half-open connections in every listener's SYN queue, each a small <see cref="SynRequest"/>.</summary>
+    public int SynRequestCount => _requests.Count;
     public IEnumerable<TcpConnection> Connections => _connections.Values;
 
     /// <summary>Active open to <paramref name="remoteAddress"/>:<paramref name="remotePort"/> from a random free ephemeral port (RFC 6056 §3.3.1).</summary>
@@ -56,7 +72,7 @@ internal sealed class TcpStack
         config.Validate();
         ushort localPort = PickEphemeralPort(localAddress, remoteAddress, remotePort);
         var tuple = new TcpFourTuple(localAddress, localPort, remoteAddress, remotePort);
-        var connection = NewConnection(tuple, config, now, iss: null);
+        var connection = NewConnection(tuple, config, _isn.Next(tuple, now), _random.NextUInt32());
         connection.OpenActive();
         MarkDirty(connection);
         Stats.ConnectionsOpened++;
@@ -86,8 +102,11 @@ internal sealed class TcpStack
         {
             bool flushNow = connection.OnSegment(segment, now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
             return flushNow;
         }
+
+        if (_requests.TryGetValue(tuple, out var request)) return OnRequestSegment(request, segment, now);
 
         var flags = segment.Flags;
         _listeners.TryGetValue(segment.DestinationPort, out var listener);
@@ -96,35 +115,226 @@ internal sealed class TcpStack
         SeqNum? iss = verdict == TimeWaitVerdict.Reopen ? reopenIss : null; // the listener below takes the SYN
         if (listener is not null)
         {
-            // RFC 9293 §3.10.7.2 LISTEN: RST ignored; an ACK gets a RST; a SYN opens; anything else is dropped.
+            // RFC 9293 §3.10.7.2 LISTEN: RST ignored; an ACK gets a RST unless it carries a SYN cookie; a SYN opens;
+            // anything else is dropped.
             if ((flags & TcpFlags.Rst) != 0) return false;
             if ((flags & TcpFlags.Ack) != 0)
             {
+                // Linux tcp_v4_cookie_check: an ACK is read as a cookie only while cookies may be live.
+                if ((flags & TcpFlags.Syn) == 0 && listener.Config.SynCookies && listener.CookiesSentRecently(now))
+                    return OnCookieAck(listener, tuple, segment, now);
                 QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
                 return false;
             }
-            if ((flags & TcpFlags.Syn) == 0) return false;
-            if (!listener.TryReserveSyn())
-            {
-                Stats.SynsDroppedByBacklog++;
-                return false;
-            }
-            var accepted = NewConnection(tuple, listener.Config, now, iss);
-            accepted.Listener = listener;
-            accepted.OpenPassive(segment, now);
-            MarkDirty(accepted);
-            Stats.ConnectionsAccepted++;
+            if ((flags & TcpFlags.Syn) != 0) OnListenSyn(listener, tuple, segment, now, iss);
             return false;
         }
 
         // RFC 9293 §3.10.7.1 CLOSED: never answer a RST; otherwise a RST that the sender will accept.
         Stats.SegmentsForNoConnection++;
-        if ((flags & TcpFlags.Rst) != 0) return false;
-        if ((flags & TcpFlags.Ack) != 0)
+        if ((flags & TcpFlags.Rst) == 0) QueueResetFor(tuple, segment);
+        return false;
+    }
+
+    /// <summary>
+    /// A SYN to a listener (Linux tcp_conn_request). With the accept queue full it is dropped (the peer retransmits);
+    /// with the SYN queue full it gets a SYN cookie, or without cookies is dropped; otherwise a <see cref="SynRequest"/>
+    /// joins the SYN queue and its SYN-ACK leaves. <paramref name="iss"/> is given when it reopens a TIME-WAIT.
+    /// </summary>
+    private void OnListenSyn(TcpListener listener, TcpFourTuple tuple, in TcpSegment syn, Instant now, SeqNum? iss)
+    {
+        var config = listener.Config;
+        if (listener.AcceptQueueFull || (listener.SynQueueFull && !config.SynCookies))
+        {
+            listener.OnSynDropped();
+            Stats.SynsDroppedByBacklog++;
+            return;
+        }
+        var options = syn.Options;
+        bool timestamps = config.Timestamps && options.Timestamps.HasValue;
+        if (listener.SynQueueFull)
+        {
+            SendCookie(listener, tuple, syn, timestamps, now);
+            return;
+        }
+        var request = new SynRequest(listener, tuple, iss ?? _isn.Next(tuple, now), new SeqNum(syn.SequenceNumber), _random.NextUInt32())
+        {
+            PeerMss = options.MaximumSegmentSize,
+            PeerWindowScale = config.WindowScaling ? options.WindowScale : null,
+            SackPermitted = config.SelectiveAcknowledgments && options.SackPermitted,
+            Timestamps = timestamps,
+            TsRecent = timestamps ? options.Timestamps!.Value.Value : 0,
+            PeerWindow = syn.Window,
+            FirstSentAt = now,
+        };
+        _requests.Add(tuple, request);
+        listener.OnRequestAdded();
+        QueueSynAck(request.SynAck(now));
+        ScheduleSynAckRetransmission(request, now);
+    }
+
+    /// <summary>
+    /// A stateless SYN-ACK whose ISN is a cookie (Linux cookie_v4_init_sequence). Without timestamps it offers nothing but
+    /// the MSS (Linux tcp_conn_request clears the options): window scale and SACK-permitted can only come back in the
+    /// echoed TSval (cookie_init_timestamp).
+    /// </summary>
+    private void SendCookie(TcpListener listener, TcpFourTuple tuple, in TcpSegment syn, bool timestamps, Instant now)
+    {
+        var config = listener.Config;
+        var options = syn.Options;
+        int mssIndex = SynCookies.MssIndex(options.MaximumSegmentSize ?? TcpConnection.DefaultReceiveMss);
+        uint cookie = _cookies.Make(tuple, syn.SequenceNumber, mssIndex, now, out uint timestampOffset);
+        byte? peerScale = timestamps && config.WindowScaling ? options.WindowScale : null;
+        bool sack = timestamps && config.SelectiveAcknowledgments && options.SackPermitted;
+        TcpTimestamps? stamps = null;
+        if (timestamps)
+        {
+            uint tsval = TcpConnection.TimestampAt(now, timestampOffset);
+            stamps = new TcpTimestamps(SynCookies.EncodeTimestamp(tsval, peerScale, sack), options.Timestamps!.Value.Value);
+        }
+        QueueSynAck(new SynAckSegment(tuple, new SeqNum(cookie), new SeqNum(syn.SequenceNumber) + 1, TcpConnection.SynWindow(config),
+                                      (ushort)config.MaxSegmentSize, peerScale is null ? null : TcpConnection.ReceiveWindowShift(config), sack, stamps));
+        listener.OnCookieSent(now);
+        Stats.SynCookiesSent++;
+    }
+
+    /// <summary>
+    /// An ACK to a listener that sent cookies lately (Linux cookie_v4_check): ACK - 1 must be a live cookie for this
+    /// four-tuple and SEQ - 1; the options come back from it and from the echoed TSval. A valid one opens the connection
+    /// ESTABLISHED at once, unless the accept queue is full (then it is dropped, as Linux's). An invalid one is counted
+    /// and gets the RST any ACK to a listener gets: Linux's cookie_v4_check returns the listener, whose
+    /// tcp_rcv_state_process answers an ACK in LISTEN with a reset (RFC 9293 §3.10.7.2).
+    /// </summary>
+    private bool OnCookieAck(TcpListener listener, TcpFourTuple tuple, in TcpSegment ack, Instant now)
+    {
+        var config = listener.Config;
+        uint peerIsn = ack.SequenceNumber - 1, cookie = ack.AcknowledgmentNumber - 1;
+        int mssIndex = _cookies.Check(tuple, peerIsn, cookie, now);
+        byte? peerScale = null;
+        bool sack = false;
+        var stamps = ack.Options.Timestamps;
+        if (mssIndex >= 0 && stamps is { } echoed)
+        {
+            (peerScale, sack) = SynCookies.DecodeTimestamp(echoed.EchoReply);
+            // Linux cookie_timestamp_decode: options we would not have offered mean a forged echo.
+            if (!config.Timestamps || (peerScale.HasValue && !config.WindowScaling) || (sack && !config.SelectiveAcknowledgments)) mssIndex = -1;
+        }
+        if (mssIndex < 0)
+        {
+            Stats.SynCookiesRejected++;
+            QueueReset(tuple, new SeqNum(ack.AcknowledgmentNumber), default, withAck: false);
+            return false;
+        }
+        Stats.SynCookiesValidated++;
+        if (listener.AcceptQueueFull)
+        {
+            Stats.ListenOverflows++;
+            return false;
+        }
+        var request = new SynRequest(listener, tuple, new SeqNum(cookie), new SeqNum(peerIsn), _cookies.TimestampOffset(tuple))
+        {
+            PeerMss = (ushort)SynCookies.MssAt(mssIndex),
+            PeerWindowScale = peerScale,
+            SackPermitted = sack,
+            Timestamps = stamps.HasValue,
+            TsRecent = stamps?.Value ?? 0,
+        };
+        return Establish(request, ack, now);
+    }
+
+    /// <summary>
+    /// A segment for a half-open connection (Linux tcp_check_req; RFC 9293 §3.10.7.4 in SYN-RECEIVED). The handshake's
+    /// ACK makes it a connection, unless the accept queue is full: then the ACK is dropped and counted (Linux
+    /// ListenOverflows, tcp_abort_on_overflow off), the request stays and its SYN-ACKs go on, and the peer's next
+    /// ACK or data completes it once there is room.
+    /// </summary>
+    private bool OnRequestSegment(SynRequest request, in TcpSegment segment, Instant now)
+    {
+        var flags = segment.Flags;
+        var seq = new SeqNum(segment.SequenceNumber);
+        if ((flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == TcpFlags.Syn && seq == request.Irs)
+        {
+            QueueSynAck(request.SynAck(now)); // the peer repeats its SYN: our SYN-ACK was lost (Linux inet_rtx_syn_ack)
+            return false;
+        }
+        var stamps = segment.Options.Timestamps;
+        // RFC 7323 §5.3 PAWS, and RFC 9293 §3.10.7.4 first: an unacceptable segment is dropped (Linux answers it with an
+        // ACK, tcp_check_req; the peer's retransmission or our SYN-ACK's does the same here).
+        if (request.Timestamps && stamps is { } ts && (flags & TcpFlags.Rst) == 0 && unchecked((int)(ts.Value - request.TsRecent)) < 0) return false;
+        if (!TcpConnection.IsAcceptable(request.Irs + 1, TcpConnection.SynWindow(request.Listener.Config), seq, segment.SequenceLength)) return false;
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            RemoveRequest(request); // §3.10.7.4 second: a passive open returns to LISTEN
+            return false;
+        }
+        if ((flags & TcpFlags.Syn) != 0)
+        {
+            QueueResetFor(request.Tuple, segment); // Linux tcp_check_req "embryonic_reset": a new SYN in the window
+            RemoveRequest(request);
+            return false;
+        }
+        if ((flags & TcpFlags.Ack) == 0) return false;
+        if (new SeqNum(segment.AcknowledgmentNumber) != request.Iss + 1)
+        {
+            QueueReset(request.Tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false); // §3.10.7.4 fifth
+            return false;
+        }
+        if (request.Listener.AcceptQueueFull)
+        {
+            Stats.ListenOverflows++;
+            return false;
+        }
+        if (request.Timestamps && stamps is { } latest) request.TsRecent = latest.Value; // RFC 7323 §4.3
+        RemoveRequest(request);
+        return Establish(request, segment, now);
+    }
+
+    /// <summary>The handshake's ACK has come for <paramref name="request"/>: the connection is made, in SYN-RECEIVED, and
+    /// given the ACK, which makes it ESTABLISHED and queues it for accepting (and delivers any data it carries).</summary>
+    private bool Establish(SynRequest request, in TcpSegment ack, Instant now)
+    {
+        var connection = NewConnection(request.Tuple, request.Listener.Config, request.Iss, request.TimestampOffset);
+        connection.Listener = request.Listener;
+        connection.OpenFromRequest(request);
+        Stats.ConnectionsAccepted++;
+        bool flushNow = connection.OnSegment(ack, now);
+        Debug.Assert(connection.State != TcpState.SynReceived, "the request's checks are the connection's: the ACK establishes it");
+        Reschedule(connection);
+        return flushNow;
+    }
+
+    private void ScheduleSynAckRetransmission(SynRequest request, Instant now)
+    {
+        // Linux reqsk_timer_handler: the initial timeout doubling per retransmission (TCP_TIMEOUT_INIT, up to TCP_RTO_MAX).
+        var config = request.Listener.Config;
+        long ticks = Math.Min(config.InitialRetransmissionTimeout.Ticks << Math.Min(request.Retransmissions, 30), config.MaxRetransmissionTimeout.Ticks);
+        _requestTimers.Schedule(request.TimerHandle, now + TimeSpan.FromTicks(ticks));
+    }
+
+    private void RemoveRequest(SynRequest request)
+    {
+        _requests.Remove(request.Tuple);
+        _requestTimers.Cancel(request.TimerHandle);
+        request.Listener.OnRequestRemoved();
+    }
+
+    private void QueueSynAck(in SynAckSegment synAck)
+    {
+        if (_synAckCount == SynAckQueueCapacity)
+        {
+            Stats.SynAcksDropped++; // a request's timer or the peer's SYN retransmission sends it again
+            return;
+        }
+        _synAcks[_synAckCount++] = synAck;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.1: the RST for a segment (not itself a RST) that matches no connection.</summary>
+    private void QueueResetFor(TcpFourTuple tuple, in TcpSegment segment)
+    {
+        if ((segment.Flags & TcpFlags.Ack) != 0)
             QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
         else
             QueueReset(tuple, new SeqNum(0), new SeqNum(segment.SequenceNumber) + segment.SequenceLength, withAck: true);
-        return false;
     }
 
     /// <summary>
@@ -157,12 +367,28 @@ internal sealed class TcpStack
     public void OnTimers(Instant now)
     {
         _timeWait.OnTimers(now);
+        _requestScratch.Clear();
+        _requestTimers.Expire(now, _requestScratch);
+        foreach (var request in _requestScratch)
+        {
+            if (request.Retransmissions >= request.Listener.Config.MaxSynAckRetransmissions)
+            {
+                RemoveRequest(request); // Linux: the request is dropped after tcp_synack_retries, quietly
+                Stats.SynRequestsExpired++;
+                continue;
+            }
+            request.Retransmissions++;
+            Stats.SynAckRetransmissions++;
+            QueueSynAck(request.SynAck(now));
+            ScheduleSynAckRetransmission(request, now);
+        }
         _timerScratch.Clear();
         _timers.Expire(now, _timerScratch);
         foreach (var connection in _timerScratch)
         {
             connection.OnTimers(now);
             Reschedule(connection);
+            connection.Observer?.OnConnectionChanged();
         }
     }
 
@@ -172,11 +398,11 @@ internal sealed class TcpStack
         get
         {
             foreach (var connection in _dirty) Reschedule(connection); // application calls since the last flush
-            return Instant.Min(_timers.NextDeadline, _timeWait.NextDeadline);
+            return Instant.Min(Instant.Min(_timers.NextDeadline, _timeWait.NextDeadline), _requestTimers.NextDeadline);
         }
     }
 
-    public bool HasPendingOutput => _dirty.Count > 0 || _resetCount > 0 || _timeWait.HasPendingAcks;
+    public bool HasPendingOutput => _dirty.Count > 0 || _resetCount > 0 || _synAckCount > 0 || _timeWait.HasPendingAcks;
 
     /// <summary>Writes every pending segment: queued RSTs, TIME-WAIT entries' ACKs, then each connection with output, until
     /// it has none or the writer has no buffer. A connection that has reached TIME-WAIT and sent what it owed is then
@@ -197,6 +423,15 @@ internal sealed class TcpStack
             writer.Commit(length);
             _resetCount--;
             Stats.ResetsSent++;
+            written++;
+        }
+        while (_synAckCount > 0)
+        {
+            ref var synAck = ref _synAcks[_synAckCount - 1];
+            var buffer = writer.Begin(synAck.Tuple.LocalAddress, synAck.Tuple.RemoteAddress);
+            if (buffer.IsEmpty) return written;
+            writer.Commit(synAck.Write(buffer));
+            _synAckCount--;
             written++;
         }
         if (!_timeWait.WriteAcks(ref writer, now, ref written)) return written;
@@ -262,14 +497,19 @@ internal sealed class TcpStack
     {
         _timers.Cancel(connection.TimerHandle);
         if (_connections.Remove(connection.Tuple)) _finished.Add(connection.Stats);
-        if (connection.Listener is { } listener)
-        {
-            listener.OnHalfOpenEnded();
-            connection.Listener = null;
-        }
+        connection.Observer?.OnConnectionChanged(); // it failed or ended: also when a command or a flush ended it
     }
 
-    internal void RemoveListener(TcpListener listener) => _listeners.Remove(listener.Port);
+    /// <summary>The listener closed: its half-open connections are forgotten without a segment (their ACKs will find no
+    /// listener and get a RST).</summary>
+    internal void RemoveListener(TcpListener listener)
+    {
+        _listeners.Remove(listener.Port);
+        _requestScratch.Clear();
+        foreach (var request in _requests.Values)
+            if (request.Listener == listener) _requestScratch.Add(request);
+        foreach (var request in _requestScratch) RemoveRequest(request);
+    }
 
     /// <summary>
     /// Linux's tcp_time_wait: the connection's counters join the finished ones', the stack forgets it, and the table keeps
@@ -282,11 +522,11 @@ internal sealed class TcpStack
         _timeWait.TryAdd(connection.Tuple, entry);
     }
 
-    /// <summary>A new connection; <paramref name="iss"/> given when it reopens a four-tuple in TIME-WAIT.</summary>
-    private TcpConnection NewConnection(TcpFourTuple tuple, TcpConfig config, Instant now, SeqNum? iss)
+    /// <summary>A new connection with its ISS and its timestamp offset (RFC 7323 §5.4: random per connection; a SYN
+    /// cookie's is keyed by the four-tuple).</summary>
+    private TcpConnection NewConnection(TcpFourTuple tuple, TcpConfig config, SeqNum iss, uint timestampOffset)
     {
-        // RFC 7323 §5.4: a random timestamp offset per connection.
-        var connection = new TcpConnection(this, config, tuple, iss ?? _isn.Next(tuple, now), _random.NextUInt32());
+        var connection = new TcpConnection(this, config, tuple, iss, timestampOffset);
         _connections.Add(tuple, connection);
         return connection;
     }

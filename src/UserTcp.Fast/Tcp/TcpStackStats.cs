@@ -11,7 +11,19 @@ internal sealed class TcpStackStats
     public long ResetsDropped;
     public long ConnectionsOpened;
     public long ConnectionsAccepted;
+    /// <summary>SYNs a listener dropped: its accept queue was full, or its SYN queue without cookies (Linux ListenDrops).</summary>
     public long SynsDroppedByBacklog;
+    /// <summary>Handshake-completing ACKs dropped because the accept queue was full (Linux ListenOverflows).</summary>
+    public long ListenOverflows;
+    /// <summary>SYN-ACKs sent again by a half-open connection's timer.</summary>
+    public long SynAckRetransmissions;
+    /// <summary>Half-open connections forgotten after <see cref="TcpConfig.MaxSynAckRetransmissions"/>.</summary>
+    public long SynRequestsExpired;
+    /// <summary>SYN-ACKs that found the bounded SYN-ACK queue full (sent again later by a timer or the peer's SYN).</summary>
+    public long SynAcksDropped;
+    /// <summary>SYN cookies: SYN-ACKs sent with one, ACKs that carried a valid one, ACKs that did not (Linux
+    /// SyncookiesSent, SyncookiesRecv, SyncookiesFailed).</summary>
+    public long SynCookiesSent, SynCookiesValidated, SynCookiesRejected;
     /// <summary>Connections that closed without TIME-WAIT because the table was full (Linux TCPTimeWaitOverflow).</summary>
     public long TimeWaitOverflows;
     /// <summary>New SYNs that reopened a four-tuple in TIME-WAIT (RFC 6191).</summary>

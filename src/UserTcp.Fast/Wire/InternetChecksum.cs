@@ -71,10 +71,16 @@ public static class InternetChecksum
     public static ChecksumVerdict VerifyTransport(ReadOnlySpan<byte> transport, ushort checksumField,
                                                   Ipv4Address source, Ipv4Address destination, IpProtocol protocol)
     {
-        uint pseudo = PseudoHeaderSum(source, destination, protocol, transport.Length);
-        if (IsValid(Add(pseudo, Sum(transport)))) return ChecksumVerdict.Valid;
-        return checksumField == pseudo ? ChecksumVerdict.Partial : ChecksumVerdict.Invalid;
+        if (IsValid(Add(PseudoHeaderSum(source, destination, protocol, transport.Length), Sum(transport)))) return ChecksumVerdict.Valid;
+        return IsPartial(checksumField, source, destination, protocol, transport.Length) ? ChecksumVerdict.Partial : ChecksumVerdict.Invalid;
     }
+
+    /// <summary>
+    /// True when a TCP or UDP checksum field holds the folded pseudo-header sum of a <paramref name="length"/>-byte
+    /// segment: what a kernel that offloads the checksum (CHECKSUM_PARTIAL) leaves for the device to finish.
+    /// </summary>
+    internal static bool IsPartial(ushort checksumField, Ipv4Address source, Ipv4Address destination, IpProtocol protocol, int length) =>
+        checksumField == PseudoHeaderSum(source, destination, protocol, length);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Fold(ulong sum)

@@ -23,6 +23,7 @@ internal sealed partial record LabNames
     public string TapInterface => Name + "t";
     public string BridgeInterface => Name + "b";
     public string LossTable => Name + "_loss";
+    public string StackIngressTable => Name + "_stack";
     public string StateDirectory => Path.Combine(StateRoot, Name);
     public string ServerNamespacePath => NetworkNamespace.PathOf(ServerNamespace);
     public string ClientNamespacePath => NetworkNamespace.PathOf(ClientNamespace);

@@ -18,6 +18,7 @@ internal static class DeviceFactory
             {
                 InterfaceName = setup.InterfaceName!,
                 StackAddress = setup.Address,
+                KernelBufferBytes = setup.CaptureBufferBytes,
                 SendBatchFrames = setup.SendBatchFrames,
                 QdiscBypass = setup.QdiscBypass,
             });

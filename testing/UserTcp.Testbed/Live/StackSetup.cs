@@ -40,8 +40,15 @@ internal sealed record StackSetup(
     /// <summary>Most frames per sendmmsg(2) on the pcap device (<see cref="PcapDeviceOptions.SendBatchFrames"/>; 1: a write(2) per frame).</summary>
     public int SendBatchFrames { get; init; } = PcapDeviceOptions.DefaultSendBatchFrames;
 
+    /// <summary>The pcap device's capture buffer (<see cref="PcapDeviceOptions.KernelBufferBytes"/>); null sizes the ring for one
+    /// connection's largest receive window.</summary>
+    public int? CaptureBufferBytes { get; init; }
+
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
+
+    /// <summary>Half-open connections a listener keeps before SYN cookies (<see cref="TcpConfig.MaxSynBacklog"/>); null for the default.</summary>
+    public int? MaxSynBacklog { get; init; }
 
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
     public NetworkStackOptions ToOptions(INetworkDevice device)
@@ -53,7 +60,7 @@ internal sealed record StackSetup(
             PrefixLength = PrefixLength,
             Gateway = Gateway,
             Checksums = Checksums,
-            Tcp = new TcpConfig { AckPolicy = AckPolicy },
+            Tcp = MaxSynBacklog is { } synBacklog ? new TcpConfig { AckPolicy = AckPolicy, MaxSynBacklog = synBacklog } : new TcpConfig { AckPolicy = AckPolicy },
             PollMode = PollMode,
             DnsServers = DnsServers,
             Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written

@@ -44,7 +44,7 @@ internal sealed class VethLink : KernelLink
         }
     }
 
-    public PcapDevice OpenDevice(int kernelBufferBytes = PcapDeviceOptions.DefaultKernelBufferBytes) =>
+    public PcapDevice OpenDevice(int? kernelBufferBytes = null) =>
         new(new PcapDeviceOptions { InterfaceName = StackInterface, StackAddress = StackAddress, KernelBufferBytes = kernelBufferBytes });
 
     public override void Dispose()

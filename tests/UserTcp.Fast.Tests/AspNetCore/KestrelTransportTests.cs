@@ -166,6 +166,31 @@ public sealed class KestrelTransportTests
         }
     }
 
+    [Fact] // Kestrel disposes the connection while its last bytes wait for the client; only the shutdown's abort ends that
+    public async Task A_finished_response_that_the_client_never_reads_is_reset_at_shutdown()
+    {
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lab = await KestrelLab.StartAsync(app => app.MapGet("/big", async (HttpContext context) =>
+        {
+            await context.Response.Body.WriteAsync(new byte[16 << 20]); // all of it into the output pipe: its pause threshold is higher
+            handled.TrySetResult();
+        }), transport => transport.MaxWriteBufferSize = 64 << 20);
+        try
+        {
+            var stream = await lab.Client.ConnectAsync(KestrelLab.ServerAddress, KestrelLab.Port);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"));
+            await handled.Task.WaitAsync(Bound);
+
+            await lab.App.StopAsync().WaitAsync(Bound);
+            Assert.True(await Eventually(async () => await lab.ServerConnectionsAsync() == 0), "the server still holds the connection");
+            await stream.DisposeAsync();
+        }
+        finally
+        {
+            await lab.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Connections_one_after_another_reuse_their_connection_objects()
     {

@@ -247,8 +247,28 @@ public sealed class NetworkInterfaceTests
         var (nic, capture) = Create(policy, hostLocal);
         nic.Tcp.Listen(80);
         nic.OnFrame(PartialChecksumSyn(), T0);
-        Assert.Equal(accepted ? 1 : 0, nic.Tcp.ConnectionCount);
+        Assert.Equal(accepted ? 1 : 0, nic.Tcp.SynRequestCount);
         Assert.Equal(accepted ? 0 : 1, nic.Stats.DropBadChecksum);
+    }
+
+    [Theory] // where partial sums pass anyway, a field equal to the pseudo-header sum is taken as partial without summing the payload
+    [InlineData(ChecksumPolicy.AcceptPartial, 1)]
+    [InlineData(ChecksumPolicy.Verify, 0)]
+    public void A_pseudo_header_sum_is_taken_as_partial_before_summing_where_partial_sums_pass(ChecksumPolicy policy, long countedPartial)
+    {
+        // The pseudo-header sum in the field, and the urgent pointer (ignored without URG) chosen so the whole sum is valid
+        // too: only the order of the checks tells the verdicts apart.
+        var frame = PartialChecksumSyn();
+        var segment = frame.AsSpan(14 + 20);
+        uint sum = InternetChecksum.Add(InternetChecksum.PseudoHeaderSum(Peer, Ours, IpProtocol.Tcp, segment.Length), InternetChecksum.Sum(segment));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(segment[18..], (ushort)(0xFFFF - sum));
+        Assert.Equal(ChecksumVerdict.Valid, InternetChecksum.VerifyTransport(segment, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(segment[16..]), Peer, Ours, IpProtocol.Tcp));
+
+        var (nic, _) = Create(policy);
+        nic.Tcp.Listen(80);
+        nic.OnFrame(frame, T0);
+        Assert.Equal(1, nic.Tcp.SynRequestCount);
+        Assert.Equal(countedPartial, nic.Stats.PartialChecksumsAccepted);
     }
 
     [Fact] // malformed and foreign frames are counted by reason, never thrown

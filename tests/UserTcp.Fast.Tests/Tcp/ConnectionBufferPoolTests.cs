@@ -99,7 +99,7 @@ public sealed class ConnectionBufferPoolTests
         h.Establish();
         var c = CloseToTimeWait(h, new byte[500]);
         Assert.Equal(500, c.BytesAvailable);
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         h.Establish();

@@ -126,18 +126,6 @@ public sealed class TcpHandshakeTests
         h.FlushNothing();
     }
 
-    [Fact] // bounded SYN backlog: SYNs beyond it are dropped and counted, the peer will retransmit
-    public void Listener_backlog_bounds_half_open_connections()
-    {
-        var h = new EngineHarness();
-        var listener = h.Stack.Listen(8080, backlog: 1);
-        h.Deliver(new TcpHeader(40000, 8080, 7000, 0, TcpFlags.Syn, 100), localPort: 8080);
-        h.Deliver(new TcpHeader(40001, 8080, 9000, 0, TcpFlags.Syn, 100), localPort: 8080);
-        Assert.Single(h.Flush());
-        Assert.Equal(1, listener.SynsDropped);
-        Assert.Equal(1, h.Stack.Stats.SynsDroppedByBacklog);
-    }
-
     [Fact] // RFC 9293 §3.10.7.4 (SYN-RECEIVED): a repeated SYN means our SYN-ACK was lost: send it again
     public void Repeated_syn_gets_the_syn_ack_again()
     {

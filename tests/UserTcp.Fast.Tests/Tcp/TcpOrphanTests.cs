@@ -37,7 +37,7 @@ public sealed class TcpOrphanTests
         var c = CloseToFinWait2(h);
         h.Advance(TimeSpan.FromSeconds(5));
         var orphaned = h.Now;
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
         Assert.Equal(TcpState.FinWait2, c.State);
 
         h.AdvanceToNextDeadline();
@@ -55,7 +55,7 @@ public sealed class TcpOrphanTests
     {
         var h = new EngineHarness(new TcpConfig { FinWait2Timeout = TimeSpan.FromSeconds(10) });
         var c = h.Establish();
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
         c.Close();
         h.FlushSingle();
         h.Advance(TimeSpan.FromSeconds(3));
@@ -95,7 +95,7 @@ public sealed class TcpOrphanTests
         c.Send(new byte[10]);
         h.Flush();
 
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
         var rst = h.FlushSingle();
         Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, rst.Flags);
         Assert.Equal(h.OurSeq(10), rst.Seq);
@@ -107,29 +107,12 @@ public sealed class TcpOrphanTests
         Assert.Equal(0, h.Stack.ConnectionCount);
     }
 
-    [Fact] // RFC 1122 §4.2.2.13: bytes the API took from the ring and never handed over are unread data too
-    public void Orphan_that_discarded_data_above_the_engine_sends_a_reset()
-    {
-        var h = new EngineHarness();
-        var c = h.Establish();
-        Peer(h, 0, 0, TcpFlags.Ack | TcpFlags.Psh, new byte[100]);
-        h.Flush();
-        Assert.Equal(100, c.Receive(new byte[100]));
-
-        c.Orphan(unreadDataDiscarded: true, h.Now);
-        var rst = h.FlushSingle();
-        Assert.Equal(TcpFlags.Rst | TcpFlags.Ack, rst.Flags);
-        Assert.Equal(h.OurSeq(0), rst.Seq);
-        Assert.Equal(TcpState.Closed, c.State);
-        Assert.Equal(1, c.Stats.ResetsForUnreadData);
-    }
-
     [Fact] // RFC 1122 §4.2.2.13, Linux tcp_rcv_state_process ("TCPAbortOnData"): data for a gone application resets
     public void Data_arriving_after_the_application_is_gone_gets_a_reset()
     {
         var h = new EngineHarness();
         var c = CloseToFinWait2(h);
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
         h.FlushNothing();
 
         Peer(h, 0, 1, TcpFlags.Ack | TcpFlags.Psh, new byte[100]);
@@ -168,7 +151,7 @@ public sealed class TcpOrphanTests
         Assert.Equal(1, h.Stack.TimeWaitCount);
         Assert.Equal(100, c.BytesAvailable);
 
-        c.Orphan(unreadDataDiscarded: false, h.Now);
+        c.Orphan(h.Now);
         h.FlushNothing();
         Assert.Equal(1, h.Stack.TimeWaitCount);
         Assert.Equal(0, c.BytesAvailable);

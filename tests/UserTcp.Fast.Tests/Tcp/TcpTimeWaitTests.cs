@@ -178,7 +178,7 @@ public sealed class TcpTimeWaitTests
         h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Syn | TcpFlags.Ack), TcpCheck.Seq(oldSndNxt + 65535 + 2),
                               TcpCheck.Ack(ClientIss + 100_001));
         Assert.Equal(0, h.Stack.TimeWaitCount);
-        Assert.Equal(1, h.Stack.ConnectionCount);
+        Assert.Equal(1, h.Stack.SynRequestCount);
         Assert.Equal(1, h.Stack.Stats.TimeWaitReopened);
     }
 

@@ -189,13 +189,15 @@ public sealed class PcapDeviceTests
         const int burst = 200;
         const int measuredFrames = 10_000;
         using var lab = VethLink.Create();
-        using var device = lab.OpenDevice();
+        // 32 MiB: 512 slots of 64 KiB (offloads are on), room for a burst of small frames that the default ring (98
+        // slots, sized for a TCP window of 64 KiB frames) could not hold.
+        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20);
         using var generator = lab.OpenKernelSender();
         var incoming = lab.KernelUdpFrame(64);
         var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, lab.StackAddress, lab.KernelAddress, 64);
         var counter = new FrameCounter();
 
-        // Bursts small enough for the ring (about 500 slots of 64 KiB with offloads on), so no frame is dropped.
+        // Bursts small enough for the ring, so no frame is dropped.
         var cost = device.MeasureSteadyExchange(generator, incoming, outgoing, ref counter, 2_000, measuredFrames, burst, Patience);
 
         Assert.Equal(2_000 + measuredFrames, counter.Frames);
@@ -218,6 +220,24 @@ public sealed class PcapDeviceTests
         var counter = new FrameCounter();
         Assert.Equal(1, device.Receive(ref counter, 16));
         Assert.InRange(counter.LastDeliveredAt.Nanoseconds, sentAt.Nanoseconds, wokeAt.Nanoseconds);
+    }
+
+    /// <summary>The ring libpcap maps is the one <see cref="CaptureRing"/> predicts for a veth with its default offloads (on).</summary>
+    [Fact]
+    public void The_capture_ring_is_sized_from_the_receive_window_as_predicted()
+    {
+        using var lab = VethLink.Create();
+        using var device = lab.OpenDevice();
+
+        var expected = CaptureRing.For(1500, offloads: true, PcapDeviceOptions.DefaultSnapshotLength,
+            CaptureRing.BufferBytesFor(1500, offloads: true, PcapDeviceOptions.DefaultSnapshotLength, PcapDeviceOptions.DefaultReceiveWindowBytes));
+        Assert.Equal(expected, device.Ring);
+        var socketMappings = File.ReadLines("/proc/self/maps")
+            .Where(line => line.Contains("socket:[", StringComparison.Ordinal))
+            .Select(line => line.Split(' ')[0].Split('-'))
+            .Select(range => Convert.ToInt64(range[1], 16) - Convert.ToInt64(range[0], 16))
+            .ToList();
+        Assert.Contains(expected.Bytes, socketMappings);
     }
 
     [Fact]

@@ -40,7 +40,9 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
     {
         using var lab = VethLink.Create();
         ProcessRunner.RunChecked("ethtool", ["-K", lab.StackInterface, "tso", "off", "gso", "off", "gro", "off"], Patience);
-        using var device = lab.OpenDevice();
+        // 32 MiB: 20,972 MTU-sized slots, room for a whole round (the default ring, sized for a TCP window of full
+        // segments, holds 4,196).
+        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20);
         using var generator = lab.OpenKernelSender();
 
         output.WriteLine($"{FramesPerRound} frames per round, median of {Rounds} rounds, batch {Batch}; frames/s | bytes allocated per frame");

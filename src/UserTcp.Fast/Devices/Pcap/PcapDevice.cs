@@ -15,7 +15,7 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// </summary>
 /// <remarks>
 /// <para><b>Opening.</b> Immediate mode (no batching delay; libpcap then uses a TPACKET_V2 ring), a kernel ring of
-/// <see cref="PcapDeviceOptions.KernelBufferBytes"/>, snapshot length ≥ 64 KiB + 18 (GSO on veth delivers frames up to
+/// <see cref="PcapDeviceOptions.KernelBufferBytes"/>, by default sized from the receive window (<see cref="CaptureRing"/>), snapshot length ≥ 64 KiB + 18 (GSO on veth delivers frames up to
 /// 64 KiB: PcapDeviceTests receives a 56,042-byte UDP GSO frame), nanosecond timestamps, non-blocking, not promiscuous (the stack uses the interface's own MAC).</para>
 /// <para><b>Filter</b> (<see cref="FilterFor"/>): frames not from the interface's own MAC that are ARP whose target
 /// is the stack's IP, or IPv4 to the stack's IP or to 255.255.255.255. A packet socket sees every frame the interface
@@ -64,7 +64,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.SnapshotLength, ushort.MaxValue + LinkHeaderAllowance);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.KernelBufferBytes, 1024 * 1024);
+        if (options.KernelBufferBytes is { } bufferBytes) ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, 1024 * 1024, nameof(options.KernelBufferBytes));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReceiveWindowBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SendBatchFrames);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SendBatchFrames, options.SendQueueCapacity);
         Name = options.InterfaceName;
@@ -74,10 +75,14 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         IsHostLocal = facts.IsVirtual;
         Filter = FilterFor(MacAddress, options.StackAddress);
 
+        bool offloads = InterfaceOffloads.AnyOn(Name);
+        int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(Mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
+        Ring = CaptureRing.For(Mtu, offloads, options.SnapshotLength, ringBufferBytes);
+
         _capture = FindCaptureDevice(Name);
         try
         {
-            Open(_capture, options, Filter);
+            Open(_capture, options.SnapshotLength, ringBufferBytes, Filter);
             _pcap = _capture.Handle.DangerousGetHandle();
             Descriptor = LibPcap.SelectableFd(_pcap);
             if (Descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
@@ -98,6 +103,9 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     public bool IsHostLocal { get; }
     /// <summary>The capture filter in libpcap's language.</summary>
     public string Filter { get; }
+
+    /// <summary>The capture ring libpcap was asked for, as it builds it (unless the kernel refused that much memory).</summary>
+    internal CaptureRing Ring { get; }
 
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
@@ -237,15 +245,15 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         }
     }
 
-    private static void Open(LibPcapLiveDevice capture, PcapDeviceOptions options, string filter)
+    private static void Open(LibPcapLiveDevice capture, int snapshotLength, int bufferBytes, string filter)
     {
         try
         {
             capture.Open(new DeviceConfiguration
             {
                 Mode = DeviceModes.None,
-                Snaplen = options.SnapshotLength,
-                BufferSize = options.KernelBufferBytes,
+                Snaplen = snapshotLength,
+                BufferSize = bufferBytes,
                 Immediate = true,
                 TimestampResolution = TimestampResolution.Nanosecond,
             });
