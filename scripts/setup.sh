@@ -13,8 +13,10 @@ cd "$(dirname "$0")/.."
 # harness that starts it does not count). fonts-dejavu-core: the font ScottPlot measures the plots' labels with.
 # gcc, make, liblwip-dev (lwIP 2.1.3): bench/run-tap.sh builds bench/peers/lwip-get, the lwIP peer on the TAP lab, with them.
 # clang, lld: Native AOT's native toolchain (./usertcp publishes the CLI ahead of time; ILCompiler links with clang and lld).
+# wrk, hping3: bench/run-serve.sh's kernel clients: wrk loads the servers (requests per second, latency, accept rate),
+# hping3 sends its bounded SYN flood at the stack's port from a lab address.
 packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
-          time fonts-dejavu-core gcc make liblwip-dev clang lld)
+          time fonts-dejavu-core gcc make liblwip-dev clang lld wrk hping3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

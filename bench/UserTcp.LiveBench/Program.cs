@@ -22,6 +22,10 @@ using UserTcp.Testbed.Labs;
 // UserTcp.LiveBench memory [--connections N[xBYTES],...] [--rate BYTES] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
 //     (root) brings up its own lab, measures memory per idle, active and TIME-WAIT connection of the stack used as a
 //     library against a kernel listener, and writes the report and the data (bench/run-memory.sh runs this).
+// UserTcp.LiveBench serve [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
+//     (root) brings up its own lab the other way round (servers in the client namespace: usertcp serve --root on the stack,
+//     the same app on Kestrel over kernel sockets, nginx; clients in the server namespace: wrk, curl, python3, hping3) and
+//     writes DIR/serve.md and DIR/data/serve.csv (bench/run-serve.sh runs this, then readme).
 // UserTcp.LiveBench readme [--results DIR]
 //     writes DIR/README.md and DIR/plots/ from the reports and data files that exist.
 // UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
@@ -31,7 +35,7 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory|serve [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(usage);
@@ -50,6 +54,7 @@ try
         "readme" => Readme(arguments),
         "ack" => AckLatency(arguments),
         "memory" => Memory(arguments),
+        "serve" => Serve(arguments),
         _ => StackRoles.Run(command, arguments),
     };
 }
@@ -140,6 +145,25 @@ static int Memory(BenchArguments arguments)
     var start = new RunStart();
     var runs = new MemoryOrchestrator(plan, labName, Progress).Run();
     MemoryReport.Write(report, csv, runs, arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int Serve(BenchArguments arguments)
+{
+    RequireRootAndTools("network namespaces, the lab's nginx, a SYN flood", "ip", "nginx", "curl", "wrk", "hping3", "python3", "nft");
+    int? rounds = arguments.OptionalInt("--runs");
+    var plan = arguments.Flag("--quick") ? ServePlan.Quick(rounds ?? 1) : ServePlan.Full(rounds ?? 3);
+    if (plan.Rounds < 1) throw new BenchException("--runs must be at least 1");
+    string labName = LabName(arguments, "sb");
+    string results = arguments.Optional("--results") ?? "perf-results";
+    var start = new RunStart();
+    ServeOrchestrator orchestrator = null!;
+    var samples = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-serve-").FullName,
+                           work => (orchestrator = new ServeOrchestrator(plan, labName, work, Progress)).Run());
+    string report = Path.Combine(results, "serve.md"), csv = Path.Combine(results, ResultsReadme.ServeData);
+    ServeReport.Write(report, csv, plan, samples, orchestrator.Servers, orchestrator.Notes, start.MachineAfter(),
+                      arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
     Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
 }

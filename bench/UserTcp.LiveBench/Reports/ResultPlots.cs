@@ -123,6 +123,44 @@ internal static class ResultPlots
         return burst;
     }
 
+    /// <summary>
+    /// One figure of the serve benchmark's wrk runs (<paramref name="metric"/>: rps, p99_ms) by case (size and connection count),
+    /// one series per server: median with min–max bars over the rounds.
+    /// </summary>
+    public static void ServeRequests(string path, IReadOnlyList<ServeSample> samples, string metric, string title, string unit)
+    {
+        var runs = samples.Where(s => s.Test == "requests" && s.Metric == metric).ToList();
+        var cases = runs.Select(s => (s.Size, s.Connections)).Distinct().OrderBy(c => c.Size.Length).ThenBy(c => c.Size, StringComparer.Ordinal).ThenBy(c => c.Connections).ToList();
+        string[] servers = runs.Select(s => s.Server).Distinct().ToArray();
+        var plot = new Plot();
+        double top = 0;
+        for (int i = 0; i < servers.Length; i++)
+        {
+            var points = cases.Select((c, x) => (X: x, Values: runs.Where(s => s.Server == servers[i] && s.Size == c.Size && s.Connections == c.Connections).Select(s => s.Value).ToList()))
+                              .Where(p => p.Values.Count > 0).Select(p => (p.X, Figure: Spread.Of(p.Values))).ToList();
+            if (points.Count == 0) continue;
+            double offset = (i - (servers.Length - 1) / 2.0) * 0.12;
+            double[] xs = points.Select(p => p.X + offset).ToArray(), medians = points.Select(p => p.Figure.Median).ToArray();
+            var line = plot.Add.Scatter(xs, medians, Colors.Category10[i % 10]);
+            line.LegendText = servers[i];
+            line.LineWidth = 0;
+            line.MarkerShape = MarkerShape.FilledCircle;
+            line.MarkerSize = 8;
+            var bars = plot.Add.ErrorBar(xs, medians, points.Select(_ => 0.0).ToArray());
+            bars.YErrorPositive = points.Select(p => p.Figure.Max - p.Figure.Median).ToArray();
+            bars.YErrorNegative = points.Select(p => p.Figure.Median - p.Figure.Min).ToArray();
+            bars.Color = Colors.Category10[i % 10];
+            top = points.Select(p => p.Figure.Max).Append(top).Max();
+        }
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, cases.Count).Select(i => (double)i).ToArray(), cases.Select(c => $"{c.Size}, {c.Connections:N0} conn.").ToArray());
+        plot.Axes.SetLimits(-0.5, cases.Count - 0.5, 0, top * 1.3);
+        plot.Title(title);
+        plot.XLabel("response size, concurrent connections");
+        plot.YLabel(unit);
+        plot.ShowLegend(Alignment.UpperLeft);
+        Save(plot, path);
+    }
+
     private static void Save(Plot plot, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
@@ -20,6 +21,10 @@ internal static class ServeCommand
         var port = new Option<int?>("--port") { Description = "The TCP port to listen on (with --echo; with --root, default 80)." };
         var root = new Option<DirectoryInfo?>("--root") { Description = "Serve the files under this directory over HTTP/1.1 (Kestrel on the stack)." };
         var echo = new Option<bool>("--echo") { Description = "Accept TCP connections on --port and echo their data." };
+        var kernelSockets = new Option<string?>("--kernel-sockets")
+        {
+            Description = "With --root: serve the same app on Kestrel's own socket transport (kernel sockets) bound to this local address instead of the stack (bench/run-serve.sh's comparison).",
+        };
         var backlog = new Option<int>("--backlog") { Description = "Connections that may wait for an accept, half-open or established.", DefaultValueFactory = _ => 512 };
         duration.Validators.Add(r => { if (r.GetValue(duration) < 0) r.AddError("--duration cannot be negative"); });
         port.Validators.Add(r => { if (r.GetValue(port) is < 1 or > 65535) r.AddError("--port must be 1..65535"); });
@@ -27,20 +32,25 @@ internal static class ServeCommand
         backlog.Validators.Add(r => { if (r.GetValue(backlog) < 1) r.AddError("--backlog must be at least 1"); });
         synBacklog.Validators.Add(r => { if (r.GetValue(synBacklog) < 1) r.AddError("--syn-backlog must be at least 1"); });
         var stack = new StackOptions();
-        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port or serve a directory over HTTP.") { duration, port, echo, root, backlog, synBacklog };
+        var command = new Command("serve", "Run the stack on a link: answer ARP and ping, optionally echo TCP on a port or serve a directory over HTTP.") { duration, port, echo, root, kernelSockets, backlog, synBacklog };
         command.Validators.Add(r =>
         {
             if (r.GetValue(echo) && r.GetValue(port) is null) r.AddError("--echo needs --port");
             if (!r.GetValue(echo) && r.GetValue(root) is null && r.GetValue(port) is not null) r.AddError("--port needs --echo or --root");
             if (r.GetValue(echo) && r.GetValue(root) is not null) r.AddError("use either --echo or --root, not both");
             if (r.GetValue(root) is { Exists: false } missing) r.AddError($"--root {missing}: no such directory");
+            if (r.GetValue(kernelSockets) is { } address && (r.GetValue(root) is null || !IPAddress.TryParse(address, out _)))
+                r.AddError($"--kernel-sockets {address}: needs --root and a local IP address");
         });
-        stack.AddTo(command);
-        command.SetAction(parse => StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with
-        {
-            MaxSynBacklog = parse.GetValue(synBacklog),
-            CaptureBufferBytes = setup.CaptureBufferBytes ?? StackOptions.ServerCaptureBufferBytes,
-        }, (network, device) =>
+        // Kestrel on kernel sockets needs no stack, so no place to run it either.
+        stack.AddTo(command, unlessGiven: kernelSockets);
+        command.SetAction(parse => parse.GetValue(kernelSockets) is { } local
+            ? StaticFileServer.RunOnKernelSockets(new IPEndPoint(IPAddress.Parse(local), parse.GetValue(port) ?? 80), parse.GetValue(root)!, parse.GetValue(backlog), parse.GetValue(duration), Console.Out)
+            : StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with
+            {
+                MaxSynBacklog = parse.GetValue(synBacklog),
+                CaptureBufferBytes = setup.CaptureBufferBytes ?? StackOptions.ServerCaptureBufferBytes,
+            }, (network, device) =>
         {
             if (parse.GetValue(root) is { } files)
                 return StaticFileServer.Run(network, files, parse.GetValue(port) ?? 80, parse.GetValue(backlog), parse.GetValue(duration), Console.Out);

@@ -25,21 +25,37 @@ internal static class StaticFileServer
     /// <summary>How long the stack's connections may take to finish closing once Kestrel stopped.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
-    public static int Run(NetworkStack network, DirectoryInfo root, int port, int backlog, double seconds, TextWriter output)
+    public static int Run(NetworkStack network, DirectoryInfo root, int port, int backlog, double seconds, TextWriter output) =>
+        Run(root, seconds, output, $"{network.Address}:{port}", web =>
+        {
+            web.UseUserTcp(options =>
+            {
+                options.Stack = network;
+                options.Backlog = backlog;
+            });
+            web.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Any, port));
+        }, () => Drain(network));
+
+    /// <summary>
+    /// The same app on Kestrel's own socket transport (kernel sockets) at <paramref name="endpoint"/>: what
+    /// bench/run-serve.sh compares the stack with, everything but the transport alike.
+    /// </summary>
+    public static int RunOnKernelSockets(IPEndPoint endpoint, DirectoryInfo root, int backlog, double seconds, TextWriter output) =>
+        Run(root, seconds, output, endpoint.ToString(), web =>
+        {
+            web.UseSockets(options => options.Backlog = backlog);
+            web.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
+        }, () => 0);
+
+    /// <param name="transport">Chooses the transport and the endpoint it listens on.</param>
+    /// <param name="drain">After Kestrel stopped: waits for the transport's connections to close, returns how many were left.</param>
+    private static int Run(DirectoryInfo root, double seconds, TextWriter output, string where, Action<IWebHostBuilder> transport, Func<int> drain)
     {
         // The content root is the binary's folder, so an appsettings.json among the served files never configures the server.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUserTcp(options =>
-        {
-            options.Stack = network;
-            options.Backlog = backlog;
-        });
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Any, port);
-        });
+        transport(builder.WebHost);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         using var app = builder.Build();
         long requests = 0;
@@ -57,11 +73,11 @@ internal static class StaticFileServer
         // Whatever the static files do not answer falls off the pipeline's end: 404.
 
         app.Start();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serving {root.FullName} over HTTP on {network.Address}:{port}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"serving {root.FullName} over HTTP on {where}"));
         output.Flush();
         using var timer = seconds > 0 ? new Timer(_ => app.Lifetime.StopApplication(), null, TimeSpan.FromSeconds(seconds), Timeout.InfiniteTimeSpan) : null;
         app.WaitForShutdown(); // Ctrl+C, SIGTERM or --duration; returns once Kestrel stopped
-        int open = Drain(network);
+        int open = drain();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stopped after {Interlocked.Read(ref requests)} requests{(open > 0 ? $"; {open} connections still open were dropped" : "")}"));
         return 0;

@@ -45,11 +45,13 @@ internal sealed class StackOptions
         Poll.AcceptOnlyFromAmong("sleep", "adaptive", "busy");
     }
 
-    public void AddTo(Command command)
+    /// <param name="unlessGiven">An option of the command that runs it without the stack: when given, no place is asked for.</param>
+    public void AddTo(Command command, Option? unlessGiven = null)
     {
         foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, CaptureBuffer }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
+            if (unlessGiven is not null && result.GetResult(unlessGiven) is not null) return;
             bool lab = result.GetValue(Lab) is not null;
             bool tap = result.GetValue(Tap) is not null;
             bool iface = result.GetValue(Interface) is not null || result.GetValue(Ip) is not null;
