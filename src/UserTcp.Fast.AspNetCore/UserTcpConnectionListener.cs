@@ -7,7 +7,7 @@ using UserTcp.Fast.Api;
 namespace UserTcp.Fast.AspNetCore;
 
 /// <summary>One endpoint Kestrel bound on the stack: each accepted stream becomes a pooled connection context.</summary>
-internal sealed class UserTcpConnectionListener(TcpStreamListener listener, ObjectPool<UserTcpConnection> connections) : IConnectionListener
+internal sealed class UserTcpConnectionListener(TcpStreamListener listener, ObjectPool<UserTcpConnection> connections, bool noDelay) : IConnectionListener
 {
     public EndPoint EndPoint { get; } = listener.LocalEndPoint;
 
@@ -23,6 +23,7 @@ internal sealed class UserTcpConnectionListener(TcpStreamListener listener, Obje
         {
             return null;
         }
+        stream.NoDelay = noDelay;
         var connection = connections.Get();
         connection.Start(stream, connections);
         return connection;

@@ -63,7 +63,7 @@ internal sealed class UserTcpTransportFactory : IConnectionListenerFactory, ICon
         {
             throw new AddressInUseException(e.Message, e); // what Kestrel reports as "address already in use"
         }
-        return new ValueTask<IConnectionListener>(new UserTcpConnectionListener(listener, _connections));
+        return new ValueTask<IConnectionListener>(new UserTcpConnectionListener(listener, _connections, _options.NoDelay));
     }
 
     private NetworkStack Stack()

@@ -15,6 +15,13 @@ public sealed class UserTcpTransportOptions
     /// <summary>Options to start a stack with, when <see cref="Stack"/> is not set.</summary>
     public NetworkStackOptions? StackOptions { get; set; }
 
+    /// <summary>
+    /// Nagle's algorithm off on accepted connections (<see cref="TcpStream.NoDelay"/>), as Kestrel's sockets transport sets
+    /// by default: a response's last, small segment leaves at once instead of waiting for the client's delayed ACK of the
+    /// one before it (40 ms on Linux).
+    /// </summary>
+    public bool NoDelay { get; set; } = true;
+
     /// <summary>Connections that may wait for an accept per listening port (listen(2)'s backlog).</summary>
     public int Backlog { get; set; } = 512;
 

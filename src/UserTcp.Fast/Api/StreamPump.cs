@@ -25,6 +25,7 @@ internal sealed class StreamPump : IConnectionObserver
         _usage = usage;
         _scheduler = scheduler;
         Connection = connection;
+        NoDelay = connection.NoDelay;
         Receive = connection.ReceiveBuffer;
         Send = connection.SendBuffer;
         InboundChanged = new ChangeSignal(usage);
@@ -43,6 +44,7 @@ internal sealed class StreamPump : IConnectionObserver
     // Application → poll thread.
     public volatile bool ShutdownWriteRequested;
     public volatile bool AbortRequested;
+    public volatile bool NoDelay;         // TcpStream.NoDelay: applied to the connection at the next pass
     public volatile bool ApplicationGone; // the stream was disposed: unread data will never be read
     // Poll thread → application.
     public volatile bool EndOfStream;     // the peer's FIN: every byte before it is in the receive buffer
@@ -74,6 +76,7 @@ internal sealed class StreamPump : IConnectionObserver
     {
         var c = Connection;
         if (AbortRequested && !c.IsClosed) c.Abort();
+        c.NoDelay = NoDelay; // before the writes below: a small write after setting it leaves at once
         if (ApplicationGone) c.Orphan(now); // RST if data is left unread
         if (c.State == TcpState.SynSent || c.State == TcpState.SynReceived)
         {

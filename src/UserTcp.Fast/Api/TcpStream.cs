@@ -39,6 +39,22 @@ public sealed class TcpStream : Stream
     public ushort RemotePort { get; }
     public IPEndPoint LocalEndPoint => new(LocalAddress.ToIPAddress(), LocalPort);
     public IPEndPoint RemoteEndPoint => new(RemoteAddress.ToIPAddress(), RemotePort);
+    /// <summary>
+    /// Nagle's algorithm off when true (RFC 9293 §3.7.4; TCP_NODELAY, <c>Socket.NoDelay</c>): small writes leave at once
+    /// instead of waiting for the ACK of earlier small data. A server writing a response's tail after a full window wants
+    /// it, or the tail waits for the client's delayed ACK. Defaults to <see cref="TcpConfig.NoDelay"/>.
+    /// </summary>
+    public bool NoDelay
+    {
+        get => _pump.NoDelay;
+        set
+        {
+            _pump.NoDelay = value;
+            _pump.RequestPass();
+            _thread.Nudge();
+        }
+    }
+
     /// <summary>The connection's counters now, as a copy taken on the caller's thread (see <see cref="TcpConnectionStats"/>).</summary>
     public TcpConnectionStats Stats => _pump.Connection.Stats.Snapshot();
 

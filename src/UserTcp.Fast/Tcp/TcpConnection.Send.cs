@@ -120,7 +120,7 @@ internal sealed partial class TcpConnection
             // or when nothing is in flight (no ACK will come to open the window further: the override case).
             if (length < _maxSndWnd / 2 && _sndNxt != _sndUna) return false;
         }
-        else if (length < _sendMss && !_config.NoDelay && _sndNxt > _sndUna && !finUnsent)
+        else if (length < _sendMss && !NoDelay && _sndNxt > _sndUna && !finUnsent)
         {
             return false; // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time
         }

@@ -95,6 +95,7 @@ internal sealed partial class TcpConnection
     {
         _stack = stack;
         _config = config;
+        NoDelay = config.NoDelay;
         Tuple = tuple;
         _iss = iss;
         _sndUna = _sndNxt = _sndMax = iss;
@@ -139,6 +140,8 @@ internal sealed partial class TcpConnection
     public TcpState State { get; private set; }
     public TcpError Error { get; private set; }
     public TcpConfig Config => _config;
+    /// <summary>Nagle's algorithm off (TCP_NODELAY): from <see cref="TcpConfig.NoDelay"/>, changeable while the connection lives.</summary>
+    public bool NoDelay { get; set; }
     public TcpConnectionCounters Stats { get; } = new();
     internal TcpListener? Listener { get; set; }
     /// <summary>Told when the engine changes this connection on its own (see <see cref="IConnectionObserver"/>).</summary>
