@@ -32,7 +32,7 @@ internal static partial class StackRoles
         int rate = (int)arguments.RequiredLong("--rate");
         // Thousands of connections receive at once: the capture ring must hold far more than the one window the default
         // is sized for (it overflowed at 10,000 connections even at this size).
-        var setup = StackSetup.ForLab(lab) with { CaptureBufferBytes = 32 << 20 };
+        var setup = StackSetup.ForLab(lab) with { CaptureBufferBytes = StackSetup.LargeCaptureBufferBytes };
         var options = setup.ToOptions(DeviceFactory.Open(setup));
         if (arguments.OptionalInt("--buffer-size") is { } size)
             options = options with

@@ -129,7 +129,10 @@ internal static partial class StackRoles
         WarmUpDownloading(lab, arguments.Required("--warmup-path"));
         SettleThenAwaitGo();
 
-        using var live = LiveStack.Open(StackSetup.ForLab(lab), replayable: ReplayedConnection.Identity);
+        // The replayer sends at fixed rates up to full speed, with no ACK clock to hold it back: the ring must absorb bursts
+        // beyond one window, or a drop stalls the window and later frames fall outside it.
+        using var live = LiveStack.Open(StackSetup.ForLab(lab) with { CaptureBufferBytes = StackSetup.LargeCaptureBufferBytes },
+                                        replayable: ReplayedConnection.Identity);
         var now = MonotonicClock.Now;
         var connection = live.Tcp.Connect(live.Setup.Address, Server, HttpPort, now);
         Require(live.RunUntil(() => live.Interface.IsResolved(Server) && connection.Stats.SegmentsSent > 0, TimeSpan.FromSeconds(5)),

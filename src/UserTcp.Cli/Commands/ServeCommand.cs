@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
+using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
 
@@ -49,7 +50,7 @@ internal static class ServeCommand
             : StackCommand.RunWithSetup("serve", stack, parse, setup => StackCommand.RunOnPollThread(setup with
             {
                 MaxSynBacklog = parse.GetValue(synBacklog),
-                CaptureBufferBytes = setup.CaptureBufferBytes ?? StackOptions.ServerCaptureBufferBytes,
+                CaptureBufferBytes = setup.CaptureBufferBytes ?? StackSetup.LargeCaptureBufferBytes, // many connections' windows, bursts of small frames
             }, (network, device) =>
         {
             if (parse.GetValue(root) is { } files)

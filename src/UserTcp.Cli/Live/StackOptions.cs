@@ -33,9 +33,6 @@ internal sealed class StackOptions
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
     public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture ring for pcap (pcap_set_buffer_size), e.g. 32M; frames beyond it are dropped and counted. Default: room for one receive window (serve: 32M)." };
 
-    /// <summary>The capture buffer <c>serve</c> asks for unless told: many connections' windows and bursts of small frames,
-    /// where one download's window is the default's measure (<see cref="PcapDeviceOptions.KernelBufferBytes"/>).</summary>
-    public const int ServerCaptureBufferBytes = 32 << 20;
     private const long MinCaptureBuffer = 64 << 10, MaxCaptureBuffer = 1L << 30;
 
     public StackOptions()

@@ -44,6 +44,12 @@ internal sealed record StackSetup(
     /// connection's largest receive window.</summary>
     public int? CaptureBufferBytes { get; init; }
 
+    /// <summary>
+    /// 32 MiB, the fixed buffer the stack asked for before rings were sized from the window: for what must absorb more than
+    /// one connection's window in bursts (a server's many connections, thousands of receiving clients, a replay at full speed).
+    /// </summary>
+    public const int LargeCaptureBufferBytes = 32 << 20;
+
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
