@@ -59,8 +59,8 @@ internal sealed class PumpScheduler(Action wake)
         while (Interlocked.CompareExchange(ref _requests, pump, head) != head);
     }
 
-    /// <summary>Poll thread: <paramref name="pump"/> must run again next turn, which comes at once.</summary>
-    public void RetryNextTurn(StreamPump pump)
+    /// <summary>Any thread: <see cref="Request"/>, and the poll thread's next turn comes at once (it is woken).</summary>
+    public void RequestNow(StreamPump pump)
     {
         Request(pump);
         wake();

@@ -59,6 +59,9 @@ internal sealed class StreamPump : IConnectionObserver
     /// <summary>Any thread, after changing what the pump carries: the poll thread runs it next turn.</summary>
     public void RequestPass() => _scheduler.Request(this);
 
+    /// <summary>Any thread: <see cref="RequestPass"/>, with the poll thread woken for it now.</summary>
+    public void RequestPassNow() => _scheduler.RequestNow(this);
+
     /// <summary>Poll thread: the engine changed the connection.</summary>
     public void OnConnectionChanged() => _scheduler.MarkDue(this);
 
@@ -91,7 +94,7 @@ internal sealed class StreamPump : IConnectionObserver
         if (ShutdownWriteRequested && !WriteClosed && c.State is TcpState.Established or TcpState.CloseWait)
         {
             finNow = Send.Seal() >= 0;
-            if (!finNow) _scheduler.RetryNextTurn(this); // the application is appending: its bytes go before the FIN
+            if (!finNow) RequestPassNow(); // the application is appending: its bytes go before the FIN
         }
         long written = Send.WrittenPosition;
         if (written != _writtenSeen)

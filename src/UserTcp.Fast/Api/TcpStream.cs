@@ -50,8 +50,7 @@ public sealed class TcpStream : Stream
         set
         {
             _pump.NoDelay = value;
-            _pump.RequestPass();
-            _thread.Nudge();
+            _pump.RequestPassNow();
         }
     }
 
@@ -141,8 +140,7 @@ public sealed class TcpStream : Stream
             buffer = buffer[n..];
             if (n > 0)
             {
-                _pump.RequestPass();
-                _thread.Nudge();
+                _pump.RequestPassNow();
             }
             if (!buffer.IsEmpty)
                 await WaitAsync(_pump.OutboundChanged, StreamPump.WriterReady, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
@@ -214,16 +212,14 @@ public sealed class TcpStream : Stream
     public void ShutdownWrite()
     {
         _pump.ShutdownWriteRequested = true;
-        _pump.RequestPass();
-        _thread.Nudge();
+        _pump.RequestPassNow();
     }
 
     /// <summary>Resets the connection (RST) and drops what is queued.</summary>
     public void Abort()
     {
         _pump.AbortRequested = true;
-        _pump.RequestPass();
-        _thread.Nudge();
+        _pump.RequestPassNow();
     }
 
     private SocketException Translate() => new((int)((TcpError)_pump.Error switch
