@@ -1,5 +1,6 @@
 using UserTcp.Fast.Api;
 using UserTcp.Testbed.Labs;
+using UserTcp.Live.Tests.Devices;
 using UserTcp.Testbed.Namespaces;
 
 namespace UserTcp.Live.Tests.Api;
@@ -8,8 +9,10 @@ namespace UserTcp.Live.Tests.Api;
 /// A Linux sender whose MSS is clamped (TCP_MAXSEG 1000 and 536, as on a VPN or PPPoE path) writes bursts after idle
 /// periods shorter and longer than the RTO: the stack acknowledges every burst, its short pushed tail included, without
 /// ever waiting for its delayed-ACK timer (Linux's tcp_measure_rcv_mss and __tcp_ack_snd_check; RFC 1122 §4.2.3.2).
-/// Offloads are off on both ends, so every segment is its own frame. Needs root.
+/// Offloads are off on both ends, so every segment is its own frame. It runs alone: beside the listener's 32-client echo
+/// test the poll thread was late enough for the timer now and then. Needs root.
 /// </summary>
+[Collection(LiveDeviceCollection.Name)]
 public sealed class ClampedSenderAckTests
 {
     private const int Port = 7100;
