@@ -131,8 +131,12 @@ internal static partial class StackRoles
 
         // The replayer sends at fixed rates up to full speed, with no ACK clock to hold it back: the ring must absorb bursts
         // beyond one window, or a drop stalls the window and later frames fall outside it.
+        // Nor does it heed our window: the receive buffer starts at its maximum, the window the recording was made against,
+        // instead of growing from 128 KiB as the reader keeps up (a late reader left later frames outside a small window).
+        var fullWindow = new TcpConfig();
         using var live = LiveStack.Open(StackSetup.ForLab(lab) with { CaptureBufferBytes = StackSetup.LargeCaptureBufferBytes },
-                                        replayable: ReplayedConnection.Identity);
+                                        fullWindow with { InitialReceiveBufferSize = fullWindow.ReceiveBufferSize },
+                                        ReplayedConnection.Identity);
         var now = MonotonicClock.Now;
         var connection = live.Tcp.Connect(live.Setup.Address, Server, HttpPort, now);
         Require(live.RunUntil(() => live.Interface.IsResolved(Server) && connection.Stats.SegmentsSent > 0, TimeSpan.FromSeconds(5)),
