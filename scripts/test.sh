@@ -15,6 +15,12 @@ bash bench/run-tap.sh --quick >/dev/null || status=$?
 # One plain closing line that any CI reader understands.
 passed=$(awk '/^ +Passed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")
 failed=$(awk '/^ +Failed: +[0-9]+$/ { sum += $2 } END { print sum + 0 }' "$log")
+# CI shows only the end of its output: name each failed test there, with the start of its message.
+if [[ $failed -gt 0 ]]; then
+  awk '/^ +Failed .+ \[[^]]+\]$/ { show = 1; lines = 0 }
+       /^ +Stack Trace:/ { show = 0 }
+       show && lines++ < 8 { print }' "$log"
+fi
 echo "tests: $passed passed, $failed failed"
 if [[ $passed -eq 0 ]]; then echo "test.sh: no test ran" >&2; status=1; fi
 exit $status
