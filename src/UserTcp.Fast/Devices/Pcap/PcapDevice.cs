@@ -209,11 +209,27 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
             Handler = handler;
             Deliver = deliver;
             Pcap = pcap;
+            // The realtime reading between two monotonic ones, their midpoint its monotonic time: a preemption between two
+            // plain readings shifted every arrival of the batch by its length (busy polling once recorded an ACK delay of 0,
+            // the arrival moved past the flush). A pair further apart than MaxReadingGap is read again, a bounded number of
+            // times; the last pair is kept whatever its gap.
             Libc.TimeSpec realtime;
-            Libc.ClockGetTime(Libc.CLOCK_REALTIME, &realtime);
-            MonotonicNowNanoseconds = MonotonicClock.Now.Nanoseconds;
+            long before, after;
+            int attempts = 0;
+            do
+            {
+                before = MonotonicClock.Now.Nanoseconds;
+                Libc.ClockGetTime(Libc.CLOCK_REALTIME, &realtime);
+                after = MonotonicClock.Now.Nanoseconds;
+            }
+            while (after - before > MaxReadingGapNanoseconds && ++attempts < MaxReadingAttempts);
+            MonotonicNowNanoseconds = before + (after - before) / 2;
             RealtimeNowNanoseconds = realtime.Seconds * 1_000_000_000 + realtime.Nanoseconds;
         }
+
+        /// <summary>Clock readings bracketing the realtime one this far apart err by up to half of it (vDSO reads take ~20 ns).</summary>
+        private const long MaxReadingGapNanoseconds = 1_000;
+        private const int MaxReadingAttempts = 3;
 
         public readonly Instant MonotonicNow => new(MonotonicNowNanoseconds);
 
