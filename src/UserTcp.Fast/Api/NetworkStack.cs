@@ -24,6 +24,11 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
     private int _disposed;
+    private volatile bool _shuttingDown;
+    private TaskCompletionSource? _shutdownFinished; // poll thread: set once every connection has finished sending
+
+    /// <summary>How long <see cref="Dispose"/> waits for the poll thread to send the resets.</summary>
+    private static readonly TimeSpan ResetWait = TimeSpan.FromSeconds(1);
 
     private NetworkStack(NetworkStackOptions options, PollLoop loop)
     {
@@ -96,6 +101,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         // the wait below then throws at once and the abort removes the connection (RST if synchronized) and its pump.
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
+            ThrowIfShuttingDown();
             var tcp = loop.Interface.Tcp;
             var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
             var created = new StreamPump(connection, _thread.Usage, _pumps);
@@ -130,6 +136,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
         return _thread.InvokeAsync((loop, _) =>
         {
+            ThrowIfShuttingDown();
             var tcp = loop.Interface.Tcp;
             if (tcp.HasListener((ushort)port))
                 throw new SocketException((int)SocketError.AddressAlreadyInUse, $"port {port} already has a listener");
@@ -250,6 +257,23 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         for (int i = _listeners.Count - 1; i >= 0; i--)
             if (!_listeners[i].Pump()) _listeners.RemoveAt(i);
         _pumps.RunDue(now);
+        if (_shutdownFinished is { } finished && HasFinishedSending(loop.Interface.Tcp)) finished.TrySetResult();
+    }
+
+    /// <summary>Whether the peer of every connection has acknowledged all it was sent, the FIN included: past FIN-WAIT-1,
+    /// CLOSING and LAST-ACK, nothing this side sent can be lost by stopping.</summary>
+    private static bool HasFinishedSending(TcpStack tcp)
+    {
+        foreach (var connection in tcp.Connections)
+            if (!HasFinishedSending(connection)) return false;
+        return true;
+    }
+
+    private static bool HasFinishedSending(TcpConnection connection) => connection.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed;
+
+    private void ThrowIfShuttingDown()
+    {
+        if (_shuttingDown) throw new ObjectDisposedException(nameof(NetworkStack), "the network stack is shutting down");
     }
 
     /// <summary>Poll thread, as it stops: every listener, stream still open and lookup fails with OperationAborted.</summary>
@@ -263,17 +287,81 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         _lookups.Clear();
     }
 
+    /// <summary>
+    /// Stops the stack as a process's exit stops kernel sockets, then waits for what that sends: listeners close (waiting
+    /// accepts fail with OperationAborted, connections not yet accepted are reset, as Linux's inet_csk_listen_stop), every
+    /// connection is closed as close(2) closes a socket (a FIN after the data written, or a RST when received data was left
+    /// unread: tcp_close, RFC 2525 §2.17; a handshake in progress is reset), streams still held see OperationAborted, and new
+    /// connections and listeners are refused. The poll thread goes on until every peer has acknowledged all it was sent,
+    /// FIN included, or <paramref name="timeout"/> passes (or the token fires); then <see cref="Dispose"/> resets what is left.
+    /// </summary>
+    public async Task ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        try
+        {
+            if (Volatile.Read(ref _disposed) != 0) return;
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _thread.InvokeAsync((loop, _) =>
+            {
+                if (_shuttingDown) return 0;
+                _shuttingDown = true;
+                foreach (var listener in _listeners) listener.Close();
+                _listeners.Clear();
+                _pumps.CloseAll();
+                _shutdownFinished = finished;
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+            await finished.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // what is still sending is reset below
+        }
+        catch (InvalidOperationException)
+        {
+            // the poll thread had stopped already (ObjectDisposedException too): nothing is left to wait for
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Stops the stack at once: every connection whose peer has not acknowledged all it was sent is reset, as closing a
+    /// socket with SO_LINGER's zero timeout resets it, so that its peer learns now that nothing more comes instead of
+    /// retransmitting to an address nobody will answer for (one in FIN-WAIT-2 is left alone: its peer has everything, and
+    /// a RST could reach it before it read the FIN, turning its end of stream into a reset); then the poll thread stops and
+    /// the device is closed. <see cref="DisposeAsync"/> closes gracefully first.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        ResetAll();
         _thread.Dispose();
         Metrics.Dispose();
         Loop.Device.Dispose();
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary><see cref="ShutdownAsync"/> with <see cref="NetworkStackOptions.ShutdownTimeout"/>.</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+
+    /// <summary>Resets every connection on the poll thread; its turn's flush sends the RSTs before the thread stops.</summary>
+    private void ResetAll()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        try
+        {
+            _thread.InvokeAsync((loop, _) =>
+            {
+                foreach (var connection in loop.Interface.Tcp.Connections.ToList())
+                    if (!HasFinishedSending(connection)) connection.Abort();
+                return 0;
+            }).Wait(ResetWait);
+        }
+        catch (Exception e) when (e is InvalidOperationException || e.InnerException is InvalidOperationException)
+        {
+            // the poll thread had stopped: it sends nothing more
+        }
     }
 }

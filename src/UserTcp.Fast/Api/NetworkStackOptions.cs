@@ -46,4 +46,7 @@ public sealed record NetworkStackOptions
     /// Internal: only a loop driven by its caller (<see cref="NetworkStack.CreateLoop"/>) has a choice to make.
     /// </summary>
     internal Func<Instant>? Clock { get; init; }
+    /// <summary>How long <see cref="NetworkStack.DisposeAsync"/> waits for the peers to acknowledge what the closing
+    /// connections still had to send (<see cref="NetworkStack.ShutdownAsync"/>); what is left then is reset.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
