@@ -54,6 +54,7 @@ internal static class StackCommand
             if (setup.Lab is { } lab) NetworkNamespace.MoveCallingThread(Lab.Status(lab).ClientNetns);
             if (!setup.SharesHostAddress) return body(setup);
             lease = HostAddressLease.Acquire(setup.InterfaceName!, listenPorts: listenPorts);
+            foreach (var removed in lease.StaleRemoved) Console.Error.WriteLine($"usertcp {name}: {removed}");
             Console.Error.WriteLine($"usertcp {name}: sharing {lease.Address}/{lease.PrefixLength} of {lease.InterfaceName} with the kernel: "
                                     + $"ports {lease.Ports} reserved from it (net.ipv4.ip_local_reserved_ports), nftables table netdev {lease.TableName}");
             // Ctrl+C, SIGTERM and SIGHUP end the process without running finally blocks: undo the host's changes first.

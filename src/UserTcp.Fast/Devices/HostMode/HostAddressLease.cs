@@ -29,12 +29,13 @@ public sealed class HostAddressLease : IDisposable
     private readonly HostModeRecord _record;
     private int _disposed;
 
-    private HostAddressLease(string interfaceName, Ipv4Address address, int prefixLength, HostModeRecord record)
+    private HostAddressLease(string interfaceName, Ipv4Address address, int prefixLength, HostModeRecord record, IReadOnlyList<string> staleRemoved)
     {
         InterfaceName = interfaceName;
         Address = address;
         PrefixLength = prefixLength;
         _record = record;
+        StaleRemoved = staleRemoved;
     }
 
     public string InterfaceName { get; }
@@ -45,6 +46,8 @@ public sealed class HostAddressLease : IDisposable
     public PortRange Ports => _record.Ports;
     /// <summary>The nftables table (family netdev) that keeps the kernel from the stack's ports.</summary>
     public string TableName => _record.TableName;
+    /// <summary>What <see cref="Acquire"/> removed of runs that died (as <see cref="RemoveStale"/> reports it).</summary>
+    public IReadOnlyList<string> StaleRemoved { get; }
 
     /// <summary>
     /// Removes stale runs' tables, reads the kernel's address of <paramref name="interfaceName"/>, reserves a free block of
@@ -60,7 +63,7 @@ public sealed class HostAddressLease : IDisposable
         listenPorts ??= [];
         var (address, prefix) = LinuxInterface.ReadIpv4Address(interfaceName);
         using var exclusive = TakeLock();
-        RemoveStaleLocked();
+        var staleRemoved = RemoveStaleLocked();
         string previous = File.ReadAllText(ReservedPortsSysctl).Trim();
         if (!ReservedPortSet.TryParse(previous, out var reserved)) throw new InvalidOperationException($"cannot read {ReservedPortsSysctl}: '{previous}'");
         var inUse = KernelPortsInUse();
@@ -81,7 +84,7 @@ public sealed class HostAddressLease : IDisposable
             NftTables.TryDelete(record.TableName);
             throw;
         }
-        return new HostAddressLease(interfaceName, address, prefix, record);
+        return new HostAddressLease(interfaceName, address, prefix, record, staleRemoved);
     }
 
     /// <summary>
