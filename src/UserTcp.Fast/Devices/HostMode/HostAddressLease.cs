@@ -211,7 +211,14 @@ public sealed class HostAddressLease : IDisposable
     /// <summary>Serializes host-mode runs of this machine around the sysctl's read-modify-write and the table scan.</summary>
     private static FileStream TakeLock()
     {
-        Directory.CreateDirectory(LockDirectory);
+        try
+        {
+            Directory.CreateDirectory(LockDirectory);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidOperationException($"host-address mode needs root (CAP_NET_ADMIN): it reserves ports and installs an nftables table ({e.Message})", e);
+        }
         var deadline = DateTime.UtcNow + LockTimeout;
         while (true)
         {
