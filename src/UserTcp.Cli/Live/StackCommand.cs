@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Capture;
+using UserTcp.Fast.Devices.HostMode;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Live;
 using UserTcp.Testbed.Namespaces;
@@ -41,19 +43,35 @@ internal static class StackCommand
     }
 
     /// <summary>The same frame for commands that open the stack their own way (on its poll thread, say).</summary>
-    public static int RunWithSetup(string name, StackOptions options, ParseResult parse, Func<StackSetup, int> body)
+    /// <param name="listenPorts">The ports the command listens on: with <c>--ip host</c>, kept from the kernel too.</param>
+    public static int RunWithSetup(string name, StackOptions options, ParseResult parse, Func<StackSetup, int> body, IReadOnlyCollection<ushort>? listenPorts = null)
     {
+        HostAddressLease? lease = null;
         try
         {
             var setup = options.Read(parse);
             // This thread enters the lab's client namespace before the body opens the device and starts any thread.
             if (setup.Lab is { } lab) NetworkNamespace.MoveCallingThread(Lab.Status(lab).ClientNetns);
-            return body(setup);
+            if (!setup.SharesHostAddress) return body(setup);
+            lease = HostAddressLease.Acquire(setup.InterfaceName!, listenPorts: listenPorts);
+            foreach (var removed in lease.StaleRemoved) Console.Error.WriteLine($"usertcp {name}: {removed}");
+            Console.Error.WriteLine($"usertcp {name}: sharing {lease.Address}/{lease.PrefixLength} of {lease.InterfaceName} with the kernel: "
+                                    + $"ports {lease.Ports} reserved from it (net.ipv4.ip_local_reserved_ports), nftables table netdev {lease.TableName}");
+            // Ctrl+C, SIGTERM and SIGHUP end the process without running finally blocks: undo the host's changes first.
+            var undo = lease;
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => undo.Dispose());
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => undo.Dispose());
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => undo.Dispose());
+            return body(setup with { Address = lease.Address, PrefixLength = lease.PrefixLength, LocalPorts = lease.Ports });
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)
         {
             Console.Error.WriteLine($"usertcp {name}: {e.Message}");
             return 2;
+        }
+        finally
+        {
+            lease?.Dispose();
         }
     }
 }

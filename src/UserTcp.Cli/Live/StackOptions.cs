@@ -11,7 +11,7 @@ namespace UserTcp.Cli.Live;
 /// <summary>
 /// The options shared by <c>ping</c>, <c>connect</c>, <c>get</c> and <c>serve</c>: <c>--lab P</c> to run in that lab's client
 /// namespace with its interface and addresses, <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
-/// network, or <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
+/// network (<c>--ip host</c>: the kernel's own address of DEV, shared), or <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
 /// configures; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
 /// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>.
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class StackOptions
     public readonly Option<string?> Lab = new("--lab") { Description = "Run inside this lab's client namespace (see 'usertcp lab up')." };
     public readonly Option<string?> Interface = new("--iface") { Description = "Network interface to capture and send on (with --ip)." };
     public readonly Option<string?> Tap = new("--tap") { Description = "Run on this TAP interface instead of pcap (with --ip): attached if a persistent one exists, created otherwise; its kernel side is yours to configure." };
-    public readonly Option<string?> Ip = new("--ip") { Description = "Address/prefix the stack claims, e.g. 198.18.0.2/24 (not one the kernel holds)." };
+    public readonly Option<string?> Ip = new("--ip") { Description = "Address/prefix the stack claims, e.g. 198.18.0.2/24 (not one the kernel holds); or 'host' to share the kernel's own address of --iface (ports reserved from the kernel, an nftables table keeps them from it; root)." };
     public readonly Option<string?> Gateway = new("--gateway") { Description = "Next hop for destinations off the subnet." };
     public readonly Option<FileInfo?> Pcap = new("--pcap") { Description = "Write every frame in and out to this capture file." };
     public readonly Option<bool> Stats = new("--stats") { Description = "Print the stack's counters at the end." };
@@ -32,6 +32,9 @@ internal sealed class StackOptions
     public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
     public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture ring for pcap (pcap_set_buffer_size), e.g. 32M; frames beyond it are dropped and counted. Default: room for one receive window (serve: 32M)." };
+
+    /// <summary>The <c>--ip</c> value for host-address mode (<see cref="StackSetup.SharesHostAddress"/>).</summary>
+    public const string HostAddress = "host";
 
     private const long MinCaptureBuffer = 64 << 10, MaxCaptureBuffer = 1L << 30;
 
@@ -56,7 +59,9 @@ internal sealed class StackOptions
             else if (lab && (iface || tap)) result.AddError("use either --lab or --iface/--tap with --ip, not both");
             else if (!lab && ((result.GetValue(Interface) is null && !tap) || result.GetValue(Ip) is null))
                 result.AddError("say where to run: --lab NAME, --iface DEV --ip ADDR/PREFIX, or --tap NAME --ip ADDR/PREFIX");
-            if (result.GetValue(Ip) is { } ip && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24");
+            if (result.GetValue(Ip) is { } ip && ip != HostAddress && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24, or 'host'");
+            if (result.GetValue(Ip) == HostAddress && (tap || result.GetValue(Interface) is null))
+                result.AddError("--ip host shares the kernel's address of an --iface interface (not with --tap)");
             if (result.GetValue(PollBudget) is < 0 or > 1_000_000) result.AddError("--poll-budget: microseconds from 0 to 1000000");
             if (result.GetValue(SendBatch) is < 1 or > PcapDeviceOptions.DefaultSendQueueCapacity)
                 result.AddError($"--send-batch: frames from 1 to {PcapDeviceOptions.DefaultSendQueueCapacity}");
@@ -98,10 +103,12 @@ internal sealed class StackOptions
     {
         if (parse.GetValue(Lab) is { } lab)
             return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll, budget);
+        // --ip host: the address, prefix and ports come from the kernel when the command runs (StackCommand.RunWithSetup).
+        bool host = parse.GetValue(Ip) == HostAddress;
         TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);
         Ipv4Address? gateway = parse.GetValue(Gateway) is { } g ? Ipv4Address.Parse(g) : null;
         return new StackSetup(null, parse.GetValue(Interface), address, prefix, gateway,
-            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll) { PollBudget = budget, TapName = parse.GetValue(Tap) };
+            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll) { PollBudget = budget, TapName = parse.GetValue(Tap), SharesHostAddress = host };
     }
 
     public static bool TryParseCidr(string text, out Ipv4Address address, out int prefix)

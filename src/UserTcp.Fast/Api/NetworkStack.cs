@@ -67,7 +67,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
         // Unseeded, the SYN-cookie keys come from the cryptographic generator; a seed (tests, replays) makes them reproducible.
         var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(),
-                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null);
+                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null,
+                               ephemeralPorts: options.LocalPorts);
         var nic = new NetworkInterface(new InterfaceConfig
         {
             MacAddress = device.MacAddress,
@@ -77,6 +78,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             Mtu = device.Mtu,
             Checksums = options.Checksums,
             LinkIsHostLocal = device.IsHostLocal,
+            SharesHostAddress = options.SharesHostAddress,
+            LocalPorts = options.LocalPorts,
         }, tcp, new DeviceOutput(device)) { Clock = options.Clock };
         nic.Start(MonotonicClock.Now);
         var dns = options.DnsServers is { } servers

@@ -17,6 +17,18 @@ public sealed record NetworkStackOptions
     public Ipv4Address? Gateway { get; init; }
     public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
     public TcpConfig Tcp { get; init; } = new();
+    /// <summary>
+    /// The stack's local ports: TCP active opens and DNS queries take theirs from here. Null: Linux's default ephemeral
+    /// range for TCP, 49152-65535 for DNS. Required with <see cref="SharesHostAddress"/> (see <see cref="Devices.HostMode.HostAddressLease"/>).
+    /// </summary>
+    public PortRange? LocalPorts { get; init; }
+    /// <summary>
+    /// <see cref="Address"/> is the host kernel's own address of the interface (host-address mode): the kernel keeps
+    /// answering ARP and ping for it, and TCP for ports outside <see cref="LocalPorts"/> and the stack's listeners is the
+    /// kernel's and is ignored, never reset. The kernel must be kept from seeing the stack's ports (a firewall rule such as
+    /// <see cref="Devices.HostMode.HostAddressLease"/> installs), or it resets the stack's connections.
+    /// </summary>
+    public bool SharesHostAddress { get; init; }
     /// <summary>What the poll thread does when idle: sleep in poll(2), spin for a learned budget after traffic, or spin always.</summary>
     public PollMode PollMode { get; init; } = PollMode.Sleep;
     /// <summary>The longest the <see cref="PollMode.Adaptive"/> loop keeps polling after a frame before it sleeps (the

@@ -280,7 +280,9 @@ internal sealed class StubResolver : IUdpReceiver
     {
         for (int draw = 0; draw < PortDraws; draw++)
         {
-            ushort port = (ushort)NextInt(FirstSourcePort, 1 << 16);
+            ushort port = _nic.Config.LocalPorts is { } ports
+                ? (ushort)NextInt(ports.First, ports.Last + 1) // a shared host address: only our reserved ports reach us
+                : (ushort)NextInt(FirstSourcePort, 1 << 16);
             if (!_nic.TryBindUdp(port, this)) continue;
             lookup.SourcePort = port;
             return true;

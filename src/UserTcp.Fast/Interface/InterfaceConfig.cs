@@ -1,3 +1,4 @@
+using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 
 namespace UserTcp.Fast.Interface;
@@ -24,6 +25,15 @@ internal sealed record InterfaceConfig
     /// <summary>Packets held per unresolved neighbour; more are dropped and counted.</summary>
     public int ArpPendingPackets { get; init; } = 32;
     public int ArpCacheSize { get; init; } = 256;
+    /// <summary>
+    /// The address is the host kernel's own, shared (host-address mode): the kernel answers ARP and ping for it, and the
+    /// stack owns only <see cref="LocalPorts"/> and its listeners' ports, whose segments a firewall keeps from the kernel.
+    /// TCP for any other port is the kernel's and is left alone: never reset, never announced.
+    /// </summary>
+    public bool SharesHostAddress { get; init; }
+    /// <summary>The stack's local ports (TCP active opens, DNS queries); null for Linux's default ephemeral range.
+    /// Required with <see cref="SharesHostAddress"/>.</summary>
+    public PortRange? LocalPorts { get; init; }
 
     public void Validate()
     {
@@ -31,6 +41,7 @@ internal sealed record InterfaceConfig
         if (Mtu is < 576 or > 65535) throw new ArgumentOutOfRangeException(nameof(Mtu), "IP MTU is 576..65535");
         if (Gateway is { } gateway && !gateway.IsInSubnet(Address, PrefixLength))
             throw new ArgumentException($"gateway {gateway} is not on {Address}/{PrefixLength}", nameof(Gateway));
+        if (SharesHostAddress && LocalPorts is null) throw new ArgumentException("a shared host address needs the stack's own port range", nameof(LocalPorts));
         if (ArpRequests < 1 || ArpPendingPackets < 1 || ArpCacheSize < 1) throw new ArgumentOutOfRangeException(nameof(ArpRequests));
     }
 }

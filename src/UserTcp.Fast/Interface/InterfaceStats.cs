@@ -19,6 +19,8 @@ internal sealed class InterfaceStats
     public long DropBadUdp;
     public long DropUdpNoListener;
     public long DropBadTcp;
+    /// <summary>TCP for a port of the kernel's, seen on an address shared with it (<see cref="InterfaceConfig.SharesHostAddress"/>).</summary>
+    public long DropHostFlow;
     public long DropBadChecksum;
     public long PartialChecksumsAccepted;
     public long ChecksumsUnchecked;
@@ -46,6 +48,7 @@ internal sealed class InterfaceStats
         yield return ("bad-udp", DropBadUdp);
         yield return ("udp-no-listener", DropUdpNoListener);
         yield return ("bad-tcp", DropBadTcp);
+        yield return ("host-flow", DropHostFlow);
         yield return ("bad-checksum", DropBadChecksum);
         yield return ("arp-pending-overflow", ArpPendingDropped);
         yield return ("no-route", NoRoute);

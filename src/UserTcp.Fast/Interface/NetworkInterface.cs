@@ -60,8 +60,12 @@ internal sealed class NetworkInterface
 
     public Instant NextDeadline => Instant.Min(_neighbors.NextDeadline, Tcp.NextDeadline);
 
-    /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address).</summary>
-    public void Start(Instant now) => SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+    /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address),
+    /// unless the address is the kernel's, which announced it itself.</summary>
+    public void Start(Instant now)
+    {
+        if (!_config.SharesHostAddress) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+    }
 
     public void BindUdp(ushort port, IUdpReceiver receiver)
     {
@@ -110,7 +114,7 @@ internal sealed class NetworkInterface
             Stats.ArpRepliesReceived++;
             return;
         }
-        if (!forUs) return;
+        if (!forUs || _config.SharesHostAddress) return; // a shared address's ARP is the kernel's to answer
         SendArp(ArpOperation.Reply, arp.SenderHardwareAddress, arp.SenderHardwareAddress, sender);
         Stats.ArpRepliesSent++;
     }
@@ -134,10 +138,14 @@ internal sealed class NetworkInterface
     private void OnTcp(in Ipv4Packet ip, Instant now)
     {
         if (TcpSegment.TryParse(ip.Payload, out var segment) != WireStatus.Ok) { Stats.DropBadTcp++; return; }
+        if (_config.SharesHostAddress && !IsOurPort(segment.DestinationPort)) { Stats.DropHostFlow++; return; } // the kernel's connection: no RST
         if (!ChecksumAcceptable(ChecksumOf(segment, ip))) return;
         Stats.Delivered++;
         if (Tcp.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(Clock?.Invoke() ?? now); // naive ACK policy: this ACK cannot wait
     }
+
+    /// <summary>On a shared address, the ports the firewall keeps from the kernel: the reserved range and our listeners'.</summary>
+    private bool IsOurPort(ushort port) => _config.LocalPorts is { } ports && ports.Contains(port) || Tcp.HasListener(port);
 
     /// <summary>
     /// Where partial checksums pass anyway, a field that holds the pseudo-header sum is taken as partial before the
@@ -188,6 +196,8 @@ internal sealed class NetworkInterface
         Stats.Delivered++;
         switch (icmp.Type)
         {
+            case IcmpType.EchoRequest when _config.SharesHostAddress:
+                break; // the kernel answers for its own address
             case IcmpType.EchoRequest:
                 // RFC 1122 §3.2.2.6: the reply carries the request's identifier, sequence number and data.
                 int length = FrameWriter.WriteIcmpEcho(_frame,

@@ -17,7 +17,8 @@ internal sealed class TcpStack
     private const int ResetQueueCapacity = 64;
     private const int SynAckQueueCapacity = 256;
     private const ulong CookieSeedSalt = 0x5CA1_AB1E_C00C_1E55; // the cookie keys' own generator, so theirs is not the ports' sequence
-    private const ushort EphemeralFirst = 32768, EphemeralLast = 60999; // Linux's default range
+    /// <summary>Linux's default ip_local_port_range.</summary>
+    private static readonly PortRange DefaultEphemeralPorts = new(32768, 60999);
 
     private readonly Dictionary<TcpFourTuple, TcpConnection> _connections = new();
     private readonly Dictionary<ushort, TcpListener> _listeners = new();
@@ -39,16 +40,20 @@ internal sealed class TcpStack
     private readonly TimerWheel<TcpConnection> _timers = new(TimeSpan.FromMilliseconds(1), 4096);
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
+    private readonly PortRange _ephemeralPorts;
 
     /// <param name="seed">Ephemeral ports, timestamp offsets and the like.</param>
     /// <param name="cookieKeysFromSeed">The SYN-cookie keys from <paramref name="seed"/> too (reproducible: tests, replays);
     /// false takes them from the cryptographic generator, as a stack facing real peers must.</param>
-    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true)
+    /// <param name="ephemeralPorts">Where active opens take their local ports; null for Linux's default range (a stack
+    /// sharing the host's address takes the range reserved for it from the kernel).</param>
+    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true, PortRange? ephemeralPorts = null)
     {
         config.Validate();
         Config = config;
         _isn = isn;
         _random = new DeterministicRandom(seed);
+        _ephemeralPorts = ephemeralPorts ?? DefaultEphemeralPorts;
         _cookies = new SynCookies(cookieKeysFromSeed ? new DeterministicRandom(seed ^ CookieSeedSalt) : null);
         _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
     }
@@ -533,11 +538,11 @@ internal sealed class TcpStack
 
     private ushort PickEphemeralPort(Ipv4Address local, Ipv4Address remote, ushort remotePort)
     {
-        int range = EphemeralLast - EphemeralFirst + 1;
+        int range = _ephemeralPorts.Count;
         int start = _random.Next(0, range);
         for (int i = 0; i < range; i++)
         {
-            ushort port = (ushort)(EphemeralFirst + (start + i) % range);
+            ushort port = (ushort)(_ephemeralPorts.First + (start + i) % range);
             var tuple = new TcpFourTuple(local, port, remote, remotePort);
             if (!_connections.ContainsKey(tuple) && !_timeWait.Contains(tuple) && !_listeners.ContainsKey(port))
                 return port; // a four-tuple in TIME-WAIT stays reserved until its 2*MSL ends (RFC 9293 §3.4.2)

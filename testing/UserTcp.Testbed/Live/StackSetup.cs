@@ -53,6 +53,16 @@ internal sealed record StackSetup(
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
+    /// <summary>
+    /// Host-address mode (<c>--ip host</c>): <see cref="Address"/> is the kernel's own address of the interface, shared
+    /// (<see cref="NetworkStackOptions.SharesHostAddress"/>); the command fills it in with <see cref="LocalPorts"/> from a
+    /// <see cref="Fast.Devices.HostMode.HostAddressLease"/>.
+    /// </summary>
+    public bool SharesHostAddress { get; init; }
+
+    /// <summary>The stack's local ports (<see cref="NetworkStackOptions.LocalPorts"/>); null for the default range.</summary>
+    public PortRange? LocalPorts { get; init; }
+
     /// <summary>Half-open connections a listener keeps before SYN cookies (<see cref="TcpConfig.MaxSynBacklog"/>); null for the default.</summary>
     public int? MaxSynBacklog { get; init; }
 
@@ -69,6 +79,8 @@ internal sealed record StackSetup(
             Tcp = MaxSynBacklog is { } synBacklog ? new TcpConfig { AckPolicy = AckPolicy, MaxSynBacklog = synBacklog } : new TcpConfig { AckPolicy = AckPolicy },
             PollMode = PollMode,
             DnsServers = DnsServers,
+            LocalPorts = LocalPorts,
+            SharesHostAddress = SharesHostAddress,
             Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written
         };
         return PollBudget is { } budget ? options with { AdaptivePollBudget = budget } : options;
