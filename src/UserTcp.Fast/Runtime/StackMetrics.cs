@@ -77,11 +77,13 @@ public sealed class StackMetrics
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
         Line("tcp duplicate segments", tcp.DuplicateSegments);
         Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
+        Line("tcp answers rate-limited", tcp.AnswersRateLimited);
         Line("tcp delayed-ack timer expiries", tcp.DelayedAckTimeouts);
         Line("tcp d-sacks sent", tcp.DuplicateSacksSent);
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        Line("tcp resets rate-limited", nic.Tcp.Stats.ResetsRateLimited);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
         Line("tcp connections accepted", stack.ConnectionsAccepted);
