@@ -69,6 +69,7 @@ public sealed class StackMetrics
         Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);
         Line("arp requests sent", nic.Stats.ArpRequestsSent);
         Line("arp replies sent", nic.Stats.ArpRepliesSent);
+        Line("arp updates locked", nic.Stats.ArpUpdatesLocked);
         Line("tcp segments received", tcp.SegmentsReceived);
         Line("tcp segments sent", tcp.SegmentsSent);
         Line("tcp pure acks sent", tcp.PureAcksSent);
