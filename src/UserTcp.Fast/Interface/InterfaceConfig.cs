@@ -19,6 +19,12 @@ internal sealed record InterfaceConfig
     public bool LinkIsHostLocal { get; init; }
     /// <summary>How long a learned neighbour stays without being refreshed.</summary>
     public TimeSpan ArpEntryLifetime { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// Linux's neighbour locktime: for this long after a neighbour's MAC was learned, an ARP packet giving it another MAC
+    /// is ignored (the first answer wins a race of answers), unless it is gratuitous (sender and target address the
+    /// same: an announced move, which Linux accepts at any time).
+    /// </summary>
+    public TimeSpan ArpLockTime { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ArpRetryInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>ARP requests before a neighbour is declared unreachable.</summary>
     public int ArpRequests { get; init; } = 3;

@@ -29,6 +29,8 @@ internal sealed class InterfaceStats
     public long ArpRepliesReceived;
     public long ArpUnresolved;
     public long ArpPendingDropped;
+    /// <summary>ARP packets that would have changed a neighbour's MAC within <see cref="InterfaceConfig.ArpLockTime"/>.</summary>
+    public long ArpUpdatesLocked;
     public long IcmpEchoRepliesSent;
     public long IcmpEchoRepliesReceived;
     public long NoRoute;

@@ -96,7 +96,12 @@ internal sealed class NetworkInterface
         }
     }
 
-    /// <summary>RFC 826 "packet reception": merge the sender if known or if the request is for us; answer requests for our address only.</summary>
+    /// <summary>
+    /// RFC 826 "packet reception": merge the sender if known, or create it if a request is for us; answer requests for our
+    /// address only. A reply we did not ask for creates nothing (Linux arp_accept = 0), and a known neighbour's MAC changes
+    /// only after <see cref="InterfaceConfig.ArpLockTime"/> or by a gratuitous ARP, as Linux's locktime (arp_process).
+    /// ARP has no authentication: anyone on the link can still claim an address after that, with Linux as with us.
+    /// </summary>
     private void OnArp(ReadOnlySpan<byte> payload, Instant now)
     {
         if (ArpPacket.TryParse(payload, out var arp) != WireStatus.Ok) { Stats.DropBadArp++; return; }
@@ -106,7 +111,8 @@ internal sealed class NetworkInterface
         if (sender == _config.Address) return; // our own gratuitous ARP, or a conflict we do not resolve here
         if (sender != Ipv4Address.Any && sender.IsInSubnet(_config.Address, _config.PrefixLength))
         {
-            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs);
+            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs && arp.Operation == ArpOperation.Request,
+                                           gratuitous: arp.TargetProtocolAddress == sender, Stats);
             if (waiting is not null) SendHeld(waiting);
         }
         if (arp.Operation == ArpOperation.Reply)

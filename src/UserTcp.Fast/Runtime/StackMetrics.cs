@@ -69,6 +69,7 @@ public sealed class StackMetrics
         Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);
         Line("arp requests sent", nic.Stats.ArpRequestsSent);
         Line("arp replies sent", nic.Stats.ArpRepliesSent);
+        Line("arp updates locked", nic.Stats.ArpUpdatesLocked);
         Line("tcp segments received", tcp.SegmentsReceived);
         Line("tcp segments sent", tcp.SegmentsSent);
         Line("tcp pure acks sent", tcp.PureAcksSent);
@@ -77,11 +78,13 @@ public sealed class StackMetrics
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
         Line("tcp duplicate segments", tcp.DuplicateSegments);
         Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
+        Line("tcp answers rate-limited", tcp.AnswersRateLimited);
         Line("tcp delayed-ack timer expiries", tcp.DelayedAckTimeouts);
         Line("tcp d-sacks sent", tcp.DuplicateSacksSent);
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        Line("tcp resets rate-limited", nic.Tcp.Stats.ResetsRateLimited);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
         Line("tcp connections accepted", stack.ConnectionsAccepted);

@@ -255,6 +255,7 @@ internal sealed partial class TcpConnection
             _timing = false;
         }
         _retries = 0;
+        _retransmittingSince = Instant.Never;
 
         _limitedTransmitAllowance = 0;
         if (_inRecovery)

@@ -45,6 +45,11 @@ internal sealed partial class TcpConnection
         }
         if (_persisting)
         {
+            // Linux tcp_probe_timer: probes go on as long as the peer answers them (RFC 1122 §4.2.2.17; ProcessAck clears
+            // the count), backing off to the maximum RTO, unless the user timeout (RFC 5482) has run since the first probe.
+            // An orphan's answered probes still count (Linux tcp_orphan_retries): nobody waits for that data.
+            if (_probingSince.IsNever) _probingSince = now;
+            else if (UserTimeoutExpired(_probingSince, now)) return;
             if (++_retries > _config.MaxRetransmissions)
             {
                 Terminate(TcpError.TimedOut);
@@ -58,6 +63,8 @@ internal sealed partial class TcpConnection
             return;
         }
         if (_sndMax == _sndUna) return;
+        if (_retransmittingSince.IsNever) _retransmittingSince = now;
+        else if (UserTimeoutExpired(_retransmittingSince, now)) return;
         if (++_retries > _config.MaxRetransmissions)
         {
             Terminate(TcpError.TimedOut); // RFC 9293 §3.8.3: R2 reached
@@ -79,6 +86,17 @@ internal sealed partial class TcpConnection
         _rtt.Backoff();
         _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.6: restart with the doubled RTO, whatever the flush can send
         _stack.MarkDirty(this);
+    }
+
+    /// <summary>
+    /// RFC 5482 (Linux TCP_USER_TIMEOUT): data unacknowledged, or a window kept closed, for longer than
+    /// <see cref="TcpConfig.UserTimeout"/> since <paramref name="since"/> (the first timeout or probe) ends the connection.
+    /// </summary>
+    private bool UserTimeoutExpired(Instant since, Instant now)
+    {
+        if (_config.UserTimeout is not { } limit || now - since < limit) return false;
+        Terminate(TcpError.TimedOut);
+        return true;
     }
 
     private void OnKeepAliveTimer(Instant now)

@@ -40,6 +40,8 @@ internal sealed partial class TcpConnection
     private SeqNum _highRxt;                 // RFC 6675 HighRxt
     private readonly SeqRangeSet _scoreboard = new();
     private int _retries;
+    private Instant _probingSince = Instant.Never;      // first zero-window probe of this closed window (Linux icsk_probes_tstamp)
+    private Instant _retransmittingSince = Instant.Never; // first timeout of the data at SND.UNA, for the user timeout
 
     // --- receive sequence space ---
     private SeqNum _irs, _rcvNxt;
@@ -133,6 +135,7 @@ internal sealed partial class TcpConnection
     internal static ushort SynWindow(TcpConfig config) =>
         (ushort)Math.Min(ushort.MaxValue, Math.Min(config.InitialReceiveBufferSize, config.ReceiveBufferSize));
 
+    internal const int MinimumSendMss = 48;      // Linux TCP_MIN_SND_MSS: the floor under the peer's MSS option
     internal const int DefaultReceiveMss = 536;  // RFC 9293 §3.7.1 default send MSS; Linux TCP_MSS_DEFAULT and TCP_MIN_RCVMSS
     private const int MinimumReceiveMss = 88;   // Linux TCP_MIN_MSS: below this a short segment never lowers the estimate
 
@@ -409,7 +412,9 @@ internal sealed partial class TcpConnection
     /// <summary>RFC 7323 §1.3 / RFC 2018 §2: an option is used only if both SYNs carried it.</summary>
     private void NegotiateOptions(in TcpOptions peer, bool ourSynHadOptions)
     {
-        if (peer.MaximumSegmentSize is { } mss && mss >= 64) _peerMss = mss;
+        // Linux tcp_parse_options ignores MSS 0; tcp_mtu_to_mss raises anything smaller to TCP_MIN_SND_MSS (48), so that a
+        // peer asking for 1-byte segments cannot make us cut the stream into a segment per byte (CVE-2019-11479).
+        if (peer.MaximumSegmentSize is { } mss && mss > 0) _peerMss = Math.Max((int)mss, MinimumSendMss);
         _windowScaling = ourSynHadOptions && _config.WindowScaling && peer.WindowScale.HasValue;
         if (_windowScaling)
         {

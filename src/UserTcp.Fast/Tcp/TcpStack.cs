@@ -34,6 +34,8 @@ internal sealed class TcpStack
     private readonly SynCookies _cookies;
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
+    private int _resetTokens;       // the stateless RSTs' bucket (TakeResetToken)
+    private long _resetRefilledAt;  // nanoseconds of the clock the bucket was last filled up to
     private readonly TcpConnectionCounters _finished = new();
     private readonly TimeWaitTable _timeWait;
     // One entry per connection at its earliest deadline: O(1) to move, and expiry visits only the ticks that passed.
@@ -56,6 +58,7 @@ internal sealed class TcpStack
         _ephemeralPorts = ephemeralPorts ?? DefaultEphemeralPorts;
         _cookies = new SynCookies(cookieKeysFromSeed ? new DeterministicRandom(seed ^ CookieSeedSalt) : null);
         _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
+        _resetTokens = config.ResetsPerSecond;
     }
 
     public TcpConfig Config { get; }
@@ -128,7 +131,7 @@ internal sealed class TcpStack
                 // Linux tcp_v4_cookie_check: an ACK is read as a cookie only while cookies may be live.
                 if ((flags & TcpFlags.Syn) == 0 && listener.Config.SynCookies && listener.CookiesSentRecently(now))
                     return OnCookieAck(listener, tuple, segment, now);
-                QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
+                if (TakeResetToken(now)) QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
                 return false;
             }
             if ((flags & TcpFlags.Syn) != 0) OnListenSyn(listener, tuple, segment, now, iss);
@@ -137,8 +140,32 @@ internal sealed class TcpStack
 
         // RFC 9293 §3.10.7.1 CLOSED: never answer a RST; otherwise a RST that the sender will accept.
         Stats.SegmentsForNoConnection++;
-        if ((flags & TcpFlags.Rst) == 0) QueueResetFor(tuple, segment);
+        if ((flags & TcpFlags.Rst) == 0 && TakeResetToken(now)) QueueResetFor(tuple, segment);
         return false;
+    }
+
+    /// <summary>
+    /// The bucket of <see cref="TcpConfig.ResetsPerSecond"/> that RSTs for segments matching no connection take from
+    /// (FreeBSD's badport_bandlim, Linux's icmp_ratelimit for ICMP): refilled with the clock, a second's worth at most.
+    /// </summary>
+    private bool TakeResetToken(Instant now)
+    {
+        int rate = Config.ResetsPerSecond;
+        long nanosPerToken = 1_000_000_000 / rate;
+        long elapsed = now.Nanoseconds - _resetRefilledAt;
+        if (elapsed >= nanosPerToken)
+        {
+            long added = elapsed / nanosPerToken;
+            _resetTokens = (int)Math.Min(rate, _resetTokens + added);
+            _resetRefilledAt = _resetTokens == rate ? now.Nanoseconds : _resetRefilledAt + added * nanosPerToken;
+        }
+        if (_resetTokens == 0)
+        {
+            Stats.ResetsRateLimited++;
+            return false;
+        }
+        _resetTokens--;
+        return true;
     }
 
     /// <summary>
@@ -227,7 +254,7 @@ internal sealed class TcpStack
         if (mssIndex < 0)
         {
             Stats.SynCookiesRejected++;
-            QueueReset(tuple, new SeqNum(ack.AcknowledgmentNumber), default, withAck: false);
+            if (TakeResetToken(now)) QueueReset(tuple, new SeqNum(ack.AcknowledgmentNumber), default, withAck: false);
             return false;
         }
         Stats.SynCookiesValidated++;

@@ -9,6 +9,8 @@ internal sealed class TcpStackStats
     public long ResetsSent;
     /// <summary>RSTs we owed but could not queue (the queue is bounded).</summary>
     public long ResetsDropped;
+    /// <summary>RSTs for segments that matched nothing, not sent: <see cref="TcpConfig.ResetsPerSecond"/> was spent.</summary>
+    public long ResetsRateLimited;
     public long ConnectionsOpened;
     public long ConnectionsAccepted;
     /// <summary>SYNs a listener dropped: its accept queue was full, or its SYN queue without cookies (Linux ListenDrops).</summary>

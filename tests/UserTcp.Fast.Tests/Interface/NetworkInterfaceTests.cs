@@ -139,8 +139,9 @@ public sealed class NetworkInterfaceTests
     public void Off_link_destinations_use_the_gateway()
     {
         var (nic, capture) = Create(gateway: Peer);
-        nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0); // RFC 826: we are the target, so it is learned
+        nic.OnFrame(Arp(ArpOperation.Request, PeerMac, Peer, Ours), T0); // a request for us: learned (an unasked reply is not)
         Assert.True(nic.IsResolved(Peer));
+        capture.Take(); // our answer to it
         nic.SendUdp(5000, new Ipv4Address(198, 19, 7, 7), 53, new byte[10], T0);
         Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Destination(PeerMac));
     }

@@ -167,7 +167,7 @@ internal abstract class CongestionControl
 
     private static int InitialWindow(int maxSegmentSize, int initialWindowSegments)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSegmentSize, 64);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSegmentSize); // the peer's MSS may be tiny: TcpConnection floors it
         ArgumentOutOfRangeException.ThrowIfLessThan(initialWindowSegments, 1);
         return (int)Math.Min((long)initialWindowSegments * maxSegmentSize, int.MaxValue);
     }
