@@ -98,7 +98,8 @@ internal sealed class NetworkInterface
 
     /// <summary>
     /// RFC 826 "packet reception": merge the sender if known, or create it if a request is for us; answer requests for our
-    /// address only. A reply we did not ask for creates nothing (Linux arp_accept = 0), and a known neighbour's MAC changes
+    /// address only. A reply we did not ask for creates nothing (Linux arp_accept = 0; with a shared address the kernel
+    /// asked, and its replies are taken), and a known neighbour's MAC changes
     /// only after <see cref="InterfaceConfig.ArpLockTime"/> or by a gratuitous ARP, as Linux's locktime (arp_process).
     /// ARP has no authentication: anyone on the link can still claim an address after that, with Linux as with us.
     /// </summary>
@@ -111,7 +112,9 @@ internal sealed class NetworkInterface
         if (sender == _config.Address) return; // our own gratuitous ARP, or a conflict we do not resolve here
         if (sender != Ipv4Address.Any && sender.IsInSubnet(_config.Address, _config.PrefixLength))
         {
-            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs && arp.Operation == ArpOperation.Request,
+            // A shared address's ARP is the kernel's: a reply to it answers the kernel's request, which the stack sees too.
+            bool solicited = arp.Operation == ArpOperation.Request || _config.SharesHostAddress;
+            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs && solicited,
                                            gratuitous: arp.TargetProtocolAddress == sender, Stats);
             if (waiting is not null) SendHeld(waiting);
         }
