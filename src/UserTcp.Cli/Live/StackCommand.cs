@@ -31,7 +31,7 @@ internal static class StackCommand
     {
         INetworkDevice device = DeviceFactory.Open(setup);
         if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-        using var network = NetworkStack.Start(setup.ToOptions(device));
+        var network = NetworkStack.Start(setup.ToOptions(device));
         try
         {
             return body(network, device);
@@ -39,6 +39,9 @@ internal static class StackCommand
         finally
         {
             if (setup.Stats) Console.Error.Write(network.InvokeAsync(_ => network.Metrics.Format()).GetAwaiter().GetResult());
+            // As close(2) and exit would: every connection ends with its FIN acknowledged (NetworkStackOptions.ShutdownTimeout
+            // at most), not with the RST a plain Dispose sends for what has not finished.
+            network.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
