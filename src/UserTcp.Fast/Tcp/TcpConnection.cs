@@ -189,6 +189,13 @@ internal sealed partial class TcpConnection
     public Instant NextDeadline =>
         Instant.Min(Instant.Min(_retransmitAt, _delayedAckAt), Instant.Min(_timeWaitAt, _keepAliveAt));
 
+    /// <summary>The state variables as they stand now, for invariant checks (testbed, fuzzing).</summary>
+    internal TcpControlBlockView ControlBlock => new(
+        State, _sndUna, _sndNxt, _sndMax, _sndWnd, _ringSeq, _finQueued, _rcvNxt, _advertisedRightEdge,
+        _sendBuffer.Count, _sendBuffer.Limit, _sendBuffer.Capacity, _receiveBuffer.Count, _receiveBuffer.Limit, _receiveBuffer.Capacity,
+        _outOfOrder.RangeCount, _outOfOrder.TotalLength, _scoreboard.RangeCount, _persisting,
+        _retransmitAt, _delayedAckAt, _timeWaitAt, _keepAliveAt);
+
     /// <summary>True when no timer is armed (used by tests: a finished connection leaves nothing behind).</summary>
     public bool HasNoTimers => NextDeadline.IsNever;
 
