@@ -2,28 +2,29 @@
 # Coverage-guided fuzzing (issue 14): afl-fuzz (Debian's afl++) drives testing/UserTcp.Fuzz through SharpFuzz, with
 # UserTcp.Fast.dll instrumented by the `sharpfuzz` tool (.config/dotnet-tools.json).
 #   bench/run-fuzz.sh --list                         the targets
-#   bench/run-fuzz.sh TARGET|all [--minutes N] [--seconds N]
+#   bench/run-fuzz.sh TARGET|all [--minutes N] [--seconds N] [--work DIR]
 # Each target starts from a fresh seed corpus (cut from the recorded captures, see SeedCorpus.cs) and an empty findings
-# directory under artifacts/fuzz/TARGET (kept afterwards: crashes/ and hangs/ hold the inputs, replayed by
-# `dotnet artifacts/fuzz/plain/UserTcp.Fuzz.dll TARGET FILE...`). The last line states executions, crashes and hangs, from
+# directory under artifacts/fuzz/TARGET (--work: another directory, so that two runs do not share one), kept afterwards:
+# out/default/crashes and hangs hold the inputs, replayed by `dotnet artifacts/fuzz/plain/UserTcp.Fuzz.dll TARGET FILE...`. The last line states executions, crashes and hangs, from
 # afl's fuzzer_stats; the exit status is 1 when any target crashed or hung.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-usage() { echo "usage: bench/run-fuzz.sh --list | TARGET|all [--minutes N] [--seconds N]" >&2; exit 2; }
+usage() { echo "usage: bench/run-fuzz.sh --list | TARGET|all [--minutes N] [--seconds N] [--work DIR]" >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
 target=$1; shift
 seconds=600
+work=artifacts/fuzz
 while [[ $# -gt 0 ]]; do
   case $1 in
     --minutes) seconds=$(( $2 * 60 )); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
     *) usage ;;
   esac
 done
 
-work=artifacts/fuzz
 # Published afresh every run, twice: plain (seeds, replays: instrumented code outside afl-fuzz has no coverage map to
 # write to and dies) and a copy with UserTcp.Fast.dll instrumented (sharpfuzz refuses to instrument twice, and an
 # incremental publish would keep the instrumented, newer file).
