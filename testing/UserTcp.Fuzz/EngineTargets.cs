@@ -9,7 +9,7 @@ namespace UserTcp.Fuzz;
 /// <summary>
 /// The engine under fuzzed input. Each input first drives a fresh <see cref="EngineHarness"/> to the TCP state its first
 /// byte picks (<see cref="ConnectionStates"/>), then feeds the rest, and checks <see cref="ConnectionInvariants"/> after
-/// every step.
+/// every step. Each returns its harness, so that tests can see where an input led.
 /// </summary>
 internal static class EngineTargets
 {
@@ -23,9 +23,9 @@ internal static class EngineTargets
     /// policy of an offloading link, so the fuzzer reaches TCP; the IPv4 header checksum is fixed up for the same reason).
     /// Then the timers run three times over, with invariants checked after each step.
     /// </summary>
-    public static void Frame(ReadOnlySpan<byte> input)
+    public static EngineHarness? Frame(ReadOnlySpan<byte> input)
     {
-        if (input.Length < 1) return;
+        if (input.Length < 1) return null;
         var state = StateOf(input[0]);
         var harness = new EngineHarness();
         ConnectionStates.DriveTo(harness, state);
@@ -49,6 +49,7 @@ internal static class EngineTargets
             nic.Flush(harness.Now);
             invariants.Check(harness.Stack);
         }
+        return harness;
     }
 
     /// <summary>
@@ -57,9 +58,9 @@ internal static class EngineTargets
     /// are an application call before the segment (none, read everything, write 3000 bytes, close); its upper six bits
     /// advance the clock by that many 10 ms steps, running the timers. Invariants after every record.
     /// </summary>
-    public static void Segments(ReadOnlySpan<byte> input)
+    public static EngineHarness? Segments(ReadOnlySpan<byte> input)
     {
-        if (input.Length < 1) return;
+        if (input.Length < 1) return null;
         var state = StateOf(input[0]);
         var harness = new EngineHarness();
         var driven = ConnectionStates.DriveTo(harness, state);
@@ -97,6 +98,7 @@ internal static class EngineTargets
             harness.Flush();
             invariants.Check(harness.Stack);
         }
+        return harness;
     }
 
     /// <summary>What the application does between segments, on every connection (a passive open's accepted one too).</summary>

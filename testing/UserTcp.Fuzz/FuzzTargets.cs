@@ -13,8 +13,8 @@ internal static class FuzzTargets
         new("icmp", "ICMP message view", WireTargets.ParseIcmp, SeedCorpus.IcmpMessages),
         new("arp", "ARP packet view, emit + parse round trip", WireTargets.ParseArp, SeedCorpus.ArpPackets),
         new("dns", "DNS response parser (compression, CNAME chains)", WireTargets.ParseDns, SeedCorpus.DnsResponses),
-        new("frame", "one frame into the interface, connection in the state byte 0 picks; invariants", EngineTargets.Frame, SeedCorpus.StateFrames),
-        new("segments", "segments and application calls into one connection; invariants after each", EngineTargets.Segments, SeedCorpus.SegmentSequences),
+        new("frame", "one frame into the interface, connection in the state byte 0 picks; invariants", i => EngineTargets.Frame(i), SeedCorpus.StateFrames),
+        new("segments", "segments and application calls into one connection; invariants after each", i => EngineTargets.Segments(i), SeedCorpus.SegmentSequences),
     ];
 
     public static FuzzTarget Find(string name) =>

@@ -54,7 +54,7 @@ internal static class SeedCorpus
         yield return Response(0x0001, 3);
     }
 
-    /// <summary>frame: state byte, then a frame the peer could send in that state (data, a pure ACK, FIN, RST, SYN).</summary>
+    /// <summary>frame: state byte, then a frame the peer could send in that state (data, FIN, RST; SYN, SYN-ACK).</summary>
     public static IEnumerable<byte[]> StateFrames()
     {
         for (int i = 0; i < ConnectionStates.Reachable.Length; i++)
@@ -103,7 +103,9 @@ internal static class SeedCorpus
         result.Add(Segment(at.PeerNext, TcpFlags.Ack | TcpFlags.Psh, 100, ts));
         result.Add(Segment(at.PeerNext + 100, TcpFlags.Ack, 200, state == TcpState.SynReceived ? default : Timestamps()));
         result.Add(Segment(at.PeerNext + 300, TcpFlags.Ack | TcpFlags.Fin, 0, state == TcpState.SynReceived ? default : Timestamps()));
+        // A RST at the first byte (exact in a fresh state, a challenge ACK's case after data: RFC 5961 §3.2) and one after the FIN.
         result.Add(Segment(at.PeerNext, TcpFlags.Rst, 0, default));
+        result.Add(Segment(at.PeerNext + 301, TcpFlags.Rst, 0, default));
         return result;
     }
 

@@ -36,6 +36,28 @@ public class FuzzTargetTests
         if (state is not (TcpState.Listen or TcpState.SynReceived or TcpState.TimeWait)) Assert.Equal(state, harness.Connection!.State);
     }
 
+    /// <summary>The engine targets' seeds reach the connection (not dropped at the interface for a checksum, an address or
+    /// a port): ESTABLISHED's first seed, 100 bytes of data, is there to read.</summary>
+    [Fact]
+    public void FrameSeedReachesTheConnection()
+    {
+        int established = Array.IndexOf(ConnectionStates.Reachable, TcpState.Established);
+        var seed = SeedCorpus.StateFrames().First(s => s[0] == established);
+        var harness = EngineTargets.Frame(seed)!;
+        Assert.Equal(100, harness.Connection!.BytesAvailable);
+    }
+
+    /// <summary>ESTABLISHED's segment sequence ends with the peer's RST at RCV.NXT: the connection is over.</summary>
+    [Fact]
+    public void SegmentSeedReachesTheConnection()
+    {
+        int established = Array.IndexOf(ConnectionStates.Reachable, TcpState.Established);
+        var seed = SeedCorpus.SegmentSequences().First(s => s[0] == established);
+        var harness = EngineTargets.Segments(seed)!;
+        Assert.Equal(TcpState.Closed, harness.Connection!.State);
+        Assert.Equal(TcpError.ConnectionReset, harness.Connection.Error);
+    }
+
     /// <summary>The engine targets start in the state their first byte picks: all of them, in order.</summary>
     [Fact]
     public void StateByteCoversEveryState() =>
