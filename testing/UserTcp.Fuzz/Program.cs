@@ -1,5 +1,5 @@
 using SharpFuzz;
-using UserTcp.Fuzz;
+using UserTcp.Testbed.Fuzzing;
 
 // usertcp-fuzz --list | --seeds DIR TARGET | TARGET [FILE...]
 // TARGET alone: SharpFuzz's fork server for afl-fuzz (outside afl-fuzz it runs stdin once). With files: runs each once

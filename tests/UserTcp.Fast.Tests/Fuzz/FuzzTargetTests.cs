@@ -1,5 +1,5 @@
 using UserTcp.Fast.Tcp;
-using UserTcp.Fuzz;
+using UserTcp.Testbed.Fuzzing;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Fuzz;

@@ -1,4 +1,4 @@
-namespace UserTcp.Fuzz;
+namespace UserTcp.Testbed.Fuzzing;
 
 /// <summary>The targets `bench/run-fuzz.sh --list` names, in the order `all` runs them.</summary>
 internal static class FuzzTargets

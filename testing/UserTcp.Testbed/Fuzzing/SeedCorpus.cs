@@ -3,7 +3,7 @@ using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
 
-namespace UserTcp.Fuzz;
+namespace UserTcp.Testbed.Fuzzing;
 
 /// <summary>
 /// Seed corpora: frames cut from the recorded Linux downloads (Fixtures/*.pcap, both offload settings) for the parsers,

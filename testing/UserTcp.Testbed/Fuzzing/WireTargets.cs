@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using UserTcp.Fast.Wire;
-using UserTcp.Testbed;
 
-namespace UserTcp.Fuzz;
+namespace UserTcp.Testbed.Fuzzing;
 
 /// <summary>
 /// One target per wire parser: a parser must answer every byte string with a <see cref="WireStatus"/>, never an

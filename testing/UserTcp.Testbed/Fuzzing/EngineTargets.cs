@@ -4,7 +4,7 @@ using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
 
-namespace UserTcp.Fuzz;
+namespace UserTcp.Testbed.Fuzzing;
 
 /// <summary>
 /// The engine under fuzzed input. Each input first drives a fresh <see cref="EngineHarness"/> to the TCP state its first
