@@ -15,7 +15,7 @@ internal sealed class ConnectionInvariants
     /// <summary>Window scale 14 (RFC 7323 §2.3) times the 16-bit field: no peer window can be larger.</summary>
     private const long MaxPeerWindow = (long)ushort.MaxValue << 14;
 
-    private readonly ConditionalWeakTable<TcpConnection, Seen> _seen = new();
+    private readonly ConditionalWeakTable<object, Seen> _seen = new();
 
     /// <summary>Checks every connection of <paramref name="stack"/>.</summary>
     public void Check(TcpStack stack)
@@ -23,9 +23,12 @@ internal sealed class ConnectionInvariants
         foreach (var connection in stack.Connections) Check(connection);
     }
 
-    public void Check(TcpConnection connection)
+    public void Check(TcpConnection connection) => Check(connection, connection.ControlBlock);
+
+    /// <summary>Checks <paramref name="b"/> as the state of <paramref name="connection"/> (any object standing for one: the
+    /// checker's own tests hand it made-up blocks).</summary>
+    public void Check(object connection, in TcpControlBlockView b)
     {
-        var b = connection.ControlBlock;
         // Send sequence space: SND.UNA <= SND.NXT <= SND.MAX, and what is in flight is in the send buffer (plus SYN and FIN).
         Require(b.SndUna <= b.SndNxt, "SND.UNA <= SND.NXT", b);
         Require(b.SndNxt <= b.SndMax, "SND.NXT <= SND.MAX", b);
@@ -40,7 +43,8 @@ internal sealed class ConnectionInvariants
         // Timers: data or SYN/FIN in flight keeps the retransmission (or persist) timer armed (RFC 6298 §5.1), and a
         // closed connection keeps none.
         if (b.State == TcpState.Closed)
-            Require(connection.HasNoTimers, "a closed connection has no timer armed", b);
+            Require(b.RetransmitAt.IsNever && b.DelayedAckAt.IsNever && b.TimeWaitAt.IsNever && b.KeepAliveAt.IsNever,
+                    "a closed connection has no timer armed", b);
         else if (b.State is not TcpState.TimeWait && b.SndMax != b.SndUna)
             Require(!b.RetransmitAt.IsNever, "data in flight arms the retransmission timer", b);
 
