@@ -61,7 +61,11 @@ for t in $targets; do
   afl-fuzz -i "$dir/seeds" -o "$dir/out" -V "$seconds" -t 2000 -m none -- "${instrumented[@]}" "$t" >"$dir/afl.log" 2>&1 || {
     echo "run-fuzz: afl-fuzz failed on $t; the end of $dir/afl.log:" >&2; tail -20 "$dir/afl.log" >&2; exit 1; }
   execs=$(stat "$dir/out" execs_done); crashes=$(stat "$dir/out" saved_crashes); hangs=$(stat "$dir/out" saved_hangs)
-  echo "fuzz $t: $execs executions in $(stat "$dir/out" run_time) s ($(stat "$dir/out" execs_per_sec)/s), edges $(stat "$dir/out" edges_found)/$(stat "$dir/out" total_edges), bitmap $(stat "$dir/out" bitmap_cvg), corpus $(stat "$dir/out" corpus_count), crashes $crashes, hangs $hangs"
+  # edges_found counts the instrumented branches of UserTcp.Fast.dll reached (total_edges is afl's map size, not the
+  # library's branch count); the last new path's time says whether the target was still finding any.
+  last_find=$(stat "$dir/out" last_find)
+  if (( last_find > 0 )); then last_path="$(( last_find - $(stat "$dir/out" start_time) )) s"; else last_path=none; fi
+  echo "fuzz $t: $execs executions in $(stat "$dir/out" run_time) s ($(stat "$dir/out" execs_per_sec)/s), edges $(stat "$dir/out" edges_found) (bitmap $(stat "$dir/out" bitmap_cvg)), corpus $(stat "$dir/out" corpus_count), last new path at ${last_path}, cycles $(stat "$dir/out" cycles_done), stability $(stat "$dir/out" stability), crashes $crashes, hangs $hangs"
   if (( crashes > 0 )); then
     echo "  crashing inputs in $dir/out/default/crashes; the first replayed:"
     "${fuzz[@]}" "$t" "$(ls "$dir"/out/default/crashes/id* | head -1)" | head -8 | sed 's/^/    /' || true
