@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing (issue 14): afl-fuzz (Debian's afl++) drives testing/UserTcp.Fuzz through SharpFuzz, with
 # UserTcp.Fast.dll instrumented by the `sharpfuzz` tool (.config/dotnet-tools.json).
 #   bench/run-fuzz.sh --list                         the targets
-#   bench/run-fuzz.sh TARGET|all [--minutes N] [--seconds N] [--work DIR]
+#   bench/run-fuzz.sh TARGET[,TARGET...]|all [--minutes N] [--seconds N] [--work DIR]
 # Each target starts from a fresh seed corpus (cut from the recorded captures, see SeedCorpus.cs) and an empty findings
 # directory under artifacts/fuzz/TARGET (--work: another directory, so that two runs do not share one), kept afterwards:
 # out/default/crashes and hangs hold the inputs, replayed by `dotnet artifacts/fuzz/plain/UserTcp.Fuzz.dll TARGET FILE...`. The last line states executions, crashes and hangs, from
@@ -42,7 +42,7 @@ fi
 dotnet tool restore >/dev/null
 dotnet sharpfuzz "$work/bin/UserTcp.Fast.dll" >/dev/null
 
-if [[ $target == all ]]; then targets=$("${fuzz[@]}" --list | awk '{ print $1 }'); else targets=$target; fi
+if [[ $target == all ]]; then targets=$("${fuzz[@]}" --list | awk '{ print $1 }'); else targets=${target//,/ }; fi
 # No UI; the CPU governor and core_pattern (crashes go to apport/systemd here) are the machine's, not ours to change;
 # no CPU binding: the two cores are shared with other work.
 export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1
