@@ -257,7 +257,10 @@ internal sealed partial class TcpConnection
             case TcpState.SynSent:
                 Terminate(TcpError.None);
                 return;
-            case TcpState.SynReceived or TcpState.Established:
+            case TcpState.SynReceived:
+                QueueFin(); // RFC 9293 §3.10.4: the FIN follows the data once ESTABLISHED (ProcessAck enters FIN-WAIT-1 then)
+                break;
+            case TcpState.Established:
                 QueueFin();
                 State = TcpState.FinWait1;
                 break;
@@ -368,6 +371,7 @@ internal sealed partial class TcpConnection
         _receiveBuffer.ReleaseAll(); // read to its end: the reader touches no chunk any more
         _receiveBuffer.SetNotifyAt(long.MaxValue);
         _receiveBuffer = ChunkedByteBuffer.Detached;
+        _outOfOrder.Clear(); // its bytes were in those chunks (found by fuzzing: FuzzFindingsTests)
     }
 
     /// <summary>Gives the receive buffer up without handing its chunks to the pool (see <see cref="Orphan"/>).</summary>
