@@ -10,7 +10,7 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 bash bench/run.sh all --dry || status=$?
-# Every fuzz target briefly under afl-fuzz (12 s each; with publishing, seeding and afl's calibration about 3.5 min in
+# Every fuzz target briefly under afl-fuzz (12 s each; with publishing, seeding and afl's calibration 180 s measured in
 # all): fails on any crash or hang. The longer campaign is perf-results/fuzz.md's (bench/run-fuzz.sh all --minutes N).
 bash bench/run-fuzz.sh all --seconds 12 || status=$?
 # The TAP comparison's dry run (10M, 2 rounds; about 10 s with a built tree): the TAP lab, lwip-get and the harness work.
