@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, CI): set-up, the whole xunit suite (lab tests included: they need root),
-# then every benchmark once in BenchmarkDotNet's dry mode to prove the suites run and allocate nothing, and the TAP
-# comparison's quick mode.
+# then every benchmark once in BenchmarkDotNet's dry mode to prove the suites run and allocate nothing, every fuzz target
+# briefly, and the TAP comparison's quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,6 +10,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test UserTcp.Fast.sln -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 bash bench/run.sh all --dry || status=$?
+# Every fuzz target briefly under afl-fuzz (12 s each; with publishing, seeding and afl's calibration 180 s measured in
+# all): fails on any crash or hang. The longer campaign is perf-results/fuzz.md's (bench/run-fuzz.sh all --minutes N).
+bash bench/run-fuzz.sh all --seconds 12 || status=$?
 # The TAP comparison's dry run (10M, 2 rounds; about 10 s with a built tree): the TAP lab, lwip-get and the harness work.
 bash bench/run-tap.sh --quick >/dev/null || status=$?
 # One plain closing line that any CI reader understands.

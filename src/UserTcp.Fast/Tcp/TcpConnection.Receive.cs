@@ -186,7 +186,7 @@ internal sealed partial class TcpConnection
                 _stack.QueueReset(Tuple, ack, default, withAck: false);
                 return false;
             }
-            State = TcpState.Established;
+            State = _finQueued ? TcpState.FinWait1 : TcpState.Established; // closed while in SYN-RECEIVED (Close)
             ArmKeepAlive(now);
             _sndWnd = (long)segment.Window << _sndWndShift;
             _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);

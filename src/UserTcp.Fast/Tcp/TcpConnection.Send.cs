@@ -19,17 +19,23 @@ internal sealed partial class TcpConnection
         if (State == TcpState.SynSent) return 0;
         if (_immediateAcks.Count > 0 && WriteImmediateAck(segment, now) is var immediate and > 0) return immediate;
 
-        if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
-            return WriteData(segment, rtxSeq, rtxLength, now);
-        if (_probePending)
+        // RFC 9293 §3.10.2: data written in a simultaneous open's SYN-RECEIVED waits for ESTABLISHED (Linux's
+        // tcp_sendmsg waits for the connection): our SYN is not acknowledged yet, and a retransmission from SND.UNA (the
+        // ISS) would read before the send buffer's first byte (found by fuzzing: FuzzFindingsTests).
+        if (State != TcpState.SynReceived)
         {
-            _probePending = false;
-            Stats.ZeroWindowProbes++;
-            // RFC 9293 §3.8.6.1: probe a zero window with one byte of data.
-            return WriteData(segment, _sndNxt, Math.Min(1, DataEnd - _sndNxt), now);
+            if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
+                return WriteData(segment, rtxSeq, rtxLength, now);
+            if (_probePending)
+            {
+                _probePending = false;
+                Stats.ZeroWindowProbes++;
+                // RFC 9293 §3.8.6.1: probe a zero window with one byte of data.
+                return WriteData(segment, _sndNxt, Math.Min(1, DataEnd - _sndNxt), now);
+            }
+            if (TryNextNewData(now, out int length))
+                return WriteData(segment, _sndNxt, length, now);
         }
-        if (TryNextNewData(now, out int length))
-            return WriteData(segment, _sndNxt, length, now);
         if (_keepAlivePending)
         {
             _keepAlivePending = false;

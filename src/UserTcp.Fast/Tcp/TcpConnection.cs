@@ -192,6 +192,13 @@ internal sealed partial class TcpConnection
     public Instant NextDeadline =>
         Instant.Min(Instant.Min(_retransmitAt, _delayedAckAt), Instant.Min(_timeWaitAt, _keepAliveAt));
 
+    /// <summary>The state variables as they stand now, for invariant checks (testbed, fuzzing).</summary>
+    internal TcpControlBlockView ControlBlock => new(
+        State, _sndUna, _sndNxt, _sndMax, _sndWnd, _ringSeq, _finQueued, _rcvNxt, _advertisedRightEdge,
+        _sendBuffer.Count, _sendBuffer.Limit, _sendBuffer.Capacity, _receiveBuffer.Count, _receiveBuffer.Limit, _receiveBuffer.Capacity,
+        _outOfOrder.RangeCount, _outOfOrder.TotalLength, _scoreboard.RangeCount, _persisting,
+        _retransmitAt, _delayedAckAt, _timeWaitAt, _keepAliveAt);
+
     /// <summary>True when no timer is armed (used by tests: a finished connection leaves nothing behind).</summary>
     public bool HasNoTimers => NextDeadline.IsNever;
 
@@ -253,7 +260,10 @@ internal sealed partial class TcpConnection
             case TcpState.SynSent:
                 Terminate(TcpError.None);
                 return;
-            case TcpState.SynReceived or TcpState.Established:
+            case TcpState.SynReceived:
+                QueueFin(); // RFC 9293 §3.10.4: the FIN follows the data once ESTABLISHED (ProcessAck enters FIN-WAIT-1 then)
+                break;
+            case TcpState.Established:
                 QueueFin();
                 State = TcpState.FinWait1;
                 break;
@@ -364,6 +374,7 @@ internal sealed partial class TcpConnection
         _receiveBuffer.ReleaseAll(); // read to its end: the reader touches no chunk any more
         _receiveBuffer.SetNotifyAt(long.MaxValue);
         _receiveBuffer = ChunkedByteBuffer.Detached;
+        _outOfOrder.Clear(); // its bytes were in those chunks (found by fuzzing: FuzzFindingsTests)
     }
 
     /// <summary>Gives the receive buffer up without handing its chunks to the pool (see <see cref="Orphan"/>).</summary>
