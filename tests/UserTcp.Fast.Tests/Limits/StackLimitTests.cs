@@ -1,10 +1,12 @@
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
+using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Tcp.Sack;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Fast.Tests.Dns;
+using UserTcp.Fast.Tests.Runtime;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Limits;
@@ -66,6 +68,19 @@ public sealed class StackLimitTests
         Assert.Equal(2 * length, connection.Receive(buffer)); // the hole's segment and the held range after it
     }
 
+    [Fact] // the send buffer takes what fits its room (SendSpace, up to SendBufferSize) and no more: TcpStream.WriteAsync
+           // waits for the rest; nothing is queued beyond it
+    public void Send_takes_only_what_fits_the_send_buffer()
+    {
+        var h = new EngineHarness(new TcpConfig { SendBufferSize = 32 << 10, InitialSendBufferSize = 32 << 10 });
+        var connection = h.Establish();
+        Assert.Equal(32 << 10, connection.SendSpace);
+        Assert.Equal(32 << 10, connection.Send(new byte[40 << 10]));
+        Assert.Equal(0, connection.SendSpace);
+        Assert.Equal(0, connection.Send(new byte[1]));
+        Assert.Equal(32 << 10, connection.BytesUnacknowledged);
+    }
+
     [Fact] // Linux's ephemeral range, 32768–60999: towards one server port every four-tuple in use or in TIME-WAIT refuses the next
     public void Connect_refuses_once_every_ephemeral_port_towards_a_server_port_is_taken()
     {
@@ -122,6 +137,35 @@ public sealed class StackLimitTests
         Assert.True(lookup.IsCompleted);
         Assert.Equal(DnsLookupStatus.NoFreePort, lookup.Status);
         Assert.Equal(0, net.Resolver.PendingLookups);
+    }
+
+    [Fact] // application threads hand the poll thread work through a bounded queue (1,024 commands in NetworkStack):
+           // a full queue makes the caller wait, it never grows
+    public async Task A_full_command_queue_makes_the_caller_wait()
+    {
+        using var peer = new BoundPeer();
+        using var device = new DatagramSocketDevice(peer.Path);
+        var nic = new NetworkInterface(new InterfaceConfig { MacAddress = device.MacAddress, Address = Ours, PrefixLength = 24 },
+                                       new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 7), new DeviceOutput(device));
+        using var thread = new PollThread(new PollLoop(device, nic), commandCapacity: 2);
+        thread.Start();
+        using var release = new ManualResetEventSlim();
+        var running = new TaskCompletionSource();
+        var blocker = thread.InvokeAsync((_, _) =>
+        {
+            running.SetResult();
+            release.Wait();
+            return 0;
+        });
+        await running.Task;
+        var queued = new[] { thread.PostAsync((_, _) => { }), thread.PostAsync((_, _) => { }) };
+        Assert.All(queued, q => Assert.True(q.IsCompleted));
+        var waiting = thread.PostAsync((_, _) => { }).AsTask();
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+        release.Set();
+        await waiting;
+        await blocker;
     }
 
     private static readonly MacAddress OurMac = MacAddress.Parse("02:00:00:00:00:02");
