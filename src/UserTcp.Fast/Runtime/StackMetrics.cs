@@ -63,6 +63,7 @@ public sealed class StackMetrics
         Line("device send calls", device.SendCalls);
         Line("device frames sent", device.FramesSent);
         Line("device sends deferred", device.SendsDeferred);
+        Line("device sends dropped", device.SendsDropped);
         Line("poll loop turns", _loop.Turns);
         if (_loop.Idle.Mode == PollMode.Adaptive) Line("poll loop adaptive spin turns", _loop.Idle.SpinTurns);
         foreach (var (reason, count) in nic.Stats.Drops()) if (count > 0) Line($"dropped: {reason}", count);
@@ -76,6 +77,7 @@ public sealed class StackMetrics
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp out-of-order refused (ranges full)", tcp.ReassemblyRefused);
         Line("tcp duplicate segments", tcp.DuplicateSegments);
         Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
         Line("tcp answers rate-limited", tcp.AnswersRateLimited);
@@ -85,6 +87,8 @@ public sealed class StackMetrics
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
         Line("tcp resets rate-limited", nic.Tcp.Stats.ResetsRateLimited);
+        Line("tcp resets dropped (queue full)", nic.Tcp.Stats.ResetsDropped);
+        Line("tcp time-wait overflows", nic.Tcp.Stats.TimeWaitOverflows);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
         Line("tcp connections accepted", stack.ConnectionsAccepted);

@@ -387,15 +387,16 @@ internal static class Lab
     private static void SetRate(LabNames names, LabRate? rate)
     {
         string[] qdisc = ["tc", "-n", names.ServerNamespace, "qdisc"];
+        // Never a tbf changed in place: it keeps its queue, and a GSO packet queued under a larger burst that exceeds the
+        // new one never leaves (tbf_dequeue never gathers the tokens), so the link stalled for good, ARP with it (the
+        // soak saw it going from 1 Gbit/s to 200 Mbit/s). A new tbf starts empty; what the old one held is lost.
+        if (Tool.Run([.. qdisc, "show", "dev", names.ServerInterface, "root"]).Contains("tbf", StringComparison.Ordinal))
+            Tool.Run([.. qdisc, "del", "dev", names.ServerInterface, "root"]);
         if (rate is { BitsPerSecond: var bits })
         {
             long burst = Math.Max(MinimumBurstBytes, bits / 8 / 1000);
-            Tool.Run([.. qdisc, "replace", "dev", names.ServerInterface, "root", "tbf",
+            Tool.Run([.. qdisc, "add", "dev", names.ServerInterface, "root", "tbf",
                       "rate", $"{bits}bit", "burst", burst.ToString(CultureInfo.InvariantCulture), "latency", TbfLatency]);
-        }
-        else if (Tool.Run([.. qdisc, "show", "dev", names.ServerInterface, "root"]).Contains("tbf", StringComparison.Ordinal))
-        {
-            Tool.Run([.. qdisc, "del", "dev", names.ServerInterface, "root"]);
         }
     }
 
