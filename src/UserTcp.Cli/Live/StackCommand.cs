@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Capture;
@@ -30,6 +31,7 @@ internal static class StackCommand
         INetworkDevice device = DeviceFactory.Open(setup);
         if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
         using var network = NetworkStack.Start(setup.ToOptions(device));
+        if (network.Lease is { } lease) Console.Error.WriteLine($"usertcp: DHCP lease {lease}");
         try
         {
             return body(network, device);
@@ -54,6 +56,11 @@ internal static class StackCommand
         {
             Console.Error.WriteLine($"usertcp {name}: {e.Message}");
             return 2;
+        }
+        catch (SocketException e) // no DHCP lease (the commands handle their own transfer failures)
+        {
+            Console.Error.WriteLine($"usertcp {name}: {e.Message}");
+            return 1;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using UserTcp.Fast.Dhcp;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Randomness;
@@ -23,11 +24,13 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     private readonly List<TcpStreamListener> _listeners = new(); // poll thread only
     private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
+    private Ipv4Address _address; // written by the poll thread when a lease comes or goes
     private int _disposed;
 
     private NetworkStack(NetworkStackOptions options, PollLoop loop)
     {
         _options = options;
+        _address = options.Address;
         Loop = loop;
         _thread = new PollThread(loop) { EveryTurn = PumpAll, OnStopped = AbandonAll };
         _pumps = new PumpScheduler(_thread.Nudge);
@@ -40,14 +43,40 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// <summary>The stack's System.Diagnostics.Metrics instruments (meter <see cref="StackMetrics.MeterName"/>); a listener tells
     /// this stack's from another's by <c>instrument.Meter.Scope == stack.Metrics</c>.</summary>
     public StackMetrics Metrics { get; }
-    public Ipv4Address Address => _options.Address;
+    /// <summary>The stack's address: <see cref="NetworkStackOptions.Address"/>, or the DHCP lease's (0.0.0.0 while it has none).</summary>
+    public Ipv4Address Address => _address;
+    /// <summary>The DHCP lease in use, with <see cref="NetworkStackOptions.Dhcp"/> (the poll thread replaces it at renewal).</summary>
+    internal DhcpLease? Lease { get; private set; }
     /// <summary>The stream pumps' passes so far (poll thread: <see cref="InvokeAsync{T}"/>).</summary>
     internal long PumpPasses => _pumps.Passes;
 
     public static NetworkStack Start(NetworkStackOptions options)
     {
         var stack = new NetworkStack(options, CreateLoop(options with { Clock = options.Clock ?? (static () => MonotonicClock.Now) }));
+        if (stack.Loop.Dhcp is not { } dhcp)
+        {
+            stack._thread.Start();
+            return stack;
+        }
+        var bound = new TaskCompletionSource<DhcpLease>(TaskCreationOptions.RunContinuationsAsynchronously);
+        dhcp.LeaseChanged += lease =>
+        {
+            stack.Lease = lease;
+            stack._address = lease?.Address ?? Ipv4Address.Any;
+            if (lease is not null) bound.TrySetResult(lease);
+        };
+        dhcp.Failed += reason => bound.TrySetException(new SocketException(
+            (int)(dhcp.Stats.OffersReceived == 0 ? SocketError.TimedOut : SocketError.NetworkDown), $"no DHCP lease: {reason}"));
         stack._thread.Start();
+        try
+        {
+            bound.Task.GetAwaiter().GetResult(); // bounded: the client gives up after its retransmissions
+        }
+        catch
+        {
+            stack.Dispose();
+            throw;
+        }
         return stack;
     }
 
@@ -59,6 +88,10 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     internal static PollLoop CreateLoop(NetworkStackOptions options)
     {
         var device = options.Device;
+        if (options.Dhcp && (options.Address != Ipv4Address.Any || options.Gateway is not null))
+            throw new ArgumentException("with Dhcp the lease gives the address and gateway: leave Address and Gateway unset", nameof(options));
+        if (!options.Dhcp && options.Address == Ipv4Address.Any)
+            throw new ArgumentException("set Address and PrefixLength, or Dhcp = true", nameof(options));
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
         // Unseeded, the SYN-cookie keys come from the cryptographic generator; a seed (tests, replays) makes them reproducible.
         var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(),
@@ -79,7 +112,19 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             : ResolvConf.Load();
         // A seeded stack draws DNS IDs and ports from a stream of its own, so they do not mirror its TCP ports.
         var resolver = new StubResolver(nic, dns, options.Seed is { } seed ? new DeterministicRandom(unchecked(seed + 1)) : null);
-        return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget);
+        DhcpClient? dhcp = null;
+        if (options.Dhcp)
+        {
+            dhcp = new DhcpClient(nic, new DhcpSettings(), new DeterministicRandom(options.Seed is { } s ? unchecked(s + 2) : (ulong)Random.Shared.NextInt64()));
+            nic.ArpObserver = dhcp;
+            if (options.DnsServers is null) // the lease's servers replace resolv.conf's
+                dhcp.LeaseChanged += lease =>
+                {
+                    if (lease is { DnsServers.Count: > 0 }) resolver.UseSettings(dns with { Servers = lease.DnsServers, Origin = $"the DHCP lease from {lease.Server}" });
+                };
+            dhcp.Start(MonotonicClock.Now);
+        }
+        return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget, dhcp: dhcp);
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
@@ -97,7 +142,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
             var tcp = loop.Interface.Tcp;
-            var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
+            if (!loop.Interface.HasAddress) throw NoAddress();
+            var connection = tcp.Connect(loop.Interface.Config.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
             var created = new StreamPump(connection, _thread.Usage, _pumps);
             _pumps.Add(created);
             return created;
@@ -133,7 +179,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             var tcp = loop.Interface.Tcp;
             if (tcp.HasListener((ushort)port))
                 throw new SocketException((int)SocketError.AddressAlreadyInUse, $"port {port} already has a listener");
-            var listener = new TcpStreamListener(tcp.Listen((ushort)port, backlog), _options.Address, _thread, Adopt);
+            if (!loop.Interface.HasAddress) throw NoAddress();
+            var listener = new TcpStreamListener(tcp.Listen((ushort)port, backlog), loop.Interface.Config.Address, _thread, Adopt);
             _listeners.Add(listener);
             return listener;
         }).GetAwaiter().GetResult();
@@ -242,6 +289,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         }
     }
 
+    private static SocketException NoAddress() =>
+        new((int)SocketError.NetworkDown, "the stack has no address: its DHCP lease expired and no new one came yet");
+
     /// <summary>Runs <paramref name="work"/> on the poll thread (to read counters consistently, for instance).</summary>
     internal Task<T> InvokeAsync<T>(Func<PollLoop, T> work) => _thread.InvokeAsync((loop, _) => work(loop));
 
@@ -266,9 +316,28 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (Loop.Dhcp is not null) ReleaseLease();
         _thread.Dispose();
         Metrics.Dispose();
         Loop.Device.Dispose();
+    }
+
+    /// <summary>RFC 2131 §4.4.6: the lease goes back to the server as the stack stops (briefly awaited: a stopped poll
+    /// thread has nothing to release).</summary>
+    private void ReleaseLease()
+    {
+        try
+        {
+            _thread.InvokeAsync((loop, now) =>
+            {
+                loop.Dhcp!.Release(now);
+                loop.Device.Flush();
+                return true;
+            }).Wait(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is InvalidOperationException or AggregateException)
+        {
+        }
     }
 
     public ValueTask DisposeAsync()
