@@ -122,7 +122,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
                 {
                     if (lease is { DnsServers.Count: > 0 }) resolver.UseSettings(dns with { Servers = lease.DnsServers, Origin = $"the DHCP lease from {lease.Server}" });
                 };
-            dhcp.Start(MonotonicClock.Now);
+            dhcp.Start(); // DISCOVER at the loop's first turn, on the loop's clock
         }
         return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget, dhcp: dhcp);
     }

@@ -59,12 +59,12 @@ internal sealed class DhcpClient : IUdpReceiver, IArpObserver
     /// <summary>Runs once when the client gives up (<see cref="Failure"/>).</summary>
     public event Action<string>? Failed;
 
-    /// <summary>Binds port 68 and sends the first DISCOVER at once (RFC 2131 §4.4.1's 1–10 s random wait is for many hosts
-    /// booting together; one program starting does not need it).</summary>
-    public void Start(Instant now)
+    /// <summary>Binds port 68; the first DISCOVER goes at the owner's next timer run, at once (RFC 2131 §4.4.1's 1–10 s
+    /// random wait is for many hosts booting together; one program starting does not need it).</summary>
+    public void Start()
     {
         _nic.BindUdp(DhcpMessage.ClientPort, this);
-        Discover(now);
+        _deadline = Instant.Zero;
     }
 
     public void OnTimers(Instant now)
