@@ -23,7 +23,7 @@ internal static class HttpTransfer
             handler.SslOptions = trust.GetAwaiter().GetResult().Options();
             using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
             return exchange(network, client).GetAwaiter().GetResult();
-        });
+        }, overlapLease: true); // the client's set-up runs while DHCP negotiates; its connect waits for the lease
 
     /// <summary>The failures of an exchange that end it with one line and exit code 1, not a stack trace.</summary>
     public static bool IsTransferFailure(Exception e) =>

@@ -47,6 +47,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     public Ipv4Address Address => _address;
     /// <summary>The DHCP lease in use, with <see cref="NetworkStackOptions.Dhcp"/> (the poll thread replaces it at renewal).</summary>
     internal DhcpLease? Lease { get; private set; }
+    /// <summary>With <see cref="NetworkStackOptions.Dhcp"/>: completes with the first lease, or fails with a
+    /// <see cref="SocketException"/> when none came; null for a configured address.</summary>
+    internal Task<DhcpLease>? FirstLease { get; private set; }
     /// <summary>The stream pumps' passes so far (poll thread: <see cref="InvokeAsync{T}"/>).</summary>
     internal long PumpPasses => _pumps.Passes;
 
@@ -67,17 +70,15 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         };
         dhcp.Failed += reason => bound.TrySetException(new SocketException(
             (int)(dhcp.Stats.OffersReceived == 0 ? SocketError.TimedOut : SocketError.NetworkDown), $"no DHCP lease: {reason}"));
+        stack.FirstLease = bound.Task;
         stack._thread.Start();
-        try
-        {
-            bound.Task.GetAwaiter().GetResult(); // bounded: the client gives up after its retransmissions
-        }
-        catch
-        {
-            stack.Dispose();
-            throw;
-        }
         return stack;
+    }
+
+    /// <summary>Waits for the first DHCP lease (bounded: the client gives up after its retransmissions); at once without DHCP.</summary>
+    internal async Task WaitForLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (FirstLease is { IsCompletedSuccessfully: false } lease) await lease.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -137,6 +138,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     internal async Task<TcpStream> ConnectAsync(Ipv4Address address, int port, bool noDelay, CancellationToken cancellationToken)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+        await WaitForLeaseAsync(cancellationToken).ConfigureAwait(false);
         // Once queued, the command runs and returns its pump even if the token fires meanwhile (InvokeAsync's contract):
         // the wait below then throws at once and the abort removes the connection (RST if synchronized) and its pump.
         var pump = await _thread.InvokeAsync((loop, now) =>
@@ -174,6 +176,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a port is 1..65535");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
+        WaitForLeaseAsync(CancellationToken.None).GetAwaiter().GetResult();
         return _thread.InvokeAsync((loop, _) =>
         {
             var tcp = loop.Interface.Tcp;
@@ -235,6 +238,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         if (Ipv4Address.TryParse(host, out var literal)) return [literal];
+        await WaitForLeaseAsync(cancellationToken).ConfigureAwait(false); // the lease may name the DNS servers
         var resolver = Loop.Resolver ?? throw new InvalidOperationException("this stack's poll loop has no DNS resolver");
         var completion = new TaskCompletionSource<DnsLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
         DnsLookup? lookup = null; // poll thread only

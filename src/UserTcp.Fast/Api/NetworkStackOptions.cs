@@ -19,9 +19,11 @@ public sealed record NetworkStackOptions
     /// <summary>
     /// Take the address, prefix, gateway, MTU and (unless <see cref="DnsServers"/> is set) DNS servers from a DHCP server
     /// (RFC 2131) instead of <see cref="Address"/>, <see cref="PrefixLength"/> and <see cref="Gateway"/>, which stay unset.
-    /// <see cref="NetworkStack.Start"/> returns once the lease is bound, or throws a <see cref="System.Net.Sockets.SocketException"/>
-    /// when none came after RFC 2131 §4.1's retransmissions (about two minutes). The lease is renewed while the stack runs and
-    /// released when it is disposed.
+    /// <see cref="NetworkStack.Start"/> returns at once (so an application prepares while the lease is negotiated);
+    /// <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>, <see cref="NetworkStack.Listen"/> and
+    /// <see cref="NetworkStack.ResolveAsync"/> wait for the lease, or throw a <see cref="System.Net.Sockets.SocketException"/>
+    /// when none came after RFC 2131 §4.1's retransmissions (about two minutes). The lease is renewed while the stack runs
+    /// and released when it is disposed.
     /// </summary>
     public bool Dhcp { get; init; }
     public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
