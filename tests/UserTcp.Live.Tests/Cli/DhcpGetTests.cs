@@ -102,8 +102,11 @@ public sealed class DhcpGetTests(ITestOutputHelper output)
                 $"--dhcp-leasefile={Path.Combine(Directory, "leases")}", "--dhcp-range=198.18.78.50,198.18.78.60,255.255.255.0,2m",
                 $"--dhcp-option=option:router,{Server}", .. dnsmasqOptions]);
             _processes.Add(_dnsmasq);
-            _processes.Add(ServerSpace.Start(["python3", "-m", "http.server", "8000", "--bind", Server, "--directory", Directory]));
-            Thread.Sleep(1000); // both listening (dnsmasq binds at once; python in well under a second)
+            var http = ServerSpace.Start(["python3", "-u", "-m", "http.server", "8000", "--bind", Server, "--directory", Directory]);
+            _processes.Add(http);
+            // Listening once it says so (a loaded machine took over a second); a DISCOVER sent before dnsmasq binds is
+            // retransmitted after 4 s, so dnsmasq needs no such wait.
+            http.WaitForLine(line => line.StartsWith("Serving HTTP", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         }
 
         /// <summary>Waits until dnsmasq's log shows <paramref name="text"/> <paramref name="occurrences"/> times.</summary>
