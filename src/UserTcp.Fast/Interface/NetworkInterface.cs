@@ -154,7 +154,8 @@ internal sealed class NetworkInterface
     {
         if (Ipv4Packet.TryParse(payload, out var ip) != WireStatus.Ok) { Stats.DropBadIpv4++; return; }
         // Limited broadcast is for UDP only: DHCP's answers before we have an address (RFC 2131 §4.1, BROADCAST flag).
-        if (ip.Destination != _config.Address && !(ip.Destination == Ipv4Address.Broadcast && ip.Protocol == IpProtocol.Udp))
+        bool toUs = ip.Destination == _config.Address && HasAddress; // nothing is for 0.0.0.0
+        if (!toUs && !(ip.Destination == Ipv4Address.Broadcast && ip.Protocol == IpProtocol.Udp))
         {
             Stats.DropIpv4NotForUs++;
             return;

@@ -84,6 +84,24 @@ public class DhcpClientTests
         Assert.DoesNotContain(net.ClientFrames, f => Arp(f.Frame) is { Operation: ArpOperation.Reply });
     }
 
+    /// <summary>Nothing is addressed to 0.0.0.0: before the lease only broadcast UDP gets in.</summary>
+    [Fact]
+    public void BeforeTheLease_UdpTo0000IsNotForUs()
+    {
+        var net = new DhcpTestNetwork();
+        net.Server.Silent = true;
+        net.Idle(TimeSpan.FromSeconds(1));
+        var frame = new byte[128];
+        var serverMac = net.Server.Nic.Config.MacAddress;
+        int length = FrameWriter.WriteUdp(frame, new EthernetHeader(DhcpTestNetwork.ClientMac, serverMac, EtherType.Ipv4),
+            new Ipv4Header(DhcpTestNetwork.ServerAddress, Ipv4Address.Any, IpProtocol.Udp, 64, 1),
+            new UdpHeader(DhcpMessage.ServerPort, DhcpMessage.ClientPort), new byte[20]);
+        net.TransmitFromFarSide(frame.AsSpan(0, length));
+        net.Idle(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, net.Nic.Stats.DropIpv4NotForUs);
+        Assert.Equal(0, net.Dhcp.Stats.DroppedMalformed);
+    }
+
     [Fact]
     public void NoServer_RetransmitsAfter4_8_16_32_64sWithinOneSecond_ThenFails()
     {
