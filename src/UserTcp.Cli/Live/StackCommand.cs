@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
@@ -25,15 +26,27 @@ internal static class StackCommand
 
     /// <summary>
     /// Starts the stack for <paramref name="setup"/> on its own poll thread (<see cref="NetworkStack"/>), runs
-    /// <paramref name="body"/> with it and its device, and prints the stack's counters with --stats.
+    /// <paramref name="body"/> with it and its device, and prints the stack's counters with --stats. With DHCP the lease
+    /// is printed when it comes; the body starts after it unless <paramref name="overlapLease"/> (a client whose own
+    /// set-up may run meanwhile: its connect waits for the lease).
     /// </summary>
-    public static int RunOnPollThread(StackSetup setup, Func<NetworkStack, INetworkDevice, int> body)
+    public static int RunOnPollThread(StackSetup setup, Func<NetworkStack, INetworkDevice, int> body, bool overlapLease = false)
     {
         INetworkDevice device = DeviceFactory.Open(setup);
         if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
         var network = NetworkStack.Start(setup.ToOptions(device));
         try
         {
+            if (network.FirstLease is { } first)
+            {
+                var printed = first.ContinueWith(t => Console.Error.WriteLine($"usertcp: DHCP lease {t.Result}"), CancellationToken.None,
+                                                 TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                if (!overlapLease)
+                {
+                    first.GetAwaiter().GetResult(); // no lease: a SocketException, exit 1
+                    printed.Wait();
+                }
+            }
             return body(network, device);
         }
         finally
@@ -71,6 +84,11 @@ internal static class StackCommand
         {
             Console.Error.WriteLine($"usertcp {name}: {e.Message}");
             return 2;
+        }
+        catch (SocketException e) // no DHCP lease (the commands handle their own transfer failures)
+        {
+            Console.Error.WriteLine($"usertcp {name}: {e.Message}");
+            return 1;
         }
         finally
         {

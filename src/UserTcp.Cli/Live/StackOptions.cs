@@ -10,17 +10,18 @@ namespace UserTcp.Cli.Live;
 
 /// <summary>
 /// The options shared by <c>ping</c>, <c>connect</c>, <c>get</c> and <c>serve</c>: <c>--lab P</c> to run in that lab's client
-/// namespace with its interface and addresses, <c>--iface DEV --ip ADDR/PREFIX [--gateway ADDR]</c> for any other
-/// network (<c>--ip host</c>: the kernel's own address of DEV, shared), or <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
+/// namespace with its interface and addresses, <c>--iface DEV [--ip ADDR/PREFIX] [--gateway ADDR]</c> for any other
+/// network (without <c>--ip</c> the address comes from DHCP; <c>--ip host</c>: the kernel's own address of DEV, shared),
+/// or <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
 /// configures; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
 /// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>.
 /// </summary>
 internal sealed class StackOptions
 {
     public readonly Option<string?> Lab = new("--lab") { Description = "Run inside this lab's client namespace (see 'usertcp lab up')." };
-    public readonly Option<string?> Interface = new("--iface") { Description = "Network interface to capture and send on (with --ip)." };
+    public readonly Option<string?> Interface = new("--iface") { Description = "Network interface to capture and send on; without --ip the stack gets its address, gateway and DNS servers by DHCP." };
     public readonly Option<string?> Tap = new("--tap") { Description = "Run on this TAP interface instead of pcap (with --ip): attached if a persistent one exists, created otherwise; its kernel side is yours to configure." };
-    public readonly Option<string?> Ip = new("--ip") { Description = "Address/prefix the stack claims, e.g. 198.18.0.2/24 (not one the kernel holds); or 'host' to share the kernel's own address of --iface (ports reserved from the kernel, an nftables table keeps them from it; root)." };
+    public readonly Option<string?> Ip = new("--ip") { Description = "Address/prefix the stack claims, e.g. 198.18.0.2/24 (not one the kernel holds); or 'host' to share the kernel's own address of --iface (ports reserved from the kernel, an nftables table keeps them from it; root); without it, --iface uses DHCP." };
     public readonly Option<string?> Gateway = new("--gateway") { Description = "Next hop for destinations off the subnet." };
     public readonly Option<FileInfo?> Pcap = new("--pcap") { Description = "Write every frame in and out to this capture file." };
     public readonly Option<bool> Stats = new("--stats") { Description = "Print the stack's counters at the end." };
@@ -57,8 +58,10 @@ internal sealed class StackOptions
             bool iface = result.GetValue(Interface) is not null || result.GetValue(Ip) is not null;
             if (tap && result.GetValue(Interface) is not null) result.AddError("use either --tap or --iface, not both (--tap runs on a TAP device, --iface captures with pcap)");
             else if (lab && (iface || tap)) result.AddError("use either --lab or --iface/--tap with --ip, not both");
-            else if (!lab && ((result.GetValue(Interface) is null && !tap) || result.GetValue(Ip) is null))
-                result.AddError("say where to run: --lab NAME, --iface DEV --ip ADDR/PREFIX, or --tap NAME --ip ADDR/PREFIX");
+            else if (!lab && ((result.GetValue(Interface) is null && !tap) || (tap && result.GetValue(Ip) is null)))
+                result.AddError("say where to run: --lab NAME, --iface DEV [--ip ADDR/PREFIX | --ip host] (DHCP without --ip), or --tap NAME --ip ADDR/PREFIX");
+            if (!lab && !tap && result.GetValue(Ip) is null && result.GetValue(Gateway) is not null)
+                result.AddError("--gateway needs --ip: with DHCP the lease names the router");
             if (result.GetValue(Ip) is { } ip && ip != HostAddress && !TryParseCidr(ip, out _, out _)) result.AddError($"--ip {ip}: expected ADDRESS/PREFIX, e.g. 198.18.0.2/24, or 'host'");
             if (result.GetValue(Ip) == HostAddress && (tap || result.GetValue(Interface) is null))
                 result.AddError("--ip host shares the kernel's address of an --iface interface (not with --tap)");
@@ -103,12 +106,16 @@ internal sealed class StackOptions
     {
         if (parse.GetValue(Lab) is { } lab)
             return StackSetup.ForLab(lab, parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll, budget);
-        // --ip host: the address, prefix and ports come from the kernel when the command runs (StackCommand.RunWithSetup).
+        // --ip host: the address, prefix and ports come from the kernel when the command runs (StackCommand.RunWithSetup);
+        // no --ip: from DHCP once the stack runs.
         bool host = parse.GetValue(Ip) == HostAddress;
-        TryParseCidr(parse.GetValue(Ip)!, out var address, out int prefix);
+        bool dhcp = parse.GetValue(Ip) is null;
+        var address = Ipv4Address.Any;
+        int prefix = 0;
+        if (!dhcp && !host) TryParseCidr(parse.GetValue(Ip)!, out address, out prefix);
         Ipv4Address? gateway = parse.GetValue(Gateway) is { } g ? Ipv4Address.Parse(g) : null;
         return new StackSetup(null, parse.GetValue(Interface), address, prefix, gateway,
-            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll) { PollBudget = budget, TapName = parse.GetValue(Tap), SharesHostAddress = host };
+            parse.GetValue(Pcap), parse.GetValue(Stats), checksums, ack, poll) { PollBudget = budget, TapName = parse.GetValue(Tap), SharesHostAddress = host, Dhcp = dhcp };
     }
 
     public static bool TryParseCidr(string text, out Ipv4Address address, out int prefix)

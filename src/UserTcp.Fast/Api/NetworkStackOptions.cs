@@ -12,9 +12,20 @@ public sealed record NetworkStackOptions
 {
     /// <summary>The link; the stack owns it from now on and disposes it.</summary>
     public required INetworkDevice Device { get; init; }
-    public required Ipv4Address Address { get; init; }
-    public required int PrefixLength { get; init; }
+    /// <summary>The address the stack claims (it answers ARP for it); leave it unset with <see cref="Dhcp"/>.</summary>
+    public Ipv4Address Address { get; init; }
+    public int PrefixLength { get; init; }
     public Ipv4Address? Gateway { get; init; }
+    /// <summary>
+    /// Take the address, prefix, gateway, MTU and (unless <see cref="DnsServers"/> is set) DNS servers from a DHCP server
+    /// (RFC 2131) instead of <see cref="Address"/>, <see cref="PrefixLength"/> and <see cref="Gateway"/>, which stay unset.
+    /// <see cref="NetworkStack.Start"/> returns at once (so an application prepares while the lease is negotiated);
+    /// <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>, <see cref="NetworkStack.Listen"/> and
+    /// <see cref="NetworkStack.ResolveAsync"/> wait for the lease, or throw a <see cref="System.Net.Sockets.SocketException"/>
+    /// when none came after RFC 2131 §4.1's retransmissions (about two minutes). The lease is renewed while the stack runs
+    /// and released when it is disposed.
+    /// </summary>
+    public bool Dhcp { get; init; }
     public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
     public TcpConfig Tcp { get; init; } = new();
     /// <summary>

@@ -14,7 +14,7 @@ namespace UserTcp.Fast.Interface;
 /// </summary>
 internal sealed class NetworkInterface
 {
-    private readonly InterfaceConfig _config;
+    private InterfaceConfig _config;
     private readonly IFrameOutput _output;
     private readonly NeighborCache _neighbors;
     private readonly byte[] _frame;
@@ -22,6 +22,7 @@ internal sealed class NetworkInterface
     private readonly List<Ipv4Address> _due = new(16), _unreachable = new(16);
     private readonly List<(ushort Port, IUdpReceiver Receiver)> _udpSnapshot = new();
     private readonly bool _acceptsPartialChecksums;
+    private readonly int _configuredMss;
     private ushort _identification;
 
     public NetworkInterface(InterfaceConfig config, TcpStack tcp, IFrameOutput output)
@@ -33,6 +34,7 @@ internal sealed class NetworkInterface
         _acceptsPartialChecksums = config.Checksums == ChecksumPolicy.AcceptPartial
                                    || (config.Checksums == ChecksumPolicy.Auto && config.LinkIsHostLocal);
         Tcp = tcp;
+        _configuredMss = tcp.Config.MaxSegmentSize;
         _output = output;
         int frameSize = config.Mtu + EthernetFrame.HeaderLength;
         _frame = GC.AllocateArray<byte>(frameSize, pinned: true);
@@ -43,6 +45,10 @@ internal sealed class NetworkInterface
     public TcpStack Tcp { get; }
     public InterfaceStats Stats { get; } = new();
     public IEchoReplyListener? EchoReplies { get; set; }
+    public IArpObserver? ArpObserver { get; set; }
+    /// <summary>False while the interface waits for an address (<see cref="InterfaceConfig.Address"/> is 0.0.0.0, as before a
+    /// DHCP lease): it then answers no ARP request and accepts only broadcast UDP.</summary>
+    public bool HasAddress => _config.Address != Ipv4Address.Any;
     public int NeighborCount => _neighbors.Count;
 
     /// <summary>
@@ -64,8 +70,32 @@ internal sealed class NetworkInterface
     /// unless the address is the kernel's, which announced it itself.</summary>
     public void Start(Instant now)
     {
-        if (!_config.SharesHostAddress) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+        if (HasAddress && !_config.SharesHostAddress) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
     }
+
+    /// <summary>
+    /// Takes a new address (a DHCP lease; 0.0.0.0 gives it up), prefix, gateway and MTU, and announces the address (RFC 5227
+    /// §2.3). The MTU is capped at the device's; new connections' MSS follows it. Connections from an address given up fail
+    /// (<see cref="TcpStack.OnAddressLost"/>). A gateway off the new subnet is not used.
+    /// </summary>
+    public void Configure(Ipv4Address address, int prefixLength, Ipv4Address? gateway, int? mtu, Instant now)
+    {
+        var previous = _config.Address;
+        int linkMtu = Math.Min(mtu ?? _frame.Length - EthernetFrame.HeaderLength, _frame.Length - EthernetFrame.HeaderLength);
+        _config = _config with
+        {
+            Address = address,
+            PrefixLength = prefixLength,
+            Gateway = gateway is { } g && g.IsInSubnet(address, prefixLength) && g != address ? g : null,
+            Mtu = Math.Max(linkMtu, 576), // RFC 791: every host handles 576; a smaller option 26 is not honoured
+        };
+        Tcp.Config = Tcp.Config with { MaxSegmentSize = Math.Min(_configuredMss, _config.Mtu - 40) };
+        if (previous != Ipv4Address.Any && previous != address) Tcp.OnAddressLost(previous);
+        Start(now);
+    }
+
+    /// <summary>An RFC 5227 §2.1.1 probe for <paramref name="target"/>: an ARP request from sender address 0.0.0.0.</summary>
+    public void SendArpProbe(Ipv4Address target) => SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, target, Ipv4Address.Any);
 
     public void BindUdp(ushort port, IUdpReceiver receiver)
     {
@@ -108,6 +138,8 @@ internal sealed class NetworkInterface
         if (ArpPacket.TryParse(payload, out var arp) != WireStatus.Ok) { Stats.DropBadArp++; return; }
         Stats.Delivered++;
         var sender = arp.SenderProtocolAddress;
+        ArpObserver?.OnArp(arp.Operation, sender, arp.SenderHardwareAddress, arp.TargetProtocolAddress, now);
+        if (!HasAddress) return; // neither answer nor learn: the address is not ours yet (RFC 5227 §2.1.1)
         bool forUs = arp.TargetProtocolAddress == _config.Address;
         if (sender == _config.Address) return; // our own gratuitous ARP, or a conflict we do not resolve here
         if (sender != Ipv4Address.Any && sender.IsInSubnet(_config.Address, _config.PrefixLength))
@@ -131,7 +163,13 @@ internal sealed class NetworkInterface
     private void OnIpv4(MacAddress sourceMac, ReadOnlySpan<byte> payload, Instant now)
     {
         if (Ipv4Packet.TryParse(payload, out var ip) != WireStatus.Ok) { Stats.DropBadIpv4++; return; }
-        if (ip.Destination != _config.Address) { Stats.DropIpv4NotForUs++; return; }
+        // Limited broadcast is for UDP only: DHCP's answers before we have an address (RFC 2131 §4.1, BROADCAST flag).
+        bool toUs = ip.Destination == _config.Address && HasAddress; // nothing is for 0.0.0.0
+        if (!toUs && !(ip.Destination == Ipv4Address.Broadcast && ip.Protocol == IpProtocol.Udp))
+        {
+            Stats.DropIpv4NotForUs++;
+            return;
+        }
         if (ip.IsFragment) { Stats.DropFragment++; return; } // RFC 791 reassembly is not offered: counted, never half-processed
         var source = ip.Source;
         if (source.IsInSubnet(_config.Address, _config.PrefixLength)) _neighbors.Touch(source, sourceMac, now);
@@ -318,6 +356,12 @@ internal sealed class NetworkInterface
     /// until ARP resolves the next hop (on-link destination or the gateway).</summary>
     private void Route(Span<byte> frame, Ipv4Address destination, Instant now)
     {
+        if (destination == Ipv4Address.Broadcast)
+        {
+            MacAddress.Broadcast.Write(frame);
+            Transmit(frame);
+            return;
+        }
         Ipv4Address nextHop;
         if (destination.IsInSubnet(_config.Address, _config.PrefixLength)) nextHop = destination;
         else if (_config.Gateway is { } gateway) nextHop = gateway;
@@ -327,12 +371,7 @@ internal sealed class NetworkInterface
             ReportUnreachable(destination, UnreachableReason.NoRoute, now);
             return;
         }
-        if (destination == Ipv4Address.Broadcast)
-        {
-            MacAddress.Broadcast.Write(frame);
-            Transmit(frame);
-        }
-        else if (_neighbors.TryGet(nextHop, out var mac))
+        if (_neighbors.TryGet(nextHop, out var mac))
         {
             mac.Write(frame);
             Transmit(frame);
@@ -354,11 +393,12 @@ internal sealed class NetworkInterface
         _neighbors.Release(neighbor);
     }
 
-    private void SendArp(ArpOperation operation, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address target)
+    private void SendArp(ArpOperation operation, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address target, Ipv4Address? sender = null)
     {
+        var senderAddress = sender ?? _config.Address;
         int length = FrameWriter.WriteArp(_frame, new EthernetHeader(ethernetDestination, _config.MacAddress, EtherType.Arp),
-            new ArpMessage(operation, _config.MacAddress, _config.Address, targetMac, target));
-        if (operation == ArpOperation.Request && target != _config.Address) Stats.ArpRequestsSent++;
+            new ArpMessage(operation, _config.MacAddress, senderAddress, targetMac, target));
+        if (operation == ArpOperation.Request && target != senderAddress) Stats.ArpRequestsSent++;
         Transmit(_frame.AsSpan(0, length));
     }
 

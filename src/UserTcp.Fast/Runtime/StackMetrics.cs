@@ -43,6 +43,11 @@ public sealed class StackMetrics
             _meter.CreateObservableCounter("usertcp.dns.queries_sent", () => resolver.Stats.QueriesSent, "{datagram}");
             _meter.CreateObservableCounter("usertcp.dns.responses_dropped", () => resolver.Stats.Dropped, "{datagram}");
         }
+        if (loop.Dhcp is { } dhcp)
+        {
+            _meter.CreateObservableCounter("usertcp.dhcp.messages_sent", () => dhcp.Stats.DiscoversSent + dhcp.Stats.RequestsSent + dhcp.Stats.DeclinesSent + dhcp.Stats.ReleasesSent, "{datagram}");
+            _meter.CreateObservableCounter("usertcp.dhcp.leases_obtained", () => dhcp.Stats.LeasesObtained, "{lease}");
+        }
         if (pollThread is not null) _meter.CreateObservableCounter("usertcp.poll_thread.stack_allocated", () => pollThread.StackBytes, "By");
     }
 
@@ -109,6 +114,11 @@ public sealed class StackMetrics
             Line("dns queries sent", dns.QueriesSent);
             Line("dns retries", dns.Retries);
             Line("dns responses dropped", dns.Dropped);
+        }
+        if (_loop.Dhcp is { } dhcp)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {"dhcp state",-34} {dhcp.State.ToString().ToLowerInvariant(),14}\n");
+            foreach (var (name, value) in dhcp.Stats.All()) Line(name, value);
         }
         for (int generation = 0; generation <= 2; generation++)
             Line($"gc gen{generation} collections", GC.CollectionCount(generation) - _collectionsAtStart[generation]);

@@ -61,7 +61,8 @@ internal sealed class TcpStack
         _resetTokens = config.ResetsPerSecond;
     }
 
-    public TcpConfig Config { get; }
+    /// <summary>New connections' settings; the interface lowers the MSS when a DHCP lease brings a smaller MTU (RFC 2132 §5.1).</summary>
+    public TcpConfig Config { get; set; }
     public TcpStackStats Stats { get; } = new();
     /// <summary>Arrival-to-ACK delay of every data segment this stack received.</summary>
     public AckLatencyHistogram AckLatency { get; } = new();
@@ -380,6 +381,18 @@ internal sealed class TcpStack
         foreach (var connection in _connections.Values)
             if (connection.Tuple.RemoteAddress == remote && connection.State == TcpState.SynSent) _timerScratch.Add(connection);
         foreach (var connection in _timerScratch) connection.FailUnreachable(TcpError.HostUnreachable);
+    }
+
+    /// <summary>
+    /// The interface no longer holds <paramref name="local"/> (a DHCP lease ended): every connection from it fails with
+    /// <see cref="TcpError.AddressLost"/>, without a RST, which could only come from an address we no longer hold.
+    /// </summary>
+    public void OnAddressLost(Ipv4Address local)
+    {
+        _timerScratch.Clear();
+        foreach (var connection in _connections.Values)
+            if (connection.Tuple.LocalAddress == local) _timerScratch.Add(connection);
+        foreach (var connection in _timerScratch) connection.FailUnreachable(TcpError.AddressLost);
     }
 
     /// <summary>

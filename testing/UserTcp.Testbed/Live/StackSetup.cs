@@ -34,6 +34,10 @@ internal sealed record StackSetup(
     /// <summary>DNS servers for names; null for /etc/resolv.conf's. The lab's own with --lab.</summary>
     public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
 
+    /// <summary>The address, prefix, gateway and (unless <see cref="DnsServers"/> is set) DNS servers come from DHCP
+    /// (<see cref="NetworkStackOptions.Dhcp"/>); <see cref="Address"/> is then 0.0.0.0.</summary>
+    public bool Dhcp { get; init; }
+
     /// <summary>The lab's self-signed HTTPS certificate (PEM) with --lab, which https clients then trust.</summary>
     public string? LabCertificateFile { get; init; }
 
@@ -75,6 +79,7 @@ internal sealed record StackSetup(
             Address = Address,
             PrefixLength = PrefixLength,
             Gateway = Gateway,
+            Dhcp = Dhcp,
             Checksums = Checksums,
             Tcp = MaxSynBacklog is { } synBacklog ? new TcpConfig { AckPolicy = AckPolicy, MaxSynBacklog = synBacklog } : new TcpConfig { AckPolicy = AckPolicy },
             PollMode = PollMode,

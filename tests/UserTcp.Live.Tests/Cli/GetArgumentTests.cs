@@ -17,6 +17,7 @@ public sealed class GetArgumentTests
     [InlineData("use either --cacert or --insecure", "https://198.18.0.1/", "--cacert", "/etc/hostname", "-k", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("say where to run", "http://198.18.0.1/")]
     [InlineData("use either --tap or --iface", "http://198.18.0.1/", "--tap", "t4x", "--iface", "lo", "--ip", "198.18.0.2/24")]
+    [InlineData("--gateway needs --ip", "http://198.18.0.1/", "--iface", "lo", "--gateway", "198.18.0.1")]
     [InlineData("say where to run", "http://198.18.0.1/", "--tap", "t4x")]
     [InlineData("use either --lab or --iface/--tap", "http://198.18.0.1/", "--tap", "t4x", "--lab", "t4x", "--ip", "198.18.0.2/24")]
     [InlineData("--capture-buffer 10: a size from 64K to 1G", "http://198.18.0.1/", "--capture-buffer", "10", "--iface", "lo", "--ip", "198.18.0.2/24")]

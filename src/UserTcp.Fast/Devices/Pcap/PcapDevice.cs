@@ -110,8 +110,12 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
 
-    internal static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) =>
-        $"not ether src {interfaceMac} and ((arp and arp dst host {stackAddress}) or (ip and (dst host {stackAddress} or dst host {Ipv4Address.Broadcast})))";
+    /// <summary>With no stack address yet (0.0.0.0: DHCP will give one), every ARP packet (the RFC 5227 probe's answer is
+    /// addressed to 0.0.0.0; the leased address is not known at open) and IPv4 to the interface's MAC or broadcast: the
+    /// interface layer drops what is not for the address it holds.</summary>
+    internal static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) => stackAddress == Ipv4Address.Any
+        ? $"not ether src {interfaceMac} and (arp or (ip and (ether dst {interfaceMac} or dst host {Ipv4Address.Broadcast})))"
+        : $"not ether src {interfaceMac} and ((arp and arp dst host {stackAddress}) or (ip and (dst host {stackAddress} or dst host {Ipv4Address.Broadcast})))";
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
