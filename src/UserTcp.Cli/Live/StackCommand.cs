@@ -48,7 +48,7 @@ internal static class StackCommand
             var setup = options.Read(parse);
             // This thread enters the lab's client namespace before the body opens the device and starts any thread.
             if (setup.Lab is { } lab) NetworkNamespace.MoveCallingThread(Lab.Status(lab).ClientNetns);
-            return body(setup);
+            return body(setup.WithKernelGateway());
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)
         {
