@@ -53,7 +53,7 @@ internal sealed class StackOptions
             bool lab = result.GetValue(Lab) is not null;
             bool tap = result.GetValue(Tap) is not null;
             if (tap && result.GetValue(Interface) is not null) result.AddError("use either --tap or --iface, not both (--tap runs on a TAP device, --iface captures with pcap)");
-            else if (lab && (result.GetValue(Interface) is not null || tap)) result.AddError("use either --lab (with --ip to claim another address there) or --iface/--tap with --ip, not both");
+            else if (lab && (result.GetValue(Interface) is not null || tap)) result.AddError("use either --lab or --iface/--tap, not both (with --lab, --ip claims another address in the lab)");
             else if (!lab && ((result.GetValue(Interface) is null && !tap) || result.GetValue(Ip) is null))
                 result.AddError("say where to run: --lab NAME, --iface DEV --ip ADDR/PREFIX, or --tap NAME --ip ADDR/PREFIX");
             if (result.GetValue(Ip) is { } ip)

@@ -452,7 +452,7 @@ internal sealed partial class TcpConnection
         _segmentBudget = budget;
         _sendMss = budget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
         _congestion.OnPathMtuReduced(_sendMss);
-        if (State is TcpState.SynSent or TcpState.SynReceived) return true; // only the SYN is out, and the options set the MSS later
+        if (State is TcpState.SynSent or TcpState.SynReceived) return true; // only a SYN is out; the bound stays for the negotiation
         // tcp_simple_retransmit: back to SND.UNA; the send path cuts what it sends again from the stream at the new MSS.
         _inRecovery = false;
         _duplicateAcks = 0;
