@@ -9,8 +9,8 @@ namespace UserTcp.Live.Tests.Labs;
 /// <c>usertcp lab up --topology routed</c>: the client on a LAN with a kernel address of its own, a router with DHCP, DNS and
 /// NAT, the server behind a link with a smaller MTU. The lab itself (its JSON, the kernel's route, the router's ICMP
 /// "fragmentation needed", a DHCP offer, status and down), then the stack through it: a download by name with the gateway
-/// from the lab, one with gateway and prefix from the kernel's routing table, and an upload whose full-size frames the
-/// router refuses, so the stack must lower its MSS. Needs root: fails, never skips, without it.
+/// from the lab, one with gateway and prefix from the kernel's routing table, an upload whose full-size frames the
+/// router refuses, so the stack must lower its MSS, and a gateway that never answers ARP. Needs root: fails, never skips, without it.
 /// </summary>
 public sealed class RoutedLabTests
 {
@@ -125,6 +125,13 @@ public sealed class RoutedLabTests
 
             var counters = Lab.ServerCounters(lab.Name);
             Assert.Equal((0, 0), (counters["TcpOutRsts"], counters["TcpEstabResets"]));
+
+            // A gateway that never answers ARP: one clear line, exit 1, after the three requests, no file left.
+            File.Delete(output);
+            var silent = BuiltProgram.Run(BuiltProgram.Usertcp, ["get", file.Url, "-o", output, "--lab", lab.Name, "--gateway", "198.18.1.99"], Timeout);
+            Assert.Equal(1, silent.ExitCode);
+            Assert.Contains("host unreachable (no ARP answer)", silent.Error);
+            Assert.False(File.Exists(output));
         }
         finally
         {
