@@ -68,7 +68,7 @@ internal static class StackCommand
             var setup = options.Read(parse);
             // This thread enters the lab's client namespace before the body opens the device and starts any thread.
             if (setup.Lab is { } lab) NetworkNamespace.MoveCallingThread(Lab.Status(lab).ClientNetns);
-            if (!setup.SharesHostAddress) return body(setup);
+            if (!setup.SharesHostAddress) return body(setup.WithKernelGateway());
             lease = HostAddressLease.Acquire(setup.InterfaceName!, listenPorts: listenPorts);
             foreach (var removed in lease.StaleRemoved) Console.Error.WriteLine($"usertcp {name}: {removed}");
             Console.Error.WriteLine($"usertcp {name}: sharing {lease.Address}/{lease.PrefixLength} of {lease.InterfaceName} with the kernel: "
@@ -78,7 +78,7 @@ internal static class StackCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => undo.Dispose());
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => undo.Dispose());
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => undo.Dispose());
-            return body(setup with { Address = lease.Address, PrefixLength = lease.PrefixLength, LocalPorts = lease.Ports });
+            return body((setup with { Address = lease.Address, PrefixLength = lease.PrefixLength, LocalPorts = lease.Ports }).WithKernelGateway());
         }
         catch (Exception e) when (e is DeviceUnavailableException or LabException or InvalidOperationException or ArgumentException)
         {

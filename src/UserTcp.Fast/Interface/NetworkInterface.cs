@@ -259,7 +259,7 @@ internal sealed class NetworkInterface
                 EchoReplies?.OnEchoReply(ip.Source, icmp.Identifier, icmp.SequenceNumber, icmp.Payload.Length, ip.TimeToLive, now);
                 break;
             case IcmpType.DestinationUnreachable when icmp.Payload.Length >= Ipv4Packet.MinHeaderLength:
-                OnQuotedUnreachable(icmp.Code, icmp.Payload, now);
+                OnQuotedUnreachable(icmp.Code, icmp.NextHopMtu, icmp.Payload, now);
                 break;
         }
     }
@@ -267,9 +267,10 @@ internal sealed class NetworkInterface
     /// <summary>
     /// An ICMP destination unreachable quotes the IPv4 header and first 8 bytes of what we sent (RFC 792), so both ports:
     /// it concerns only the TCP connection (RFC 1122 §4.2.3.9) or the UDP port (§4.1.3.3) it quotes, never every
-    /// conversation with that host. Quotes of datagrams we did not send are ignored.
+    /// conversation with that host. Quotes of datagrams we did not send are ignored. TCP also gets the quoted sequence
+    /// number (the 8 bytes hold it) and the next-hop MTU, for "fragmentation needed" (RFC 1191 §3, RFC 5927 §4.1).
     /// </summary>
-    private void OnQuotedUnreachable(byte code, ReadOnlySpan<byte> quoted, Instant now)
+    private void OnQuotedUnreachable(byte code, ushort nextHopMtu, ReadOnlySpan<byte> quoted, Instant now)
     {
         int headerLength = (quoted[0] & 0x0F) * 4;
         if (headerLength < Ipv4Packet.MinHeaderLength || quoted.Length < headerLength + 4 || Ipv4Address.Read(quoted[12..]) != _config.Address) return;
@@ -278,8 +279,9 @@ internal sealed class NetworkInterface
         ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(quoted[(headerLength + 2)..]);
         switch ((IpProtocol)quoted[9])
         {
-            case IpProtocol.Tcp:
-                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code);
+            case IpProtocol.Tcp when quoted.Length >= headerLength + 8:
+                var quotedSeq = new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(quoted[(headerLength + 4)..]));
+                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code, quotedSeq, nextHopMtu);
                 break;
             case IpProtocol.Udp when _udp.TryGetValue(sourcePort, out var receiver):
                 var reason = code switch

@@ -96,6 +96,9 @@ public sealed class StackMetrics
         Line("tcp time-wait overflows", nic.Tcp.Stats.TimeWaitOverflows);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
+        Line("tcp path mtu reductions (icmp)", stack.PathMtuReductions);
+        Line("tcp frag-needed ignored: no conn", stack.FragmentationNeededForNoConnection);
+        Line("tcp frag-needed ignored: bad seq", stack.FragmentationNeededOutOfWindow);
         Line("tcp connections accepted", stack.ConnectionsAccepted);
         Line("tcp syns dropped (backlog full)", stack.SynsDroppedByBacklog);
         if (stack.ConnectionsAccepted + stack.SynsDroppedByBacklog + stack.SynCookiesSent + stack.SynCookiesRejected > 0)

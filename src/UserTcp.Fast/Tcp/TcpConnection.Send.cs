@@ -126,9 +126,11 @@ internal sealed partial class TcpConnection
             // or when nothing is in flight (no ACK will come to open the window further: the override case).
             if (length < _maxSndWnd / 2 && _sndNxt != _sndUna) return false;
         }
-        else if (length < _sendMss && !NoDelay && _sndNxt > _sndUna && !finUnsent)
+        else if (length < _sendMss && !NoDelay && _sndNxt > _sndUna && _sndNxt >= _sndMax && !finUnsent)
         {
-            return false; // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time
+            // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time. Not for data sent before (going back after
+            // a timeout or a smaller path MTU): a piece the new cut left short is not new data to hold.
+            return false;
         }
         return true;
     }

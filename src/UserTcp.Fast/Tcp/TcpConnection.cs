@@ -29,6 +29,7 @@ internal sealed partial class TcpConnection
     private int _peerMss = 536;              // RFC 9293 §3.7.1 default when the peer sends no MSS option
     private int _sendMss;                    // payload per full segment beside the options every segment carries
     private int _segmentBudget;              // TCP header + payload: min(SendMSS, MMS_S) + 20 (RFC 9293 §3.7.1)
+    private int _pathSegmentBudget = int.MaxValue; // the same bound from the path MTU ICMP reported (RFC 1191 §3)
     private readonly CongestionControl _congestion;
     private RttEstimator _rtt;
     private bool _timing;                    // Karn: one segment timed at a time, never a retransmitted one
@@ -440,9 +441,45 @@ internal sealed partial class TcpConnection
         if (_timestamps) _tsRecent = peer.Timestamps!.Value.Value;
         _sack = ourSynHadOptions && _config.SelectiveAcknowledgments && peer.SackPermitted;
         // RFC 9293 §3.7.1 / RFC 6691: payload per segment = min(MSS) minus the options every segment carries.
-        _segmentBudget = Math.Min(_config.MaxSegmentSize, _peerMss) + TcpSegment.MinHeaderLength;
+        _segmentBudget = Math.Min(Math.Min(_config.MaxSegmentSize, _peerMss) + TcpSegment.MinHeaderLength, _pathSegmentBudget);
         _sendMss = _segmentBudget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
         _congestion.UpdateMaxSegmentSize(_sendMss, _config.InitialWindowSegments);
+    }
+
+    /// <summary>Linux ip_rt_min_pmtu: a reported MTU below it (0 from a pre-RFC 1191 router included) counts as this.</summary>
+    internal const int MinimumPathMtu = 552;
+
+    /// <summary>
+    /// ICMP "fragmentation needed" quoting our segment at <paramref name="quotedSeq"/> with the next hop's MTU (RFC 1191 §3).
+    /// False when the quote is not of data in flight, SND.UNA &lt;= seq &lt; SND.MAX (RFC 5927 §4.1; SND.MAX because our SND.NXT
+    /// steps back for retransmissions): ignored. Otherwise, when the MTU is below the one the segments are sized for,
+    /// <paramref name="lowered"/>: the MSS shrinks to fit it and everything unacknowledged goes again at the new size, with
+    /// cwnd and ssthresh untouched, since the router dropped the segments for their size, not for congestion (Linux
+    /// tcp_v4_mtu_reduced → tcp_sync_mss, tcp_simple_retransmit).
+    /// </summary>
+    internal bool OnFragmentationNeeded(SeqNum quotedSeq, int nextHopMtu, out bool lowered)
+    {
+        lowered = false;
+        if (State is TcpState.Closed || quotedSeq < _sndUna || quotedSeq >= _sndMax) return false;
+        int budget = Math.Max(nextHopMtu, MinimumPathMtu) - Ipv4Packet.MinHeaderLength;
+        if (budget >= _segmentBudget) return true;
+        lowered = true;
+        _pathSegmentBudget = budget;
+        _segmentBudget = budget;
+        _sendMss = budget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
+        _congestion.OnPathMtuReduced(_sendMss);
+        if (State is TcpState.SynSent or TcpState.SynReceived) return true; // only a SYN is out; the bound stays for the negotiation
+        // tcp_simple_retransmit: back to SND.UNA; the send path cuts what it sends again from the stream at the new MSS.
+        _inRecovery = false;
+        _duplicateAcks = 0;
+        _limitedTransmitAllowance = 0;
+        _scoreboard.Clear();
+        _recover = _sndMax;
+        _sndNxt = _sndUna;
+        _highRxt = _sndUna;
+        _timing = false;
+        _stack.MarkDirty(this);
+        return true;
     }
 
     private int InitialReceiveWindow() => Math.Min(_receiveBuffer.Limit, ushort.MaxValue << _rcvWndShift);

@@ -396,15 +396,26 @@ internal sealed class TcpStack
     }
 
     /// <summary>
-    /// An ICMP destination unreachable about one of our segments (RFC 1122 §4.2.3.9). A connection still opening fails,
-    /// as Linux's does: with ConnectionRefused for protocol or port unreachable (codes 2 and 3, hard errors), else with
-    /// HostUnreachable. For a synchronized connection every code is a soft error: it keeps retransmitting, and its own
-    /// timeout decides. Code 4 (fragmentation needed) is not a failure at all: segments never exceed the interface MTU.
+    /// An ICMP destination unreachable about one of our segments (RFC 1122 §4.2.3.9), quoting the segment's sequence number
+    /// <paramref name="quotedSeq"/>. A connection still opening fails, as Linux's does: with ConnectionRefused for protocol
+    /// or port unreachable (codes 2 and 3, hard errors), else with HostUnreachable. For a synchronized connection every
+    /// code is a soft error: it keeps retransmitting, and its own timeout decides. Code 4 (fragmentation needed) lowers
+    /// the connection's path MTU to <paramref name="nextHopMtu"/> (Linux tcp_v4_err → tcp_v4_mtu_reduced); a quote of no
+    /// connection, or of a sequence number it never sent, is ignored and counted (RFC 5927 §4.1: a blind attacker would
+    /// have to guess one).
     /// </summary>
-    public void OnIcmpUnreachable(TcpFourTuple tuple, byte code)
+    public void OnIcmpUnreachable(TcpFourTuple tuple, byte code, SeqNum quotedSeq, ushort nextHopMtu)
     {
         const byte protocolUnreachable = 2, portUnreachable = 3, fragmentationNeeded = 4;
-        if (code == fragmentationNeeded || !_connections.TryGetValue(tuple, out var connection) || connection.State != TcpState.SynSent) return;
+        bool known = _connections.TryGetValue(tuple, out var connection);
+        if (code == fragmentationNeeded)
+        {
+            if (!known) Stats.FragmentationNeededForNoConnection++;
+            else if (!connection!.OnFragmentationNeeded(quotedSeq, nextHopMtu, out bool lowered)) Stats.FragmentationNeededOutOfWindow++;
+            else if (lowered) Stats.PathMtuReductions++;
+            return;
+        }
+        if (!known || connection!.State != TcpState.SynSent) return;
         connection.FailUnreachable(code is protocolUnreachable or portUnreachable ? TcpError.ConnectionRefused : TcpError.HostUnreachable);
     }
 

@@ -70,6 +70,17 @@ internal sealed record StackSetup(
     /// <summary>Half-open connections a listener keeps before SYN cookies (<see cref="TcpConfig.MaxSynBacklog"/>); null for the default.</summary>
     public int? MaxSynBacklog { get; init; }
 
+    /// <summary>
+    /// With no gateway given, the kernel's default gateway for this interface, as a host routes (read in the calling
+    /// thread's namespace: call it after entering a lab's). Not for a TAP, whose kernel side is the user's own network, nor
+    /// with DHCP, whose lease names the router.
+    /// </summary>
+    public StackSetup WithKernelGateway()
+    {
+        if (Gateway is not null || TapName is not null || Dhcp || InterfaceName is not { } name) return this;
+        return this with { Gateway = KernelRoutes.DefaultGateway(KernelRoutes.Read(), name, Address, PrefixLength) };
+    }
+
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
     public NetworkStackOptions ToOptions(INetworkDevice device)
     {
@@ -100,7 +111,8 @@ internal sealed record StackSetup(
                                     TimeSpan? pollBudget = null)
     {
         var info = Labs.Lab.Status(lab);
-        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, pollMode)
+        Ipv4Address? gateway = info.Gateway is { } g ? Ipv4Address.Parse(g) : null;
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, gateway, pcap, stats, checksums, ackPolicy, pollMode)
         {
             PollBudget = pollBudget,
             TapName = info.TapIface,

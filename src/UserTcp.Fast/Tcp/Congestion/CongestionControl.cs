@@ -49,6 +49,9 @@ internal abstract class CongestionControl
         MaxSegmentSize = maxSegmentSize;
     }
 
+    /// <summary>The path MTU shrank mid-connection (RFC 1191 §3): segments get smaller, cwnd stays in bytes (not a congestion signal).</summary>
+    public void OnPathMtuReduced(int maxSegmentSize) => MaxSegmentSize = maxSegmentSize;
+
     /// <summary>
     /// New data was cumulatively acknowledged outside loss recovery. <paramref name="flightSize"/> is the data
     /// outstanding before this ACK, <paramref name="smoothedRtt"/> the current SRTT (zero before the first sample).
