@@ -26,8 +26,8 @@ public sealed class GetArgumentTests
     [InlineData("--capture-buffer 10: a size from 64K to 1G", "http://198.18.0.1/", "--capture-buffer", "10", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("--capture-buffer 2G: a size from 64K to 1G", "http://198.18.0.1/", "--capture-buffer", "2G", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("a TAP device has none", "http://198.18.0.1/", "--capture-buffer", "32M", "--tap", "t4x", "--ip", "198.18.0.2/24")]
-    [InlineData("--ip host shares the kernel's address of an --iface interface (not with --tap)", "http://198.18.0.1/", "--tap", "t4x", "--ip", "host")]
-    [InlineData("use either --lab or --iface/--tap", "http://198.18.0.1/", "--lab", "t4x", "--ip", "host")]
+    [InlineData("--ip host shares the kernel's address of an --iface interface (not with --tap or --lab)", "http://198.18.0.1/", "--tap", "t4x", "--ip", "host")]
+    [InlineData("--ip host shares the kernel's address of an --iface interface (not with --tap or --lab)", "http://198.18.0.1/", "--lab", "t4x", "--ip", "host")]
     [InlineData("--ip hostile: expected ADDRESS/PREFIX", "http://198.18.0.1/", "--iface", "lo", "--ip", "hostile")]
     public void Bad_arguments_fail_clearly(string message, params string[] arguments)
     {
