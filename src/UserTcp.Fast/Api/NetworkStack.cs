@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using UserTcp.Fast.Devices;
 using UserTcp.Fast.Dhcp;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
@@ -124,7 +125,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         DhcpClient? dhcp = null;
         if (options.Dhcp)
         {
-            dhcp = new DhcpClient(nic, new DhcpSettings(), new DeterministicRandom(options.Seed is { } s ? unchecked(s + 2) : (ulong)Random.Shared.NextInt64()));
+            dhcp = new DhcpClient(nic, new DhcpSettings { HostAddresses = KernelAddresses(device.Name) }, new DeterministicRandom(options.Seed is { } s ? unchecked(s + 2) : (ulong)Random.Shared.NextInt64()));
             nic.ArpObserver = dhcp;
             if (options.DnsServers is null) // the lease's servers replace resolv.conf's
                 dhcp.LeaseChanged += lease =>
@@ -134,6 +135,19 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             dhcp.Start(); // DISCOVER at the loop's first turn, on the loop's clock
         }
         return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget, dhcp: dhcp);
+    }
+
+    /// <summary>The kernel's address of the interface the device runs on (in the calling thread's namespace), if it has one.</summary>
+    private static HashSet<Ipv4Address> KernelAddresses(string interfaceName)
+    {
+        try
+        {
+            return [LinuxInterface.ReadIpv4Address(interfaceName).Address];
+        }
+        catch (DeviceUnavailableException) // no such kernel interface (a simulated link), or no address on it
+        {
+            return [];
+        }
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>

@@ -173,6 +173,12 @@ internal sealed class DhcpClient : IUdpReceiver, IArpObserver
         {
             case (DhcpState.Selecting, DhcpMessageType.Offer) when message.YourAddress != Ipv4Address.Any && message.ServerIdentifier is not null:
                 Stats.OffersReceived++;
+                if (_settings.HostAddresses.Contains(message.YourAddress))
+                {
+                    Fail($"DHCP server {message.ServerIdentifier} offered {message.YourAddress}, the host's own address on this interface "
+                         + "(it knows clients by MAC, which the stack shares with the host): share the host's address (--ip host) or give a spare one (--ip)");
+                    break;
+                }
                 _offer = message; // RFC 2131 §4.4.1: the client may take the first offer
                 State = DhcpState.Requesting;
                 _attempt = 0;

@@ -21,6 +21,13 @@ internal sealed record DhcpSettings
     public TimeSpan DeclineWait { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>RFC 2131 §4.4.5: renewal and rebinding retransmit after half the time left, but at least after this.</summary>
     public TimeSpan MinRenewalRetransmission { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Addresses the host's kernel holds on the interface. The stack shares the interface's MAC with the kernel, so a server
+    /// that knows clients by MAC only offers the host's own lease, and no ARP probe can tell: the kernel never sees the
+    /// frames the stack sends. Such an offer ends the client with a clear failure, and without a DECLINE, which would make
+    /// the server withdraw the address from the host.
+    /// </summary>
+    public IReadOnlySet<Wire.Ipv4Address> HostAddresses { get; init; } = new HashSet<Wire.Ipv4Address>();
     /// <summary>Option 12, sent when set.</summary>
     public string? HostName { get; init; }
 

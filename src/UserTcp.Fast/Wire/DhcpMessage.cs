@@ -28,6 +28,9 @@ internal sealed record DhcpMessage
                        RequestedAddress = 50, LeaseTimeCode = 51, Overload = 52, MessageType = 53, ServerIdentifierCode = 54,
                        ParameterRequestList = 55, RenewalTimeCode = 58, RebindingTimeCode = 59, ClientIdentifierCode = 61, End = 255;
 
+    /// <summary>What option 61 carries before the MAC, so that the stack's identifier differs from the host's.</summary>
+    private static ReadOnlySpan<byte> ClientIdentifierTag => "usertcp"u8;
+
     /// <summary>The options a client asks for (option 55): mask, router, DNS, MTU, lease, T1, T2.</summary>
     public static ReadOnlySpan<byte> ClientParameters => [SubnetMask, RouterOption, DomainServer, InterfaceMtu, LeaseTimeCode, RenewalTimeCode, RebindingTimeCode];
 
@@ -63,7 +66,12 @@ internal sealed record DhcpMessage
     public Ipv4Address? RequestedIp { get; init; }
     /// <summary>Option 55 is written when set (a client's request); parsed messages leave it false.</summary>
     public bool RequestsParameters { get; init; }
-    /// <summary>Option 61 is written as type 1 (Ethernet) and <see cref="ClientMac"/> when set; parsing only validates it.</summary>
+    /// <summary>
+    /// Option 61 is written when set: type 0 (RFC 2132 §9.14: not a hardware address), "usertcp" and <see cref="ClientMac"/>.
+    /// The stack captures on an interface whose MAC the host's own DHCP client uses too, as chaddr or as a type-1
+    /// identifier; a server that keys leases on option 61 (RFC 2131 §4.2; dnsmasq, ISC, most home routers) gives the
+    /// stack a lease of its own instead of the host's. Parsing only validates it.
+    /// </summary>
     public bool HasClientIdentifier { get; init; }
     /// <summary>Option 12, ASCII.</summary>
     public string? HostName { get; init; }
@@ -84,7 +92,7 @@ internal sealed record DhcpMessage
             if (ServerIdentifier is not null) length += 6;
             if (RequestedIp is not null) length += 6;
             if (RequestsParameters) length += 2 + ClientParameters.Length;
-            if (HasClientIdentifier) length += 2 + 1 + MacAddress.Length;
+            if (HasClientIdentifier) length += 2 + 1 + ClientIdentifierTag.Length + MacAddress.Length;
             if (HostName is not null) length += 2 + HostName.Length;
             return Math.Max(length, MinLength);
         }
@@ -115,8 +123,10 @@ internal sealed record DhcpMessage
         if (HasClientIdentifier)
         {
             message[at++] = ClientIdentifierCode;
-            message[at++] = 1 + MacAddress.Length;
-            message[at++] = 1; // hardware type: Ethernet (RFC 2132 §9.14)
+            message[at++] = (byte)(1 + ClientIdentifierTag.Length + MacAddress.Length);
+            message[at++] = 0; // type 0: not a hardware address (RFC 2132 §9.14)
+            ClientIdentifierTag.CopyTo(message[at..]);
+            at += ClientIdentifierTag.Length;
             ClientMac.Write(message[at..]);
             at += MacAddress.Length;
         }

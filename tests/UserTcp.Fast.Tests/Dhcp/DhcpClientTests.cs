@@ -152,6 +152,19 @@ public class DhcpClientTests
         Assert.Equal(1, net.Squatter!.Stats.ArpRepliesSent); // it answered the probe; nothing else claimed its address
     }
 
+    /// <summary>The stack shares the interface's MAC with the host, so a server that knows clients by MAC offers the host's own
+    /// address, which no probe can catch (the kernel never sees the stack's frames): the client stops with a clear failure
+    /// and sends neither REQUEST nor DECLINE. The device is named "lo", whose kernel address 127.0.0.1 the server offers.</summary>
+    [Fact]
+    public void OfferOfTheHostsOwnAddress_FailsClearlyWithoutRequestOrDecline()
+    {
+        var net = new DhcpTestNetwork(deviceName: "lo", firstOffer: new Ipv4Address(127, 0, 0, 1));
+        net.RunUntil(DhcpState.Failed);
+        Assert.Contains("offered 127.0.0.1, the host's own address on this interface", net.Dhcp.Failure);
+        Assert.Equal([DhcpMessageType.Discover], net.Server.Messages.Select(m => m.Message.Type));
+        Assert.False(net.Nic.HasAddress);
+    }
+
     [Fact]
     public void RenewalAtT1_UnicastToTheServer_KeepsTheAddressAndAConnection()
     {

@@ -23,15 +23,17 @@ internal sealed class DhcpTestNetwork
 
     private readonly SimulatedLinkDevice _serverDevice;
 
-    public DhcpTestNetwork(bool squatter = false, ulong seed = 1)
+    /// <param name="deviceName">The client device's name: the stack reads the kernel's address of an interface so named (none for "sim0").</param>
+    /// <param name="firstOffer">The first address the server offers (<see cref="FirstOffer"/> by default).</param>
+    public DhcpTestNetwork(bool squatter = false, ulong seed = 1, string deviceName = "sim0", Ipv4Address? firstOffer = null)
     {
         var profile = LinkProfile.Perfect with { Delay = TimeSpan.FromMilliseconds(1) };
         Link = new SimulatedLink(profile, profile, seed);
-        ClientDevice = new SimulatedLinkDevice(Link, LinkSide.A, ClientMac);
+        ClientDevice = new SimulatedLinkDevice(Link, LinkSide.A, ClientMac, deviceName);
         Client = NetworkStack.CreateLoop(new NetworkStackOptions { Device = ClientDevice, Dhcp = true, Seed = seed });
         _serverDevice = new SimulatedLinkDevice(Link, LinkSide.B, MacAddress.Parse("02:00:00:00:00:f0"));
         var output = new DeviceOutput(_serverDevice);
-        Server = new DhcpServerDouble(ServerAddress, MacAddress.Parse("02:00:00:00:01:01"), output, FirstOffer) { DnsServers = [Dns] };
+        Server = new DhcpServerDouble(ServerAddress, MacAddress.Parse("02:00:00:00:01:01"), output, firstOffer ?? FirstOffer) { DnsServers = [Dns] };
         if (squatter)
             Squatter = new NetworkInterface(new InterfaceConfig { MacAddress = SquatterMac, Address = FirstOffer, PrefixLength = 24 },
                                             new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 7), output);

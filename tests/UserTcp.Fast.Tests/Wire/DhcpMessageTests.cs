@@ -31,7 +31,7 @@ public sealed class DhcpMessageTests : IDisposable
         var expected = new byte[300];
         Convert.FromHexString("010106003903F32600008000").CopyTo(expected, 0);
         Convert.FromHexString("000B8201FC42").CopyTo(expected, 28);
-        Convert.FromHexString("63825363" + "350101" + "3D0701000B8201FC42" + "370701030 61A333A3B".Replace(" ", "") + "FF").CopyTo(expected, 236);
+        Convert.FromHexString("63825363" + "350101" + "3D0E0075736572746370000B8201FC42" + "370701030 61A333A3B".Replace(" ", "") + "FF").CopyTo(expected, 236);
         Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(buffer, 0, 300));
         Assert.Equal((byte)0xA5, buffer[300]);
     }
@@ -152,7 +152,7 @@ public sealed class DhcpMessageTests : IDisposable
         Assert.Equal("C6120564", options[50]);
         Assert.Equal("C6120501", options[54]);
         Assert.Equal("0103061A333A3B", options[55]);
-        Assert.Equal("01000B8201FC42", options[61]);
+        Assert.Equal("0075736572746370000B8201FC42", options[61]); // type 0, "usertcp", the MAC
         Assert.Equal(Convert.ToHexString("usertcp"u8), options[12]);
     }
 

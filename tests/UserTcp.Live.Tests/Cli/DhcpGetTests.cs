@@ -48,6 +48,23 @@ public sealed class DhcpGetTests(ITestOutputHelper output)
         net.WaitForServerLog("DHCPACK", occurrences: 2);
     }
 
+    /// <summary>A server that knows clients by MAC (dnsmasq's dhcp-host) offers the stack the host's own address, which the
+    /// stack shares the MAC with: get stops at the OFFER with one clear line and exit 1, and neither requests nor declines
+    /// the host's lease.</summary>
+    [Fact]
+    public void An_offer_of_the_hosts_own_address_is_refused_clearly()
+    {
+        using var net = DhcpLink.CreateWithHostLease(output, "198.18.78.55");
+
+        var result = net.Client.TryExec(Timeout, BuiltProgram.Usertcp, "get", $"http://{Server}:8000/file.bin", "--iface", net.ClientInterface, "-o", "/dev/null");
+
+        Assert.True(result.ExitCode == 1, $"get exited {result.ExitCode}:\n{result.Output}\n{result.Error}");
+        Assert.Contains("offered 198.18.78.55, the host's own address on this interface", result.Error);
+        net.WaitForServerLog("DHCPOFFER(");
+        Assert.DoesNotContain("DHCPREQUEST(", net.ServerLog);
+        Assert.DoesNotContain("DHCPDECLINE(", net.ServerLog);
+    }
+
     /// <summary>Two namespaces joined by a veth: the server side with 198.18.78.1/24, dnsmasq (DHCP only, no ping check, a
     /// 2-minute lease, 198.18.78.50–60) and a python HTTP server with a 3 MB file; the client side up without an address.</summary>
     private sealed class DhcpLink : IDisposable
@@ -71,12 +88,18 @@ public sealed class DhcpGetTests(ITestOutputHelper output)
         public string Directory { get; }
         public string File { get; }
 
-        public static DhcpLink Create(ITestOutputHelper output, params string[] dnsmasqOptions)
+        public static DhcpLink Create(ITestOutputHelper output, params string[] dnsmasqOptions) => Create(output, null, dnsmasqOptions);
+
+        /// <summary>The client's kernel holds <paramref name="address"/>/24 on the veth, and dnsmasq gives the veth's MAC that
+        /// address too: the host's own lease, as a server that knows clients by MAC hands it to the stack.</summary>
+        public static DhcpLink CreateWithHostLease(ITestOutputHelper output, string address) => Create(output, address, []);
+
+        private static DhcpLink Create(ITestOutputHelper output, string? hostAddress, string[] dnsmasqOptions)
         {
             var link = new DhcpLink(output, NetworkNamespace.Create("hd"), NetworkNamespace.Create("hd"));
             try
             {
-                link.Start(dnsmasqOptions);
+                link.Start(hostAddress, dnsmasqOptions);
                 return link;
             }
             catch
@@ -86,11 +109,12 @@ public sealed class DhcpGetTests(ITestOutputHelper output)
             }
         }
 
-        private void Start(string[] dnsmasqOptions)
+        private void Start(string? hostAddress, string[] dnsmasqOptions)
         {
             string serverInterface = ServerSpace.Name + "s";
             Tool.Run(["ip", "link", "add", ClientInterface, "netns", Client.Name, "type", "veth", "peer", "name", serverInterface, "netns", ServerSpace.Name]);
-            NetworkNamespace.LinkUp(Client.Name, ClientInterface);
+            var clientMac = NetworkNamespace.LinkUp(Client.Name, ClientInterface, hostAddress is null ? null : $"{hostAddress}/24");
+            if (hostAddress is not null) dnsmasqOptions = [.. dnsmasqOptions, $"--dhcp-host={clientMac},{hostAddress}"];
             NetworkNamespace.LinkUp(ServerSpace.Name, serverInterface, $"{Server}/24");
             foreach (var (space, device) in new[] { (Client, ClientInterface), (ServerSpace, serverInterface) })
                 space.Exec("ethtool", "-K", device, "tso", "off", "gso", "off", "gro", "off", "tx", "off", "rx", "off");
@@ -108,6 +132,9 @@ public sealed class DhcpGetTests(ITestOutputHelper output)
             // retransmitted after 4 s, so dnsmasq needs no such wait.
             http.WaitForLine(line => line.StartsWith("Serving HTTP", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         }
+
+        /// <summary>What dnsmasq logged so far.</summary>
+        public string ServerLog => _dnsmasq.Text;
 
         /// <summary>Waits until dnsmasq's log shows <paramref name="text"/> <paramref name="occurrences"/> times.</summary>
         public void WaitForServerLog(string text, int occurrences = 1)
