@@ -654,6 +654,7 @@ internal sealed partial class TcpConnection
             TimestampOffset = _tsOffset,
             Duration = _config.TimeWaitDuration,
             Deadline = _timeWaitAt,
+            AnswerInterval = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _config.ChallengeAcksPerSecond),
         };
         State = TcpState.Closed;
         _timeWaitAt = _delayedAckAt = Instant.Never;
