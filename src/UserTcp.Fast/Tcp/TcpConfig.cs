@@ -76,7 +76,9 @@ public sealed record TcpConfig
     /// <summary>
     /// RFC 5482's user timeout (Linux TCP_USER_TIMEOUT): the longest that sent data may stay unacknowledged (counted from
     /// its first retransmission timeout) or a peer's window closed (counted from the first zero-window probe) before the
-    /// connection ends with <see cref="TcpError.TimedOut"/>, however often the peer answers the probes. Null (the default)
+    /// connection ends with <see cref="TcpError.TimedOut"/>, however often the peer answers the probes; with keepalive on,
+    /// also the longest a peer may stay silent once probes go unanswered (counted from the last segment heard, replacing
+    /// <see cref="KeepAliveProbes"/>, as Linux's tcp_keepalive_timer). Null (the default)
     /// leaves it to <see cref="MaxRetransmissions"/>, and lets a peer that answers every probe hold the window closed as
     /// long as it likes (RFC 1122 §4.2.2.17).
     /// </summary>

@@ -106,13 +106,22 @@ internal sealed partial class TcpConnection
             ArmKeepAlive(now); // only an idle, synchronized connection is probed
             return;
         }
-        if (++_keepAlivesUnanswered > _config.KeepAliveProbes)
+        if (_keepAlivesUnanswered == 0) _keepAliveSilentSince = now + -_config.KeepAliveIdle!.Value;
+        // Linux tcp_keepalive_timer: with a user timeout (RFC 5482 §3.5 lets it govern keepalive too) the time since the
+        // peer was last heard ends the connection, whatever the probe count; without one, the count does.
+        bool expired = _config.UserTimeout is { } limit
+            ? _keepAlivesUnanswered > 0 && now - _keepAliveSilentSince >= limit
+            : _keepAlivesUnanswered >= _config.KeepAliveProbes;
+        if (expired)
         {
             Terminate(TcpError.TimedOut);
             return;
         }
+        _keepAlivesUnanswered++;
         _keepAlivePending = true;
         _keepAliveAt = now + _config.KeepAliveInterval;
+        // The next look comes no later than the user timeout's end (Linux clamps the keepalive timer to it).
+        if (_config.UserTimeout is { } until) _keepAliveAt = Instant.Min(_keepAliveAt, Instant.Max(now, _keepAliveSilentSince + until));
         _stack.MarkDirty(this);
     }
 

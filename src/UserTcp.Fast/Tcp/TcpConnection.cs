@@ -85,6 +85,7 @@ internal sealed partial class TcpConnection
     private Instant _keepAliveAt = Instant.Never;
     private bool _persisting;
     private int _keepAlivesUnanswered;
+    private Instant _keepAliveSilentSince; // with probes unanswered: when the peer was last heard (the idle time's start)
     private long _challengeWindowStart;
     private int _challengeAcksInWindow;
 
