@@ -75,14 +75,7 @@ internal sealed partial class TcpConnection
         // slow start from one segment. Go back to SND.UNA: SACK information is not trusted after a timeout
         // (RFC 2018 §8), and RFC 6582 §3.2 step 1's "recover" stops dupACKs of the old window from another reduction.
         _congestion.OnRetransmissionTimeout(FlightSize, now);
-        _inRecovery = false;
-        _duplicateAcks = 0;
-        _limitedTransmitAllowance = 0;
-        _scoreboard.Clear();
-        _recover = _sndMax;
-        _sndNxt = _sndUna;
-        _highRxt = _sndUna;
-        _timing = false;
+        GoBackToUnacknowledged();
         _rtt.Backoff();
         _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.6: restart with the doubled RTO, whatever the flush can send
         _stack.MarkDirty(this);

@@ -471,6 +471,17 @@ internal sealed partial class TcpConnection
         _congestion.OnPathMtuReduced(_sendMss);
         if (State is TcpState.SynSent or TcpState.SynReceived) return true; // only a SYN is out; the bound stays for the negotiation
         // tcp_simple_retransmit: back to SND.UNA; the send path cuts what it sends again from the stream at the new MSS.
+        GoBackToUnacknowledged();
+        _stack.MarkDirty(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends again from SND.UNA, forgetting recovery and the SACK scoreboard (RFC 2018 §8: not trusted after going back),
+    /// with RFC 6582 §3.2 step 1's "recover" at SND.MAX so that duplicate ACKs of the old flight cause no further reduction.
+    /// </summary>
+    private void GoBackToUnacknowledged()
+    {
         _inRecovery = false;
         _duplicateAcks = 0;
         _limitedTransmitAllowance = 0;
@@ -479,8 +490,6 @@ internal sealed partial class TcpConnection
         _sndNxt = _sndUna;
         _highRxt = _sndUna;
         _timing = false;
-        _stack.MarkDirty(this);
-        return true;
     }
 
     private int InitialReceiveWindow() => Math.Min(_receiveBuffer.Limit, ushort.MaxValue << _rcvWndShift);
