@@ -3,6 +3,7 @@ using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;
+using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Interface;
 
@@ -21,12 +22,6 @@ public sealed class ArpPoisoningTests
     private static readonly Ipv4Address Beyond = new(198, 19, 7, 7); // off the subnet: goes through the gateway
     private static readonly Instant T0 = Instant.FromMilliseconds(1000);
 
-    private sealed class Capture : IFrameOutput
-    {
-        public readonly List<byte[]> Frames = new();
-        public void Transmit(ReadOnlySpan<byte> frame) => Frames.Add(frame.ToArray());
-    }
-
     private static byte[] Arp(ArpOperation op, MacAddress senderMac, Ipv4Address sender, Ipv4Address target)
     {
         var frame = new byte[60];
@@ -36,9 +31,9 @@ public sealed class ArpPoisoningTests
     }
 
     /// <summary>The interface with the gateway resolved at <see cref="T0"/>: our request (for a ping beyond it), its reply.</summary>
-    private static (NetworkInterface, Capture) WithGatewayResolved()
+    private static (NetworkInterface, FrameRecorder) WithGatewayResolved()
     {
-        var capture = new Capture();
+        var capture = new FrameRecorder();
         var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1);
         var nic = new NetworkInterface(new InterfaceConfig { MacAddress = OurMac, Address = Ours, PrefixLength = 24, Gateway = Gateway }, tcp, capture);
         nic.SendEchoRequest(Beyond, 1, 1, new byte[8], T0);
@@ -48,7 +43,7 @@ public sealed class ArpPoisoningTests
     }
 
     /// <summary>Where a packet for beyond the gateway goes now.</summary>
-    private static MacAddress NextHop(NetworkInterface nic, Capture capture, Instant now)
+    private static MacAddress NextHop(NetworkInterface nic, FrameRecorder capture, Instant now)
     {
         capture.Frames.Clear(); // answers to requests for our address
         nic.SendEchoRequest(Beyond, 1, 2, new byte[8], now);

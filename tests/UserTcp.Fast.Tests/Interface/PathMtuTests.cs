@@ -19,18 +19,6 @@ public sealed class PathMtuTests
     private static readonly Instant T0 = Instant.FromMilliseconds(1000);
     private const uint ServerIss = 7_000_000;
 
-    private sealed class Capture : IFrameOutput
-    {
-        public readonly List<byte[]> Frames = new();
-        public void Transmit(ReadOnlySpan<byte> frame) => Frames.Add(frame.ToArray());
-        public List<byte[]> Take()
-        {
-            var taken = new List<byte[]>(Frames);
-            Frames.Clear();
-            return taken;
-        }
-    }
-
     private static (uint Seq, int PayloadLength, int FrameLength, byte[] Payload) Segment(byte[] frame)
     {
         Assert.Equal(WireStatus.Ok, EthernetFrame.TryParse(frame, out var ethernet));
@@ -41,9 +29,9 @@ public sealed class PathMtuTests
     }
 
     /// <summary>A connection through the router to the server, established with the server's MSS 1460 and no other option.</summary>
-    private static (NetworkInterface, Capture, TcpConnection, uint Iss) Connected()
+    private static (NetworkInterface, FrameRecorder, TcpConnection, uint Iss) Connected()
     {
-        var capture = new Capture();
+        var capture = new FrameRecorder();
         var tcp = new TcpStack(new TcpConfig { InitialSendBufferSize = 256 << 10 }, InitialSequenceNumbers.CreateRandom(), 1);
         var nic = new NetworkInterface(new InterfaceConfig { MacAddress = OurMac, Address = Ours, PrefixLength = 24, Gateway = Router }, tcp, capture);
         nic.AddStaticNeighbor(Router, RouterMac);
@@ -139,7 +127,7 @@ public sealed class PathMtuTests
     [Fact] // a gateway that never answers ARP: the connection through it fails as unreachable, the next hop counted unresolved
     public void A_gateway_that_does_not_answer_arp_fails_the_connection()
     {
-        var capture = new Capture();
+        var capture = new FrameRecorder();
         var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1);
         var nic = new NetworkInterface(new InterfaceConfig { MacAddress = OurMac, Address = Ours, PrefixLength = 24, Gateway = Router }, tcp, capture);
         var connection = nic.Tcp.Connect(Ours, Server, 80, T0);

@@ -3,6 +3,7 @@ using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;
+using UserTcp.Testbed.Frames;
 
 namespace UserTcp.Fast.Tests.Interface;
 
@@ -18,15 +19,9 @@ public sealed class SharedHostAddressTests
     private static readonly PortRange Reserved = new(40000, 40009);
     private static readonly Instant T0 = Instant.FromMilliseconds(1000);
 
-    private sealed class Capture : IFrameOutput
+    private static (NetworkInterface, FrameRecorder) Create(bool shared)
     {
-        public readonly List<byte[]> Frames = new();
-        public void Transmit(ReadOnlySpan<byte> frame) => Frames.Add(frame.ToArray());
-    }
-
-    private static (NetworkInterface, Capture) Create(bool shared)
-    {
-        var capture = new Capture();
+        var capture = new FrameRecorder();
         var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1, ephemeralPorts: shared ? Reserved : null);
         var config = new InterfaceConfig
         {

@@ -1,12 +1,13 @@
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
-using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Tcp.Sack;
-using UserTcp.Fast.Time;
-using UserTcp.Fast.Wire;
+using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Tests.Dns;
 using UserTcp.Fast.Tests.Runtime;
+using UserTcp.Fast.Time;
+using UserTcp.Fast.Wire;
+using UserTcp.Testbed.Frames;
 using UserTcp.Testbed.Harness;
 
 namespace UserTcp.Fast.Tests.Limits;
@@ -172,9 +173,9 @@ public sealed class StackLimitTests
     private static readonly MacAddress PeerMac = MacAddress.Parse("02:00:00:00:00:01");
     private static readonly Ipv4Address Ours = new(198, 18, 0, 2), Peer = new(198, 18, 0, 1);
 
-    private static (NetworkInterface, FrameList) Interface(InterfaceConfig config)
+    private static (NetworkInterface, FrameRecorder) Interface(InterfaceConfig config)
     {
-        var frames = new FrameList();
+        var frames = new FrameRecorder();
         return (new NetworkInterface(config, new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1), frames), frames);
     }
 
@@ -190,12 +191,5 @@ public sealed class StackLimitTests
     {
         public void OnDatagram(Ipv4Address source, ushort sourcePort, ushort destinationPort, ReadOnlySpan<byte> payload, Instant at) { }
         public void OnUnreachable(ushort localPort, Ipv4Address destination, UnreachableReason reason, Instant at) { }
-    }
-
-    /// <summary>What the interface transmitted, in order.</summary>
-    private sealed class FrameList : IFrameOutput
-    {
-        public readonly List<byte[]> Frames = new();
-        public void Transmit(ReadOnlySpan<byte> frame) => Frames.Add(frame.ToArray());
     }
 }
