@@ -161,7 +161,7 @@ internal static class ResultPlots
         Save(plot, path);
     }
 
-    /// <summary>The soak's samples over time: RSS and managed heap (MiB, left axis) and open descriptors (right axis).</summary>
+    /// <summary>The soak's samples over time: RSS, managed heap and the collector's committed memory (MiB, left axis) and open descriptors (right axis).</summary>
     public static void Soak(string path, IReadOnlyList<SoakSample> samples)
     {
         var plot = new Plot();
@@ -170,6 +170,8 @@ internal static class ResultPlots
         rss.LegendText = "RSS (MiB)";
         var heap = plot.Add.Scatter(minutes, samples.Select(s => s.HeapBytes / 1048576.0).ToArray(), Colors.Category10[1]);
         heap.LegendText = "managed heap (MiB)";
+        var committed = plot.Add.Scatter(minutes, samples.Select(s => s.GcCommittedBytes / 1048576.0).ToArray(), Colors.Category10[3]);
+        committed.LegendText = "GC committed (MiB)";
         var descriptors = plot.Add.Scatter(minutes, samples.Select(s => (double)s.Descriptors).ToArray(), Colors.Category10[2]);
         descriptors.LegendText = "open descriptors (right axis)";
         descriptors.Axes.YAxis = plot.Axes.Right;

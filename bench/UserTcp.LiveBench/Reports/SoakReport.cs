@@ -11,9 +11,9 @@ internal static class SoakReport
                              MachineInfo machine, string commit, DateTimeOffset at, TimeSpan elapsed)
     {
         var data = new MarkdownText();
-        data.Line("seconds,rss_bytes,descriptors,heap_bytes,threads,downloads,failed,slow_reads,aborted,bytes_received,resets_sent,connections,time_wait,loss_percent,rate");
+        data.Line("seconds,rss_bytes,descriptors,heap_bytes,gc_committed_bytes,threads,downloads,failed,slow_reads,aborted,bytes_received,resets_sent,connections,time_wait,loss_percent,rate");
         foreach (var s in run.Samples)
-            data.Line(string.Join(',', s.Seconds.ToString("0.0"), s.RssBytes, s.Descriptors, s.HeapBytes, s.Threads, s.Downloads, s.Failed, s.SlowReads,
+            data.Line(string.Join(',', s.Seconds.ToString("0.0"), s.RssBytes, s.Descriptors, s.HeapBytes, s.GcCommittedBytes, s.Threads, s.Downloads, s.Failed, s.SlowReads,
                                   s.Aborted, s.BytesReceived, s.ResetsSent, s.Connections, s.TimeWait, s.LossPercent, s.Rate));
         ReportFile.Write(csv, data.ToString());
         string plot = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(report))!, "plots", "soak.svg");
@@ -32,7 +32,9 @@ internal static class SoakReport
         text.Line($"- failed downloads: **{verdict.Failed}** (target 0) of {last?.Downloads + last?.SlowReads + verdict.Failed} checked byte-exact: {(verdict.Failed == 0 ? "met" : "NOT met")}");
         text.Line($"- RSS drift: **{verdict.RssDrift:+0.0;-0.0;0.0} %** (target below {SoakVerdict.TargetDriftPercent} %): {(Math.Abs(verdict.RssDrift) < SoakVerdict.TargetDriftPercent ? "met" : "NOT met")}");
         text.Line($"- descriptor drift: **{verdict.DescriptorDrift:+0.0;-0.0;0.0} %** (target below {SoakVerdict.TargetDriftPercent} %): {(Math.Abs(verdict.DescriptorDrift) < SoakVerdict.TargetDriftPercent ? "met" : "NOT met")}");
-        text.Line($"- for information: managed heap drift {verdict.HeapDrift:+0.0;-0.0;0.0} %, thread count drift {verdict.ThreadDrift:+0.0;-0.0;0.0} %");
+        text.Line($"- for information: managed heap drift {verdict.HeapDrift:+0.0;-0.0;0.0} %, thread count drift {verdict.ThreadDrift:+0.0;-0.0;0.0} %; "
+                  + $"the collector's committed memory {verdict.GcCommittedDrift:+0.0;-0.0;0.0} %, the resident set without it {verdict.NonGcDrift:+0.0;-0.0;0.0} % "
+                  + "(which part of the resident set moved: the collector's heuristics, or memory outside it)");
         text.Line();
         text.Line($"Drift: the median of the last quarter of the samples against the median of the first quarter, after a warm-up of");
         text.Line($"the first {verdict.WarmUpSamples} sample(s) (a sixth of the run: pools, auto-tuned buffers and the JIT reach their working size).");
@@ -58,10 +60,10 @@ internal static class SoakReport
         text.Line();
         text.Line("## Samples");
         text.Line();
-        text.Line("| min | RSS MiB | fds | heap MiB | threads | downloads | failed | slow reads | aborted | GiB received | resets sent | connections | TIME-WAIT | loss % | rate |");
-        text.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        text.Line("| min | RSS MiB | fds | heap MiB | GC committed MiB | threads | downloads | failed | slow reads | aborted | GiB received | resets sent | connections | TIME-WAIT | loss % | rate |");
+        text.Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var s in run.Samples)
-            text.Line($"| {s.Seconds / 60:0.0} | {s.RssBytes / 1048576.0:0.0} | {s.Descriptors} | {s.HeapBytes / 1048576.0:0.0} | {s.Threads} | {s.Downloads} | {s.Failed} | " +
+            text.Line($"| {s.Seconds / 60:0.0} | {s.RssBytes / 1048576.0:0.0} | {s.Descriptors} | {s.HeapBytes / 1048576.0:0.0} | {s.GcCommittedBytes / 1048576.0:0.0} | {s.Threads} | {s.Downloads} | {s.Failed} | " +
                       $"{s.SlowReads} | {s.Aborted} | {s.BytesReceived / 1073741824.0:0.00} | {s.ResetsSent} | {s.Connections} | {s.TimeWait} | {s.LossPercent} | {s.Rate} |");
         text.Line();
         text.Line("![RSS, heap and descriptors over the run](plots/soak.svg)");

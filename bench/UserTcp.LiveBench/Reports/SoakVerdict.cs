@@ -7,7 +7,8 @@ namespace UserTcp.LiveBench.Reports;
 /// the median of the last quarter of the samples within <see cref="TargetDriftPercent"/> of the first quarter's, after a
 /// warm-up of the first sixth of the run (buffers, pools and the JIT grow to their working size meanwhile).
 /// </summary>
-internal sealed record SoakVerdict(long Failed, int WarmUpSamples, double RssDrift, double DescriptorDrift, double HeapDrift, double ThreadDrift)
+internal sealed record SoakVerdict(long Failed, int WarmUpSamples, double RssDrift, double DescriptorDrift, double HeapDrift, double ThreadDrift,
+                                   double GcCommittedDrift, double NonGcDrift)
 {
     public const double TargetDriftPercent = 5;
 
@@ -21,7 +22,8 @@ internal sealed record SoakVerdict(long Failed, int WarmUpSamples, double RssDri
         int warmUp = Math.Max(1, samples.Count / 6);
         var settled = samples.Skip(warmUp).ToList();
         return new SoakVerdict(samples.Count == 0 ? 0 : samples[^1].Failed, warmUp,
-            Drift(settled, s => s.RssBytes), Drift(settled, s => s.Descriptors), Drift(settled, s => s.HeapBytes), Drift(settled, s => s.Threads));
+            Drift(settled, s => s.RssBytes), Drift(settled, s => s.Descriptors), Drift(settled, s => s.HeapBytes), Drift(settled, s => s.Threads),
+            Drift(settled, s => s.GcCommittedBytes), Drift(settled, s => s.RssBytes - s.GcCommittedBytes));
     }
 
     /// <summary>Percent from the first quarter's median to the last quarter's (0 with fewer than two samples).</summary>

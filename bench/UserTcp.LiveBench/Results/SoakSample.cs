@@ -2,7 +2,8 @@ namespace UserTcp.LiveBench.Results;
 
 /// <summary>
 /// One sample of the soak's stack process, taken by the process itself: its resident set (VmRSS), open descriptors
-/// (/proc/self/fd), managed heap (without a collection), threads, the clients' totals so far and the stack's table sizes
+/// (/proc/self/fd), managed heap (without a collection), the memory the garbage collector has committed (what of the
+/// resident set is the collector's to keep or return, by its own heuristics), threads, the clients' totals so far and the stack's table sizes
 /// and reset counter. The orchestrator adds the lab's loss and rate at the moment the sample arrived.
 /// </summary>
 internal sealed record SoakSample(
@@ -10,6 +11,7 @@ internal sealed record SoakSample(
     long RssBytes,
     int Descriptors,
     long HeapBytes,
+    long GcCommittedBytes,
     int Threads,
     long Downloads,
     long Failed,

@@ -207,7 +207,7 @@ internal static partial class StackRoles
                 (loop.Interface.Tcp.Connections.Count(), loop.Interface.Tcp.TimeWaitCount, loop.Interface.Tcp.Stats.ResetsSent)).Result;
             string status = File.ReadAllText("/proc/self/status");
             return new SoakSample(elapsed.TotalSeconds, StatusField(status, "VmRSS:") * 1024, Directory.GetFileSystemEntries("/proc/self/fd").Length,
-                GC.GetTotalMemory(forceFullCollection: false), (int)StatusField(status, "Threads:"),
+                GC.GetTotalMemory(forceFullCollection: false), GC.GetGCMemoryInfo().TotalCommittedBytes, (int)StatusField(status, "Threads:"),
                 Interlocked.Read(ref _downloads), Interlocked.Read(ref _failed), Interlocked.Read(ref _slowReads), Interlocked.Read(ref _aborted),
                 Interlocked.Read(ref _bytes), resetsSent, connections, timeWait);
         }
