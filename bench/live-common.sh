@@ -1,4 +1,4 @@
-# Sourced by the live measurement scripts (run-live.sh, run-perf.sh, run-ack-latency.sh): what each does before and
+# Sourced by the live measurement scripts (run-live.sh, run-perf.sh, run-routed.sh, run-ack-latency.sh): what each does before and
 # around its harness. Not a command of its own.
 
 # live_parse_quick_and_runs ARGS...: --quick, --runs N and -h/--help (with the caller's usage function); sets quick

@@ -16,6 +16,9 @@ using UserTcp.Testbed.Labs;
 // UserTcp.LiveBench compare [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
 //     (root) brings up its own lab, downloads with curl and usertcp get in alternating pairs, and writes DIR/compare.md
 //     and DIR/data/compare.csv (bench/run-perf.sh runs this, then readme).
+// UserTcp.LiveBench routed [--quick] [--runs N] [--results DIR] [--lab NAME] [--routed-lab NAME] [--commit TEXT]
+//     (root) brings up a flat and a routed lab side by side, downloads with curl and usertcp get in alternating pairs in
+//     both, interleaved, and writes DIR/routed.md and DIR/data/routed.csv (bench/run-routed.sh runs this).
 // UserTcp.LiveBench tap --lwip PATH [--quick] [--runs N] [--results DIR] [--lab NAME] [--commit TEXT]
 //     (root) brings up its own TAP lab, downloads with usertcp get, lwIP (bench/peers/lwip-get at PATH) and curl in
 //     rotating rounds, and writes DIR/tap.md and DIR/data/tap.csv (bench/run-tap.sh runs this, then readme).
@@ -39,7 +42,7 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory|serve|soak [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|routed|tap|ack|memory|serve|soak [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(usage);
@@ -54,6 +57,7 @@ try
     {
         "run" => RunAll(arguments),
         "compare" => Compare(arguments),
+        "routed" => Routed(arguments),
         "tap" => Tap(arguments),
         "readme" => Readme(arguments),
         "ack" => AckLatency(arguments),
@@ -77,7 +81,7 @@ static int RunAll(BenchArguments arguments)
     string labName = LabName(arguments, "lv");
     string report = arguments.Optional("--report") ?? "perf-results/live.md";
     var start = new RunStart();
-    var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
+    var results = InOwnLab([labName], Directory.CreateTempSubdirectory("livebench-").FullName,
                            work => new LiveOrchestrator(plan, labName, work, Progress).Run());
     LiveReport.Write(report, results, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown",
                      start.At, start.Elapsed);
@@ -95,12 +99,32 @@ static int Compare(BenchArguments arguments)
     string results = arguments.Optional("--results") ?? "perf-results";
     var start = new RunStart();
     // Bodies go to tmpfs, so neither client waits for a disk; each is deleted once its digest is checked.
-    var runs = InOwnLab(labName, Directory.CreateDirectory($"/dev/shm/usertcp-perf-{labName}").FullName,
-                        work => new CompareOrchestrator(plan, labName, work, Progress).Run());
+    var runs = InOwnLab([labName], Directory.CreateDirectory($"/dev/shm/usertcp-perf-{labName}").FullName,
+                        work => new CompareOrchestrator(plan, new Dictionary<LabTopology, string> { [LabTopology.Flat] = labName }, work, Progress).Run());
     CompareCsv.Write(Path.Combine(results, ResultsReadme.CompareData), runs);
     CompareReport.Write(Path.Combine(results, "compare.md"), plan, runs, start.MachineAfter(),
                         arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed, Path.Combine(results, "live.md"));
     Console.Error.WriteLine($"livebench: wrote {Path.Combine(results, "compare.md")} and {Path.Combine(results, ResultsReadme.CompareData)} in {start.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
+
+static int Routed(BenchArguments arguments)
+{
+    RequireRootAndTools("network namespaces, the labs' nginx, router and dnsmasq", "ip", "curl", "time", "dnsmasq", "nft");
+    int? pairs = arguments.OptionalInt("--runs");
+    var plan = arguments.Flag("--quick") ? ComparePlan.RoutedQuick(pairs ?? ComparePlan.QuickPairs) : ComparePlan.Routed(pairs ?? ComparePlan.FullPairs);
+    if (plan.Pairs < 1) throw new BenchException("--runs must be at least 1");
+    var labNames = new Dictionary<LabTopology, string> { [LabTopology.Flat] = LabName(arguments, "rf"), [LabTopology.Routed] = LabName(arguments, "rr", "--routed-lab") };
+    if (labNames[LabTopology.Flat] == labNames[LabTopology.Routed]) throw new BenchException("--lab and --routed-lab must name two labs");
+    string results = arguments.Optional("--results") ?? "perf-results";
+    var start = new RunStart();
+    var runs = InOwnLab([.. labNames.Values], Directory.CreateTempSubdirectory("livebench-routed-").FullName,
+                        work => new CompareOrchestrator(plan, labNames, work, Progress).Run());
+    string report = Path.Combine(results, "routed.md"), csv = Path.Combine(results, RoutedReport.Data);
+    CompareCsv.Write(csv, runs, topology: true);
+    var verdicts = RoutedReport.Write(report, plan, runs, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
+    foreach (string verdict in verdicts) Console.Error.WriteLine($"routed: {verdict}");
     return 0;
 }
 
@@ -116,7 +140,7 @@ static int Tap(BenchArguments arguments)
     string results = arguments.Optional("--results") ?? "perf-results";
     var start = new RunStart();
     TapOrchestrator orchestrator = null!;
-    var runs = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-tap-").FullName,
+    var runs = InOwnLab([labName], Directory.CreateTempSubdirectory("livebench-tap-").FullName,
                         work => (orchestrator = new TapOrchestrator(plan, labName, lwipGet, work, Progress)).Run());
     string report = Path.Combine(results, "tap.md"), csv = Path.Combine(results, ResultsReadme.TapData);
     TapReport.Write(report, csv, plan, runs, orchestrator, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
@@ -132,7 +156,7 @@ static int AckLatency(BenchArguments arguments)
     string report = arguments.Optional("--report") ?? "perf-results/ack-latency.md";
     string csv = arguments.Optional("--csv") ?? Path.Combine("perf-results", ResultsReadme.AckLatencyData);
     var start = new RunStart();
-    var results = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-").FullName,
+    var results = InOwnLab([labName], Directory.CreateTempSubdirectory("livebench-").FullName,
                            work => new AckLatencyOrchestrator(plan, labName, work, Progress).Run());
     AckLatencyReport.Write(report, csv, results, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown",
                            start.At, start.Elapsed);
@@ -164,7 +188,7 @@ static int Serve(BenchArguments arguments)
     string results = arguments.Optional("--results") ?? "perf-results";
     var start = new RunStart();
     ServeOrchestrator orchestrator = null!;
-    var samples = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-serve-").FullName,
+    var samples = InOwnLab([labName], Directory.CreateTempSubdirectory("livebench-serve-").FullName,
                            work => (orchestrator = new ServeOrchestrator(plan, labName, work, Progress)).Run());
     string report = Path.Combine(results, "serve.md"), csv = Path.Combine(results, ResultsReadme.ServeData);
     ServeReport.Write(report, csv, plan, samples, orchestrator.Servers, orchestrator.Notes, start.MachineAfter(),
@@ -183,7 +207,7 @@ static int Soak(BenchArguments arguments)
     string csv = arguments.Optional("--csv") ?? "perf-results/data/soak.csv";
     var start = new RunStart();
     var orchestrator = new SoakOrchestrator(plan, labName, Progress);
-    var run = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-soak-").FullName, _ => orchestrator.Run());
+    var run = InOwnLab([labName], Directory.CreateTempSubdirectory("livebench-soak-").FullName, _ => orchestrator.Run());
     var verdict = SoakVerdict.Of(run.Samples);
     SoakReport.Write(report, csv, plan, run, orchestrator.Conditions, verdict, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
     Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
@@ -210,20 +234,20 @@ static void RequireRootAndTools(string needs, params string[] tools)
     if (missing.Count > 0) throw new BenchException($"missing tools: {string.Join(", ", missing)} (bash scripts/setup.sh installs them)");
 }
 
-static string LabName(BenchArguments arguments, string prefix) =>
-    arguments.Optional("--lab") ?? prefix + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
+static string LabName(BenchArguments arguments, string prefix, string option = "--lab") =>
+    arguments.Optional(option) ?? prefix + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
 
 static void Progress(string line) => Console.Error.WriteLine($"livebench: {line}");
 
-// Runs a measurement in lab labName with a work directory, both removed when it ends, and when Ctrl+C or a kill
-// interrupts it: the lab's namespaces would otherwise keep nginx and client processes alive.
-static T InOwnLab<T>(string labName, string work, Func<string, T> measure)
+// Runs a measurement in labs labNames with a work directory, all removed when it ends, and when Ctrl+C or a kill
+// interrupts it: the labs' namespaces would otherwise keep nginx and client processes alive.
+static T InOwnLab<T>(string[] labNames, string work, Func<string, T> measure)
 {
     void Interrupted(PosixSignalContext context)
     {
         context.Cancel = true;
-        Console.Error.WriteLine($"livebench: interrupted; removing lab {labName}");
-        Lab.Down(labName);
+        Console.Error.WriteLine($"livebench: interrupted; removing lab {string.Join(" and ", labNames)}");
+        foreach (string labName in labNames) Lab.Down(labName);
         Directory.Delete(work, recursive: true);
         Environment.Exit(130);
     }

@@ -9,55 +9,67 @@ using UserTcp.Testbed.Processes;
 namespace UserTcp.LiveBench.Orchestration;
 
 /// <summary>
-/// Brings up a lab of its own serving every size of the plan and, for each offload setting and size, runs the plan's
-/// pairs of downloads over the same veth: curl from a temporary kernel address on the client veth (kernel sockets) and
-/// <c>usertcp get --stats</c> (the user-space stack, run as a user runs it, re-entering the client namespace itself),
-/// alternating which goes first. Every pair is run once per sink of the plan, both clients into the same sink: /dev/null
-/// (each client's reported byte count must equal the file's) and a file in tmpfs (the body must also match the served
-/// file's SHA-256). Any mismatch fails the run. Each client is a fresh process under the rusage wrapper
-/// (<see cref="ChildUsage"/>); the server namespace's counters are read around every run. After the pairs of a size, dd
-/// writes as many bytes into tmpfs alone, as often: what the file sink costs without a network. Then the plan's uploads:
-/// each size copied once from the lab's web root into tmpfs, the one source both clients read, and PUT in alternating
-/// pairs by <c>curl -T</c> and <c>usertcp put --stats</c> to the lab's upload sink (<see cref="UploadSink.CountPath"/>: it
-/// counts the body, and each client's response must say the file's size). The lab is always removed.
+/// Brings up a lab of its own per topology of the plan (side by side, each serving every size of the plan) and, for each
+/// offload setting and size, runs the plan's pairs of downloads in each: curl (kernel sockets) and <c>usertcp get --stats</c>
+/// (the user-space stack, run as a user runs it, re-entering the client namespace itself), alternating which goes first.
+/// In the flat lab curl runs from a temporary kernel address on the client veth, as the veth has none; in the routed lab
+/// from the client namespace's own kernel address (<see cref="RoutedLab.ClientKernelIp"/>), through the same router as the
+/// stack. Every pair is run once per sink of the plan and lab, both clients into the same sink: /dev/null (each client's
+/// reported byte count must equal the file's) and a file in tmpfs (the body must also match the served file's SHA-256).
+/// Any mismatch fails the run. Each client is a fresh process under the rusage wrapper (<see cref="ChildUsage"/>); the
+/// server namespace's counters are read around every run. After the pairs of a size, when the plan has the file sink, dd
+/// writes as many bytes into tmpfs alone, as often: what the file sink costs without a network. Then the plan's uploads
+/// (in the first lab): each size copied once from the lab's web root into tmpfs, the one source both clients read, and PUT
+/// in alternating pairs by <c>curl -T</c> and <c>usertcp put --stats</c> to the lab's upload sink
+/// (<see cref="UploadSink.CountPath"/>: it counts the body, and each client's response must say the file's size). The
+/// labs are always removed.
 /// </summary>
-internal sealed partial class CompareOrchestrator(ComparePlan plan, string labName, string bodyDirectory, Action<string> progress)
+internal sealed partial class CompareOrchestrator(ComparePlan plan, IReadOnlyDictionary<LabTopology, string> labNames, string bodyDirectory, Action<string> progress)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
-    private readonly LabOptions _options = new() { Name = labName, Files = string.Join(',', plan.Sizes.Union(plan.UploadSizes)) };
+    private readonly string _files = string.Join(',', plan.Sizes.Union(plan.UploadSizes));
     /// <summary>
     /// What both clients get as <c>-o</c> for the /dev/null sink: a symbolic link to it. Writes go to the device all the
     /// same; when <c>usertcp get</c> fails mid-body it deletes its partial output, and as root that must be this link,
     /// never the device itself.
     /// </summary>
     private readonly string _devNull = Path.Combine(bodyDirectory, "dev-null");
-    private LabInfo _lab = null!;
+    /// <summary>The labs as they are up, one per topology of the plan.</summary>
+    private readonly Dictionary<LabTopology, LabInfo> _labs = [];
+
+    /// <summary>The lab of the plan's first topology: the one uploads and the tmpfs write alone run in.</summary>
+    private LabInfo FirstLab => _labs[plan.Topologies[0]];
 
     public List<TransferRun> Run()
     {
         try
         {
-            progress($"lab {labName}: up (files {_options.Files})");
             var runs = new List<TransferRun>();
             File.CreateSymbolicLink(_devNull, "/dev/null");
+            // Topologies and sinks interleaved, their order reversed every other pair like the clients', so drift over the
+            // run touches every table alike.
+            var conditions = plan.Topologies.SelectMany(topology => plan.Sinks.Select(sink => (Topology: topology, Sink: sink))).ToList();
             foreach (bool offload in plan.Offloads)
             {
-                _lab = Lab.Up(_options with { Offload = offload }).Lab;
+                foreach (var topology in plan.Topologies)
+                {
+                    progress($"lab {labNames[topology]} ({Lab.TopologyText(topology)}): up with offloads {(offload ? "on" : "off")} (files {_files})");
+                    _labs[topology] = Lab.Up(new LabOptions { Name = labNames[topology], Files = _files, Offload = offload, Topology = topology }).Lab;
+                }
                 foreach (string size in plan.Sizes)
                 {
-                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs into each of {string.Join(", ", plan.Sinks.Select(SinkName))}");
+                    progress($"offloads {(offload ? "on" : "off")}, {size}: {plan.Pairs} pairs into each of {string.Join(", ", plan.Sinks.Select(SinkName))}" +
+                             (plan.Topologies.Length > 1 ? $" in each of the {string.Join(" and ", plan.Topologies.Select(Lab.TopologyText))} labs" : ""));
                     for (int pair = 1; pair <= plan.Pairs; pair++)
                     {
-                        // Sinks interleaved, their order reversed every other pair like the clients', so drift over the
-                        // run touches both tables alike.
                         var first = pair % 2 == 1 ? ClientSide.Kernel : ClientSide.Stack;
-                        foreach (var sink in pair % 2 == 1 ? plan.Sinks : Enumerable.Reverse(plan.Sinks))
+                        foreach (var (topology, sink) in pair % 2 == 1 ? conditions : Enumerable.Reverse(conditions))
                         {
-                            runs.Add(Measure(first, sink, offload, size, pair, order: 1));
-                            runs.Add(Measure(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, sink, offload, size, pair, order: 2));
+                            runs.Add(Measure(first, topology, sink, offload, size, pair, order: 1));
+                            runs.Add(Measure(first == ClientSide.Kernel ? ClientSide.Stack : ClientSide.Kernel, topology, sink, offload, size, pair, order: 2));
                         }
                     }
-                    if (size == ComparePlan.ReferenceSize) continue;
+                    if (size == ComparePlan.ReferenceSize || !plan.Sinks.Contains(BodySink.TmpfsFile)) continue;
                     for (int run = 1; run <= plan.Pairs; run++) runs.Add(MeasureSink(offload, size, run));
                 }
                 foreach (string size in plan.UploadSizes)
@@ -77,8 +89,11 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         finally
         {
             foreach (string size in plan.UploadSizes) File.Delete(UploadSourcePath(size));
-            progress($"lab {labName}: down");
-            Lab.Down(labName);
+            foreach (string labName in labNames.Values)
+            {
+                progress($"lab {labName}: down");
+                Lab.Down(labName);
+            }
         }
     }
 
@@ -88,24 +103,25 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
     private string UploadSource(string size)
     {
         string source = UploadSourcePath(size);
-        if (!File.Exists(source)) File.Copy(Path.Combine(LabNames.For(labName).WebRoot, size), source);
+        if (!File.Exists(source)) File.Copy(Path.Combine(LabNames.For(FirstLab.Name).WebRoot, size), source);
         return source;
     }
 
     /// <summary>
-    /// One upload of <paramref name="source"/> to the lab's counting sink: curl -T from the temporary kernel address, or
-    /// <c>usertcp put</c>. The client's own byte count and the count the server answered with must both be the file's.
+    /// One upload of <paramref name="source"/> to the counting sink of the plan's first lab: curl -T from the kernel's
+    /// address, or <c>usertcp put</c>. The client's own byte count and the count the server answered with must both be the file's.
     /// </summary>
     private TransferRun MeasureUpload(ClientSide side, bool offload, string size, string source, int pair, int order)
     {
-        var file = _lab.Files[size];
-        string url = UploadSink.BaseUrl + UploadSink.CountPath;
+        var lab = FirstLab;
+        var file = lab.Files[size];
+        string url = UploadSink.BaseUrlOn(lab.ServerIp) + UploadSink.CountPath;
         string response = Path.Combine(bodyDirectory, "upload.response");
         string[] command = side == ClientSide.Kernel
-            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-T", source, "-o", response, "-w", "%{size_upload} %{time_total}\n", url]
-            : [BuiltProgram.Usertcp, "put", url, source, "-o", response, "--lab", labName, "--stats"];
+            ? ["ip", "netns", "exec", lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-T", source, "-o", response, "-w", "%{size_upload} %{time_total}\n", url]
+            : [BuiltProgram.Usertcp, "put", url, source, "-o", response, "--lab", lab.Name, "--stats"];
         string what = $"{UploadName(side)} {size} (offloads {(offload ? "on" : "off")}, pair {pair})";
-        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, command, what);
+        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, lab, command, what);
         double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output, file.Bytes) : GetSeconds(what, error, file.Bytes);
         string answer = File.Exists(response) ? File.ReadAllText(response) : "";
         File.Delete(response);
@@ -116,6 +132,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
         return FromUsage(side, BodySink.DevNull, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
         {
             Direction = TransferDirection.Upload,
+            Topology = plan.Topologies[0],
             ServerInSegments = serverDelta("TcpInSegs"),
             ServerRetransmissions = serverDelta("TcpRetransSegs"),
             ServerResets = serverDelta("TcpOutRsts") + serverDelta("TcpEstabResets"),
@@ -125,48 +142,53 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
     }
 
     /// <summary>
-    /// Runs one client under the rusage wrapper, the kernel's from its temporary address, with the server's and the
-    /// client namespace's counters read around it; a non-zero exit fails the measurement.
+    /// Runs one client under the rusage wrapper in <paramref name="lab"/>, the kernel's in a flat lab from its temporary
+    /// address (a routed lab's client namespace holds one of its own), with the server's and the client namespace's counters
+    /// read around it; a non-zero exit fails the measurement.
     /// </summary>
-    private (ProcessUsage Usage, string Output, string Error, Func<string, long> ServerDelta, long ClientRetransmissions) Execute(ClientSide side, string[] command, string what)
+    private static (ProcessUsage Usage, string Output, string Error, Func<string, long> ServerDelta, long ClientRetransmissions) Execute(ClientSide side, LabInfo lab, string[] command, string what)
     {
-        if (side == ClientSide.Kernel) KernelClient.AddAddress(_lab);
+        bool temporaryAddress = side == ClientSide.Kernel && lab.Topology == Lab.TopologyText(LabTopology.Flat);
+        if (temporaryAddress) KernelClient.AddAddress(lab);
         Dictionary<string, long> before, after, clientBefore, clientAfter;
         ProcessUsage usage;
         string output, error;
         try
         {
-            before = Lab.ServerCounters(labName);
-            clientBefore = Lab.ClientCounters(labName);
+            before = Lab.ServerCounters(lab.Name);
+            clientBefore = Lab.ClientCounters(lab.Name);
             (usage, output, error) = ChildUsage.Run(command, RunTimeout);
-            after = Lab.ServerCounters(labName);
-            clientAfter = Lab.ClientCounters(labName);
+            after = Lab.ServerCounters(lab.Name);
+            clientAfter = Lab.ClientCounters(lab.Name);
         }
         finally
         {
-            if (side == ClientSide.Kernel) KernelClient.RemoveAddress(_lab);
+            if (temporaryAddress) KernelClient.RemoveAddress(lab);
         }
         if (usage.ExitCode != 0) throw new BenchException($"{what} exited {usage.ExitCode}:\n{output}\n{error}".TrimEnd());
         long ServerDelta(string counter) => after.GetValueOrDefault(counter) - before.GetValueOrDefault(counter);
         return (usage, output, error, ServerDelta, clientAfter.GetValueOrDefault("TcpRetransSegs") - clientBefore.GetValueOrDefault("TcpRetransSegs"));
     }
 
-    private TransferRun Measure(ClientSide side, BodySink sink, bool offload, string size, int pair, int order)
+    private TransferRun Measure(ClientSide side, LabTopology topology, BodySink sink, bool offload, string size, int pair, int order)
     {
-        var file = _lab.Files[size];
+        var lab = _labs[topology];
+        var file = lab.Files[size];
         string body = sink == BodySink.DevNull ? _devNull : Path.Combine(bodyDirectory, side == ClientSide.Kernel ? "kernel.body" : "stack.body");
         string[] command = side == ClientSide.Kernel
-            ? ["ip", "netns", "exec", _lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{size_download} %{time_total}\n", file.Url]
-            : [BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", labName, "--stats"];
-        string what = $"{Name(side)} {size} into {SinkName(sink)} (offloads {(offload ? "on" : "off")}, pair {pair})";
-        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, command, what);
+            ? ["ip", "netns", "exec", lab.ClientNetns, "curl", "-sS", "--fail", "--noproxy", "*", "-o", body, "-w", "%{size_download} %{time_total}\n", file.Url]
+            : [BuiltProgram.Usertcp, "get", file.Url, "-o", body, "--lab", lab.Name, "--stats"];
+        string what = $"{Name(side)} {size} into {SinkName(sink)} ({lab.Topology} lab, offloads {(offload ? "on" : "off")}, pair {pair})";
+        var (usage, output, error, serverDelta, clientRetransmissions) = Execute(side, lab, command, what);
         // The byte count each client reports, checked in both sinks; the file's bytes themselves as well in the file sink.
         double transferSeconds = side == ClientSide.Kernel ? CurlSeconds(what, output, file.Bytes) : GetSeconds(what, error, file.Bytes);
         if (sink == BodySink.TmpfsFile) RequireByteExact(what, body, file);
         var stack = side == ClientSide.Stack ? StackFigures.Parse(error) : null;
         return FromUsage(side, sink, offload, size, file.Bytes, pair, order, transferSeconds, usage) with
         {
+            Topology = topology,
             ServerInSegments = serverDelta("TcpInSegs"),
+            ServerOutSegments = serverDelta("TcpOutSegs"),
             ServerRetransmissions = serverDelta("TcpRetransSegs"),
             ServerResets = serverDelta("TcpOutRsts") + serverDelta("TcpEstabResets"),
             ClientRetransmissions = stack?.Retransmissions ?? clientRetransmissions,
@@ -181,7 +203,7 @@ internal sealed partial class CompareOrchestrator(ComparePlan plan, string labNa
     /// </summary>
     private TransferRun MeasureSink(bool offload, string size, int run)
     {
-        long bytes = _lab.Files[size].Bytes;
+        long bytes = FirstLab.Files[size].Bytes;
         string body = Path.Combine(bodyDirectory, "sink.body");
         var (usage, output, error) = ChildUsage.Run(["dd", "if=/dev/zero", $"of={body}", "bs=1M", $"count={bytes}", "iflag=count_bytes", "status=none"], RunTimeout);
         long written = File.Exists(body) ? new FileInfo(body).Length : 0;

@@ -1,11 +1,13 @@
 using UserTcp.LiveBench.Results;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench.Orchestration;
 
 /// <summary>
 /// What the kernel/stack comparison measures: every size with offloads off and on, <see cref="Pairs"/> alternating
-/// pairs each into each sink of <see cref="Sinks"/> (both clients of a pair into the same one). <see cref="Full"/>
-/// writes perf-results; <see cref="Quick"/> proves in seconds that the harness works.
+/// pairs each into each sink of <see cref="Sinks"/> (both clients of a pair into the same one) in each lab of
+/// <see cref="Topologies"/>. <see cref="Full"/> writes perf-results/compare.md, <see cref="Routed"/> perf-results/routed.md (the
+/// flat and the routed lab side by side); <see cref="Quick"/> and <see cref="RoutedQuick"/> prove in seconds that the harness works.
 /// </summary>
 internal sealed record ComparePlan
 {
@@ -24,7 +26,9 @@ internal sealed record ComparePlan
     public required bool[] Offloads { get; init; }
     /// <summary><see cref="HeadlineSink"/> first.</summary>
     public BodySink[] Sinks { get; init; } = [HeadlineSink, BodySink.TmpfsFile];
-    /// <summary>Pairs per size, offload setting and sink; the kernel goes first in odd pairs (1, 3, …), the stack in even ones.</summary>
+    /// <summary>The labs measured, a lab of its own each, up side by side: every pair runs in each, their order reversed in even pairs.</summary>
+    public LabTopology[] Topologies { get; init; } = [LabTopology.Flat];
+    /// <summary>Pairs per size, offload setting, sink and topology; the kernel goes first in odd pairs (1, 3, …), the stack in even ones.</summary>
     public required int Pairs { get; init; }
     public bool IsQuick { get; init; }
     /// <summary>Lab file names uploaded (PUT) to the lab's upload sink after the downloads of each offload setting, <see cref="Pairs"/> pairs each.</summary>
@@ -35,4 +39,12 @@ internal sealed record ComparePlan
     public static ComparePlan Full(int pairs) => new() { Sizes = [ReferenceSize, "10M", "100M", "1G"], UploadSizes = ["100M", "1G"], Offloads = [false, true], Pairs = pairs };
 
     public static ComparePlan Quick(int pairs) => new() { Sizes = [ReferenceSize, "10M"], UploadSizes = ["10M"], Offloads = [false, true], Pairs = pairs, IsQuick = true };
+
+    /// <summary>Issue 13's comparison: the flat lab's download ratios against the routed lab's, /dev/null only, no uploads.</summary>
+    public static ComparePlan Routed(int pairs) => new()
+    {
+        Sizes = [ReferenceSize, "100M", "1G"], Offloads = [false, true], Sinks = [HeadlineSink], Topologies = [LabTopology.Flat, LabTopology.Routed], Pairs = pairs,
+    };
+
+    public static ComparePlan RoutedQuick(int pairs) => Routed(pairs) with { Sizes = [ReferenceSize, "10M"], IsQuick = true };
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
 using UserTcp.LiveBench.Results;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench.Reports;
 
 /// <summary>
-/// perf-results/data/compare.csv: one row per client process run, every raw figure (derived ones are left to readers).
+/// perf-results/data/compare.csv (and data/routed.csv, with the lab's topology first): one row per client process run, every raw figure (derived ones are left to readers).
 /// Each column is declared once, with how it is written and read back, so the writer and the readme's reader agree.
 /// Stack-only columns are empty for the kernel's runs.
 /// </summary>
@@ -56,34 +57,45 @@ internal static class CompareCsv
         new("retransmissions", s => Text(s.Retransmissions), (s, v) => s with { Retransmissions = Long(v) }),
     ];
 
-    private static readonly string Header = string.Join(',', RunColumns.Select(c => c.Name).Concat(StackColumns.Select(c => c.Name)));
+    /// <summary>routed.csv's columns before the others: which lab, and what the server sent (the path's segment size).</summary>
+    private static readonly Column[] TopologyColumns =
+    [
+        new("topology", r => Lab.TopologyText(r.Topology), (r, v) => r with { Topology = v == Lab.TopologyText(LabTopology.Routed) ? LabTopology.Routed : LabTopology.Flat }),
+        new("server_out_segs", r => Text(r.ServerOutSegments), (r, v) => r with { ServerOutSegments = Long(v) }),
+    ];
 
-    public static void Write(string path, IEnumerable<TransferRun> runs)
+    private static string Header(IEnumerable<Column> columns) => string.Join(',', columns.Select(c => c.Name).Concat(StackColumns.Select(c => c.Name)));
+
+    /// <summary>compare.csv's rows; with <paramref name="topology"/> routed.csv's, <see cref="TopologyColumns"/> first.</summary>
+    public static void Write(string path, IEnumerable<TransferRun> runs, bool topology = false)
     {
-        var lines = new List<string> { Header };
+        var columns = topology ? [.. TopologyColumns, .. RunColumns] : RunColumns;
+        var lines = new List<string> { Header(columns) };
         foreach (var run in runs)
         {
             var stack = StackColumns.Select(c => run.Stack is { } figures ? c.Write(figures) : "");
-            lines.Add(string.Join(',', RunColumns.Select(c => c.Write(run)).Concat(stack)));
+            lines.Add(string.Join(',', columns.Select(c => c.Write(run)).Concat(stack)));
         }
         ReportFile.Write(path, string.Join('\n', lines) + "\n");
     }
 
+    /// <summary>The runs of a compare.csv or a routed.csv, told apart by the header.</summary>
     public static List<TransferRun> Read(string path)
     {
         var lines = File.ReadAllLines(path).Where(line => line.Length > 0).ToList();
-        if (lines.Count == 0 || lines[0] != Header) throw new BenchException($"{path}: not a compare.csv of this version (header differs)");
+        Column[] columns = lines.Count == 0 ? [] : lines[0] == Header(RunColumns) ? RunColumns : lines[0] == Header([.. TopologyColumns, .. RunColumns]) ? [.. TopologyColumns, .. RunColumns] : [];
+        if (columns.Length == 0) throw new BenchException($"{path}: not a compare.csv or routed.csv of this version (header differs)");
         var runs = new List<TransferRun>();
         foreach (string line in lines.Skip(1))
         {
             string[] cells = line.Split(',');
-            if (cells.Length != RunColumns.Length + StackColumns.Length) throw new BenchException($"{path}: a row has {cells.Length} cells: {line}");
+            if (cells.Length != columns.Length + StackColumns.Length) throw new BenchException($"{path}: a row has {cells.Length} cells: {line}");
             var run = Empty;
-            for (int i = 0; i < RunColumns.Length; i++) run = RunColumns[i].Read(run, cells[i]);
-            if (cells[RunColumns.Length].Length > 0)
+            for (int i = 0; i < columns.Length; i++) run = columns[i].Read(run, cells[i]);
+            if (cells[columns.Length].Length > 0)
             {
                 var stack = EmptyStack;
-                for (int i = 0; i < StackColumns.Length; i++) stack = StackColumns[i].Read(stack, cells[RunColumns.Length + i]);
+                for (int i = 0; i < StackColumns.Length; i++) stack = StackColumns[i].Read(stack, cells[columns.Length + i]);
                 run = run with { Stack = stack };
             }
             runs.Add(run);

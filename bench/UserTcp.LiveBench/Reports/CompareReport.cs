@@ -238,7 +238,7 @@ internal static partial class CompareReport
     /// What each client did with the bytes in <paramref name="sink"/>: the system calls are from strace of one 10 MiB
     /// fetch of each (curl 7.88, offloads off) when this text was written, the rest from the code.
     /// </summary>
-    private static string WhatClientsDid(BodySink sink) => sink == BodySink.DevNull
+    internal static string WhatClientsDid(BodySink sink) => sink == BodySink.DevNull
         ? """
           - **curl** `-o /dev/null`: recv(2) of up to 100 KiB into its buffer (the one copy out of the socket), then fwrite(3), that is
             write(2) calls of 4–12 KiB to /dev/null, which return without copying (strace of a 10 MiB fetch: 110 recvfrom, 1,330 write).

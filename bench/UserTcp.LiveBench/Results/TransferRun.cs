@@ -1,4 +1,5 @@
 using UserTcp.LiveBench.Measurement;
+using UserTcp.Testbed.Labs;
 
 namespace UserTcp.LiveBench.Results;
 
@@ -14,6 +15,8 @@ internal sealed record TransferRun
 
     /// <summary>Download (the default) or upload; an upload's <see cref="Sink"/> is <see cref="BodySink.DevNull"/>: the server counted the body and dropped it.</summary>
     public TransferDirection Direction { get; init; }
+    /// <summary>The lab the run went through: flat (the default) or routed (perf-results/routed.md).</summary>
+    public LabTopology Topology { get; init; }
     public required bool Offload { get; init; }
     /// <summary>Where the body went (both clients of a pair alike; dd's runs write into tmpfs).</summary>
     public required BodySink Sink { get; init; }
@@ -33,6 +36,8 @@ internal sealed record TransferRun
     public required long MaxResidentKib { get; init; }
     /// <summary>Segments the server received in the run (TcpInSegs): the client's ACKs, plus its SYN, request and FIN.</summary>
     public required long ServerInSegments { get; init; }
+    /// <summary>Segments the server sent in the run (TcpOutSegs, which counts a GSO packet as the segments it is cut into): a download's body over it is the payload per segment the path allowed.</summary>
+    public long ServerOutSegments { get; init; }
     public required long ServerRetransmissions { get; init; }
     /// <summary>TcpOutRsts + TcpEstabResets.</summary>
     public required long ServerResets { get; init; }
@@ -78,4 +83,7 @@ internal sealed record TransferRun
     /// <summary>Body throughput; NaN when the transfer was too short for the client's clock (a 64 KiB fetch).</summary>
     public double GbitPerSecond => TransferSeconds > 0 ? Bytes * 8 / TransferSeconds / 1e9 : double.NaN;
     public double ServerInSegmentsPerMiB => ServerInSegments / (Bytes / MiB);
+
+    /// <summary>Body bytes per segment the server sent (the headers, handshake and FIN included in the count, so slightly below the MSS's payload).</summary>
+    public double ServerBytesPerSegment => (double)Bytes / ServerOutSegments;
 }
