@@ -22,13 +22,22 @@ namespace UserTcp.Fast.Devices;
 /// FIFO's head, so retries never reorder a flow and lose nothing. A full FIFO drops (<see cref="DeviceStats.SendsDropped"/>).
 /// <b>Per-frame refusals</b> (EMSGSIZE, EINVAL) and a link that is down (ENETDOWN; EIO on a TAP) drop the frame and count it: the next
 /// frame may well go. Anything else means the descriptor or interface is gone: <see cref="DeviceUnavailableException"/>.</para>
+/// <para><b>With a virtio-net header</b> (<c>virtioNetHeader</c>: a packet socket with PACKET_VNET_HDR) every frame goes out
+/// behind its <see cref="VirtioNetHeader"/>, through the FIFO (batched, even with <c>batchFrames</c> 1), and frames to be
+/// segmented (<see cref="Send(ReadOnlySpan{byte}, int)"/>) take one of a few 64 KiB buffers of their own, so that the FIFO's
+/// many MTU-sized buffers stay small: when those are all waiting, the FIFO is flushed first.</para>
 /// </remarks>
 internal sealed unsafe class FrameTransmitter
 {
     private readonly int _fd;
     private readonly string _deviceName;
     private readonly DeviceCounters _stats;
+    /// <summary>Buffers for frames to be segmented: a sendmmsg(2) carries at most this many (2 MiB of 64 KiB frames).</summary>
+    private const int SegmentedBuffers = 32;
+
     private readonly FramePool _pool;
+    private readonly FramePool? _segmentedPool;
+    private readonly int _headerBytes;
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
     private readonly int _batchFrames;
@@ -42,7 +51,9 @@ internal sealed unsafe class FrameTransmitter
 
     /// <param name="queueCapacity">Frames kept for a retry or a batch; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
     /// <param name="batchFrames">Most frames per sendmmsg(2); 1 writes each frame at once with write(2).</param>
-    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1)
+    /// <param name="maxSegmentedFrameBytes">With a virtio-net header, the largest frame to be segmented; 0 without.</param>
+    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1,
+                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchFrames);
@@ -50,7 +61,9 @@ internal sealed unsafe class FrameTransmitter
         _fd = fd;
         _deviceName = deviceName;
         _stats = stats;
-        _pool = new FramePool(queueCapacity, maxFrameBytes);
+        _headerBytes = virtioNetHeader ? VirtioNetHeader.Length : 0;
+        _pool = new FramePool(queueCapacity, _headerBytes + maxFrameBytes);
+        if (virtioNetHeader && maxSegmentedFrameBytes > 0) _segmentedPool = new FramePool(SegmentedBuffers, _headerBytes + maxSegmentedFrameBytes);
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
         _batchFrames = batchFrames;
@@ -72,12 +85,20 @@ internal sealed unsafe class FrameTransmitter
     /// <summary>Most frames per system call (1: write(2) per frame).</summary>
     public int BatchFrames => _batchFrames;
 
-    public bool Send(ReadOnlySpan<byte> frame)
+    /// <summary>Whether frames wait in the FIFO for <see cref="Flush"/> (sendmmsg) instead of going out one write(2) each.</summary>
+    private bool Batched => _batchFrames > 1 || _headerBytes > 0;
+
+    public bool Send(ReadOnlySpan<byte> frame) => Send(frame, 0);
+
+    /// <summary>Sends or queues <paramref name="frame"/>; a <paramref name="segmentSize"/> above 0 (only with a virtio-net
+    /// header) asks the kernel to cut the TCP/IPv4 frame into segments of that much payload.</summary>
+    public bool Send(ReadOnlySpan<byte> frame, int segmentSize)
     {
-        if (_batchFrames > 1)
+        if (Batched)
         {
-            if (_count == _queued.Length) Flush(); // full: make room if the kernel takes anything
-            if (!Enqueue(frame)) return false;
+            // Full, or no buffer left for a frame to be segmented: make room if the kernel takes anything.
+            if (_count == _queued.Length || (segmentSize > 0 && _segmentedPool is { Available: 0 })) Flush();
+            if (!Enqueue(frame, segmentSize)) return false;
             _untried++;
             if (_untried >= _batchFrames) Flush();
             return true;
@@ -97,7 +118,7 @@ internal sealed unsafe class FrameTransmitter
 
     public void Flush()
     {
-        if (_batchFrames > 1)
+        if (Batched)
         {
             FlushBatches();
             return;
@@ -171,7 +192,8 @@ internal sealed unsafe class FrameTransmitter
                 for (int i = 0; i < sent; i++)
                 {
                     _stats.FramesSent++;
-                    _stats.BytesSent += _queuedLengths[_head];
+                    _stats.BytesSent += _queuedLengths[_head] - _headerBytes;
+                    if (_queued[_head].Pool == _segmentedPool) _stats.SegmentedFramesSent++;
                     Dequeue();
                 }
                 continue;
@@ -189,36 +211,40 @@ internal sealed unsafe class FrameTransmitter
 
     private bool Defer(ReadOnlySpan<byte> frame)
     {
-        if (!Enqueue(frame)) return false;
+        if (!Enqueue(frame, 0)) return false;
         _stats.SendsDeferred++;
         return true;
     }
 
-    /// <summary>Copies <paramref name="frame"/> to the FIFO's tail; false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
-    private bool Enqueue(ReadOnlySpan<byte> frame)
+    /// <summary>Copies <paramref name="frame"/> (behind its virtio-net header, if the socket takes one) to the FIFO's tail;
+    /// false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
+    private bool Enqueue(ReadOnlySpan<byte> frame, int segmentSize)
     {
-        if (frame.Length > _pool.BufferSize)
+        var pool = segmentSize > 0 ? _segmentedPool : _pool;
+        if (pool is null || _headerBytes + frame.Length > pool.BufferSize)
         {
             _stats.Oversize++;
             _stats.SendsDropped++;
             return false;
         }
-        if (!_pool.TryRent(out var buffer))
+        if (_count == _queued.Length || !pool.TryRent(out var buffer))
         {
             _stats.SendsDropped++;
             return false;
         }
-        frame.CopyTo(buffer.Span);
+        var span = buffer.Span;
+        if (_headerBytes > 0) VirtioNetHeader.Write(span, frame, segmentSize);
+        frame.CopyTo(span[_headerBytes..]);
         int tail = (_head + _count) % _queued.Length;
         _queued[tail] = buffer;
-        _queuedLengths[tail] = frame.Length;
+        _queuedLengths[tail] = _headerBytes + frame.Length;
         _count++;
         return true;
     }
 
     private void Dequeue()
     {
-        _pool.Return(_queued[_head]);
+        _queued[_head].Pool!.Return(_queued[_head]);
         _queued[_head] = default;
         _head = (_head + 1) % _queued.Length;
         _count--;

@@ -53,6 +53,9 @@ internal sealed record StackSetup(
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
+    /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>).</summary>
+    public bool SegmentationOffload { get; init; } = true;
+
     /// <summary>Half-open connections a listener keeps before SYN cookies (<see cref="TcpConfig.MaxSynBacklog"/>); null for the default.</summary>
     public int? MaxSynBacklog { get; init; }
 
