@@ -4,8 +4,8 @@ using UserTcp.Fast.Native;
 namespace UserTcp.Fast.Devices;
 
 /// <summary>
-/// Writes whole frames to a non-blocking descriptor (a TAP's tun fd, or libpcap's packet socket, where
-/// <c>pcap_inject</c> is exactly a write) and keeps the frames the kernel could not take yet.
+/// Writes whole frames to a non-blocking descriptor (a TAP's tun fd, libpcap's packet socket, where <c>pcap_inject</c> is
+/// exactly a write, or a packet socket with PACKET_VNET_HDR) and keeps the frames the kernel could not take yet.
 /// </summary>
 /// <remarks>
 /// <para><b>One call per frame</b> (<c>batchFrames</c> 1, a TAP, whose character device has no sendmmsg): each frame is
