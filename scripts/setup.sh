@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 # clang, lld: Native AOT's native toolchain (./usertcp publishes the CLI ahead of time; ILCompiler links with clang and lld).
 # wrk, hping3: bench/run-serve.sh's kernel clients: wrk loads the servers (requests per second, latency, accept rate),
 # hping3 sends its bounded SYN flood at the stack's port from a lab address.
+# afl++: bench/run-fuzz.sh's afl-fuzz, which CI (scripts/test.sh) runs on every fuzz target.
 packages=(libpcap0.8 tcpdump iproute2 iputils-ping nftables ethtool nginx-light curl dnsmasq-base openssl procps python3 strace tcpreplay
-          time fonts-dejavu-core gcc make liblwip-dev clang lld wrk hping3)
+          time fonts-dejavu-core gcc make liblwip-dev clang lld wrk hping3 afl++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,6 +38,7 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore UserTcp.Fast.sln --verbosity quiet
+dotnet tool restore >/dev/null   # sharpfuzz (.config/dotnet-tools.json): bench/run-fuzz.sh instruments the library with it
 dotnet build UserTcp.Fast.sln -c Release --no-restore --verbosity quiet -nologo
 # The usertcp binary (Native AOT) that ./usertcp, the live tests and the benchmarks run: published now if it is missing or
 # older than the sources, so no test pays for it.

@@ -26,6 +26,10 @@ using UserTcp.Testbed.Labs;
 //     (root) brings up its own lab the other way round (servers in the client namespace: usertcp serve --root on the stack,
 //     the same app on Kestrel over kernel sockets, nginx; clients in the server namespace: wrk, curl, python3, hping3) and
 //     writes DIR/serve.md and DIR/data/serve.csv (bench/run-serve.sh runs this, then readme).
+// UserTcp.LiveBench soak [--minutes N] [--max-drift PERCENT] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
+//     (root) brings up its own lab, runs one stack process for N minutes (downloads checked byte-exact, a slow reader, an
+//     aborting client) while the link's loss and rate change, and writes the report and the samples (bench/run-soak.sh
+//     runs this). Exits 1 on a failed download, or when RSS or descriptors grew by more than PERCENT.
 // UserTcp.LiveBench readme [--results DIR]
 //     writes DIR/README.md and DIR/plots/ from the reports and data files that exist.
 // UserTcp.LiveBench ack [--quick] [--report FILE] [--csv FILE] [--lab NAME] [--commit TEXT]
@@ -35,7 +39,7 @@ using UserTcp.Testbed.Labs;
 //     one process of a measurement; the run and ack commands start these inside the lab's namespaces.
 // UserTcp.LiveBench rusage COMMAND [ARGS...]
 //     runs COMMAND and prints its CPU time and peak memory (the compare command measures each client under it).
-const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory|serve [--quick] [--runs N] ... | readme [--results DIR]";
+const string usage = "usage: UserTcp.LiveBench run|compare|tap|ack|memory|serve|soak [--quick] [--runs N] ... | readme [--results DIR]";
 if (args.Length == 0)
 {
     Console.Error.WriteLine(usage);
@@ -55,6 +59,7 @@ try
         "ack" => AckLatency(arguments),
         "memory" => Memory(arguments),
         "serve" => Serve(arguments),
+        "soak" => Soak(arguments),
         _ => StackRoles.Run(command, arguments),
     };
 }
@@ -166,6 +171,28 @@ static int Serve(BenchArguments arguments)
                       arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
     Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
     return 0;
+}
+
+static int Soak(BenchArguments arguments)
+{
+    RequireRootAndTools("network namespaces, packet sockets, the lab's nginx, loss and rate limits", "ip", "nginx", "nft", "tc");
+    var plan = new SoakPlan(arguments.OptionalInt("--minutes") ?? 60, arguments.OptionalInt("--seed") ?? Random.Shared.Next());
+    if (plan.Minutes < 1) throw new BenchException("--minutes must be at least 1");
+    string labName = LabName(arguments, "sk");
+    string report = arguments.Optional("--report") ?? "perf-results/soak.md";
+    string csv = arguments.Optional("--csv") ?? "perf-results/data/soak.csv";
+    var start = new RunStart();
+    var orchestrator = new SoakOrchestrator(plan, labName, Progress);
+    var run = InOwnLab(labName, Directory.CreateTempSubdirectory("livebench-soak-").FullName, _ => orchestrator.Run());
+    var verdict = SoakVerdict.Of(run.Samples);
+    SoakReport.Write(report, csv, plan, run, orchestrator.Conditions, verdict, start.MachineAfter(), arguments.Optional("--commit") ?? "unknown", start.At, start.Elapsed);
+    Console.Error.WriteLine($"livebench: wrote {report} and {csv} in {start.Elapsed.TotalSeconds:0} s");
+    Console.Error.WriteLine($"soak: {verdict.Failed} failed downloads; drift over the run: RSS {verdict.RssDrift:+0.0;-0.0;0.0} %, descriptors {verdict.DescriptorDrift:+0.0;-0.0;0.0} %, " +
+                            $"heap {verdict.HeapDrift:+0.0;-0.0;0.0} %, threads {verdict.ThreadDrift:+0.0;-0.0;0.0} %; targets {(verdict.Passed ? "met" : "NOT met")}");
+    foreach (string failure in run.Failures) Console.Error.WriteLine($"soak: failed: {failure}");
+    bool leaked = arguments.OptionalInt("--max-drift") is { } bound && verdict.Leaks(bound);
+    if (leaked) Console.Error.WriteLine($"soak: RSS or descriptors grew by more than {arguments.OptionalInt("--max-drift")} %");
+    return verdict.Failed > 0 || leaked ? 1 : 0;
 }
 
 static int Readme(BenchArguments arguments)

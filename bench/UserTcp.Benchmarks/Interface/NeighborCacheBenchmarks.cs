@@ -29,7 +29,8 @@ public class NeighborCacheBenchmarks
         var config = new InterfaceConfig { MacAddress = MacAddress.Parse("02:00:00:00:00:02"), Address = new Ipv4Address(198, 18, 0, 2), PrefixLength = 16 };
         _cache = new NeighborCache(config, new FramePool(config.ArpPendingPackets * 4, 1514));
         for (int i = 0; i < Neighbors; i++)
-            _cache.Learn(new Ipv4Address(198, 18, (byte)(1 + i / 250), (byte)(1 + i % 250)), new MacAddress(0x0200_0000_1000UL + (ulong)i), _now, create: true);
+            _cache.Learn(new Ipv4Address(198, 18, (byte)(1 + i / 250), (byte)(1 + i % 250)), new MacAddress(0x0200_0000_1000UL + (ulong)i), _now, create: true,
+                         gratuitous: false, new InterfaceStats());
         _target = new Ipv4Address(198, 18, (byte)(1 + (Neighbors - 1) / 250), (byte)(1 + (Neighbors - 1) % 250));
         if (_cache.Count != Neighbors || !_cache.TryGet(_target, out _targetMac)) throw new InvalidOperationException("the cache was not filled");
     }

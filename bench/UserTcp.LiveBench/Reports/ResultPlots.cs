@@ -161,6 +161,28 @@ internal static class ResultPlots
         Save(plot, path);
     }
 
+    /// <summary>The soak's samples over time: RSS and managed heap (MiB, left axis) and open descriptors (right axis).</summary>
+    public static void Soak(string path, IReadOnlyList<SoakSample> samples)
+    {
+        var plot = new Plot();
+        double[] minutes = samples.Select(s => s.Seconds / 60).ToArray();
+        var rss = plot.Add.Scatter(minutes, samples.Select(s => s.RssBytes / 1048576.0).ToArray(), Colors.Category10[0]);
+        rss.LegendText = "RSS (MiB)";
+        var heap = plot.Add.Scatter(minutes, samples.Select(s => s.HeapBytes / 1048576.0).ToArray(), Colors.Category10[1]);
+        heap.LegendText = "managed heap (MiB)";
+        var descriptors = plot.Add.Scatter(minutes, samples.Select(s => (double)s.Descriptors).ToArray(), Colors.Category10[2]);
+        descriptors.LegendText = "open descriptors (right axis)";
+        descriptors.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.SetLimitsY(0, samples.Select(s => s.RssBytes / 1048576.0).Append(1).Max() * 1.3, plot.Axes.Left);
+        plot.Axes.SetLimitsY(0, samples.Select(s => (double)s.Descriptors).Append(1).Max() * 1.3, plot.Axes.Right);
+        plot.Title("Soak: one stack process under downloads, a slow reader and aborts");
+        plot.XLabel("minutes");
+        plot.YLabel("MiB");
+        plot.Axes.Right.Label.Text = "descriptors";
+        plot.ShowLegend(Alignment.LowerRight);
+        Save(plot, path);
+    }
+
     private static void Save(Plot plot, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

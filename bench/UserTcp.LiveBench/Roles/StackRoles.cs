@@ -41,6 +41,7 @@ internal static partial class StackRoles
         "ack-events-stack" => AckEventsStack(arguments),
         "ack-events-kernel" => AckEventsKernel(arguments),
         "memory-stack" => MemoryStack(arguments),
+        "soak-stack" => SoakStack(arguments),
         _ => throw new BenchException($"unknown role '{role}'"),
     };
 

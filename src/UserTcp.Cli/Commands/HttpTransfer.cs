@@ -22,8 +22,11 @@ internal static class HttpTransfer
             using var handler = network.CreateHttpHandler();
             handler.SslOptions = trust.GetAwaiter().GetResult().Options();
             using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            // With DHCP the lease comes while the client above is made; waiting here keeps --timeout (an idle timeout)
+            // from cutting short RFC 2131's retransmissions: no lease is its own clear error (exit 1).
+            network.WaitForLeaseAsync(CancellationToken.None).GetAwaiter().GetResult();
             return exchange(network, client).GetAwaiter().GetResult();
-        });
+        }, overlapLease: true); // the client's set-up runs while DHCP negotiates; its connect waits for the lease
 
     /// <summary>The failures of an exchange that end it with one line and exit code 1, not a stack trace.</summary>
     public static bool IsTransferFailure(Exception e) =>

@@ -20,7 +20,8 @@ internal static class LabCommand
             DefaultValueFactory = _ => LabNames.DefaultName,
             Recursive = true,
         };
-        return new Command("lab", "A network-namespace lab: kernel nginx on 198.18.0.1, a client veth (or a TAP bridged with it) for the stack to claim 198.18.0.2.")
+        return new Command("lab", "A network-namespace lab: kernel nginx on 198.18.0.1, a client veth (or a TAP bridged with it) for the stack to claim 198.18.0.2; " +
+                                  "or (--topology routed) a LAN 198.18.1.0/24 behind a NAT router, nginx on 198.19.2.1.")
         {
             name, UpCommand(name), DownCommand(name), StatusCommand(name), NstatCommand(name),
         };
@@ -40,8 +41,15 @@ internal static class LabCommand
             DefaultValueFactory = _ => "veth",
         };
         stackLink.AcceptOnlyFromAmong("veth", "tap");
+        var topology = new Option<string>("--topology")
+        {
+            Description = "flat (client and server on one veth) or routed (the client on a LAN with its own kernel address; a router with " +
+                          "DHCP, DNS and NAT; the server behind a link with MTU 1400).",
+            DefaultValueFactory = _ => "flat",
+        };
+        topology.AcceptOnlyFromAmong("flat", "routed");
         var json = JsonOption();
-        var command = new Command("up", "Create the lab, or bring an existing one in line with these options.") { offload, loss, lossUp, rate, files, stackLink, json };
+        var command = new Command("up", "Create the lab, or bring an existing one in line with these options.") { offload, loss, lossUp, rate, files, stackLink, topology, json };
         command.SetAction(parse => Run("up", () =>
         {
             var options = new LabOptions
@@ -53,6 +61,7 @@ internal static class LabCommand
                 Rate = parse.GetValue(rate),
                 Files = parse.GetValue(files)!,
                 StackLink = parse.GetValue(stackLink) == "tap" ? LabStackLink.Tap : LabStackLink.Veth,
+                Topology = parse.GetValue(topology) == "routed" ? LabTopology.Routed : LabTopology.Flat,
             };
             using var interrupted = new CancellationTokenSource();
             // Ctrl+C or a kill during a long file generation cancels; up then removes the half-made lab before exiting.
@@ -162,11 +171,20 @@ internal static class LabCommand
 
     private static void Describe(LabInfo info, TextWriter output)
     {
-        output.WriteLine($"  server  netns {info.ServerNetns}  {info.ServerIface} {info.ServerMac}  {info.ServerIp}/{info.Prefix}  nginx pid {info.NginxPid} at {info.BaseUrl}");
+        if (info.RouterNetns is { } router)
+        {
+            output.WriteLine($"  topology routed: client LAN {info.ClientIface} <-> router {info.RouterLanIface} {info.Gateway}/{info.Prefix}; " +
+                             $"router {info.RouterRemoteIface} {info.RouterRemoteIp} <-> server {info.ServerIface}, {info.RemoteNetwork} with MTU {info.RemoteMtu}");
+            output.WriteLine($"  router  netns {router}  NAT (masquerade) to {info.RemoteNetwork}; dnsmasq DHCP {info.DhcpRangeStart}-{info.DhcpRangeEnd} " +
+                             $"lease {info.DhcpLeaseSeconds} s (router and DNS {info.Gateway}), leases in {info.DhcpLeaseFile}");
+        }
+        output.WriteLine($"  server  netns {info.ServerNetns}  {info.ServerIface} {info.ServerMac}  {info.ServerIp}  nginx pid {info.NginxPid} at {info.BaseUrl}");
         output.WriteLine($"          {info.HttpsBaseUrl} (self-signed: trust {info.CaCert}), chunked under {Lab.ChunkedPrefix}");
         output.WriteLine($"  dns     dnsmasq pid {info.DnsmasqPid} at {info.DnsServer}: {string.Join(", ", info.HostNames)}; other *.{Lab.Domain} NXDOMAIN");
         output.WriteLine($"  upload  sink pid {info.UploadSinkPid} at {info.UploadUrl}: PUT/POST, answers the body's bytes and SHA-256 ({UploadSink.CountPath}: bytes only)");
-        output.WriteLine($"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  no kernel IPv4 address: the stack claims {info.ClientIp}/{info.Prefix}");
+        output.WriteLine(info.ClientKernelIp is { } kernel
+            ? $"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  kernel {kernel}/{info.Prefix} (default via {info.Gateway}); the stack claims {info.ClientIp}/{info.Prefix} or a lease"
+            : $"  client  netns {info.ClientNetns}  {info.ClientIface} {info.ClientMac}  no kernel IPv4 address: the stack claims {info.ClientIp}/{info.Prefix}");
         if (info.TapIface is { } tap)
             output.WriteLine($"          the stack runs on TAP {tap} (persistent, bridged with {info.ClientIface} by {info.BridgeIface}; no offloads towards the stack)");
         output.WriteLine($"  link    offload {(info.Offload ? "on" : "off")}, loss {Lab.PercentText(info.LossPct)} down / {Lab.PercentText(info.LossUpPct)} up, rate {info.Rate ?? "unlimited"}");

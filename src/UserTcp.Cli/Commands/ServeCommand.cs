@@ -56,11 +56,14 @@ internal static class ServeCommand
             if (parse.GetValue(root) is { } files)
                 return StaticFileServer.Run(network, files, parse.GetValue(port) ?? 80, parse.GetValue(backlog), parse.GetValue(duration), Console.Out);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"serving {setup.Address}/{setup.PrefixLength} on {device.Name} ({device.MacAddress}){(parse.GetValue(port) is { } p ? $", TCP echo on port {p}" : "")}"));
+                $"serving {network.Address}/{network.Lease?.PrefixLength ?? setup.PrefixLength} on {device.Name} ({device.MacAddress}){(parse.GetValue(port) is { } p ? $", TCP echo on port {p}" : "")}"));
             return Run(network, parse.GetValue(duration), parse.GetValue(port), parse.GetValue(backlog));
-        })));
+        }), listenPorts: ListenPort(parse.GetValue(root), parse.GetValue(port)) is { } listening ? [listening] : null));
         return command;
     }
+
+    /// <summary>The port serve listens on, if any: --port, or 80 with --root.</summary>
+    private static ushort? ListenPort(DirectoryInfo? root, int? port) => port is { } p ? (ushort)p : root is not null ? (ushort)80 : null;
 
     private static int Run(NetworkStack network, double seconds, int? port, int backlog)
     {

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using UserTcp.Fast.Devices;
+using UserTcp.Fast.Dhcp;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Randomness;
@@ -23,11 +25,18 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     private readonly List<TcpStreamListener> _listeners = new(); // poll thread only
     private readonly HashSet<TaskCompletionSource<DnsLookup>> _lookups = new(); // poll thread only: lookups in flight
     private readonly PollThread _thread;
+    private Ipv4Address _address; // written by the poll thread when a lease comes or goes
     private int _disposed;
+    private volatile bool _shuttingDown;
+    private TaskCompletionSource? _shutdownFinished; // poll thread: set once every connection has finished sending
+
+    /// <summary>How long <see cref="Dispose"/> waits for the poll thread to send the resets.</summary>
+    private static readonly TimeSpan ResetWait = TimeSpan.FromSeconds(1);
 
     private NetworkStack(NetworkStackOptions options, PollLoop loop)
     {
         _options = options;
+        _address = options.Address;
         Loop = loop;
         _thread = new PollThread(loop) { EveryTurn = PumpAll, OnStopped = AbandonAll };
         _pumps = new PumpScheduler(_thread.Nudge);
@@ -40,15 +49,42 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     /// <summary>The stack's System.Diagnostics.Metrics instruments (meter <see cref="StackMetrics.MeterName"/>); a listener tells
     /// this stack's from another's by <c>instrument.Meter.Scope == stack.Metrics</c>.</summary>
     public StackMetrics Metrics { get; }
-    public Ipv4Address Address => _options.Address;
+    /// <summary>The stack's address: <see cref="NetworkStackOptions.Address"/>, or the DHCP lease's (0.0.0.0 while it has none).</summary>
+    public Ipv4Address Address => _address;
+    /// <summary>The DHCP lease in use, with <see cref="NetworkStackOptions.Dhcp"/> (the poll thread replaces it at renewal).</summary>
+    internal DhcpLease? Lease { get; private set; }
+    /// <summary>With <see cref="NetworkStackOptions.Dhcp"/>: completes with the first lease, or fails with a
+    /// <see cref="SocketException"/> when none came; null for a configured address.</summary>
+    internal Task<DhcpLease>? FirstLease { get; private set; }
     /// <summary>The stream pumps' passes so far (poll thread: <see cref="InvokeAsync{T}"/>).</summary>
     internal long PumpPasses => _pumps.Passes;
 
     public static NetworkStack Start(NetworkStackOptions options)
     {
         var stack = new NetworkStack(options, CreateLoop(options with { Clock = options.Clock ?? (static () => MonotonicClock.Now) }));
+        if (stack.Loop.Dhcp is not { } dhcp)
+        {
+            stack._thread.Start();
+            return stack;
+        }
+        var bound = new TaskCompletionSource<DhcpLease>(TaskCreationOptions.RunContinuationsAsynchronously);
+        dhcp.LeaseChanged += lease =>
+        {
+            stack.Lease = lease;
+            stack._address = lease?.Address ?? Ipv4Address.Any;
+            if (lease is not null) bound.TrySetResult(lease);
+        };
+        dhcp.Failed += reason => bound.TrySetException(new SocketException(
+            (int)(dhcp.Stats.OffersReceived == 0 ? SocketError.TimedOut : SocketError.NetworkDown), $"no DHCP lease: {reason}"));
+        stack.FirstLease = bound.Task;
         stack._thread.Start();
         return stack;
+    }
+
+    /// <summary>Waits for the first DHCP lease (bounded: the client gives up after its retransmissions); at once without DHCP.</summary>
+    internal async Task WaitForLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (FirstLease is { IsCompletedSuccessfully: false } lease) await lease.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -59,10 +95,15 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     internal static PollLoop CreateLoop(NetworkStackOptions options)
     {
         var device = options.Device;
+        if (options.Dhcp && (options.Address != Ipv4Address.Any || options.Gateway is not null))
+            throw new ArgumentException("with Dhcp the lease gives the address and gateway: leave Address and Gateway unset", nameof(options));
+        if (!options.Dhcp && options.Address == Ipv4Address.Any)
+            throw new ArgumentException("set Address and PrefixLength, or Dhcp = true", nameof(options));
         var tcpConfig = options.Tcp with { MaxSegmentSize = Math.Min(options.Tcp.MaxSegmentSize, device.Mtu - 40) };
         // Unseeded, the SYN-cookie keys come from the cryptographic generator; a seed (tests, replays) makes them reproducible.
         var tcp = new TcpStack(tcpConfig, options.SequenceNumbers ?? InitialSequenceNumbers.CreateRandom(),
-                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null);
+                               options.Seed ?? (ulong)Random.Shared.NextInt64(), cookieKeysFromSeed: options.Seed is not null,
+                               ephemeralPorts: options.LocalPorts);
         var nic = new NetworkInterface(new InterfaceConfig
         {
             MacAddress = device.MacAddress,
@@ -72,6 +113,8 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             Mtu = device.Mtu,
             Checksums = options.Checksums,
             LinkIsHostLocal = device.IsHostLocal,
+            SharesHostAddress = options.SharesHostAddress,
+            LocalPorts = options.LocalPorts,
         }, tcp, new DeviceOutput(device)) { Clock = options.Clock };
         nic.Start(MonotonicClock.Now);
         var dns = options.DnsServers is { } servers
@@ -79,7 +122,32 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
             : ResolvConf.Load();
         // A seeded stack draws DNS IDs and ports from a stream of its own, so they do not mirror its TCP ports.
         var resolver = new StubResolver(nic, dns, options.Seed is { } seed ? new DeterministicRandom(unchecked(seed + 1)) : null);
-        return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget);
+        DhcpClient? dhcp = null;
+        if (options.Dhcp)
+        {
+            dhcp = new DhcpClient(nic, new DhcpSettings { HostAddresses = KernelAddresses(device.Name) }, new DeterministicRandom(options.Seed is { } s ? unchecked(s + 2) : (ulong)Random.Shared.NextInt64()));
+            nic.ArpObserver = dhcp;
+            if (options.DnsServers is null) // the lease's servers replace resolv.conf's
+                dhcp.LeaseChanged += lease =>
+                {
+                    if (lease is { DnsServers.Count: > 0 }) resolver.UseSettings(dns with { Servers = lease.DnsServers, Origin = $"the DHCP lease from {lease.Server}" });
+                };
+            dhcp.Start(); // DISCOVER at the loop's first turn, on the loop's clock
+        }
+        return new PollLoop(device, nic, resolver: resolver, mode: options.EffectivePollMode, spinCap: options.AdaptivePollBudget, dhcp: dhcp);
+    }
+
+    /// <summary>The kernel's address of the interface the device runs on (in the calling thread's namespace), if it has one.</summary>
+    private static HashSet<Ipv4Address> KernelAddresses(string interfaceName)
+    {
+        try
+        {
+            return [LinuxInterface.ReadIpv4Address(interfaceName).Address];
+        }
+        catch (DeviceUnavailableException) // no such kernel interface (a simulated link), or no address on it
+        {
+            return [];
+        }
     }
 
     /// <summary>Opens a TCP connection; throws <see cref="SocketException"/> (ConnectionRefused, HostUnreachable, TimedOut) when it cannot.</summary>
@@ -92,12 +160,15 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     internal async Task<TcpStream> ConnectAsync(Ipv4Address address, int port, bool noDelay, CancellationToken cancellationToken)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+        await WaitForLeaseAsync(cancellationToken).ConfigureAwait(false);
         // Once queued, the command runs and returns its pump even if the token fires meanwhile (InvokeAsync's contract):
         // the wait below then throws at once and the abort removes the connection (RST if synchronized) and its pump.
         var pump = await _thread.InvokeAsync((loop, now) =>
         {
+            ThrowIfShuttingDown();
             var tcp = loop.Interface.Tcp;
-            var connection = tcp.Connect(_options.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
+            if (!loop.Interface.HasAddress) throw NoAddress();
+            var connection = tcp.Connect(loop.Interface.Config.Address, address, (ushort)port, now, noDelay ? tcp.Config with { NoDelay = true } : null);
             var created = new StreamPump(connection, _thread.Usage, _pumps);
             _pumps.Add(created);
             return created;
@@ -128,12 +199,15 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "a port is 1..65535");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(backlog);
+        WaitForLeaseAsync(CancellationToken.None).GetAwaiter().GetResult();
         return _thread.InvokeAsync((loop, _) =>
         {
+            ThrowIfShuttingDown();
             var tcp = loop.Interface.Tcp;
             if (tcp.HasListener((ushort)port))
                 throw new SocketException((int)SocketError.AddressAlreadyInUse, $"port {port} already has a listener");
-            var listener = new TcpStreamListener(tcp.Listen((ushort)port, backlog), _options.Address, _thread, Adopt);
+            if (!loop.Interface.HasAddress) throw NoAddress();
+            var listener = new TcpStreamListener(tcp.Listen((ushort)port, backlog), loop.Interface.Config.Address, _thread, Adopt);
             _listeners.Add(listener);
             return listener;
         }).GetAwaiter().GetResult();
@@ -188,6 +262,7 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         if (Ipv4Address.TryParse(host, out var literal)) return [literal];
+        await WaitForLeaseAsync(cancellationToken).ConfigureAwait(false); // the lease may name the DNS servers
         var resolver = Loop.Resolver ?? throw new InvalidOperationException("this stack's poll loop has no DNS resolver");
         var completion = new TaskCompletionSource<DnsLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
         DnsLookup? lookup = null; // poll thread only
@@ -242,6 +317,9 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         }
     }
 
+    private static SocketException NoAddress() =>
+        new((int)SocketError.NetworkDown, "the stack has no address: its DHCP lease expired and no new one came yet");
+
     /// <summary>Runs <paramref name="work"/> on the poll thread (to read counters consistently, for instance).</summary>
     internal Task<T> InvokeAsync<T>(Func<PollLoop, T> work) => _thread.InvokeAsync((loop, _) => work(loop));
 
@@ -250,6 +328,23 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         for (int i = _listeners.Count - 1; i >= 0; i--)
             if (!_listeners[i].Pump()) _listeners.RemoveAt(i);
         _pumps.RunDue(now);
+        if (_shutdownFinished is { } finished && HasFinishedSending(loop.Interface.Tcp)) finished.TrySetResult();
+    }
+
+    /// <summary>Whether the peer of every connection has acknowledged all it was sent, the FIN included: past FIN-WAIT-1,
+    /// CLOSING and LAST-ACK, nothing this side sent can be lost by stopping.</summary>
+    private static bool HasFinishedSending(TcpStack tcp)
+    {
+        foreach (var connection in tcp.Connections)
+            if (!HasFinishedSending(connection)) return false;
+        return true;
+    }
+
+    private static bool HasFinishedSending(TcpConnection connection) => connection.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed;
+
+    private void ThrowIfShuttingDown()
+    {
+        if (_shuttingDown) throw new ObjectDisposedException(nameof(NetworkStack), "the network stack is shutting down");
     }
 
     /// <summary>Poll thread, as it stops: every listener, stream still open and lookup fails with OperationAborted.</summary>
@@ -263,17 +358,100 @@ public sealed class NetworkStack : IAsyncDisposable, IDisposable
         _lookups.Clear();
     }
 
+    /// <summary>
+    /// Stops the stack as a process's exit stops kernel sockets, then waits for what that sends: listeners close (waiting
+    /// accepts fail with OperationAborted, connections not yet accepted are reset, as Linux's inet_csk_listen_stop), every
+    /// connection is closed as close(2) closes a socket (a FIN after the data written, or a RST when received data was left
+    /// unread: tcp_close, RFC 2525 §2.17; a handshake in progress is reset), streams still held see OperationAborted, and new
+    /// connections and listeners are refused. The poll thread goes on until every peer has acknowledged all it was sent,
+    /// FIN included, or <paramref name="timeout"/> passes (or the token fires); then <see cref="Dispose"/> resets what is left.
+    /// </summary>
+    public async Task ShutdownAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        try
+        {
+            if (Volatile.Read(ref _disposed) != 0) return;
+            var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _thread.InvokeAsync((loop, _) =>
+            {
+                if (_shuttingDown) return 0;
+                _shuttingDown = true;
+                foreach (var listener in _listeners) listener.Close();
+                _listeners.Clear();
+                _pumps.CloseAll();
+                _shutdownFinished = finished;
+                return 0;
+            }, cancellationToken).ConfigureAwait(false);
+            await finished.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // what is still sending is reset below
+        }
+        catch (InvalidOperationException)
+        {
+            // the poll thread had stopped already (ObjectDisposedException too): nothing is left to wait for
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Stops the stack at once: every connection whose peer has not acknowledged all it was sent is reset, as closing a
+    /// socket with SO_LINGER's zero timeout resets it, so that its peer learns now that nothing more comes instead of
+    /// retransmitting to an address nobody will answer for (one in FIN-WAIT-2 is left alone: its peer has everything, and
+    /// a RST could reach it before it read the FIN, turning its end of stream into a reset); a DHCP lease goes back to its
+    /// server (RFC 2131 §4.4.6); then the poll thread stops and the device is closed. <see cref="DisposeAsync"/> closes gracefully first.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        ResetAll();
+        if (Loop.Dhcp is not null) ReleaseLease();
         _thread.Dispose();
         Metrics.Dispose();
         Loop.Device.Dispose();
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>RFC 2131 §4.4.6: the lease goes back to the server as the stack stops (briefly awaited: a stopped poll
+    /// thread has nothing to release).</summary>
+    private void ReleaseLease()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        try
+        {
+            _thread.InvokeAsync((loop, now) =>
+            {
+                loop.Dhcp!.Release(now);
+                loop.Device.Flush();
+                return true;
+            }).Wait(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception e) when (e is InvalidOperationException or AggregateException)
+        {
+        }
+    }
+
+    /// <summary><see cref="ShutdownAsync"/> with <see cref="NetworkStackOptions.ShutdownTimeout"/>.</summary>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+
+    /// <summary>Resets every connection on the poll thread; its turn's flush sends the RSTs before the thread stops.</summary>
+    private void ResetAll()
+    {
+        try
+        {
+            _thread.InvokeAsync((loop, _) =>
+            {
+                foreach (var connection in loop.Interface.Tcp.Connections.ToList())
+                    if (!HasFinishedSending(connection)) connection.Abort();
+                return 0;
+            }).Wait(ResetWait);
+        }
+        catch (Exception e) when (e is InvalidOperationException || e.InnerException is InvalidOperationException)
+        {
+            // the poll thread had stopped: it sends nothing more
+        }
     }
 }

@@ -12,11 +12,34 @@ public sealed record NetworkStackOptions
 {
     /// <summary>The link; the stack owns it from now on and disposes it.</summary>
     public required INetworkDevice Device { get; init; }
-    public required Ipv4Address Address { get; init; }
-    public required int PrefixLength { get; init; }
+    /// <summary>The address the stack claims (it answers ARP for it); leave it unset with <see cref="Dhcp"/>.</summary>
+    public Ipv4Address Address { get; init; }
+    public int PrefixLength { get; init; }
     public Ipv4Address? Gateway { get; init; }
+    /// <summary>
+    /// Take the address, prefix, gateway, MTU and (unless <see cref="DnsServers"/> is set) DNS servers from a DHCP server
+    /// (RFC 2131) instead of <see cref="Address"/>, <see cref="PrefixLength"/> and <see cref="Gateway"/>, which stay unset.
+    /// <see cref="NetworkStack.Start"/> returns at once (so an application prepares while the lease is negotiated);
+    /// <see cref="NetworkStack.ConnectAsync(string, int, CancellationToken)"/>, <see cref="NetworkStack.Listen"/> and
+    /// <see cref="NetworkStack.ResolveAsync"/> wait for the lease, or throw a <see cref="System.Net.Sockets.SocketException"/>
+    /// when none came after RFC 2131 §4.1's retransmissions (about two minutes). The lease is renewed while the stack runs
+    /// and released when it is disposed.
+    /// </summary>
+    public bool Dhcp { get; init; }
     public ChecksumPolicy Checksums { get; init; } = ChecksumPolicy.Auto;
     public TcpConfig Tcp { get; init; } = new();
+    /// <summary>
+    /// The stack's local ports: TCP active opens and DNS queries take theirs from here. Null: Linux's default ephemeral
+    /// range for TCP, 49152-65535 for DNS. Required with <see cref="SharesHostAddress"/> (see <see cref="Devices.HostMode.HostAddressLease"/>).
+    /// </summary>
+    public PortRange? LocalPorts { get; init; }
+    /// <summary>
+    /// <see cref="Address"/> is the host kernel's own address of the interface (host-address mode): the kernel keeps
+    /// answering ARP and ping for it, and TCP for ports outside <see cref="LocalPorts"/> and the stack's listeners is the
+    /// kernel's and is ignored, never reset. The kernel must be kept from seeing the stack's ports (a firewall rule such as
+    /// <see cref="Devices.HostMode.HostAddressLease"/> installs), or it resets the stack's connections.
+    /// </summary>
+    public bool SharesHostAddress { get; init; }
     /// <summary>What the poll thread does when idle: sleep in poll(2), spin for a learned budget after traffic, or spin always.</summary>
     public PollMode PollMode { get; init; } = PollMode.Sleep;
     /// <summary>The longest the <see cref="PollMode.Adaptive"/> loop keeps polling after a frame before it sleeps (the
@@ -46,4 +69,7 @@ public sealed record NetworkStackOptions
     /// Internal: only a loop driven by its caller (<see cref="NetworkStack.CreateLoop"/>) has a choice to make.
     /// </summary>
     internal Func<Instant>? Clock { get; init; }
+    /// <summary>How long <see cref="NetworkStack.DisposeAsync"/> waits for the peers to acknowledge what the closing
+    /// connections still had to send (<see cref="NetworkStack.ShutdownAsync"/>); what is left then is reset.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -87,6 +87,16 @@ internal sealed class PumpScheduler(Action wake)
         _due.Clear();
     }
 
+    /// <summary>Poll thread, as the stack shuts down: every stream's connection closes as its Dispose closes it.</summary>
+    public void CloseAll()
+    {
+        foreach (var pump in _live)
+        {
+            pump.CloseForShutdown();
+            MarkDue(pump);
+        }
+    }
+
     /// <summary>Poll thread, as it stops: every application wait ends with OperationAborted.</summary>
     public void AbandonAll()
     {

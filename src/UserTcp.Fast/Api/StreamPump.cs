@@ -138,6 +138,16 @@ internal sealed class StreamPump : IConnectionObserver
     /// <summary>Poll thread, as the stack stops: the application's waits end with OperationAborted.</summary>
     public void Abandon() => Fail(TcpError.Aborted);
 
+    /// <summary>Poll thread, as the stack shuts down: the next pass closes the connection as the stream's Dispose would
+    /// (a handshake in progress is reset), and the application's waits end with OperationAborted now.</summary>
+    public void CloseForShutdown()
+    {
+        if (Connection.State is TcpState.SynSent or TcpState.SynReceived) AbortRequested = true;
+        ApplicationGone = true;
+        ShutdownWriteRequested = true;
+        Fail(TcpError.Aborted);
+    }
+
     /// <summary>Completes the connect call's task: a wake-up of the application like <see cref="ChangeSignal.SetIf{TState}"/>, counted as one.</summary>
     private void Settle(bool established)
     {

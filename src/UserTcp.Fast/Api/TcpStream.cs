@@ -222,14 +222,16 @@ public sealed class TcpStream : Stream
         _pump.RequestPassNow();
     }
 
-    private SocketException Translate() => new((int)((TcpError)_pump.Error switch
+    private SocketException Translate() => (TcpError)_pump.Error switch
     {
-        TcpError.ConnectionRefused => SocketError.ConnectionRefused,
-        TcpError.ConnectionReset => SocketError.ConnectionReset,
-        TcpError.TimedOut => SocketError.TimedOut,
-        TcpError.HostUnreachable => SocketError.HostUnreachable,
-        _ => SocketError.OperationAborted,
-    }));
+        TcpError.ConnectionRefused => new SocketException((int)SocketError.ConnectionRefused),
+        TcpError.ConnectionReset => new SocketException((int)SocketError.ConnectionReset),
+        TcpError.TimedOut => new SocketException((int)SocketError.TimedOut),
+        TcpError.HostUnreachable => new SocketException((int)SocketError.HostUnreachable),
+        TcpError.AddressLost => new SocketException((int)SocketError.NetworkDown,
+            "the stack lost its address: the DHCP lease expired or the server refused to renew it"),
+        _ => new SocketException((int)SocketError.OperationAborted),
+    };
 
     internal SocketException ConnectFailure() => Translate();
 

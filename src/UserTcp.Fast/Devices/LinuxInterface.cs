@@ -56,6 +56,49 @@ internal static unsafe class LinuxInterface
         }
     }
 
+    private const nuint SiocGifAddr = 0x8915;
+    private const nuint SiocGifNetmask = 0x891B;
+
+    /// <summary>
+    /// The kernel's primary IPv4 address of interface <paramref name="name"/> and its prefix length (SIOCGIFADDR,
+    /// SIOCGIFNETMASK on a socket of the calling thread, so of its network namespace): what host-address mode shares.
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException">No such interface, or it has no IPv4 address.</exception>
+    public static (Wire.Ipv4Address Address, int PrefixLength) ReadIpv4Address(string name)
+    {
+        var request = Libc.InterfaceRequest.For(name);
+        int socket = Libc.Socket(Libc.AF_INET, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        if (socket < 0) throw Failure(name, "socket(AF_INET)", Libc.LastErrno);
+        try
+        {
+            var address = AskIpv4(socket, name, SiocGifAddr, ref request);
+            var mask = AskIpv4(socket, name, SiocGifNetmask, ref request);
+            return (address, System.Numerics.BitOperations.PopCount(mask.Value));
+        }
+        finally
+        {
+            Libc.Close(socket);
+        }
+    }
+
+    private static Wire.Ipv4Address AskIpv4(int socket, string name, nuint command, ref Libc.InterfaceRequest request)
+    {
+        fixed (Libc.InterfaceRequest* pointer = &request)
+        {
+            if (Libc.Ioctl(socket, command, pointer) < 0)
+            {
+                int errno = Libc.LastErrno;
+                throw errno switch
+                {
+                    Libc.ENODEV => new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{name}: no such network interface in this network namespace"),
+                    Libc.EADDRNOTAVAIL => new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: the kernel holds no IPv4 address on it to share"),
+                    _ => new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: cannot read its IPv4 address: {Libc.Describe(errno)}"),
+                };
+            }
+            return Wire.Ipv4Address.Read(new ReadOnlySpan<byte>(pointer->Ipv4Address, 4));
+        }
+    }
+
     private static int WriteRequest(Span<byte> request, string name)
     {
         request.Clear();

@@ -35,9 +35,9 @@ internal sealed class StubResolver : IUdpReceiver
     private const int PortDraws = 64;
 
     private readonly NetworkInterface _nic;
-    private readonly DnsSettings _settings;
-    private readonly Ipv4Address[] _servers;
-    private readonly Ipv4Address[] _hostLocalServers;
+    private DnsSettings _settings;
+    private Ipv4Address[] _servers;
+    private Ipv4Address[] _hostLocalServers;
     private readonly DeterministicRandom? _random;
     private readonly Dictionary<ushort, DnsLookup> _lookups = new();
     private readonly List<DnsLookup> _due = new();
@@ -48,8 +48,15 @@ internal sealed class StubResolver : IUdpReceiver
     public StubResolver(NetworkInterface nic, DnsSettings settings, DeterministicRandom? random = null)
     {
         _nic = nic;
-        _settings = settings;
         _random = random;
+        UseSettings(settings);
+    }
+
+    /// <summary>Asks these servers from now on (a DHCP lease's); lookups in flight keep theirs.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_settings), nameof(_servers), nameof(_hostLocalServers))]
+    public void UseSettings(DnsSettings settings)
+    {
+        _settings = settings;
         var distinct = settings.Servers.Distinct().ToArray();
         // RFC 1122 §3.2.1.3: 127/8 (and 0.0.0.0, "this host") never leave a host, and the host's resolver behind them
         // (systemd-resolved's 127.0.0.53, for one) belongs to its kernel stack, which this stack does not share.
@@ -280,7 +287,9 @@ internal sealed class StubResolver : IUdpReceiver
     {
         for (int draw = 0; draw < PortDraws; draw++)
         {
-            ushort port = (ushort)NextInt(FirstSourcePort, 1 << 16);
+            ushort port = _nic.Config.LocalPorts is { } ports
+                ? (ushort)NextInt(ports.First, ports.Last + 1) // a shared host address: only our reserved ports reach us
+                : (ushort)NextInt(FirstSourcePort, 1 << 16);
             if (!_nic.TryBindUdp(port, this)) continue;
             lookup.SourcePort = port;
             return true;

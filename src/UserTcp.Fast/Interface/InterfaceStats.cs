@@ -21,6 +21,8 @@ internal sealed class InterfaceStats
     public long DropBadUdp;
     public long DropUdpNoListener;
     public long DropBadTcp;
+    /// <summary>TCP for a port of the kernel's, seen on an address shared with it (<see cref="InterfaceConfig.SharesHostAddress"/>).</summary>
+    public long DropHostFlow;
     public long DropBadChecksum;
     public long PartialChecksumsAccepted;
     public long ChecksumsUnchecked;
@@ -29,6 +31,8 @@ internal sealed class InterfaceStats
     public long ArpRepliesReceived;
     public long ArpUnresolved;
     public long ArpPendingDropped;
+    /// <summary>ARP packets that would have changed a neighbour's MAC within <see cref="InterfaceConfig.ArpLockTime"/>.</summary>
+    public long ArpUpdatesLocked;
     public long IcmpEchoRepliesSent;
     public long IcmpEchoRepliesReceived;
     public long NoRoute;
@@ -48,6 +52,7 @@ internal sealed class InterfaceStats
         yield return ("bad-udp", DropBadUdp);
         yield return ("udp-no-listener", DropUdpNoListener);
         yield return ("bad-tcp", DropBadTcp);
+        yield return ("host-flow", DropHostFlow);
         yield return ("bad-checksum", DropBadChecksum);
         yield return ("arp-pending-overflow", ArpPendingDropped);
         yield return ("no-route", NoRoute);

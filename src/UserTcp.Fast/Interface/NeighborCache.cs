@@ -21,6 +21,8 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
         /// <summary>Configured, not learned: never expires, never refreshed or replaced by ARP.</summary>
         public bool Static;
         public Instant ExpiresAt = Instant.Never;
+        /// <summary>When <see cref="Mac"/> was last set by ARP (for <see cref="InterfaceConfig.ArpLockTime"/>).</summary>
+        public Instant LearnedAt = Instant.Never;
         /// <summary>Requests sent since the last answer; Never when no request is due.</summary>
         public int RequestsSent;
         public Instant NextRequestAt = Instant.Never;
@@ -45,9 +47,10 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
         return false;
     }
 
-    /// <summary>Learns or refreshes a mapping (an ARP packet about it, or traffic from it). Returns the neighbour if it
-    /// had packets waiting, so the caller can send them now.</summary>
-    public Neighbor? Learn(Ipv4Address address, MacAddress mac, Instant now, bool create)
+    /// <summary>Learns or refreshes a mapping from an ARP packet about it. Returns the neighbour if it had packets waiting,
+    /// so the caller can send them now. A different MAC within the lock time is ignored unless <paramref name="gratuitous"/>
+    /// (Linux arp_process: override only after locktime or for a gratuitous ARP), and counted in <paramref name="stats"/>.</summary>
+    public Neighbor? Learn(Ipv4Address address, MacAddress mac, Instant now, bool create, bool gratuitous, InterfaceStats stats)
     {
         if (!_neighbors.TryGetValue(address, out var n))
         {
@@ -56,6 +59,12 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
             _neighbors.Add(address, n);
         }
         if (n.Static) return null;
+        if (n.Resolved && n.Mac != mac && !gratuitous && now < n.LearnedAt + config.ArpLockTime)
+        {
+            stats.ArpUpdatesLocked++;
+            return null;
+        }
+        n.LearnedAt = now;
         n.Mac = mac;
         n.Resolved = true;
         n.ExpiresAt = now + config.ArpEntryLifetime;

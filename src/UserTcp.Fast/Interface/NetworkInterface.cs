@@ -14,7 +14,7 @@ namespace UserTcp.Fast.Interface;
 /// </summary>
 internal sealed class NetworkInterface
 {
-    private readonly InterfaceConfig _config;
+    private InterfaceConfig _config;
     private readonly IFrameOutput _output;
     private readonly NeighborCache _neighbors;
     private readonly byte[] _frame;
@@ -25,6 +25,9 @@ internal sealed class NetworkInterface
     private readonly ISegmentingFrameOutput? _segmentingOutput;
     /// <summary>Most bytes of a TCP segment the TCP layer may write: MTU - 20, or up to 64 KiB less the IPv4 header with segmentation offload.</summary>
     private readonly int _maxTcpSegment;
+    /// <summary>The device's MTU, the most a DHCP lease's MTU may raise <see cref="InterfaceConfig.Mtu"/> to.</summary>
+    private readonly int _deviceMtu;
+    private readonly int _configuredMss;
     private ushort _identification;
 
     public NetworkInterface(InterfaceConfig config, TcpStack tcp, IFrameOutput output)
@@ -36,8 +39,10 @@ internal sealed class NetworkInterface
         _acceptsPartialChecksums = config.Checksums == ChecksumPolicy.AcceptPartial
                                    || (config.Checksums == ChecksumPolicy.Auto && config.LinkIsHostLocal);
         Tcp = tcp;
+        _configuredMss = tcp.Config.MaxSegmentSize;
         _output = output;
         int frameSize = config.Mtu + EthernetFrame.HeaderLength;
+        _deviceMtu = config.Mtu;
         _maxTcpSegment = config.Mtu - Ipv4Packet.MinHeaderLength;
         if (output is ISegmentingFrameOutput { MaxSegmentedFrameBytes: var segmented } segmenting && segmented > frameSize)
         {
@@ -54,6 +59,10 @@ internal sealed class NetworkInterface
     public TcpStack Tcp { get; }
     public InterfaceStats Stats { get; } = new();
     public IEchoReplyListener? EchoReplies { get; set; }
+    public IArpObserver? ArpObserver { get; set; }
+    /// <summary>False while the interface waits for an address (<see cref="InterfaceConfig.Address"/> is 0.0.0.0, as before a
+    /// DHCP lease): it then answers no ARP request and accepts only broadcast UDP.</summary>
+    public bool HasAddress => _config.Address != Ipv4Address.Any;
     public int NeighborCount => _neighbors.Count;
 
     /// <summary>
@@ -71,8 +80,36 @@ internal sealed class NetworkInterface
 
     public Instant NextDeadline => Instant.Min(_neighbors.NextDeadline, Tcp.NextDeadline);
 
-    /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address).</summary>
-    public void Start(Instant now) => SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+    /// <summary>Announces our address with a gratuitous ARP request (RFC 5227 §3: sender and target both our address),
+    /// unless the address is the kernel's, which announced it itself.</summary>
+    public void Start(Instant now)
+    {
+        if (HasAddress && !_config.SharesHostAddress) SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, _config.Address);
+    }
+
+    /// <summary>
+    /// Takes a new address (a DHCP lease; 0.0.0.0 gives it up), prefix, gateway and MTU, and announces the address (RFC 5227
+    /// §2.3). The MTU is capped at the device's; new connections' MSS follows it. Connections from an address given up fail
+    /// (<see cref="TcpStack.OnAddressLost"/>). A gateway off the new subnet is not used.
+    /// </summary>
+    public void Configure(Ipv4Address address, int prefixLength, Ipv4Address? gateway, int? mtu, Instant now)
+    {
+        var previous = _config.Address;
+        int linkMtu = Math.Min(mtu ?? _deviceMtu, _deviceMtu);
+        _config = _config with
+        {
+            Address = address,
+            PrefixLength = prefixLength,
+            Gateway = gateway is { } g && g.IsInSubnet(address, prefixLength) && g != address ? g : null,
+            Mtu = Math.Max(linkMtu, 576), // RFC 791: every host handles 576; a smaller option 26 is not honoured
+        };
+        Tcp.Config = Tcp.Config with { MaxSegmentSize = Math.Min(_configuredMss, _config.Mtu - 40) };
+        if (previous != Ipv4Address.Any && previous != address) Tcp.OnAddressLost(previous);
+        Start(now);
+    }
+
+    /// <summary>An RFC 5227 §2.1.1 probe for <paramref name="target"/>: an ARP request from sender address 0.0.0.0.</summary>
+    public void SendArpProbe(Ipv4Address target) => SendArp(ArpOperation.Request, MacAddress.Broadcast, MacAddress.Zero, target, Ipv4Address.Any);
 
     public void BindUdp(ushort port, IUdpReceiver receiver)
     {
@@ -103,17 +140,28 @@ internal sealed class NetworkInterface
         }
     }
 
-    /// <summary>RFC 826 "packet reception": merge the sender if known or if the request is for us; answer requests for our address only.</summary>
+    /// <summary>
+    /// RFC 826 "packet reception": merge the sender if known, or create it if a request is for us; answer requests for our
+    /// address only. A reply we did not ask for creates nothing (Linux arp_accept = 0; with a shared address the kernel
+    /// asked, and its replies are taken), and a known neighbour's MAC changes
+    /// only after <see cref="InterfaceConfig.ArpLockTime"/> or by a gratuitous ARP, as Linux's locktime (arp_process).
+    /// ARP has no authentication: anyone on the link can still claim an address after that, with Linux as with us.
+    /// </summary>
     private void OnArp(ReadOnlySpan<byte> payload, Instant now)
     {
         if (ArpPacket.TryParse(payload, out var arp) != WireStatus.Ok) { Stats.DropBadArp++; return; }
         Stats.Delivered++;
         var sender = arp.SenderProtocolAddress;
+        ArpObserver?.OnArp(arp.Operation, sender, arp.SenderHardwareAddress, arp.TargetProtocolAddress, now);
+        if (!HasAddress) return; // neither answer nor learn: the address is not ours yet (RFC 5227 §2.1.1)
         bool forUs = arp.TargetProtocolAddress == _config.Address;
         if (sender == _config.Address) return; // our own gratuitous ARP, or a conflict we do not resolve here
         if (sender != Ipv4Address.Any && sender.IsInSubnet(_config.Address, _config.PrefixLength))
         {
-            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs);
+            // A shared address's ARP is the kernel's: a reply to it answers the kernel's request, which the stack sees too.
+            bool solicited = arp.Operation == ArpOperation.Request || _config.SharesHostAddress;
+            var waiting = _neighbors.Learn(sender, arp.SenderHardwareAddress, now, create: forUs && solicited,
+                                           gratuitous: arp.TargetProtocolAddress == sender, Stats);
             if (waiting is not null) SendHeld(waiting);
         }
         if (arp.Operation == ArpOperation.Reply)
@@ -121,7 +169,7 @@ internal sealed class NetworkInterface
             Stats.ArpRepliesReceived++;
             return;
         }
-        if (!forUs) return;
+        if (!forUs || _config.SharesHostAddress) return; // a shared address's ARP is the kernel's to answer
         SendArp(ArpOperation.Reply, arp.SenderHardwareAddress, arp.SenderHardwareAddress, sender);
         Stats.ArpRepliesSent++;
     }
@@ -129,7 +177,13 @@ internal sealed class NetworkInterface
     private void OnIpv4(MacAddress sourceMac, ReadOnlySpan<byte> payload, Instant now)
     {
         if (Ipv4Packet.TryParse(payload, out var ip) != WireStatus.Ok) { Stats.DropBadIpv4++; return; }
-        if (ip.Destination != _config.Address) { Stats.DropIpv4NotForUs++; return; }
+        // Limited broadcast is for UDP only: DHCP's answers before we have an address (RFC 2131 §4.1, BROADCAST flag).
+        bool toUs = ip.Destination == _config.Address && HasAddress; // nothing is for 0.0.0.0
+        if (!toUs && !(ip.Destination == Ipv4Address.Broadcast && ip.Protocol == IpProtocol.Udp))
+        {
+            Stats.DropIpv4NotForUs++;
+            return;
+        }
         if (ip.IsFragment) { Stats.DropFragment++; return; } // RFC 791 reassembly is not offered: counted, never half-processed
         var source = ip.Source;
         if (source.IsInSubnet(_config.Address, _config.PrefixLength)) _neighbors.Touch(source, sourceMac, now);
@@ -145,10 +199,14 @@ internal sealed class NetworkInterface
     private void OnTcp(in Ipv4Packet ip, Instant now)
     {
         if (TcpSegment.TryParse(ip.Payload, out var segment) != WireStatus.Ok) { Stats.DropBadTcp++; return; }
+        if (_config.SharesHostAddress && !IsOurPort(segment.DestinationPort)) { Stats.DropHostFlow++; return; } // the kernel's connection: no RST
         if (!ChecksumAcceptable(ChecksumOf(segment, ip))) return;
         Stats.Delivered++;
         if (Tcp.OnSegment(ip.Source, ip.Destination, segment, now)) Flush(Clock?.Invoke() ?? now); // naive ACK policy: this ACK cannot wait
     }
+
+    /// <summary>On a shared address, the ports the firewall keeps from the kernel: the reserved range and our listeners'.</summary>
+    private bool IsOurPort(ushort port) => _config.LocalPorts is { } ports && ports.Contains(port) || Tcp.HasListener(port);
 
     /// <summary>
     /// Where partial checksums pass anyway, a field that holds the pseudo-header sum is taken as partial before the
@@ -199,6 +257,8 @@ internal sealed class NetworkInterface
         Stats.Delivered++;
         switch (icmp.Type)
         {
+            case IcmpType.EchoRequest when _config.SharesHostAddress:
+                break; // the kernel answers for its own address
             case IcmpType.EchoRequest:
                 // RFC 1122 §3.2.2.6: the reply carries the request's identifier, sequence number and data.
                 int length = FrameWriter.WriteIcmpEcho(_frame,
@@ -213,7 +273,7 @@ internal sealed class NetworkInterface
                 EchoReplies?.OnEchoReply(ip.Source, icmp.Identifier, icmp.SequenceNumber, icmp.Payload.Length, ip.TimeToLive, now);
                 break;
             case IcmpType.DestinationUnreachable when icmp.Payload.Length >= Ipv4Packet.MinHeaderLength:
-                OnQuotedUnreachable(icmp.Code, icmp.Payload, now);
+                OnQuotedUnreachable(icmp.Code, icmp.NextHopMtu, icmp.Payload, now);
                 break;
         }
     }
@@ -221,9 +281,10 @@ internal sealed class NetworkInterface
     /// <summary>
     /// An ICMP destination unreachable quotes the IPv4 header and first 8 bytes of what we sent (RFC 792), so both ports:
     /// it concerns only the TCP connection (RFC 1122 §4.2.3.9) or the UDP port (§4.1.3.3) it quotes, never every
-    /// conversation with that host. Quotes of datagrams we did not send are ignored.
+    /// conversation with that host. Quotes of datagrams we did not send are ignored. TCP also gets the quoted sequence
+    /// number (the 8 bytes hold it) and the next-hop MTU, for "fragmentation needed" (RFC 1191 §3, RFC 5927 §4.1).
     /// </summary>
-    private void OnQuotedUnreachable(byte code, ReadOnlySpan<byte> quoted, Instant now)
+    private void OnQuotedUnreachable(byte code, ushort nextHopMtu, ReadOnlySpan<byte> quoted, Instant now)
     {
         int headerLength = (quoted[0] & 0x0F) * 4;
         if (headerLength < Ipv4Packet.MinHeaderLength || quoted.Length < headerLength + 4 || Ipv4Address.Read(quoted[12..]) != _config.Address) return;
@@ -232,8 +293,9 @@ internal sealed class NetworkInterface
         ushort destinationPort = BinaryPrimitives.ReadUInt16BigEndian(quoted[(headerLength + 2)..]);
         switch ((IpProtocol)quoted[9])
         {
-            case IpProtocol.Tcp:
-                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code);
+            case IpProtocol.Tcp when quoted.Length >= headerLength + 8:
+                var quotedSeq = new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(quoted[(headerLength + 4)..]));
+                Tcp.OnIcmpUnreachable(new TcpFourTuple(_config.Address, sourcePort, destination, destinationPort), code, quotedSeq, nextHopMtu);
                 break;
             case IpProtocol.Udp when _udp.TryGetValue(sourcePort, out var receiver):
                 var reason = code switch
@@ -310,6 +372,12 @@ internal sealed class NetworkInterface
     /// until ARP resolves the next hop (on-link destination or the gateway).</summary>
     private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize = 0)
     {
+        if (destination == Ipv4Address.Broadcast)
+        {
+            MacAddress.Broadcast.Write(frame);
+            Transmit(frame);
+            return;
+        }
         Ipv4Address nextHop;
         if (destination.IsInSubnet(_config.Address, _config.PrefixLength)) nextHop = destination;
         else if (_config.Gateway is { } gateway) nextHop = gateway;
@@ -319,12 +387,7 @@ internal sealed class NetworkInterface
             ReportUnreachable(destination, UnreachableReason.NoRoute, now);
             return;
         }
-        if (destination == Ipv4Address.Broadcast)
-        {
-            MacAddress.Broadcast.Write(frame);
-            Transmit(frame);
-        }
-        else if (_neighbors.TryGet(nextHop, out var mac))
+        if (_neighbors.TryGet(nextHop, out var mac))
         {
             mac.Write(frame);
             if (segmentSize > 0)
@@ -355,11 +418,12 @@ internal sealed class NetworkInterface
         _neighbors.Release(neighbor);
     }
 
-    private void SendArp(ArpOperation operation, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address target)
+    private void SendArp(ArpOperation operation, MacAddress ethernetDestination, MacAddress targetMac, Ipv4Address target, Ipv4Address? sender = null)
     {
+        var senderAddress = sender ?? _config.Address;
         int length = FrameWriter.WriteArp(_frame, new EthernetHeader(ethernetDestination, _config.MacAddress, EtherType.Arp),
-            new ArpMessage(operation, _config.MacAddress, _config.Address, targetMac, target));
-        if (operation == ArpOperation.Request && target != _config.Address) Stats.ArpRequestsSent++;
+            new ArpMessage(operation, _config.MacAddress, senderAddress, targetMac, target));
+        if (operation == ArpOperation.Request && target != senderAddress) Stats.ArpRequestsSent++;
         Transmit(_frame.AsSpan(0, length));
     }
 

@@ -24,6 +24,7 @@ internal static unsafe partial class Libc
     public const int EMSGSIZE = 90;
     public const int EOPNOTSUPP = 95;
     public const int ENETDOWN = 100;
+    public const int EADDRNOTAVAIL = 99;
     public const int ENOBUFS = 105;
 
     public const int O_RDWR = 0x2;
@@ -68,6 +69,9 @@ internal static unsafe partial class Libc
         /// <summary>ifr_flags (short) and ifr_mtu (int) share the union's first bytes.</summary>
         [FieldOffset(NameCapacity)]
         public int FlagsOrMtu;
+        /// <summary>sin_addr of ifr_addr/ifr_netmask (a struct sockaddr_in: family, port, then the address), network byte order.</summary>
+        [FieldOffset(NameCapacity + 4)]
+        public fixed byte Ipv4Address[4];
         /// <summary>ifr_data: what SIOCETHTOOL reads its command from and writes its answer to.</summary>
         [FieldOffset(NameCapacity)]
         public void* Data;

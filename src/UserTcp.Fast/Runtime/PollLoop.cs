@@ -1,4 +1,5 @@
 using UserTcp.Fast.Devices;
+using UserTcp.Fast.Dhcp;
 using UserTcp.Fast.Dns;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Time;
@@ -20,19 +21,23 @@ internal sealed class PollLoop
     /// <param name="resolver">The stub resolver over <paramref name="nic"/>'s UDP, if names are to be resolved: its
     /// retries are timers of this loop like the interface's.</param>
     /// <param name="spinCap">The adaptive mode's longest spin; <see cref="IdlePolicy.DefaultSpinCap"/> when null.</param>
+    /// <param name="dhcp">The DHCP client that configures <paramref name="nic"/>'s address, if it has one: its retransmissions
+    /// and lease times are timers of this loop.</param>
     public PollLoop(INetworkDevice device, NetworkInterface nic, int batch = 64, StubResolver? resolver = null,
-                    PollMode mode = PollMode.Sleep, TimeSpan? spinCap = null)
+                    PollMode mode = PollMode.Sleep, TimeSpan? spinCap = null, DhcpClient? dhcp = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         _device = device;
         Interface = nic;
         Batch = batch;
         Resolver = resolver;
+        Dhcp = dhcp;
         Idle = new IdlePolicy(device, mode, spinCap ?? IdlePolicy.DefaultSpinCap);
     }
 
     public NetworkInterface Interface { get; }
     public StubResolver? Resolver { get; }
+    public DhcpClient? Dhcp { get; }
     public INetworkDevice Device => _device;
     public int Batch { get; }
     public long Turns { get; private set; }
@@ -42,7 +47,15 @@ internal sealed class PollLoop
     /// <summary>Application work run inside every turn, after receive and timers and before the flush.</summary>
     public Action<Instant>? OnTurn { get; set; }
 
-    public Instant NextDeadline => Resolver is { } resolver ? Instant.Min(Interface.NextDeadline, resolver.NextDeadline) : Interface.NextDeadline;
+    public Instant NextDeadline
+    {
+        get
+        {
+            var next = Interface.NextDeadline;
+            if (Resolver is { } resolver) next = Instant.Min(next, resolver.NextDeadline);
+            return Dhcp is { } dhcp ? Instant.Min(next, dhcp.NextDeadline) : next;
+        }
+    }
 
     /// <summary>
     /// One turn starting at <paramref name="now"/>; returns the number of frames received. With a real clock
@@ -62,6 +75,7 @@ internal sealed class PollLoop
         if (clock is not null) now = clock();
         if (Interface.NextDeadline <= now) Interface.OnTimers(now);
         if (Resolver is { } resolver && resolver.NextDeadline <= now) resolver.OnTimers(now);
+        if (Dhcp is { } dhcp && dhcp.NextDeadline <= now) dhcp.OnTimers(now);
         // Linux ACKs from the softirq, before the reader runs: flushed here the ACK does not wait for the application's copy,
         // and carries the window from before the read (a window update after the read is the engine's to decide).
         if (frames > 0)

@@ -43,6 +43,11 @@ public sealed class StackMetrics
             _meter.CreateObservableCounter("usertcp.dns.queries_sent", () => resolver.Stats.QueriesSent, "{datagram}");
             _meter.CreateObservableCounter("usertcp.dns.responses_dropped", () => resolver.Stats.Dropped, "{datagram}");
         }
+        if (loop.Dhcp is { } dhcp)
+        {
+            _meter.CreateObservableCounter("usertcp.dhcp.messages_sent", () => dhcp.Stats.DiscoversSent + dhcp.Stats.RequestsSent + dhcp.Stats.DeclinesSent + dhcp.Stats.ReleasesSent, "{datagram}");
+            _meter.CreateObservableCounter("usertcp.dhcp.leases_obtained", () => dhcp.Stats.LeasesObtained, "{lease}");
+        }
         if (pollThread is not null) _meter.CreateObservableCounter("usertcp.poll_thread.stack_allocated", () => pollThread.StackBytes, "By");
     }
 
@@ -64,27 +69,37 @@ public sealed class StackMetrics
         Line("device send calls", device.SendCalls);
         Line("device frames sent", device.FramesSent);
         Line("device sends deferred", device.SendsDeferred);
+        Line("device sends dropped", device.SendsDropped);
         Line("poll loop turns", _loop.Turns);
         if (_loop.Idle.Mode == PollMode.Adaptive) Line("poll loop adaptive spin turns", _loop.Idle.SpinTurns);
         foreach (var (reason, count) in nic.Stats.Drops()) if (count > 0) Line($"dropped: {reason}", count);
         Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);
         Line("arp requests sent", nic.Stats.ArpRequestsSent);
         Line("arp replies sent", nic.Stats.ArpRepliesSent);
+        Line("arp updates locked", nic.Stats.ArpUpdatesLocked);
         Line("tcp segments received", tcp.SegmentsReceived);
         Line("tcp segments sent", tcp.SegmentsSent);
         Line("tcp pure acks sent", tcp.PureAcksSent);
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
+        Line("tcp out-of-order refused (ranges full)", tcp.ReassemblyRefused);
         Line("tcp duplicate segments", tcp.DuplicateSegments);
         Line("tcp challenge acks sent", tcp.ChallengeAcksSent);
+        Line("tcp answers rate-limited", tcp.AnswersRateLimited);
         Line("tcp delayed-ack timer expiries", tcp.DelayedAckTimeouts);
         Line("tcp d-sacks sent", tcp.DuplicateSacksSent);
         Line("tcp zero windows advertised", tcp.ZeroWindowsAdvertised);
         Line("tcp zero window probes sent", tcp.ZeroWindowProbes);
         Line("tcp resets sent", nic.Tcp.Stats.ResetsSent);
+        Line("tcp resets rate-limited", nic.Tcp.Stats.ResetsRateLimited);
+        Line("tcp resets dropped (queue full)", nic.Tcp.Stats.ResetsDropped);
+        Line("tcp time-wait overflows", nic.Tcp.Stats.TimeWaitOverflows);
         Line("tcp resets for unread data", tcp.ResetsForUnreadData);
         var stack = nic.Tcp.Stats;
+        Line("tcp path mtu reductions (icmp)", stack.PathMtuReductions);
+        Line("tcp frag-needed ignored: no conn", stack.FragmentationNeededForNoConnection);
+        Line("tcp frag-needed ignored: bad seq", stack.FragmentationNeededOutOfWindow);
         Line("tcp connections accepted", stack.ConnectionsAccepted);
         Line("tcp syns dropped (backlog full)", stack.SynsDroppedByBacklog);
         if (stack.ConnectionsAccepted + stack.SynsDroppedByBacklog + stack.SynCookiesSent + stack.SynCookiesRejected > 0)
@@ -103,6 +118,11 @@ public sealed class StackMetrics
             Line("dns queries sent", dns.QueriesSent);
             Line("dns retries", dns.Retries);
             Line("dns responses dropped", dns.Dropped);
+        }
+        if (_loop.Dhcp is { } dhcp)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {"dhcp state",-34} {dhcp.State.ToString().ToLowerInvariant(),14}\n");
+            foreach (var (name, value) in dhcp.Stats.All()) Line(name, value);
         }
         for (int generation = 0; generation <= 2; generation++)
             Line($"gc gen{generation} collections", GC.CollectionCount(generation) - _collectionsAtStart[generation]);

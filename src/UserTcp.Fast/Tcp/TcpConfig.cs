@@ -73,6 +73,16 @@ public sealed record TcpConfig
     public TimeSpan MaxRetransmissionTimeout { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Consecutive timeouts of the same data (or unanswered probes) before the connection gives up (RFC 9293 §3.8.3 R2).</summary>
     public int MaxRetransmissions { get; init; } = 12;
+    /// <summary>
+    /// RFC 5482's user timeout (Linux TCP_USER_TIMEOUT): the longest that sent data may stay unacknowledged (counted from
+    /// its first retransmission timeout) or a peer's window closed (counted from the first zero-window probe) before the
+    /// connection ends with <see cref="TcpError.TimedOut"/>, however often the peer answers the probes; with keepalive on,
+    /// also the longest a peer may stay silent once probes go unanswered (counted from the last segment heard, replacing
+    /// <see cref="KeepAliveProbes"/>, as Linux's tcp_keepalive_timer). Null (the default)
+    /// leaves it to <see cref="MaxRetransmissions"/>, and lets a peer that answers every probe hold the window closed as
+    /// long as it likes (RFC 1122 §4.2.2.17).
+    /// </summary>
+    public TimeSpan? UserTimeout { get; init; }
     /// <summary>SYN retransmissions before an active open gives up.</summary>
     public int MaxSynRetransmissions { get; init; } = 6;
 
@@ -108,8 +118,16 @@ public sealed record TcpConfig
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(75);
     public int KeepAliveProbes { get; init; } = 9;
 
-    /// <summary>Challenge ACKs a connection may send per second (RFC 5961 §7).</summary>
+    /// <summary>Challenge ACKs a connection may send per second (RFC 5961 §7), with the duplicate ACKs that answer
+    /// unacceptable segments without data (Linux tcp_oow_rate_limited): past it they are counted, not sent.</summary>
     public int ChallengeAcksPerSecond { get; init; } = 100;
+    /// <summary>
+    /// RSTs per second the stack sends for segments that match no connection (closed ports, forgotten or forged
+    /// four-tuples), from a token bucket holding a second's worth (read from the stack's own configuration). Past it they
+    /// are counted, not sent: a flood of such segments is not reflected one for one. Linux sends them unlimited;
+    /// FreeBSD limits them to 200 a second (net.inet.icmp.icmplim).
+    /// </summary>
+    public int ResetsPerSecond { get; init; } = 1000;
 
     public void Validate()
     {
@@ -130,5 +148,8 @@ public sealed record TcpConfig
         if (MaxSynAckRetransmissions < 0) throw new ArgumentOutOfRangeException(nameof(MaxSynAckRetransmissions));
         if (MaxSynBacklog < 1) throw new ArgumentOutOfRangeException(nameof(MaxSynBacklog));
         if (MaxRetransmissions < 1 || MaxSynRetransmissions < 1) throw new ArgumentOutOfRangeException(nameof(MaxRetransmissions));
+        if (UserTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(UserTimeout));
+        if (ChallengeAcksPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(ChallengeAcksPerSecond));
+        if (ResetsPerSecond < 1 || ResetsPerSecond > 1_000_000_000) throw new ArgumentOutOfRangeException(nameof(ResetsPerSecond));
     }
 }

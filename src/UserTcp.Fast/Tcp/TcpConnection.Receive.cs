@@ -35,20 +35,26 @@ internal sealed partial class TcpConnection
             return false;
         }
 
+        int sequenceLength = segment.SequenceLength;
         // RFC 7323 §5.3 R1: PAWS drops a segment whose timestamp is older than TS.Recent (never a RST).
         if (_timestamps && options.Timestamps is { } ts && (flags & TcpFlags.Rst) == 0 && unchecked((int)(ts.Value - _tsRecent)) < 0)
         {
             Stats.PawsRejected++;
-            AckThisSegment(); // Linux tcp_validate_incoming: tcp_send_dupack
+            if (AnswerAllowed(flags, sequenceLength, now)) AckThisSegment(); // Linux tcp_validate_incoming: tcp_send_dupack
             return false;
         }
 
-        int sequenceLength = segment.SequenceLength;
         if (!IsAcceptable(seq, sequenceLength))
         {
             // RFC 9293 §3.10.7.4 first: an unacceptable segment gets an ACK (unless it is a RST) and is dropped.
             Stats.UnacceptableSegments++;
             if ((flags & TcpFlags.Rst) != 0) return false;
+            if ((flags & TcpFlags.Syn) != 0)
+            {
+                ChallengeAck(now); // RFC 5961 §4.2: a SYN whatever its sequence number (Linux tcp_validate_incoming: syn_challenge)
+                return false;
+            }
+            if (!AnswerAllowed(flags, sequenceLength, now)) return false;
             if (sequenceLength > 0 && seq < _rcvNxt)
             {
                 // Linux tcp_send_dupack: the sender repeated what we have (our ACK was late or lost): report it as a
@@ -80,13 +86,15 @@ internal sealed partial class TcpConnection
         }
         if ((flags & TcpFlags.Ack) == 0) return false; // §3.10.7.4 fifth: no ACK bit, drop
 
-        // RFC 7323 §4.3 (3): remember the timestamp to echo when the segment covers what we last acknowledged.
+        if (!ProcessAck(segment, seq, now) || State == TcpState.Closed) return false;
+
+        // RFC 7323 §4.3 (3): remember the timestamp to echo when the segment covers what we last acknowledged. Only once
+        // its ACK is acceptable (Linux tcp_ack: tcp_replace_ts_recent after the RFC 5961 §5 check): a forged segment with
+        // a far-future TSval would otherwise make PAWS drop everything the real peer sends.
         if (_timestamps && options.Timestamps is { } stamp && seq <= _lastAckSent) _tsRecent = stamp.Value;
 
         _keepAlivesUnanswered = 0;
         if (!_keepAliveAt.IsNever) ArmKeepAlive(now);
-
-        if (!ProcessAck(segment, seq, now) || State == TcpState.Closed) return false;
 
         if (segment.Payload.Length > 0 || (flags & TcpFlags.Fin) != 0)
         {
@@ -178,7 +186,7 @@ internal sealed partial class TcpConnection
                 _stack.QueueReset(Tuple, ack, default, withAck: false);
                 return false;
             }
-            State = TcpState.Established;
+            State = _finQueued ? TcpState.FinWait1 : TcpState.Established; // closed while in SYN-RECEIVED (Close)
             ArmKeepAlive(now);
             _sndWnd = (long)segment.Window << _sndWndShift;
             _maxSndWnd = Math.Max(_maxSndWnd, _sndWnd);
@@ -208,10 +216,11 @@ internal sealed partial class TcpConnection
         }
         if (_persisting)
         {
-            _retries = 0; // RFC 1122 §4.2.2.17: probing goes on while the peer answers
+            if (!_orphaned) _retries = 0; // RFC 1122 §4.2.2.17: probing goes on while the peer answers
             if (_sndWnd > 0)
             {
                 _persisting = false;
+                _probingSince = Instant.Never;
                 _retransmitAt = _sndMax == _sndUna ? Instant.Never : now + _rtt.Timeout;
             }
         }
@@ -289,7 +298,7 @@ internal sealed partial class TcpConnection
             OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
             if (offset == 0)
             {
-                _receiveBuffer.WriteAt(0, data);
+                WriteUnheld(start, data);
                 SeqNum end = _rcvNxt + data.Length;
                 bool hadHoles = !_outOfOrder.IsEmpty;
                 SeqNum next = _outOfOrder.Advance(end);
@@ -303,9 +312,10 @@ internal sealed partial class TcpConnection
             else
             {
                 Stats.OutOfOrderSegments++;
-                if (_outOfOrder.Add(start, start + data.Length))
+                if (_outOfOrder.CanAdd(start, start + data.Length))
                 {
-                    _receiveBuffer.WriteAt(offset, data);
+                    WriteUnheld(start, data); // before the range joins the held ones, whose bytes it must not overwrite
+                    _outOfOrder.Add(start, start + data.Length);
                     RecordArrival(start + data.Length, now);
                 }
                 else
@@ -328,6 +338,26 @@ internal sealed partial class TcpConnection
         }
         if (_peerFinPending && _rcvNxt == _peerFinSeq) ReceiveFin(now);
         if (ackThisSegment) AckThisSegment();
+    }
+
+    /// <summary>
+    /// Writes the bytes of <paramref name="data"/> (from <paramref name="start"/>) that no held out-of-order range already
+    /// has: where copies of a sequence number differ, the first received wins, as Linux's tcp_data_queue_ofo keeps what is
+    /// queued (except that there a segment covering a queued one from the same start replaces it), and the application
+    /// reads each byte once.
+    /// </summary>
+    private void WriteUnheld(SeqNum start, ReadOnlySpan<byte> data)
+    {
+        SeqNum end = start + data.Length, cursor = start;
+        for (int i = 0; i < _outOfOrder.RangeCount && cursor < end; i++)
+        {
+            var held = _outOfOrder[i];
+            if (held.End <= cursor) continue;
+            if (held.Start >= end) break;
+            if (held.Start > cursor) _receiveBuffer.WriteAt(cursor - _rcvNxt, data.Slice(cursor - start, held.Start - cursor));
+            cursor = held.End;
+        }
+        if (cursor < end) _receiveBuffer.WriteAt(cursor - _rcvNxt, data[(cursor - start)..]);
     }
 
     /// <summary>
@@ -513,8 +543,30 @@ internal sealed partial class TcpConnection
         _rcvSpaceTime = now;
     }
 
-    /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection.</summary>
+    /// <summary>RFC 5961 §7: challenge ACKs, rate-limited per connection (<see cref="TakeAnswerToken"/>).</summary>
     private void ChallengeAck(Instant now)
+    {
+        if (!TakeAnswerToken(now)) return;
+        Stats.ChallengeAcksSent++;
+        AckThisSegment();
+    }
+
+    /// <summary>
+    /// Linux tcp_oow_rate_limited: the duplicate ACK that answers an unacceptable (out-of-window or PAWS-failed) segment
+    /// without data takes from the challenge ACKs' budget, so that a flood of forged ACKs is not reflected one for one and
+    /// two stacks that disagree cannot loop ACKs forever. Data segments are always answered: they are the peer's
+    /// retransmissions, and its recovery waits for the duplicate ACK (D-SACK).
+    /// </summary>
+    private bool AnswerAllowed(TcpFlags flags, int sequenceLength, Instant now) =>
+        (sequenceLength > 0 && (flags & TcpFlags.Syn) == 0) || TakeAnswerToken(now);
+
+    /// <summary>
+    /// RFC 5961 §7: at most <see cref="TcpConfig.ChallengeAcksPerSecond"/> answers to suspicious segments per connection and
+    /// second. Per connection only, with no global count: Linux's global tcp_challenge_ack_limit was the side channel of
+    /// CVE-2016-5696 (an off-path attacker counting another connection's challenge ACKs) and is off by default since
+    /// Linux 6.0; its per-socket limit (tcp_invalid_ratelimit, one per 500 ms) remains.
+    /// </summary>
+    private bool TakeAnswerToken(Instant now)
     {
         long second = now.Nanoseconds / 1_000_000_000;
         if (second != _challengeWindowStart)
@@ -522,10 +574,13 @@ internal sealed partial class TcpConnection
             _challengeWindowStart = second;
             _challengeAcksInWindow = 0;
         }
-        if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond) return;
+        if (_challengeAcksInWindow >= _config.ChallengeAcksPerSecond)
+        {
+            Stats.AnswersRateLimited++;
+            return false;
+        }
         _challengeAcksInWindow++;
-        Stats.ChallengeAcksSent++;
-        AckThisSegment();
+        return true;
     }
 
     /// <summary>
@@ -599,6 +654,7 @@ internal sealed partial class TcpConnection
             TimestampOffset = _tsOffset,
             Duration = _config.TimeWaitDuration,
             Deadline = _timeWaitAt,
+            AnswerInterval = TimeSpan.FromTicks(TimeSpan.TicksPerSecond / _config.ChallengeAcksPerSecond),
         };
         State = TcpState.Closed;
         _timeWaitAt = _delayedAckAt = Instant.Never;

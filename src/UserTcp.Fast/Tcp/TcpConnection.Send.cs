@@ -24,17 +24,23 @@ internal sealed partial class TcpConnection
         if (State == TcpState.SynSent) return 0;
         if (_immediateAcks.Count > 0 && WriteImmediateAck(segment, now) is var immediate and > 0) return immediate;
 
-        if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
-            return WriteData(segment, rtxSeq, rtxLength, now);
-        if (_probePending)
+        // RFC 9293 §3.10.2: data written in a simultaneous open's SYN-RECEIVED waits for ESTABLISHED (Linux's
+        // tcp_sendmsg waits for the connection): our SYN is not acknowledged yet, and a retransmission from SND.UNA (the
+        // ISS) would read before the send buffer's first byte (found by fuzzing: FuzzFindingsTests).
+        if (State != TcpState.SynReceived)
         {
-            _probePending = false;
-            Stats.ZeroWindowProbes++;
-            // RFC 9293 §3.8.6.1: probe a zero window with one byte of data.
-            return WriteData(segment, _sndNxt, Math.Min(1, DataEnd - _sndNxt), now);
+            if (_inRecovery && TryNextRetransmission(out SeqNum rtxSeq, out int rtxLength))
+                return WriteData(segment, rtxSeq, rtxLength, now);
+            if (_probePending)
+            {
+                _probePending = false;
+                Stats.ZeroWindowProbes++;
+                // RFC 9293 §3.8.6.1: probe a zero window with one byte of data.
+                return WriteData(segment, _sndNxt, Math.Min(1, DataEnd - _sndNxt), now);
+            }
+            if (TryNextNewData(now, out int length))
+                return WriteData(segment, _sndNxt, length, now);
         }
-        if (TryNextNewData(now, out int length))
-            return WriteData(segment, _sndNxt, length, now);
         if (_keepAlivePending)
         {
             _keepAlivePending = false;
@@ -134,9 +140,11 @@ internal sealed partial class TcpConnection
             // or when nothing is in flight (no ACK will come to open the window further: the override case).
             if (length < _maxSndWnd / 2 && _sndNxt != _sndUna) return false;
         }
-        else if (length < _sendMss && !NoDelay && _sndNxt > _sndUna && !finUnsent)
+        else if (length < _sendMss && !NoDelay && _sndNxt > _sndUna && _sndNxt >= _sndMax && !finUnsent)
         {
-            return false; // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time
+            // Nagle (RFC 9293 §3.7.4): one small segment outstanding at a time. Not for data sent before (going back after
+            // a timeout or a smaller path MTU): a piece the new cut left short is not new data to hold.
+            return false;
         }
         return true;
     }
@@ -269,6 +277,7 @@ internal sealed partial class TcpConnection
             _timing = false;
         }
         _retries = 0;
+        _retransmittingSince = Instant.Never;
 
         _limitedTransmitAllowance = 0;
         if (_inRecovery)

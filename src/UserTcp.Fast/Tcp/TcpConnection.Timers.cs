@@ -45,6 +45,11 @@ internal sealed partial class TcpConnection
         }
         if (_persisting)
         {
+            // Linux tcp_probe_timer: probes go on as long as the peer answers them (RFC 1122 §4.2.2.17; ProcessAck clears
+            // the count), backing off to the maximum RTO, unless the user timeout (RFC 5482) has run since the first probe.
+            // An orphan's answered probes still count (Linux tcp_orphan_retries): nobody waits for that data.
+            if (_probingSince.IsNever) _probingSince = now;
+            else if (UserTimeoutExpired(_probingSince, now)) return;
             if (++_retries > _config.MaxRetransmissions)
             {
                 Terminate(TcpError.TimedOut);
@@ -58,6 +63,8 @@ internal sealed partial class TcpConnection
             return;
         }
         if (_sndMax == _sndUna) return;
+        if (_retransmittingSince.IsNever) _retransmittingSince = now;
+        else if (UserTimeoutExpired(_retransmittingSince, now)) return;
         if (++_retries > _config.MaxRetransmissions)
         {
             Terminate(TcpError.TimedOut); // RFC 9293 §3.8.3: R2 reached
@@ -68,17 +75,21 @@ internal sealed partial class TcpConnection
         // slow start from one segment. Go back to SND.UNA: SACK information is not trusted after a timeout
         // (RFC 2018 §8), and RFC 6582 §3.2 step 1's "recover" stops dupACKs of the old window from another reduction.
         _congestion.OnRetransmissionTimeout(FlightSize, now);
-        _inRecovery = false;
-        _duplicateAcks = 0;
-        _limitedTransmitAllowance = 0;
-        _scoreboard.Clear();
-        _recover = _sndMax;
-        _sndNxt = _sndUna;
-        _highRxt = _sndUna;
-        _timing = false;
+        GoBackToUnacknowledged();
         _rtt.Backoff();
         _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.6: restart with the doubled RTO, whatever the flush can send
         _stack.MarkDirty(this);
+    }
+
+    /// <summary>
+    /// RFC 5482 (Linux TCP_USER_TIMEOUT): data unacknowledged, or a window kept closed, for longer than
+    /// <see cref="TcpConfig.UserTimeout"/> since <paramref name="since"/> (the first timeout or probe) ends the connection.
+    /// </summary>
+    private bool UserTimeoutExpired(Instant since, Instant now)
+    {
+        if (_config.UserTimeout is not { } limit || now - since < limit) return false;
+        Terminate(TcpError.TimedOut);
+        return true;
     }
 
     private void OnKeepAliveTimer(Instant now)
@@ -88,13 +99,22 @@ internal sealed partial class TcpConnection
             ArmKeepAlive(now); // only an idle, synchronized connection is probed
             return;
         }
-        if (++_keepAlivesUnanswered > _config.KeepAliveProbes)
+        if (_keepAlivesUnanswered == 0) _keepAliveSilentSince = now + -_config.KeepAliveIdle!.Value;
+        // Linux tcp_keepalive_timer: with a user timeout (RFC 5482 §3.5 lets it govern keepalive too) the time since the
+        // peer was last heard ends the connection, whatever the probe count; without one, the count does.
+        bool expired = _config.UserTimeout is { } limit
+            ? _keepAlivesUnanswered > 0 && now - _keepAliveSilentSince >= limit
+            : _keepAlivesUnanswered >= _config.KeepAliveProbes;
+        if (expired)
         {
             Terminate(TcpError.TimedOut);
             return;
         }
+        _keepAlivesUnanswered++;
         _keepAlivePending = true;
         _keepAliveAt = now + _config.KeepAliveInterval;
+        // The next look comes no later than the user timeout's end (Linux clamps the keepalive timer to it).
+        if (_config.UserTimeout is { } until) _keepAliveAt = Instant.Min(_keepAliveAt, Instant.Max(now, _keepAliveSilentSince + until));
         _stack.MarkDirty(this);
     }
 

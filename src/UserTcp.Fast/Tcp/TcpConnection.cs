@@ -29,6 +29,7 @@ internal sealed partial class TcpConnection
     private int _peerMss = 536;              // RFC 9293 §3.7.1 default when the peer sends no MSS option
     private int _sendMss;                    // payload per full segment beside the options every segment carries
     private int _segmentBudget;              // TCP header + payload: min(SendMSS, MMS_S) + 20 (RFC 9293 §3.7.1)
+    private int _pathSegmentBudget = int.MaxValue; // the same bound from the path MTU ICMP reported (RFC 1191 §3)
     private readonly CongestionControl _congestion;
     private RttEstimator _rtt;
     private bool _timing;                    // Karn: one segment timed at a time, never a retransmitted one
@@ -40,6 +41,8 @@ internal sealed partial class TcpConnection
     private SeqNum _highRxt;                 // RFC 6675 HighRxt
     private readonly SeqRangeSet _scoreboard = new();
     private int _retries;
+    private Instant _probingSince = Instant.Never;      // first zero-window probe of this closed window (Linux icsk_probes_tstamp)
+    private Instant _retransmittingSince = Instant.Never; // first timeout of the data at SND.UNA, for the user timeout
 
     // --- receive sequence space ---
     private SeqNum _irs, _rcvNxt;
@@ -82,6 +85,7 @@ internal sealed partial class TcpConnection
     private Instant _keepAliveAt = Instant.Never;
     private bool _persisting;
     private int _keepAlivesUnanswered;
+    private Instant _keepAliveSilentSince; // with probes unanswered: when the peer was last heard (the idle time's start)
     private long _challengeWindowStart;
     private int _challengeAcksInWindow;
 
@@ -133,6 +137,7 @@ internal sealed partial class TcpConnection
     internal static ushort SynWindow(TcpConfig config) =>
         (ushort)Math.Min(ushort.MaxValue, Math.Min(config.InitialReceiveBufferSize, config.ReceiveBufferSize));
 
+    internal const int MinimumSendMss = 48;      // Linux TCP_MIN_SND_MSS: the floor under the peer's MSS option
     internal const int DefaultReceiveMss = 536;  // RFC 9293 §3.7.1 default send MSS; Linux TCP_MSS_DEFAULT and TCP_MIN_RCVMSS
     private const int MinimumReceiveMss = 88;   // Linux TCP_MIN_MSS: below this a short segment never lowers the estimate
 
@@ -188,6 +193,13 @@ internal sealed partial class TcpConnection
     /// <summary>Earliest time <see cref="TcpStack.OnTimers"/> must run for this connection.</summary>
     public Instant NextDeadline =>
         Instant.Min(Instant.Min(_retransmitAt, _delayedAckAt), Instant.Min(_timeWaitAt, _keepAliveAt));
+
+    /// <summary>The state variables as they stand now, for invariant checks (testbed, fuzzing).</summary>
+    internal TcpControlBlockView ControlBlock => new(
+        State, _sndUna, _sndNxt, _sndMax, _sndWnd, _ringSeq, _finQueued, _rcvNxt, _advertisedRightEdge,
+        _sendBuffer.Count, _sendBuffer.Limit, _sendBuffer.Capacity, _receiveBuffer.Count, _receiveBuffer.Limit, _receiveBuffer.Capacity,
+        _outOfOrder.RangeCount, _outOfOrder.TotalLength, _scoreboard.RangeCount, _persisting,
+        _retransmitAt, _delayedAckAt, _timeWaitAt, _keepAliveAt);
 
     /// <summary>True when no timer is armed (used by tests: a finished connection leaves nothing behind).</summary>
     public bool HasNoTimers => NextDeadline.IsNever;
@@ -250,7 +262,10 @@ internal sealed partial class TcpConnection
             case TcpState.SynSent:
                 Terminate(TcpError.None);
                 return;
-            case TcpState.SynReceived or TcpState.Established:
+            case TcpState.SynReceived:
+                QueueFin(); // RFC 9293 §3.10.4: the FIN follows the data once ESTABLISHED (ProcessAck enters FIN-WAIT-1 then)
+                break;
+            case TcpState.Established:
                 QueueFin();
                 State = TcpState.FinWait1;
                 break;
@@ -361,6 +376,7 @@ internal sealed partial class TcpConnection
         _receiveBuffer.ReleaseAll(); // read to its end: the reader touches no chunk any more
         _receiveBuffer.SetNotifyAt(long.MaxValue);
         _receiveBuffer = ChunkedByteBuffer.Detached;
+        _outOfOrder.Clear(); // its bytes were in those chunks (found by fuzzing: FuzzFindingsTests)
     }
 
     /// <summary>Gives the receive buffer up without handing its chunks to the pool (see <see cref="Orphan"/>).</summary>
@@ -409,7 +425,9 @@ internal sealed partial class TcpConnection
     /// <summary>RFC 7323 §1.3 / RFC 2018 §2: an option is used only if both SYNs carried it.</summary>
     private void NegotiateOptions(in TcpOptions peer, bool ourSynHadOptions)
     {
-        if (peer.MaximumSegmentSize is { } mss && mss >= 64) _peerMss = mss;
+        // Linux tcp_parse_options ignores MSS 0; tcp_mtu_to_mss raises anything smaller to TCP_MIN_SND_MSS (48), so that a
+        // peer asking for 1-byte segments cannot make us cut the stream into a segment per byte (CVE-2019-11479).
+        if (peer.MaximumSegmentSize is { } mss && mss > 0) _peerMss = Math.Max((int)mss, MinimumSendMss);
         _windowScaling = ourSynHadOptions && _config.WindowScaling && peer.WindowScale.HasValue;
         if (_windowScaling)
         {
@@ -424,9 +442,54 @@ internal sealed partial class TcpConnection
         if (_timestamps) _tsRecent = peer.Timestamps!.Value.Value;
         _sack = ourSynHadOptions && _config.SelectiveAcknowledgments && peer.SackPermitted;
         // RFC 9293 §3.7.1 / RFC 6691: payload per segment = min(MSS) minus the options every segment carries.
-        _segmentBudget = Math.Min(_config.MaxSegmentSize, _peerMss) + TcpSegment.MinHeaderLength;
+        _segmentBudget = Math.Min(Math.Min(_config.MaxSegmentSize, _peerMss) + TcpSegment.MinHeaderLength, _pathSegmentBudget);
         _sendMss = _segmentBudget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
         _congestion.UpdateMaxSegmentSize(_sendMss, _config.InitialWindowSegments);
+    }
+
+    /// <summary>Linux ip_rt_min_pmtu: a reported MTU below it (0 from a pre-RFC 1191 router included) counts as this.</summary>
+    internal const int MinimumPathMtu = 552;
+
+    /// <summary>
+    /// ICMP "fragmentation needed" quoting our segment at <paramref name="quotedSeq"/> with the next hop's MTU (RFC 1191 §3).
+    /// False when the quote is not of data in flight, SND.UNA &lt;= seq &lt; SND.MAX (RFC 5927 §4.1; SND.MAX because our SND.NXT
+    /// steps back for retransmissions): ignored. Otherwise, when the MTU is below the one the segments are sized for,
+    /// <paramref name="lowered"/>: the MSS shrinks to fit it and everything unacknowledged goes again at the new size, with
+    /// cwnd and ssthresh untouched, since the router dropped the segments for their size, not for congestion (Linux
+    /// tcp_v4_mtu_reduced → tcp_sync_mss, tcp_simple_retransmit).
+    /// </summary>
+    internal bool OnFragmentationNeeded(SeqNum quotedSeq, int nextHopMtu, out bool lowered)
+    {
+        lowered = false;
+        if (State is TcpState.Closed || quotedSeq < _sndUna || quotedSeq >= _sndMax) return false;
+        int budget = Math.Max(nextHopMtu, MinimumPathMtu) - Ipv4Packet.MinHeaderLength;
+        if (budget >= _segmentBudget) return true;
+        lowered = true;
+        _pathSegmentBudget = budget;
+        _segmentBudget = budget;
+        _sendMss = budget - TcpSegment.MinHeaderLength - (_timestamps ? 12 : 0);
+        _congestion.OnPathMtuReduced(_sendMss);
+        if (State is TcpState.SynSent or TcpState.SynReceived) return true; // only a SYN is out; the bound stays for the negotiation
+        // tcp_simple_retransmit: back to SND.UNA; the send path cuts what it sends again from the stream at the new MSS.
+        GoBackToUnacknowledged();
+        _stack.MarkDirty(this);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends again from SND.UNA, forgetting recovery and the SACK scoreboard (RFC 2018 §8: not trusted after going back),
+    /// with RFC 6582 §3.2 step 1's "recover" at SND.MAX so that duplicate ACKs of the old flight cause no further reduction.
+    /// </summary>
+    private void GoBackToUnacknowledged()
+    {
+        _inRecovery = false;
+        _duplicateAcks = 0;
+        _limitedTransmitAllowance = 0;
+        _scoreboard.Clear();
+        _recover = _sndMax;
+        _sndNxt = _sndUna;
+        _highRxt = _sndUna;
+        _timing = false;
     }
 
     private int InitialReceiveWindow() => Math.Min(_receiveBuffer.Limit, ushort.MaxValue << _rcvWndShift);

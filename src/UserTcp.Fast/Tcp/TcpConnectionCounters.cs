@@ -20,6 +20,8 @@ internal sealed class TcpConnectionCounters
     public long RetransmissionTimeouts;
     public long DuplicateAcksReceived;
     public long ChallengeAcksSent;
+    /// <summary>Challenge ACKs and answers to unacceptable segments without data not sent: the per-second budget was spent.</summary>
+    public long AnswersRateLimited;
     public long ZeroWindowProbes;
     public long ZeroWindowsAdvertised;
     public long KeepAlivesSent;
@@ -49,6 +51,7 @@ internal sealed class TcpConnectionCounters
         RetransmissionTimeouts += other.RetransmissionTimeouts;
         DuplicateAcksReceived += other.DuplicateAcksReceived;
         ChallengeAcksSent += other.ChallengeAcksSent;
+        AnswersRateLimited += other.AnswersRateLimited;
         ZeroWindowProbes += other.ZeroWindowProbes;
         ZeroWindowsAdvertised += other.ZeroWindowsAdvertised;
         KeepAlivesSent += other.KeepAlivesSent;
@@ -76,6 +79,7 @@ internal sealed class TcpConnectionCounters
         RetransmissionTimeouts = RetransmissionTimeouts,
         DuplicateAcksReceived = DuplicateAcksReceived,
         ChallengeAcksSent = ChallengeAcksSent,
+        AnswersRateLimited = AnswersRateLimited,
         ZeroWindowProbes = ZeroWindowProbes,
         ZeroWindowsAdvertised = ZeroWindowsAdvertised,
         KeepAlivesSent = KeepAlivesSent,

@@ -23,6 +23,9 @@ public readonly record struct TcpConnectionStats
     public long RetransmissionTimeouts { get; init; }
     public long DuplicateAcksReceived { get; init; }
     public long ChallengeAcksSent { get; init; }
+    /// <summary>Challenge ACKs and answers to unacceptable segments without data not sent because the connection's budget
+    /// (<see cref="TcpConfig.ChallengeAcksPerSecond"/>) was spent: a flood of forged or looping segments.</summary>
+    public long AnswersRateLimited { get; init; }
     public long ZeroWindowProbes { get; init; }
     public long ZeroWindowsAdvertised { get; init; }
     public long KeepAlivesSent { get; init; }

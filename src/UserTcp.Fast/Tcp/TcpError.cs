@@ -14,4 +14,6 @@ internal enum TcpError
     Aborted,
     /// <summary>The peer (or the next hop towards it) could not be reached while opening (RFC 1122 §4.2.3.9).</summary>
     HostUnreachable,
+    /// <summary>The interface lost the connection's local address (its DHCP lease expired or was refused, RFC 2131 §4.4.5).</summary>
+    AddressLost,
 }

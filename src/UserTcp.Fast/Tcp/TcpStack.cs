@@ -17,7 +17,8 @@ internal sealed class TcpStack
     private const int ResetQueueCapacity = 64;
     private const int SynAckQueueCapacity = 256;
     private const ulong CookieSeedSalt = 0x5CA1_AB1E_C00C_1E55; // the cookie keys' own generator, so theirs is not the ports' sequence
-    private const ushort EphemeralFirst = 32768, EphemeralLast = 60999; // Linux's default range
+    /// <summary>Linux's default ip_local_port_range.</summary>
+    private static readonly PortRange DefaultEphemeralPorts = new(32768, 60999);
 
     private readonly Dictionary<TcpFourTuple, TcpConnection> _connections = new();
     private readonly Dictionary<ushort, TcpListener> _listeners = new();
@@ -33,27 +34,35 @@ internal sealed class TcpStack
     private readonly SynCookies _cookies;
     private readonly PendingReset[] _resets = new PendingReset[ResetQueueCapacity];
     private int _resetCount;
+    private int _resetTokens;       // the stateless RSTs' bucket (TakeResetToken)
+    private long _resetRefilledAt;  // nanoseconds of the clock the bucket was last filled up to
     private readonly TcpConnectionCounters _finished = new();
     private readonly TimeWaitTable _timeWait;
     // One entry per connection at its earliest deadline: O(1) to move, and expiry visits only the ticks that passed.
     private readonly TimerWheel<TcpConnection> _timers = new(TimeSpan.FromMilliseconds(1), 4096);
     private readonly IInitialSequenceNumberSource _isn;
     private readonly DeterministicRandom _random;
+    private readonly PortRange _ephemeralPorts;
 
     /// <param name="seed">Ephemeral ports, timestamp offsets and the like.</param>
     /// <param name="cookieKeysFromSeed">The SYN-cookie keys from <paramref name="seed"/> too (reproducible: tests, replays);
     /// false takes them from the cryptographic generator, as a stack facing real peers must.</param>
-    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true)
+    /// <param name="ephemeralPorts">Where active opens take their local ports; null for Linux's default range (a stack
+    /// sharing the host's address takes the range reserved for it from the kernel).</param>
+    public TcpStack(TcpConfig config, IInitialSequenceNumberSource isn, ulong seed, bool cookieKeysFromSeed = true, PortRange? ephemeralPorts = null)
     {
         config.Validate();
         Config = config;
         _isn = isn;
         _random = new DeterministicRandom(seed);
+        _ephemeralPorts = ephemeralPorts ?? DefaultEphemeralPorts;
         _cookies = new SynCookies(cookieKeysFromSeed ? new DeterministicRandom(seed ^ CookieSeedSalt) : null);
         _timeWait = new TimeWaitTable(config.MaxTimeWaitEntries, Stats, _finished);
+        _resetTokens = config.ResetsPerSecond;
     }
 
-    public TcpConfig Config { get; }
+    /// <summary>New connections' settings; the interface lowers the MSS when a DHCP lease brings a smaller MTU (RFC 2132 §5.1).</summary>
+    public TcpConfig Config { get; set; }
 
     /// <summary>
     /// Most bytes of one TCP segment (header and payload) the layer below splits into MSS-sized frames itself (segmentation
@@ -61,6 +70,7 @@ internal sealed class TcpStack
     /// the engine sends new data in segments of several MSS, as Linux's tcp_write_xmit does with TSO/GSO.
     /// </summary>
     internal int OffloadSegmentBytes { get; set; }
+
     public TcpStackStats Stats { get; } = new();
     /// <summary>Arrival-to-ACK delay of every data segment this stack received.</summary>
     public AckLatencyHistogram AckLatency { get; } = new();
@@ -130,7 +140,7 @@ internal sealed class TcpStack
                 // Linux tcp_v4_cookie_check: an ACK is read as a cookie only while cookies may be live.
                 if ((flags & TcpFlags.Syn) == 0 && listener.Config.SynCookies && listener.CookiesSentRecently(now))
                     return OnCookieAck(listener, tuple, segment, now);
-                QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
+                if (TakeResetToken(now)) QueueReset(tuple, new SeqNum(segment.AcknowledgmentNumber), default, withAck: false);
                 return false;
             }
             if ((flags & TcpFlags.Syn) != 0) OnListenSyn(listener, tuple, segment, now, iss);
@@ -139,8 +149,32 @@ internal sealed class TcpStack
 
         // RFC 9293 §3.10.7.1 CLOSED: never answer a RST; otherwise a RST that the sender will accept.
         Stats.SegmentsForNoConnection++;
-        if ((flags & TcpFlags.Rst) == 0) QueueResetFor(tuple, segment);
+        if ((flags & TcpFlags.Rst) == 0 && TakeResetToken(now)) QueueResetFor(tuple, segment);
         return false;
+    }
+
+    /// <summary>
+    /// The bucket of <see cref="TcpConfig.ResetsPerSecond"/> that RSTs for segments matching no connection take from
+    /// (FreeBSD's badport_bandlim, Linux's icmp_ratelimit for ICMP): refilled with the clock, a second's worth at most.
+    /// </summary>
+    private bool TakeResetToken(Instant now)
+    {
+        int rate = Config.ResetsPerSecond;
+        long nanosPerToken = 1_000_000_000 / rate;
+        long elapsed = now.Nanoseconds - _resetRefilledAt;
+        if (elapsed >= nanosPerToken)
+        {
+            long added = elapsed / nanosPerToken;
+            _resetTokens = (int)Math.Min(rate, _resetTokens + added);
+            _resetRefilledAt = _resetTokens == rate ? now.Nanoseconds : _resetRefilledAt + added * nanosPerToken;
+        }
+        if (_resetTokens == 0)
+        {
+            Stats.ResetsRateLimited++;
+            return false;
+        }
+        _resetTokens--;
+        return true;
     }
 
     /// <summary>
@@ -229,7 +263,7 @@ internal sealed class TcpStack
         if (mssIndex < 0)
         {
             Stats.SynCookiesRejected++;
-            QueueReset(tuple, new SeqNum(ack.AcknowledgmentNumber), default, withAck: false);
+            if (TakeResetToken(now)) QueueReset(tuple, new SeqNum(ack.AcknowledgmentNumber), default, withAck: false);
             return false;
         }
         Stats.SynCookiesValidated++;
@@ -358,15 +392,38 @@ internal sealed class TcpStack
     }
 
     /// <summary>
-    /// An ICMP destination unreachable about one of our segments (RFC 1122 §4.2.3.9). A connection still opening fails,
-    /// as Linux's does: with ConnectionRefused for protocol or port unreachable (codes 2 and 3, hard errors), else with
-    /// HostUnreachable. For a synchronized connection every code is a soft error: it keeps retransmitting, and its own
-    /// timeout decides. Code 4 (fragmentation needed) is not a failure at all: segments never exceed the interface MTU.
+    /// The interface no longer holds <paramref name="local"/> (a DHCP lease ended): every connection from it fails with
+    /// <see cref="TcpError.AddressLost"/>, without a RST, which could only come from an address we no longer hold.
     /// </summary>
-    public void OnIcmpUnreachable(TcpFourTuple tuple, byte code)
+    public void OnAddressLost(Ipv4Address local)
+    {
+        _timerScratch.Clear();
+        foreach (var connection in _connections.Values)
+            if (connection.Tuple.LocalAddress == local) _timerScratch.Add(connection);
+        foreach (var connection in _timerScratch) connection.FailUnreachable(TcpError.AddressLost);
+    }
+
+    /// <summary>
+    /// An ICMP destination unreachable about one of our segments (RFC 1122 §4.2.3.9), quoting the segment's sequence number
+    /// <paramref name="quotedSeq"/>. A connection still opening fails, as Linux's does: with ConnectionRefused for protocol
+    /// or port unreachable (codes 2 and 3, hard errors), else with HostUnreachable. For a synchronized connection every
+    /// code is a soft error: it keeps retransmitting, and its own timeout decides. Code 4 (fragmentation needed) lowers
+    /// the connection's path MTU to <paramref name="nextHopMtu"/> (Linux tcp_v4_err → tcp_v4_mtu_reduced); a quote of no
+    /// connection, or of a sequence number it never sent, is ignored and counted (RFC 5927 §4.1: a blind attacker would
+    /// have to guess one).
+    /// </summary>
+    public void OnIcmpUnreachable(TcpFourTuple tuple, byte code, SeqNum quotedSeq, ushort nextHopMtu)
     {
         const byte protocolUnreachable = 2, portUnreachable = 3, fragmentationNeeded = 4;
-        if (code == fragmentationNeeded || !_connections.TryGetValue(tuple, out var connection) || connection.State != TcpState.SynSent) return;
+        bool known = _connections.TryGetValue(tuple, out var connection);
+        if (code == fragmentationNeeded)
+        {
+            if (!known) Stats.FragmentationNeededForNoConnection++;
+            else if (!connection!.OnFragmentationNeeded(quotedSeq, nextHopMtu, out bool lowered)) Stats.FragmentationNeededOutOfWindow++;
+            else if (lowered) Stats.PathMtuReductions++;
+            return;
+        }
+        if (!known || connection!.State != TcpState.SynSent) return;
         connection.FailUnreachable(code is protocolUnreachable or portUnreachable ? TcpError.ConnectionRefused : TcpError.HostUnreachable);
     }
 
@@ -540,11 +597,11 @@ internal sealed class TcpStack
 
     private ushort PickEphemeralPort(Ipv4Address local, Ipv4Address remote, ushort remotePort)
     {
-        int range = EphemeralLast - EphemeralFirst + 1;
+        int range = _ephemeralPorts.Count;
         int start = _random.Next(0, range);
         for (int i = 0; i < range; i++)
         {
-            ushort port = (ushort)(EphemeralFirst + (start + i) % range);
+            ushort port = (ushort)(_ephemeralPorts.First + (start + i) % range);
             var tuple = new TcpFourTuple(local, port, remote, remotePort);
             if (!_connections.ContainsKey(tuple) && !_timeWait.Contains(tuple) && !_listeners.ContainsKey(port))
                 return port; // a four-tuple in TIME-WAIT stays reserved until its 2*MSL ends (RFC 9293 §3.4.2)

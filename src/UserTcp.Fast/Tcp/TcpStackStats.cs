@@ -9,6 +9,8 @@ internal sealed class TcpStackStats
     public long ResetsSent;
     /// <summary>RSTs we owed but could not queue (the queue is bounded).</summary>
     public long ResetsDropped;
+    /// <summary>RSTs for segments that matched nothing, not sent: <see cref="TcpConfig.ResetsPerSecond"/> was spent.</summary>
+    public long ResetsRateLimited;
     public long ConnectionsOpened;
     public long ConnectionsAccepted;
     /// <summary>SYNs a listener dropped: its accept queue was full, or its SYN queue without cookies (Linux ListenDrops).</summary>
@@ -28,4 +30,7 @@ internal sealed class TcpStackStats
     public long TimeWaitOverflows;
     /// <summary>New SYNs that reopened a four-tuple in TIME-WAIT (RFC 6191).</summary>
     public long TimeWaitReopened;
+    /// <summary>ICMP "fragmentation needed" that lowered a connection's path MTU (RFC 1191 §3), and those ignored: quoting
+    /// no connection, or a sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1; Linux OutOfWindowIcmps).</summary>
+    public long PathMtuReductions, FragmentationNeededForNoConnection, FragmentationNeededOutOfWindow;
 }

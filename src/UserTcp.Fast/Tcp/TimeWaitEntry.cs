@@ -25,6 +25,10 @@ internal struct TimeWaitEntry
     /// <summary>2*MSL of the connection's configuration: a retransmitted FIN starts it again.</summary>
     public TimeSpan Duration;
     public Instant Deadline;
+    /// <summary>Shortest time between two answers (1 s / <see cref="TcpConfig.ChallengeAcksPerSecond"/>), and the last one's
+    /// time: Linux's tw_last_oow_ack_time (tcp_timewait_check_oow_rate_limit).</summary>
+    public TimeSpan AnswerInterval;
+    public Instant LastAnswerAt;
     /// <summary>The deadline this entry's one element in the expiry queue carries (at or before <see cref="Deadline"/>).</summary>
     public Instant QueuedAt;
 }

@@ -91,7 +91,7 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
         if (ts is { } old && !rst && unchecked((int)(old.Value - entry.TimestampRecent)) < 0)
         {
             finished.PawsRejected++;
-            QueueAck(tuple, ref entry);
+            QueueAck(tuple, ref entry, now);
             return TimeWaitVerdict.Handled;
         }
         // RFC 1337 §3 fix (1): a RST never ends TIME-WAIT, or an old duplicate could cut it short and let a new incarnation
@@ -109,7 +109,7 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
                 stats.TimeWaitReopened++;
                 return TimeWaitVerdict.Reopen;
             }
-            QueueAck(tuple, ref entry); // an old duplicate, or nobody listening: restate where we are (Linux TCP_TW_ACK)
+            QueueAck(tuple, ref entry, now); // an old duplicate, or nobody listening: restate where we are (Linux TCP_TW_ACK)
             return TimeWaitVerdict.Handled;
         }
         if (!TcpConnection.IsAcceptable(entry.ReceiveNext, entry.ReceiveWindow, seq, segment.SequenceLength))
@@ -117,7 +117,7 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
             // §3.10.7.4 first: ACK and drop; the peer's FIN again (our last ACK was lost) restarts 2*MSL.
             finished.UnacceptableSegments++;
             if (fin) entry.Deadline = now + entry.Duration;
-            QueueAck(tuple, ref entry);
+            QueueAck(tuple, ref entry, now);
             return TimeWaitVerdict.Handled;
         }
         if ((flags & TcpFlags.Ack) == 0) return TimeWaitVerdict.Handled; // §3.10.7.4 fifth: no ACK bit, drop
@@ -126,7 +126,7 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
         // A SYN in the window (RFC 5961 §4.2) or an ACK of what we never sent (§5.2) gets a challenge ACK; data or a FIN
         // after the peer's FIN is ignored, and our ACK restates RCV.NXT (§3.10.7.4 seventh). A plain ACK needs nothing.
         if (syn || new SeqNum(segment.AcknowledgmentNumber) > entry.SendNext || segment.Payload.Length > 0 || fin)
-            QueueAck(tuple, ref entry);
+            QueueAck(tuple, ref entry, now);
         return TimeWaitVerdict.Handled;
     }
 
@@ -165,9 +165,22 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
         return true;
     }
 
-    private void QueueAck(in TcpFourTuple tuple, ref TimeWaitEntry entry)
+    /// <summary>
+    /// Queues the entry's ACK, at most one per <see cref="TimeWaitEntry.AnswerInterval"/>: every segment TIME-WAIT answers is
+    /// old or out of window, and a flood of them (forged, or a peer that disagrees) would otherwise be reflected one for
+    /// one. Linux limits the same answers, one per tcp_invalid_ratelimit (tcp_timewait_state_process →
+    /// tcp_timewait_check_oow_rate_limit, TCPACKSkippedTimeWait); the peer's retransmitted FIN, an RTO apart, is always
+    /// answered.
+    /// </summary>
+    private void QueueAck(in TcpFourTuple tuple, ref TimeWaitEntry entry, Instant now)
     {
         if (entry.AckQueued) return;
+        if (entry.LastAnswerAt != default && now - entry.LastAnswerAt < entry.AnswerInterval)
+        {
+            finished.AnswersRateLimited++;
+            return;
+        }
+        entry.LastAnswerAt = now;
         entry.AckQueued = true;
         _acks.Add(tuple);
     }

@@ -19,6 +19,8 @@ public readonly ref struct IcmpPacket
     public ushort Identifier => BinaryPrimitives.ReadUInt16BigEndian(_packet[4..]);
     /// <summary>Echo sequence number (meaningful for echo request and reply).</summary>
     public ushort SequenceNumber => BinaryPrimitives.ReadUInt16BigEndian(_packet[6..]);
+    /// <summary>Next-hop MTU of a "fragmentation needed" (type 3 code 4, RFC 1191 §4); 0 from a router older than RFC 1191.</summary>
+    public ushort NextHopMtu => BinaryPrimitives.ReadUInt16BigEndian(_packet[6..]);
     /// <summary>Bytes after the 8-byte header: echo data, or the offending datagram's header for errors.</summary>
     public ReadOnlySpan<byte> Payload => _packet[HeaderLength..];
 

@@ -12,8 +12,11 @@ internal static class IcmpUnreachableFrame
     /// <paramref name="sender"/>:<paramref name="sourcePort"/> → <paramref name="destination"/>:<paramref name="destinationPort"/>
     /// (UDP, or with <paramref name="protocol"/> TCP: its first 8 bytes are the ports too, then the sequence number).
     /// </summary>
+    /// <param name="sequence">For a TCP quote, the quoted segment's sequence number (bytes 4-7 of the quoted header).</param>
+    /// <param name="nextHopMtu">For code 4 (fragmentation needed), the next hop's MTU (RFC 1191 §4: bytes 6-7 of the ICMP header).</param>
     public static byte[] Build(MacAddress reporterMac, Ipv4Address reporter, MacAddress senderMac, Ipv4Address sender, byte code,
-                               Ipv4Address destination, ushort sourcePort, ushort destinationPort, IpProtocol protocol = IpProtocol.Udp)
+                               Ipv4Address destination, ushort sourcePort, ushort destinationPort, IpProtocol protocol = IpProtocol.Udp,
+                               uint? sequence = null, ushort nextHopMtu = 0)
     {
         const int quoted = Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
         var original = new byte[EthernetFrame.HeaderLength + quoted + 40];
@@ -24,6 +27,8 @@ internal static class IcmpUnreachableFrame
         icmp[0] = (byte)IcmpType.DestinationUnreachable;
         icmp[1] = code;
         original.AsSpan(EthernetFrame.HeaderLength, quoted).CopyTo(icmp.AsSpan(IcmpPacket.HeaderLength));
+        if (sequence is { } seq) BinaryPrimitives.WriteUInt32BigEndian(icmp.AsSpan(IcmpPacket.HeaderLength + Ipv4Packet.MinHeaderLength + 4), seq);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), nextHopMtu);
         BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), InternetChecksum.Compute(icmp));
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + icmp.Length];
         int offset = new EthernetHeader(senderMac, reporterMac, EtherType.Ipv4).Emit(frame);

@@ -45,7 +45,7 @@ internal static class Lab
     /// </summary>
     private const long MinimumBurstBytes = 64 * 1024;
 
-    private static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl", "openssl", "dnsmasq", "python3"];
+    internal static readonly string[] UpTools = ["ip", "nginx", "nft", "tc", "ethtool", "nstat", "sysctl", "openssl", "dnsmasq", "python3"];
     private static readonly TimeSpan DaemonStartDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>The client namespace's bind mount (<c>/run/netns/P-cli</c>): setns(2) into it to run the stack there.</summary>
@@ -63,7 +63,15 @@ internal static class Lab
         RequireRootAndTools(UpTools);
         progress ??= _ => { };
         var names = settings.Names;
-        if (TryStatus(names, out string problem) is { } current)
+        var current = TryStatus(names, out string problem);
+        if (current is not null && current.Topology != TopologyText(settings.Topology))
+        {
+            string change = $"topology {current.Topology} -> {TopologyText(settings.Topology)}";
+            progress($"removing the {current.Topology} lab first: {change}");
+            Down(names);
+            return new LabUpResult(RemoveOnFailure(names, () => Create(settings, progress, cancel)), LabUpOutcome.Rebuilt, [change]);
+        }
+        if (current is not null)
         {
             var (reconfigured, changes) = RemoveOnFailure(names, () => Reconfigure(settings, current, progress, cancel));
             return new LabUpResult(reconfigured, changes.Count == 0 ? LabUpOutcome.Unchanged : LabUpOutcome.Reconfigured, changes);
@@ -74,7 +82,7 @@ internal static class Lab
             Down(names);
             return new LabUpResult(RemoveOnFailure(names, () => Create(settings, progress, cancel)), LabUpOutcome.Rebuilt, [problem]);
         }
-        if (new[] { names.ServerNamespacePath, names.ClientNamespacePath }.FirstOrDefault(File.Exists) is { } foreign)
+        if (new[] { names.ServerNamespacePath, names.ClientNamespacePath, names.RouterNamespacePath }.FirstOrDefault(File.Exists) is { } foreign)
         {
             throw new LabException($"{foreign} exists but lab {names.Name} has no state directory ({names.StateDirectory}): it was not " +
                                    $"made by lab up, so up leaves it alone; pick another --name, or remove it (lab down --name {names.Name} would)");
@@ -136,6 +144,7 @@ internal static class Lab
 
     private static LabInfo Create(LabSettings settings, Action<string> progress, CancellationToken cancel)
     {
+        if (settings.Topology == LabTopology.Routed) return RoutedLab.Create(settings, progress, cancel);
         var names = settings.Names;
         progress($"creating namespaces {names.ServerNamespace} and {names.ClientNamespace}");
         foreach (string directory in new[] { LabNames.StateRoot, names.StateDirectory, names.WebRoot })
@@ -151,17 +160,17 @@ internal static class Lab
         var serverMac = NetworkNamespace.LinkUp(names.ServerNamespace, names.ServerInterface, $"{ServerIp}/{Prefix}");
         // The client end gets no address: the stack claims ClientIp there, and a kernel holding it would reset the stack's connections.
         var clientMac = NetworkNamespace.LinkUp(names.ClientNamespace, names.ClientInterface);
-        SetOffload(names, settings.Offload);
+        SetOffload(names, settings.Topology, settings.Offload);
         if (settings.StackLink == LabStackLink.Tap) AddTapLink(names);
-        SetStackIngressDrop(names, settings.StackLink == LabStackLink.Veth);
+        SetStackIngressDrop(names, settings.StackLink == LabStackLink.Veth ? ClientIp : null);
         if (settings.LossHundredths > 0 || settings.LossUpHundredths > 0) SetLoss(names, settings.LossHundredths, settings.LossUpHundredths);
-        if (settings.Rate is { } rate) SetRate(names, rate);
-        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, new Dictionary<string, LabFile>(), progress, cancel);
-        MakeCertificate(names);
+        if (settings.Rate is { } rate) SetRate(names, settings.Topology, rate);
+        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, new Dictionary<string, LabFile>(), ServerIp, progress, cancel);
+        MakeCertificate(names, ServerIp);
         progress("starting nginx, dnsmasq and the upload sink");
-        int nginxPid = StartNginx(names);
+        int nginxPid = StartNginx(names, ServerIp);
         int dnsmasqPid = StartDnsmasq(names);
-        int uploadSinkPid = UploadSink.Start(names);
+        int uploadSinkPid = UploadSink.Start(names, ServerIp);
         var info = WithStackLink(new LabInfo(
             names.Name, names.ServerNamespace, names.ClientNamespace, names.ServerInterface, names.ClientInterface,
             ServerIp, ClientIp, Prefix, serverMac.ToString(), clientMac.ToString(),
@@ -183,7 +192,7 @@ internal static class Lab
         if (current.Offload != settings.Offload)
         {
             changes.Add($"offload {OnOff(current.Offload)} -> {OnOff(settings.Offload)}");
-            SetOffload(names, settings.Offload);
+            SetOffload(names, settings.Topology, settings.Offload);
         }
         decimal loss = LabSettings.Percent(settings.LossHundredths), lossUp = LabSettings.Percent(settings.LossUpHundredths);
         if (current.LossPct != loss) changes.Add($"loss {PercentText(current.LossPct)} -> {PercentText(loss)}");
@@ -192,7 +201,7 @@ internal static class Lab
         if (current.RateBitsPerSecond != settings.Rate?.BitsPerSecond)
         {
             changes.Add($"rate {current.Rate ?? "unlimited"} -> {settings.Rate?.ToString() ?? "unlimited"}");
-            SetRate(names, settings.Rate);
+            SetRate(names, settings.Topology, settings.Rate);
         }
         if (current.StackLink != StackLinkText(settings.StackLink))
         {
@@ -200,8 +209,10 @@ internal static class Lab
             if (settings.StackLink == LabStackLink.Tap) AddTapLink(names);
             else RemoveTapLink(names);
         }
-        SetStackIngressDrop(names, settings.StackLink == LabStackLink.Veth); // also on a lab made before the drop existed
-        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, current.Files, progress, cancel);
+        // Also on a lab made before the drop existed.
+        if (settings.Topology == LabTopology.Routed) RoutedLab.SetStackIngressDrop(names);
+        else SetStackIngressDrop(names, settings.StackLink == LabStackLink.Veth ? ClientIp : null);
+        var files = LabFiles.Sync(names.WebRoot, names.StateDirectory, settings.Files, current.Files, current.ServerIp, progress, cancel);
         string currentFiles = string.Join(',', current.Files.Keys), wantedFiles = string.Join(',', files.Keys);
         if (currentFiles != wantedFiles) changes.Add($"files {currentFiles} -> {wantedFiles}");
         if (changes.Count == 0) return (current, changes);
@@ -219,6 +230,9 @@ internal static class Lab
     }
 
     internal static string PercentText(decimal percent) => percent.ToString(CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>The topology as <see cref="LabInfo.Topology"/> and <c>--topology</c> spell it.</summary>
+    internal static string TopologyText(LabTopology topology) => topology == LabTopology.Routed ? "routed" : "flat";
 
     /// <summary>Runs <paramref name="make"/>; on any failure removes the whole lab, then reports the failure (cancellation stays a cancellation).</summary>
     private static T RemoveOnFailure<T>(LabNames names, Func<T> make)
@@ -252,7 +266,7 @@ internal static class Lab
             LabProcesses.Terminate(() => LabProcesses.IsNginxWith(nginxPid, names.NginxConfigFile) ? [nginxPid] : [], $"nginx of lab {names.Name}");
         }
         UploadSink.Stop(names);
-        foreach (string netns in new[] { names.ServerNamespace, names.ClientNamespace })
+        foreach (string netns in new[] { names.ServerNamespace, names.ClientNamespace, names.RouterNamespace })
             existed |= NetworkNamespace.Remove(netns);
         if (Directory.Exists(names.StateDirectory))
         {
@@ -284,6 +298,7 @@ internal static class Lab
             info is null ? $"{stateFile} is missing or unreadable (an interrupted up?)" :
             !File.Exists(names.ServerNamespacePath) ? $"namespace {names.ServerNamespace} is gone" :
             !File.Exists(names.ClientNamespacePath) ? $"namespace {names.ClientNamespace} is gone" :
+            info.RouterNetns is not null && !File.Exists(names.RouterNamespacePath) ? $"namespace {names.RouterNamespace} is gone" :
             !LabProcesses.IsNginxWith(info.NginxPid, names.NginxConfigFile) ? $"its nginx (pid {info.NginxPid}) is not running" :
             !LabProcesses.IsDnsmasqWith(info.DnsmasqPid, names.DnsmasqPidFile) ? $"its dnsmasq (pid {info.DnsmasqPid}) is not running" :
             info.TapIface is { } tap && !IsTapBridged(names, tap) ? $"its TAP {tap} is gone or not in bridge {names.BridgeInterface}" :
@@ -329,10 +344,15 @@ internal static class Lab
         Tool.TryRun(["ip", "-n", names.ClientNamespace, "-br", "link", "show", "master", names.BridgeInterface]) is (0, var output, _)
         && output.Split('\n').Any(line => line.Split(' ', 2)[0] == tap);
 
-    private static void SetOffload(LabNames names, bool on)
+    /// <summary>The offloads of every veth end of the lab: both ends of each link, the router's too in a routed lab.</summary>
+    internal static void SetOffload(LabNames names, LabTopology topology, bool on)
     {
         string value = OnOff(on);
-        foreach (var (netns, device) in new[] { (names.ServerNamespace, names.ServerInterface), (names.ClientNamespace, names.ClientInterface) })
+        (string, string)[] ends = topology == LabTopology.Routed
+            ? [(names.ServerNamespace, names.ServerInterface), (names.ClientNamespace, names.ClientInterface),
+               (names.RouterNamespace, names.RouterLanInterface), (names.RouterNamespace, names.RouterRemoteInterface)]
+            : [(names.ServerNamespace, names.ServerInterface), (names.ClientNamespace, names.ClientInterface)];
+        foreach (var (netns, device) in ends)
             Tool.RunIn(netns, ["ethtool", "-K", device, "tso", value, "gso", value, "gro", value, "tx", value, "rx", value]);
     }
 
@@ -345,14 +365,14 @@ internal static class Lab
     /// address (198.18.0.3) is not affected. Not on a TAP lab, where the veth end is a bridge port that must forward those
     /// frames to the TAP.
     /// </summary>
-    private static void SetStackIngressDrop(LabNames names, bool on)
+    internal static void SetStackIngressDrop(LabNames names, string? stackAddresses)
     {
         var script = new System.Text.StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"table netdev {names.StackIngressTable}")
             .AppendLine(CultureInfo.InvariantCulture, $"delete table netdev {names.StackIngressTable}");
-        if (on)
+        if (stackAddresses is not null)
             script.AppendLine(CultureInfo.InvariantCulture, $"table netdev {names.StackIngressTable} {{")
-                .AppendLine(CultureInfo.InvariantCulture, $"  chain ingress {{ type filter hook ingress device \"{names.ClientInterface}\" priority filter; policy accept; ip daddr {ClientIp} drop; }}")
+                .AppendLine(CultureInfo.InvariantCulture, $"  chain ingress {{ type filter hook ingress device \"{names.ClientInterface}\" priority filter; policy accept; ip daddr {stackAddresses} drop; }}")
                 .AppendLine("}");
         Tool.RunIn(names.ClientNamespace, ["nft", "-f", "-"], script.ToString());
     }
@@ -363,7 +383,7 @@ internal static class Lab
     /// hook sees packets before segmentation: with offloads on, one drop is a whole GSO super-frame, which is exactly one
     /// frame on the client's side of the veth.
     /// </summary>
-    private static void SetLoss(LabNames names, int downHundredths, int upHundredths)
+    internal static void SetLoss(LabNames names, int downHundredths, int upHundredths)
     {
         var script = new System.Text.StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"table ip {names.LossTable}")
@@ -384,22 +404,30 @@ internal static class Lab
     private static string RandomDrop(int hundredths) =>
         hundredths < 10000 ? $"numgen random mod 10000 < {hundredths} counter drop" : "counter drop";
 
-    private static void SetRate(LabNames names, LabRate? rate)
+    /// <summary>The rate on the server's egress; in a routed lab also on the router's egress toward the server (the remote link, both ways).</summary>
+    internal static void SetRate(LabNames names, LabTopology topology, LabRate? rate)
     {
-        string[] qdisc = ["tc", "-n", names.ServerNamespace, "qdisc"];
-        if (rate is { BitsPerSecond: var bits })
+        (string, string)[] egresses = topology == LabTopology.Routed
+            ? [(names.ServerNamespace, names.ServerInterface), (names.RouterNamespace, names.RouterRemoteInterface)]
+            : [(names.ServerNamespace, names.ServerInterface)];
+        foreach (var (netns, device) in egresses)
         {
-            long burst = Math.Max(MinimumBurstBytes, bits / 8 / 1000);
-            Tool.Run([.. qdisc, "replace", "dev", names.ServerInterface, "root", "tbf",
-                      "rate", $"{bits}bit", "burst", burst.ToString(CultureInfo.InvariantCulture), "latency", TbfLatency]);
-        }
-        else if (Tool.Run([.. qdisc, "show", "dev", names.ServerInterface, "root"]).Contains("tbf", StringComparison.Ordinal))
-        {
-            Tool.Run([.. qdisc, "del", "dev", names.ServerInterface, "root"]);
+            string[] qdisc = ["tc", "-n", netns, "qdisc"];
+            // Never a tbf changed in place: it keeps its queue, and a GSO packet queued under a larger burst that exceeds the
+            // new one never leaves (tbf_dequeue never gathers the tokens), so the link stalled for good, ARP with it (the
+            // soak saw it going from 1 Gbit/s to 200 Mbit/s). A new tbf starts empty; what the old one held is lost.
+            if (Tool.Run([.. qdisc, "show", "dev", device, "root"]).Contains("tbf", StringComparison.Ordinal))
+                Tool.Run([.. qdisc, "del", "dev", device, "root"]);
+            if (rate is { BitsPerSecond: var bits })
+            {
+                long burst = Math.Max(MinimumBurstBytes, bits / 8 / 1000);
+                Tool.Run([.. qdisc, "add", "dev", device, "root", "tbf",
+                          "rate", $"{bits}bit", "burst", burst.ToString(CultureInfo.InvariantCulture), "latency", TbfLatency]);
+            }
         }
     }
 
-    private static int StartNginx(LabNames names)
+    internal static int StartNginx(LabNames names, string serverIp)
     {
         string dir = names.StateDirectory;
         string temp = Path.Combine(dir, "temp");
@@ -422,8 +450,8 @@ internal static class Lab
                 uwsgi_temp_path {{temp}};
                 scgi_temp_path {{temp}};
                 server {
-                    listen {{ServerIp}}:80;
-                    listen {{ServerIp}}:443 ssl;
+                    listen {{serverIp}}:80;
+                    listen {{serverIp}}:443 ssl;
                     ssl_certificate {{names.CertificateFile}};
                     ssl_certificate_key {{names.CertificateKeyFile}};
                     root {{names.WebRoot}};
@@ -466,10 +494,10 @@ internal static class Lab
     /// A self-signed certificate for nginx's HTTPS listener, valid for the server's address and every lab name (clients
     /// check the subject alternative names), fresh for each lab: a client trusts it through <see cref="LabInfo.CaCert"/>.
     /// </summary>
-    private static void MakeCertificate(LabNames names)
+    internal static void MakeCertificate(LabNames names, string serverIp)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(names.CertificateFile)!);
-        string alternativeNames = string.Join(',', HostNames.Select(name => "DNS:" + name).Append("IP:" + ServerIp));
+        string alternativeNames = string.Join(',', HostNames.Select(name => "DNS:" + name).Append("IP:" + serverIp));
         Tool.Run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
                   "-subj", $"/CN=usertcp lab {names.Name}", "-addext", "subjectAltName=" + alternativeNames,
                   "-keyout", names.CertificateKeyFile, "-out", names.CertificateFile]);
@@ -491,7 +519,7 @@ internal static class Lab
         return AwaitDaemon("dnsmasq", names.DnsmasqPidFile, names.DnsmasqLog, pid => LabProcesses.IsDnsmasqWith(pid, names.DnsmasqPidFile));
     }
 
-    private static void Save(LabNames names, LabInfo info)
+    internal static void Save(LabNames names, LabInfo info)
     {
         string temporary = names.StateFile + ".new";
         File.WriteAllText(temporary, JsonSerializer.Serialize(info, LabJsonContext.Default.LabInfo));

@@ -16,10 +16,11 @@ internal static class LabFiles
 
     /// <summary>
     /// Makes <paramref name="webRoot"/> hold exactly <paramref name="wanted"/>: a file already recorded in <paramref name="existing"/>
-    /// with the same length is kept (and not hashed again), missing ones are generated, unlisted ones are deleted.
+    /// with the same length is kept (and not hashed again), missing ones are generated, unlisted ones are deleted. URLs
+    /// name the server by <paramref name="serverIp"/>.
     /// </summary>
     public static Dictionary<string, LabFile> Sync(string webRoot, string scratch, IReadOnlyList<LabFileSpec> wanted,
-                                                   IReadOnlyDictionary<string, LabFile> existing, Action<string> progress, CancellationToken cancel)
+                                                   IReadOnlyDictionary<string, LabFile> existing, string serverIp, Action<string> progress, CancellationToken cancel)
     {
         long missingBytes = wanted.Where(f => !IsKept(webRoot, f, existing)).Sum(f => f.Bytes);
         long free = new DriveInfo(webRoot).AvailableFreeSpace;
@@ -41,7 +42,8 @@ internal static class LabFiles
             string sha256 = Generate(partial, spec.Bytes, cancel);
             ShareWithNginx(partial);
             File.Move(partial, Path.Combine(webRoot, spec.Name), overwrite: true);
-            files[spec.Name] = new LabFile(spec.Bytes, sha256, $"{Lab.BaseUrl}/{spec.Name}", $"{Lab.HttpsBaseUrl}/{spec.Name}", $"{Lab.BaseUrl}{Lab.ChunkedPrefix}{spec.Name}");
+            string http = "http://" + serverIp, https = "https://" + serverIp;
+            files[spec.Name] = new LabFile(spec.Bytes, sha256, $"{http}/{spec.Name}", $"{https}/{spec.Name}", $"{http}{Lab.ChunkedPrefix}{spec.Name}");
         }
         foreach (string path in Directory.EnumerateFiles(webRoot).Where(p => !files.ContainsKey(Path.GetFileName(p))).ToList())
             File.Delete(path);

@@ -52,4 +52,35 @@ internal sealed record LabInfo(
     /// or in a TAP lab the bridge (an address on a bridge port is never reached).
     /// </summary>
     public string KernelIface => BridgeIface ?? ClientIface;
+
+    /// <summary><c>flat</c>, or <c>routed</c>: then the fields below describe the router and the LAN (null on a flat lab).</summary>
+    public string Topology { get; init; } = "flat";
+
+    /// <summary>The router's namespace: LAN end <see cref="RouterLanIface"/>, remote end <see cref="RouterRemoteIface"/>, NAT between them.</summary>
+    public string? RouterNetns { get; init; }
+    public string? RouterLanIface { get; init; }
+    public string? RouterRemoteIface { get; init; }
+
+    /// <summary>The LAN's default gateway (the router's LAN address), also its DHCP and DNS server.</summary>
+    public string? Gateway { get; init; }
+
+    /// <summary>The address the client namespace's kernel holds on <see cref="ClientIface"/>, as a laptop holds its own:
+    /// <see cref="ClientIp"/> (the stack's static address) and the DHCP range are other addresses of the same LAN.</summary>
+    public string? ClientKernelIp { get; init; }
+
+    /// <summary>The addresses the router's DHCP server leases (inclusive) and for how long.</summary>
+    public string? DhcpRangeStart { get; init; }
+    public string? DhcpRangeEnd { get; init; }
+    public int? DhcpLeaseSeconds { get; init; }
+
+    /// <summary>The router's DHCP leases file (dnsmasq's: expiry, MAC, address, hostname, client id per line).</summary>
+    public string? DhcpLeaseFile { get; init; }
+
+    /// <summary>The remote network (router to server) and its MTU, smaller than the LAN's: full-size frames toward the
+    /// server make the router answer ICMP "fragmentation needed" (RFC 1191).</summary>
+    public string? RemoteNetwork { get; init; }
+    public int? RemoteMtu { get; init; }
+
+    /// <summary>The router's address on the remote network: the source the server sees for every LAN client (NAT).</summary>
+    public string? RouterRemoteIp { get; init; }
 }

@@ -6,7 +6,9 @@ namespace UserTcp.Testbed.Labs;
 /// <summary>
 /// Every name a lab owns, derived from the lab's name so parallel labs never collide: namespaces <c>P-srv</c> and
 /// <c>P-cli</c>, veth ends <c>Ps</c> and <c>Pc</c> (at most 9 characters, within the kernel's 15), nftables table
-/// <c>P_loss</c>, in a TAP lab the TAP <c>Pt</c> and the bridge <c>Pb</c>, and the state directory <c>/var/lib/usertcp-lab/P</c> (nginx's and dnsmasq's files, the TLS certificate).
+/// <c>P_loss</c>, in a TAP lab the TAP <c>Pt</c> and the bridge <c>Pb</c>, in a routed lab the router namespace <c>P-rtr</c> with
+/// its LAN end <c>Pl</c> (peer of <c>Pc</c>), its remote end <c>Pw</c> (peer of <c>Ps</c>) and its NAT table <c>P_nat</c>, and the
+/// state directory <c>/var/lib/usertcp-lab/P</c> (nginx's and dnsmasq's files, the TLS certificate).
 /// </summary>
 internal sealed partial record LabNames
 {
@@ -18,15 +20,20 @@ internal sealed partial record LabNames
     public string Name { get; }
     public string ServerNamespace => Name + "-srv";
     public string ClientNamespace => Name + "-cli";
+    public string RouterNamespace => Name + "-rtr";
     public string ServerInterface => Name + "s";
     public string ClientInterface => Name + "c";
     public string TapInterface => Name + "t";
     public string BridgeInterface => Name + "b";
+    public string RouterLanInterface => Name + "l";
+    public string RouterRemoteInterface => Name + "w";
+    public string NatTable => Name + "_nat";
     public string LossTable => Name + "_loss";
     public string StackIngressTable => Name + "_stack";
     public string StateDirectory => Path.Combine(StateRoot, Name);
     public string ServerNamespacePath => NetworkNamespace.PathOf(ServerNamespace);
     public string ClientNamespacePath => NetworkNamespace.PathOf(ClientNamespace);
+    public string RouterNamespacePath => NetworkNamespace.PathOf(RouterNamespace);
 
     // What the state directory holds: the lab's description, the web root and nginx's own files.
     internal string StateFile => Path.Combine(StateDirectory, "lab.json");
@@ -36,6 +43,7 @@ internal sealed partial record LabNames
     internal string NginxErrorLog => Path.Combine(StateDirectory, "error.log");
     internal string DnsmasqPidFile => Path.Combine(StateDirectory, "dnsmasq.pid");
     internal string DnsmasqLog => Path.Combine(StateDirectory, "dnsmasq.log");
+    internal string DhcpLeaseFile => Path.Combine(StateDirectory, "dnsmasq.leases");
     internal string CertificateFile => Path.Combine(StateDirectory, "tls", "cert.pem");
     internal string CertificateKeyFile => Path.Combine(StateDirectory, "tls", "key.pem");
 

@@ -25,6 +25,9 @@ internal sealed record LabOptions
     /// <summary>The stack's link in the client namespace: the veth end itself, or a TAP bridged with it.</summary>
     public LabStackLink StackLink { get; init; } = LabStackLink.Veth;
 
+    /// <summary>Flat (client and server on one veth) or routed (a LAN, a NAT router and a smaller-MTU link to the server).</summary>
+    public LabTopology Topology { get; init; } = LabTopology.Flat;
+
     /// <summary>Comma-separated file sizes nginx serves, each at <c>/SIZE</c> (see <see cref="LabFileSpec"/>).</summary>
     public string Files { get; init; } = DefaultFiles;
 }

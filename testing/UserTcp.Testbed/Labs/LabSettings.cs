@@ -4,7 +4,7 @@ namespace UserTcp.Testbed.Labs;
 
 /// <summary><see cref="LabOptions"/> checked and parsed; loss in hundredths of a percent, the unit of the nftables rule.</summary>
 internal sealed record LabSettings(LabNames Names, bool Offload, int LossHundredths, int LossUpHundredths, LabRate? Rate, IReadOnlyList<LabFileSpec> Files,
-                                   LabStackLink StackLink)
+                                   LabStackLink StackLink, LabTopology Topology)
 {
     /// <summary>Every problem of <paramref name="options"/> in one <see cref="LabException"/>, before anything is touched.</summary>
     public static LabSettings From(LabOptions options)
@@ -20,8 +20,10 @@ internal sealed record LabSettings(LabNames Names, bool Offload, int LossHundred
             else problems.Add(rateProblem);
         }
         if (!LabFileSpec.TryParseList(options.Files, out var files, out string filesProblem)) problems.Add(filesProblem);
+        if (options.Topology == LabTopology.Routed && options.StackLink == LabStackLink.Tap)
+            problems.Add("--stack-link tap is for the flat lab; the routed lab's stack runs on the client's LAN veth");
         if (problems.Count > 0) throw new LabException(string.Join("; ", problems));
-        return new LabSettings(LabNames.For(options.Name), options.Offload, loss, lossUp, rate, files, options.StackLink);
+        return new LabSettings(LabNames.For(options.Name), options.Offload, loss, lossUp, rate, files, options.StackLink, options.Topology);
     }
 
     public static decimal Percent(int hundredths) => hundredths / 100m;

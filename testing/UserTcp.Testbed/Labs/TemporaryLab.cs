@@ -21,8 +21,11 @@ internal sealed class TemporaryLab : IDisposable
     public LabNames Names => LabNames.For(Name);
 
     public LabInfo Up(string files = "64K", decimal loss = 0, decimal lossUp = 0, string? rate = null, bool offload = true,
-                      LabStackLink stackLink = LabStackLink.Veth) =>
-        Lab.Up(new LabOptions { Name = Name, Files = files, LossPercent = loss, LossUpPercent = lossUp, Rate = rate, Offload = offload, StackLink = stackLink }).Lab;
+                      LabStackLink stackLink = LabStackLink.Veth, LabTopology topology = LabTopology.Flat) =>
+        Lab.Up(new LabOptions
+        {
+            Name = Name, Files = files, LossPercent = loss, LossUpPercent = lossUp, Rate = rate, Offload = offload, StackLink = stackLink, Topology = topology,
+        }).Lab;
 
     public void Dispose() => Lab.Down(Name);
 }

@@ -18,21 +18,24 @@ internal static class UploadSink
     public const string CountPath = "/count";
     public const string BaseUrl = "http://" + Lab.ServerIp + ":8080";
 
+    /// <summary>The sink's base URL on a lab whose server is <paramref name="serverIp"/>.</summary>
+    public static string BaseUrlOn(string serverIp) => $"http://{serverIp}:{Port}";
+
     private const string ScriptResource = "upload-sink.py";
 
     internal static string ScriptFile(LabNames names) => Path.Combine(names.StateDirectory, ScriptResource);
     internal static string PidFile(LabNames names) => Path.Combine(names.StateDirectory, "upload-sink.pid");
     internal static string LogFile(LabNames names) => Path.Combine(names.StateDirectory, "upload-sink.log");
 
-    /// <summary>Starts the sink in the server namespace (listening before it detaches) and returns its pid.</summary>
-    public static int Start(LabNames names)
+    /// <summary>Starts the sink in the server namespace on <paramref name="serverIp"/> (listening before it detaches) and returns its pid.</summary>
+    public static int Start(LabNames names, string serverIp)
     {
         string script = ScriptFile(names);
         using (var resource = typeof(UploadSink).Assembly.GetManifestResourceStream(ScriptResource)
                               ?? throw new LabException($"{ScriptResource} is missing from {typeof(UploadSink).Assembly.GetName().Name}"))
         using (var file = File.Create(script))
             resource.CopyTo(file);
-        Tool.RunIn(names.ServerNamespace, ["python3", script, Lab.ServerIp, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), PidFile(names), LogFile(names)]);
+        Tool.RunIn(names.ServerNamespace, ["python3", script, serverIp, Port.ToString(System.Globalization.CultureInfo.InvariantCulture), PidFile(names), LogFile(names)]);
         return Lab.AwaitDaemon("the upload sink", PidFile(names), LogFile(names), pid => IsRunning(names, pid));
     }
 

@@ -16,7 +16,7 @@ internal static class ConnectExchange
     public static int Run(LiveStack live, Ipv4Address address, ushort port, string? request, TimeSpan timeout, Stream output, TextWriter log)
     {
         var start = MonotonicClock.Now;
-        var connection = live.Tcp.Connect(live.Setup.Address, address, port, start);
+        var connection = live.Tcp.Connect(live.Address, address, port, start);
         bool established = live.RunUntil(() => connection.State != TcpState.SynSent, timeout);
         if (connection.State != TcpState.Established)
         {
@@ -24,7 +24,7 @@ internal static class ConnectExchange
             return 1;
         }
         var handshake = MonotonicClock.Now - start;
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected to {address}:{port} from {live.Setup.Address}:{connection.Tuple.LocalPort} in {handshake.TotalMilliseconds:0.000} ms"));
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"connected to {address}:{port} from {live.Address}:{connection.Tuple.LocalPort} in {handshake.TotalMilliseconds:0.000} ms"));
 
         var toSend = request is null ? [] : Encoding.UTF8.GetBytes(request);
         int sent = 0;

@@ -1,6 +1,7 @@
 using UserTcp.Fast.Api;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Capture;
+using UserTcp.Fast.Dhcp;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
@@ -38,12 +39,21 @@ internal sealed class LiveStack : IDisposable
         try
         {
             if (setup.Pcap is { } pcap) device = new CapturingDevice(device, pcap.FullName, DateTimeOffset.UtcNow);
-            return new LiveStack(setup, device, NetworkStack.CreateLoop(setup.ToOptions(device) with
+            var stack = new LiveStack(setup, device, NetworkStack.CreateLoop(setup.ToOptions(device) with
             {
                 Tcp = (tcp ?? new TcpConfig()) with { AckPolicy = setup.AckPolicy },
                 SequenceNumbers = replayable is { } identity ? new FixedInitialSequenceNumbers(identity.InitialSequenceNumber) : null,
                 Seed = replayable?.Seed,
             }));
+            if (stack.Loop.Dhcp is { } dhcp)
+            {
+                // Bounded by the client itself: it gives up after RFC 2131's retransmissions (about two minutes).
+                stack.RunUntil(() => dhcp.State is DhcpState.Bound or DhcpState.Failed, TimeSpan.FromMinutes(5));
+                if (dhcp.Lease is not { } lease)
+                    throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TimedOut, $"no DHCP lease: {dhcp.Failure ?? "no answer"}");
+                Console.Error.WriteLine($"usertcp: DHCP lease {lease}");
+            }
+            return stack;
         }
         catch
         {
@@ -54,8 +64,16 @@ internal sealed class LiveStack : IDisposable
 
     public bool RunUntil(Func<bool> done, TimeSpan timeout) => Loop.RunUntil(done, timeout);
 
+    /// <summary>The stack's address: the setup's, or the DHCP lease's.</summary>
+    public Fast.Wire.Ipv4Address Address => Interface.Config.Address;
+
     public void Dispose()
     {
+        if (Loop.Dhcp is { } dhcp)
+        {
+            dhcp.Release(Fast.Time.MonotonicClock.Now); // RFC 2131 §4.4.6
+            Device.Flush();
+        }
         if (Setup.Stats) Console.Error.Write(Metrics.Format());
         Metrics.Dispose();
         Device.Dispose();

@@ -34,6 +34,10 @@ internal sealed record StackSetup(
     /// <summary>DNS servers for names; null for /etc/resolv.conf's. The lab's own with --lab.</summary>
     public IReadOnlyList<Ipv4Address>? DnsServers { get; init; }
 
+    /// <summary>The address, prefix, gateway and (unless <see cref="DnsServers"/> is set) DNS servers come from DHCP
+    /// (<see cref="NetworkStackOptions.Dhcp"/>); <see cref="Address"/> is then 0.0.0.0.</summary>
+    public bool Dhcp { get; init; }
+
     /// <summary>The lab's self-signed HTTPS certificate (PEM) with --lab, which https clients then trust.</summary>
     public string? LabCertificateFile { get; init; }
 
@@ -55,9 +59,29 @@ internal sealed record StackSetup(
 
     /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>).</summary>
     public bool SegmentationOffload { get; init; } = true;
+    /// <summary>
+    /// Host-address mode (<c>--ip host</c>): <see cref="Address"/> is the kernel's own address of the interface, shared
+    /// (<see cref="NetworkStackOptions.SharesHostAddress"/>); the command fills it in with <see cref="LocalPorts"/> from a
+    /// <see cref="Fast.Devices.HostMode.HostAddressLease"/>.
+    /// </summary>
+    public bool SharesHostAddress { get; init; }
+
+    /// <summary>The stack's local ports (<see cref="NetworkStackOptions.LocalPorts"/>); null for the default range.</summary>
+    public PortRange? LocalPorts { get; init; }
 
     /// <summary>Half-open connections a listener keeps before SYN cookies (<see cref="TcpConfig.MaxSynBacklog"/>); null for the default.</summary>
     public int? MaxSynBacklog { get; init; }
+
+    /// <summary>
+    /// With no gateway given, the kernel's default gateway for this interface, as a host routes (read in the calling
+    /// thread's namespace: call it after entering a lab's). Not for a TAP, whose kernel side is the user's own network, nor
+    /// with DHCP, whose lease names the router.
+    /// </summary>
+    public StackSetup WithKernelGateway()
+    {
+        if (Gateway is not null || TapName is not null || Dhcp || InterfaceName is not { } name) return this;
+        return this with { Gateway = KernelRoutes.DefaultGateway(KernelRoutes.Read(), name, Address, PrefixLength) };
+    }
 
     /// <summary>The stack's options on <paramref name="device"/>.</summary>
     public NetworkStackOptions ToOptions(INetworkDevice device)
@@ -68,10 +92,13 @@ internal sealed record StackSetup(
             Address = Address,
             PrefixLength = PrefixLength,
             Gateway = Gateway,
+            Dhcp = Dhcp,
             Checksums = Checksums,
             Tcp = MaxSynBacklog is { } synBacklog ? new TcpConfig { AckPolicy = AckPolicy, MaxSynBacklog = synBacklog } : new TcpConfig { AckPolicy = AckPolicy },
             PollMode = PollMode,
             DnsServers = DnsServers,
+            LocalPorts = LocalPorts,
+            SharesHostAddress = SharesHostAddress,
             Clock = static () => MonotonicClock.Now, // a live device: ACK delays end when the ACKs are written
         };
         return PollBudget is { } budget ? options with { AdaptivePollBudget = budget } : options;
@@ -86,7 +113,8 @@ internal sealed record StackSetup(
                                     TimeSpan? pollBudget = null)
     {
         var info = Labs.Lab.Status(lab);
-        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, null, pcap, stats, checksums, ackPolicy, pollMode)
+        Ipv4Address? gateway = info.Gateway is { } g ? Ipv4Address.Parse(g) : null;
+        return new StackSetup(lab, info.ClientIface, Ipv4Address.Parse(info.ClientIp), info.Prefix, gateway, pcap, stats, checksums, ackPolicy, pollMode)
         {
             PollBudget = pollBudget,
             TapName = info.TapIface,

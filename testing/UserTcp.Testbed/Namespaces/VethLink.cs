@@ -23,9 +23,10 @@ internal sealed class VethLink : KernelLink
     /// <summary>An address on the link that is not the stack's: the device's filter must keep its frames out.</summary>
     public Ipv4Address OtherAddress { get; } = new(198, 18, 0, 3);
 
-    public static VethLink Create(int mtu = 1500)
+    /// <param name="prefix">The start of the namespace's name (and of the veth ends' names after it): a test's own.</param>
+    public static VethLink Create(int mtu = 1500, string prefix = "utd")
     {
-        var link = new VethLink(NetworkNamespace.Create());
+        var link = new VethLink(NetworkNamespace.Create(prefix));
         try
         {
             Tool.Run(["ip", "link", "add", link.StackInterface, "mtu", $"{mtu}", "type", "veth",

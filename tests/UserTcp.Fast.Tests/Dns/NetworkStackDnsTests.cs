@@ -100,6 +100,47 @@ public sealed class NetworkStackDnsTests
         Assert.StartsWith("web.usertcp.test: no usable answer from the DNS server (198.18.0.1: SERVFAIL; gave up after", error.Message);
     }
 
+    [Fact] // RFC 5452 §3 through the real stack and its poll thread: each hostile answer is counted and ignored, the real one wins
+    public async Task Hostile_answers_before_the_real_one_change_nothing()
+    {
+        using var lab = new Lab();
+        var forged = new Ipv4Address(198, 18, 0, 66);
+        lab.Dns.OnQuery = (server, q) =>
+        {
+            server.Reply(q, DnsWire.Response((ushort)(q.Id ^ 0x5A5A), q.Name, answers: [DnsRecord.A(q.Name, forged)])); // wrong ID
+            server.Reply(q, DnsWire.Response(q, answers: [DnsRecord.A(q.Name, forged)]), fromPort: 5353);             // wrong port
+            var whole = DnsWire.Response(q, answers: [DnsRecord.A(q.Name, forged)]);
+            server.Reply(q, whole[..(whole.Length - 3)]);                                                              // truncated mid-record
+            var oversized = new byte[1472];                                                                            // the most a frame holds
+            new Random(3).NextBytes(oversized);
+            whole.AsSpan(0, 4).CopyTo(oversized);
+            server.Reply(q, oversized);
+            server.Reply(q, PointerLoop(q, forged));                                                                   // RFC 1035 §4.1.4 loop
+            server.Reply(q, DnsWire.Response(q, answers: [DnsRecord.A(q.Name, Listening)]));                           // the real one
+        };
+        Assert.Equal([Listening], await lab.Stack.ResolveAsync("web.usertcp.test"));
+        var stats = await lab.OnPollThread(() => lab.Stack.Loop.Resolver!.Stats);
+        // The random one reads as another question or as malformed, depending on its bytes.
+        Assert.Equal((1, 4, 1), (stats.DroppedWrongSource, stats.DroppedMismatched + stats.DroppedMalformed, stats.ResponsesAccepted));
+        Assert.True(stats.DroppedMalformed >= 2, $"{stats.DroppedMalformed} malformed: the truncated one and the loop at least");
+    }
+
+    /// <summary>A response with the query's ID and question whose one answer's owner name is a compression pointer to itself.</summary>
+    internal static byte[] PointerLoop(DnsQuestion q, Ipv4Address address)
+    {
+        var head = DnsWire.Response(q);
+        var message = new byte[head.Length + 16];
+        head.CopyTo(message, 0);
+        message[7] = 1; // ANCOUNT
+        int at = head.Length;
+        message[at] = (byte)(0xC0 | (at >> 8));
+        message[at + 1] = (byte)at;
+        byte[] rest = [0, 1, 0, 1, 0, 0, 0, 60, 0, 4]; // A, IN, TTL 60, RDLENGTH 4
+        rest.CopyTo(message, at + 2);
+        address.Write(message.AsSpan(at + 12));
+        return message;
+    }
+
     [Fact]
     public async Task An_invalid_name_is_HostNotFound_not_a_crash()
     {

@@ -186,6 +186,17 @@ public sealed class StubResolverTests
         Assert.Equal(3, net.Resolver.Stats.DroppedWrongSource);
     }
 
+    [Fact] // a server answering only with compression loops (RFC 1035 §4.1.4): each is dropped as malformed, the lookup ends as a silent server's
+    public void Only_pointer_loops_end_the_lookup_cleanly()
+    {
+        var net = new DnsTestNetwork([Server1]);
+        net.Host(Server1).OnQuery = (server, q) => server.Reply(q, NetworkStackDnsTests.PointerLoop(q, Forged));
+        var lookup = net.Complete(net.Resolve("web.usertcp.test"));
+        Assert.Equal(DnsLookupStatus.NoAnswer, lookup.Status);
+        Assert.Equal(3, net.Resolver.Stats.DroppedMalformed); // the query and its two retries
+        Assert.Equal(0, net.Resolver.PendingLookups);
+    }
+
     [Fact] // RFC 1536 §1: a query lost on the link is sent again; a lookup fails only when every query was lost
     public void Lost_queries_are_recovered_by_retries()
     {

@@ -15,18 +15,6 @@ public sealed class NetworkInterfaceTests
     private static readonly MacAddress PeerMac = MacAddress.Parse("02:00:00:00:00:01");
     private static readonly Ipv4Address Ours = new(198, 18, 0, 2), Peer = new(198, 18, 0, 1), Stranger = new(198, 18, 0, 9);
 
-    private sealed class Capture : IFrameOutput
-    {
-        public readonly List<byte[]> Frames = new();
-        public void Transmit(ReadOnlySpan<byte> frame) => Frames.Add(frame.ToArray());
-        public List<byte[]> Take()
-        {
-            var taken = new List<byte[]>(Frames);
-            Frames.Clear();
-            return taken;
-        }
-    }
-
     private sealed class Replies : IEchoReplyListener, IUdpReceiver
     {
         public readonly List<(Ipv4Address, ushort, ushort)> Echo = new();
@@ -37,9 +25,9 @@ public sealed class NetworkInterfaceTests
         public void OnUnreachable(ushort localPort, Ipv4Address destination, UnreachableReason reason, Instant at) => Unreachable.Add((localPort, destination, reason));
     }
 
-    private static (NetworkInterface, Capture) Create(ChecksumPolicy policy = ChecksumPolicy.Auto, bool hostLocal = false, Ipv4Address? gateway = null)
+    private static (NetworkInterface, FrameRecorder) Create(ChecksumPolicy policy = ChecksumPolicy.Auto, bool hostLocal = false, Ipv4Address? gateway = null)
     {
-        var capture = new Capture();
+        var capture = new FrameRecorder();
         var tcp = new TcpStack(new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1);
         var config = new InterfaceConfig { MacAddress = OurMac, Address = Ours, PrefixLength = 24, Checksums = policy, LinkIsHostLocal = hostLocal, Gateway = gateway };
         return (new NetworkInterface(config, tcp, capture), capture);
@@ -139,8 +127,9 @@ public sealed class NetworkInterfaceTests
     public void Off_link_destinations_use_the_gateway()
     {
         var (nic, capture) = Create(gateway: Peer);
-        nic.OnFrame(Arp(ArpOperation.Reply, PeerMac, Peer, Ours, OurMac), T0); // RFC 826: we are the target, so it is learned
+        nic.OnFrame(Arp(ArpOperation.Request, PeerMac, Peer, Ours), T0); // a request for us: learned (an unasked reply is not)
         Assert.True(nic.IsResolved(Peer));
+        capture.Take(); // our answer to it
         nic.SendUdp(5000, new Ipv4Address(198, 19, 7, 7), 53, new byte[10], T0);
         Checker.Frame(Assert.Single(capture.Take()), EthernetCheck.Destination(PeerMac));
     }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Runtime;
 using UserTcp.Fast.Tcp;
@@ -106,26 +105,5 @@ public sealed class IdlePolicyTests
             if (n == frame.Length) last = BitConverter.ToInt32(buffer);
         }
         Assert.Equal(0, await thread.InvokeAsync((_, _) => device.SendsWaiting));
-    }
-
-    /// <summary>A bound Unix datagram socket in a temporary directory that nobody reads until the test does.</summary>
-    private sealed class BoundPeer : IDisposable
-    {
-        private readonly string _directory = Directory.CreateTempSubdirectory("pol-").FullName;
-
-        public BoundPeer()
-        {
-            Socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-            Socket.Bind(new UnixDomainSocketEndPoint(Path));
-        }
-
-        public Socket Socket { get; }
-        public string Path => System.IO.Path.Combine(_directory, "peer");
-
-        public void Dispose()
-        {
-            Socket.Dispose();
-            Directory.Delete(_directory, recursive: true);
-        }
     }
 }

@@ -215,4 +215,29 @@ public sealed class TcpSendTests
         Assert.Equal(4000, c.Send(Data(10_000)));
         Assert.Equal(0, c.SendSpace);
     }
+    [Fact] // RFC 1191 §3 (Linux tcp_sync_mss, tcp_simple_retransmit): with timestamps the new MSS leaves their 12 bytes; the
+           // whole flight goes again from SND.UNA at that size, SACKed data included (the scoreboard is dropped), cwnd kept
+    public void Fragmentation_needed_resends_the_flight_at_the_mss_of_the_path()
+    {
+        var (h, c) = Sender();
+        var data = Data(5 * Mss);
+        c.Send(data);
+        Assert.Equal(5, h.Flush().Count);
+        var sack = new TcpOptions();
+        sack.AddSackBlock(new SackBlock(h.OurSeq(4 * Mss), h.OurSeq(5 * Mss)));
+        AckFromPeer(h, 0, options: sack);
+        h.Flush();
+        int cwnd = c.CongestionWindow;
+
+        h.Stack.OnIcmpUnreachable(c.Tuple, 4, new SeqNum(h.OurSeq(Mss)), 1400);
+        Assert.Equal(1400 - 20 - 20 - 12, c.SendMss);
+        Assert.Equal(1, h.Stack.Stats.PathMtuReductions);
+        var again = h.Flush();
+        Assert.Equal(h.OurSeq(0), again[0].Seq);
+        Assert.All(again, s => Assert.True(s.Payload.Length <= 1348));
+        Assert.Equal(data, again.SelectMany(s => s.Payload).ToArray());
+        Assert.Equal(cwnd, c.CongestionWindow);
+        AckFromPeer(h, 5 * Mss);
+        h.FlushNothing();
+    }
 }

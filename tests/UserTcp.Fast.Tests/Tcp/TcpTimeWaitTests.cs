@@ -149,9 +149,29 @@ public sealed class TcpTimeWaitTests
         var (h, _) = ClientInTimeWait();
         h.Deliver(h.Peer(h.PeerSeq(1), h.OurSeq(1), TcpFlags.Ack | TcpFlags.Psh, options: h.PeerTimestampOption()), new byte[10]);
         h.FlushSingle(); // the current timestamp: accepted as above
+        h.Advance(TimeSpan.FromSeconds(1)); // past the answers' rate limit
         h.Deliver(h.Peer(h.PeerSeq(1), h.OurSeq(1), TcpFlags.Ack, options: new TcpOptions { Timestamps = new TcpTimestamps(h.PeerTimestamp - 5, 0) }));
         h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Ack), TcpCheck.Ack(h.PeerSeq(1)), TcpCheck.TimestampEcho(h.PeerTimestamp));
         Assert.Equal(1, h.Stack.TotalConnectionStats().PawsRejected);
+    }
+
+    [Fact] // Linux tcp_timewait_check_oow_rate_limit: a flood of old segments gets at most ChallengeAcksPerSecond ACKs a second
+    public void Answers_in_time_wait_are_rate_limited_and_a_retransmitted_fin_is_still_answered()
+    {
+        var (h, _) = ClientInTimeWait(new TcpConfig { ChallengeAcksPerSecond = 100 });
+        int answers = 0;
+        for (int i = 0; i < 10_000; i++) // 10,000 old data segments over one second
+        {
+            h.Advance(TimeSpan.FromMilliseconds(0.1));
+            Peer(h, 1, 1, TcpFlags.Ack | TcpFlags.Psh, new byte[10]);
+            answers += h.Flush().Count;
+        }
+        Assert.InRange(answers, 99, 101);
+        Assert.Equal(10_000 - answers, h.Stack.TotalConnectionStats().AnswersRateLimited);
+
+        h.Advance(TimeSpan.FromMilliseconds(200)); // the peer's FIN again, an RTO later: answered
+        Peer(h, 0, 1, TcpFlags.Fin | TcpFlags.Ack);
+        h.FlushSingle().Check(TcpCheck.Flags(TcpFlags.Ack), TcpCheck.Ack(h.PeerSeq(1)));
     }
 
     [Fact] // RFC 1337 §3 fix (1): no RST ends TIME-WAIT, none is answered

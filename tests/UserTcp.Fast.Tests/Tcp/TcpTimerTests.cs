@@ -47,6 +47,23 @@ public sealed class TcpTimerTests
         Assert.Equal(3, c.Stats.KeepAlivesSent);
     }
 
+    [Fact] // RFC 5482 / Linux TCP_USER_TIMEOUT with keepalive: the time since the peer was last heard decides, not the probe count
+    public void With_a_user_timeout_unanswered_keepalives_end_the_connection_when_it_passes()
+    {
+        var h = new EngineHarness(KeepAlive with { KeepAliveProbes = 100, UserTimeout = TimeSpan.FromSeconds(15) });
+        var c = h.Establish();
+        var heard = h.Now;
+        while (c.State != TcpState.Closed)
+        {
+            h.AdvanceToNextDeadline();
+            h.Flush();
+            Assert.True(h.Now - heard <= TimeSpan.FromSeconds(15), $"still open at {(h.Now - heard).TotalSeconds} s");
+        }
+        Assert.Equal(15, (h.Now - heard).TotalSeconds, 3); // idle 10 s, probes at 10, 12, 14, the end at 15
+        Assert.Equal(TcpError.TimedOut, c.Error);
+        Assert.Equal(3, c.Stats.KeepAlivesSent);
+    }
+
     [Fact] // keepalive is off by default: an idle connection arms no timer
     public void Keepalive_is_off_by_default()
     {

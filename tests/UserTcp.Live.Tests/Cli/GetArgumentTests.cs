@@ -17,11 +17,18 @@ public sealed class GetArgumentTests
     [InlineData("use either --cacert or --insecure", "https://198.18.0.1/", "--cacert", "/etc/hostname", "-k", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("say where to run", "http://198.18.0.1/")]
     [InlineData("use either --tap or --iface", "http://198.18.0.1/", "--tap", "t4x", "--iface", "lo", "--ip", "198.18.0.2/24")]
+    [InlineData("--gateway needs --ip", "http://198.18.0.1/", "--iface", "lo", "--gateway", "198.18.0.1")]
     [InlineData("say where to run", "http://198.18.0.1/", "--tap", "t4x")]
     [InlineData("use either --lab or --iface/--tap", "http://198.18.0.1/", "--tap", "t4x", "--lab", "t4x", "--ip", "198.18.0.2/24")]
+    [InlineData("--tap needs --ip ADDRESS/PREFIX", "http://198.18.0.1/", "--tap", "t4x", "--ip", "198.18.0.2")]
+    [InlineData("no on-link route of the kernel on lo holds it", "http://198.18.0.1/", "--iface", "lo", "--ip", "198.18.0.2")]
+    [InlineData("--ip 198.18.0.2/33: expected ADDRESS/PREFIX", "http://198.18.0.1/", "--iface", "lo", "--ip", "198.18.0.2/33")]
     [InlineData("--capture-buffer 10: a size from 64K to 1G", "http://198.18.0.1/", "--capture-buffer", "10", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("--capture-buffer 2G: a size from 64K to 1G", "http://198.18.0.1/", "--capture-buffer", "2G", "--iface", "lo", "--ip", "198.18.0.2/24")]
     [InlineData("a TAP device has none", "http://198.18.0.1/", "--capture-buffer", "32M", "--tap", "t4x", "--ip", "198.18.0.2/24")]
+    [InlineData("--ip host shares the kernel's address of an --iface interface (not with --tap or --lab)", "http://198.18.0.1/", "--tap", "t4x", "--ip", "host")]
+    [InlineData("--ip host shares the kernel's address of an --iface interface (not with --tap or --lab)", "http://198.18.0.1/", "--lab", "t4x", "--ip", "host")]
+    [InlineData("--ip hostile: expected ADDRESS/PREFIX", "http://198.18.0.1/", "--iface", "lo", "--ip", "hostile")]
     public void Bad_arguments_fail_clearly(string message, params string[] arguments)
     {
         var result = Get(arguments);

@@ -32,6 +32,7 @@ internal static class LabShell
         var names = LabNames.For(name);
         Assert.False(NetworkNamespace.Exists(names.ServerNamespace), $"{names.ServerNamespace} left behind");
         Assert.False(NetworkNamespace.Exists(names.ClientNamespace), $"{names.ClientNamespace} left behind");
+        Assert.False(NetworkNamespace.Exists(names.RouterNamespace), $"{names.RouterNamespace} left behind");
         Assert.False(Directory.Exists(names.StateDirectory), $"{names.StateDirectory} left behind");
     }
 }

@@ -13,6 +13,8 @@ public sealed class LabUpTests
         "name", "server_netns", "client_netns", "server_iface", "client_iface", "server_ip", "client_ip", "prefix", "server_mac",
         "client_mac", "base_url", "files", "offload", "loss_pct", "loss_up_pct", "rate", "rate_bits_per_second", "state_dir", "nginx_pid",
         "https_base_url", "ca_cert", "dns_server", "host_names", "dnsmasq_pid", "upload_url", "upload_sink_pid", "stack_link", "tap_iface", "bridge_iface", "kernel_iface",
+        "topology", "router_netns", "router_lan_iface", "router_remote_iface", "gateway", "client_kernel_ip", "dhcp_range_start", "dhcp_range_end",
+        "dhcp_lease_seconds", "dhcp_lease_file", "remote_network", "remote_mtu", "router_remote_ip",
     ];
 
     [Fact]

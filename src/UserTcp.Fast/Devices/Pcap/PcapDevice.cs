@@ -171,8 +171,12 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
     internal LibPcapLiveDevice Capture => _capture;
 
-    internal static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) =>
-        $"not ether src {interfaceMac} and ((arp and arp dst host {stackAddress}) or (ip and (dst host {stackAddress} or dst host {Ipv4Address.Broadcast})))";
+    /// <summary>With no stack address yet (0.0.0.0: DHCP will give one), every ARP packet (the RFC 5227 probe's answer is
+    /// addressed to 0.0.0.0; the leased address is not known at open) and IPv4 to the interface's MAC or broadcast: the
+    /// interface layer drops what is not for the address it holds.</summary>
+    internal static string FilterFor(MacAddress interfaceMac, Ipv4Address stackAddress) => stackAddress == Ipv4Address.Any
+        ? $"not ether src {interfaceMac} and (arp or (ip and (ether dst {interfaceMac} or dst host {Ipv4Address.Broadcast})))"
+        : $"not ether src {interfaceMac} and ((arp and arp dst host {stackAddress}) or (ip and (dst host {stackAddress} or dst host {Ipv4Address.Broadcast})))";
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
@@ -274,11 +278,27 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
             Handler = handler;
             Deliver = deliver;
             Pcap = pcap;
+            // The realtime reading between two monotonic ones, their midpoint its monotonic time: a preemption between two
+            // plain readings shifted every arrival of the batch by its length (busy polling once recorded an ACK delay of 0,
+            // the arrival moved past the flush). A pair further apart than MaxReadingGap is read again, a bounded number of
+            // times; the last pair is kept whatever its gap.
             Libc.TimeSpec realtime;
-            Libc.ClockGetTime(Libc.CLOCK_REALTIME, &realtime);
-            MonotonicNowNanoseconds = MonotonicClock.Now.Nanoseconds;
+            long before, after;
+            int attempts = 0;
+            do
+            {
+                before = MonotonicClock.Now.Nanoseconds;
+                Libc.ClockGetTime(Libc.CLOCK_REALTIME, &realtime);
+                after = MonotonicClock.Now.Nanoseconds;
+            }
+            while (after - before > MaxReadingGapNanoseconds && ++attempts < MaxReadingAttempts);
+            MonotonicNowNanoseconds = before + (after - before) / 2;
             RealtimeNowNanoseconds = realtime.Seconds * 1_000_000_000 + realtime.Nanoseconds;
         }
+
+        /// <summary>Clock readings bracketing the realtime one this far apart err by up to half of it (vDSO reads take ~20 ns).</summary>
+        private const long MaxReadingGapNanoseconds = 1_000;
+        private const int MaxReadingAttempts = 3;
 
         public readonly Instant MonotonicNow => new(MonotonicNowNanoseconds);
 

@@ -17,7 +17,7 @@ public sealed record PcapDeviceOptions
     /// <summary>The interface to open, in this process's network namespace.</summary>
     public required string InterfaceName { get; init; }
 
-    /// <summary>The stack's IPv4 address: the capture filter keeps ARP for it and IPv4 to it or to 255.255.255.255.</summary>
+    /// <summary>The stack's IPv4 address: the capture filter keeps ARP for it and IPv4 to it or to 255.255.255.255; 0.0.0.0 (DHCP) keeps every ARP packet and IPv4 to the interface's MAC.</summary>
     public required Ipv4Address StackAddress { get; init; }
 
     /// <summary>

@@ -49,6 +49,9 @@ internal abstract class CongestionControl
         MaxSegmentSize = maxSegmentSize;
     }
 
+    /// <summary>The path MTU shrank mid-connection (RFC 1191 §3): segments get smaller, cwnd stays in bytes (not a congestion signal).</summary>
+    public void OnPathMtuReduced(int maxSegmentSize) => MaxSegmentSize = maxSegmentSize;
+
     /// <summary>
     /// New data was cumulatively acknowledged outside loss recovery. <paramref name="flightSize"/> is the data
     /// outstanding before this ACK, <paramref name="smoothedRtt"/> the current SRTT (zero before the first sample).
@@ -167,7 +170,7 @@ internal abstract class CongestionControl
 
     private static int InitialWindow(int maxSegmentSize, int initialWindowSegments)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSegmentSize, 64);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSegmentSize); // the peer's MSS may be tiny: TcpConnection floors it
         ArgumentOutOfRangeException.ThrowIfLessThan(initialWindowSegments, 1);
         return (int)Math.Min((long)initialWindowSegments * maxSegmentSize, int.MaxValue);
     }

@@ -50,6 +50,15 @@ internal sealed class SeqRangeSet
         return true;
     }
 
+    /// <summary>Whether <see cref="Add"/> would take [start, end): false only when it touches no held range and every range is in use.</summary>
+    public bool CanAdd(SeqNum start, SeqNum end)
+    {
+        if (end - start <= 0 || RangeCount < MaxRanges) return true;
+        for (int i = 0; i < RangeCount; i++)
+            if (_ranges[i].End >= start && _ranges[i].Start <= end) return true;
+        return false;
+    }
+
     /// <summary>
     /// RCV.NXT advanced to <paramref name="receiveNext"/>: if held data now continues it, that range is consumed and
     /// its end returned (the new RCV.NXT); otherwise <paramref name="receiveNext"/> is returned. Older ranges are dropped.

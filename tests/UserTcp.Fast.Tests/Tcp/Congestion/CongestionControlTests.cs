@@ -27,7 +27,7 @@ public sealed class CongestionControlTests
     [Fact]
     public void Factory_and_MSS_update_reject_nonsense()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => CongestionControl.Create(CongestionAlgorithm.NewReno, 63, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CongestionControl.Create(CongestionAlgorithm.NewReno, 0, 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => CongestionControl.Create(CongestionAlgorithm.Cubic, 1460, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => CongestionControl.Create((CongestionAlgorithm)7, 1460, 10));
         var cc = CongestionControl.Create(CongestionAlgorithm.NewReno, 1460, 10);
