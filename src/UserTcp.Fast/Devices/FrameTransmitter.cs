@@ -48,12 +48,16 @@ internal sealed unsafe class FrameTransmitter
     private int _count;
     // Frames at the FIFO's tail not yet refused by the kernel: counted as deferred when a refusal leaves them waiting.
     private int _untried;
+    // The transmitter this one replaced while it still held frames: they leave before any of this one's.
+    private FrameTransmitter? _predecessor;
 
     /// <param name="queueCapacity">Frames kept for a retry or a batch; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
     /// <param name="batchFrames">Most frames per sendmmsg(2); 1 writes each frame at once with write(2).</param>
     /// <param name="maxSegmentedFrameBytes">With a virtio-net header, the largest frame to be segmented; 0 without.</param>
+    /// <param name="predecessor">A transmitter this one replaces (on another descriptor of the same interface): what it
+    /// still holds after a flush goes out before this one's frames.</param>
     public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1,
-                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0)
+                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0, FrameTransmitter? predecessor = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchFrames);
@@ -67,6 +71,8 @@ internal sealed unsafe class FrameTransmitter
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
         _batchFrames = batchFrames;
+        predecessor?.Flush();
+        if (predecessor is { Queued: > 0 }) _predecessor = predecessor;
         _messages = GC.AllocateArray<Libc.MultipleMessageHeader>(batchFrames, pinned: true);
         _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames, pinned: true);
         fixed (Libc.IoVector* vectors = _vectors)
@@ -80,7 +86,7 @@ internal sealed unsafe class FrameTransmitter
     }
 
     /// <summary>Frames waiting for a retry (or, batched, for the next <see cref="Flush"/>).</summary>
-    public int Queued => _count;
+    public int Queued => _count + (_predecessor?.Queued ?? 0);
 
     /// <summary>Most frames per system call (1: write(2) per frame).</summary>
     public int BatchFrames => _batchFrames;
@@ -176,6 +182,12 @@ internal sealed unsafe class FrameTransmitter
     /// </summary>
     private void FlushBatches()
     {
+        if (_predecessor is not null)
+        {
+            _predecessor.Flush();
+            if (_predecessor.Queued > 0) return;
+            _predecessor = null;
+        }
         while (_count > 0)
         {
             int frames = Math.Min(_count, _batchFrames);

@@ -26,12 +26,22 @@ public sealed class SegmentationOffloadTests
         public readonly List<byte[]> Pieces = new();
         /// <summary>Drops the piece whose index in <see cref="Pieces"/> (or the ordinary frame at that count) matches.</summary>
         public Func<int, bool> Drop { get; set; } = _ => false;
+        /// <summary>Above 0: a router's next-hop MTU. A frame, or a segmented frame whose pieces, would be larger is refused
+        /// whole, as Linux's ip_forward refuses a GSO packet (skb_gso_validate_network_len), and its first bytes land in
+        /// <see cref="Refused"/> for an ICMP "fragmentation needed".</summary>
+        public int PathMtu { get; set; }
+        public readonly Queue<byte[]> Refused = new();
         public int MaxSegmentedFrameBytes => maxSegmentedFrameBytes;
         public int Ordinary { get; private set; }
         public int LargestOrdinary { get; private set; }
 
         public void Transmit(ReadOnlySpan<byte> frame)
         {
+            if (TooBig(frame.Length - 14))
+            {
+                Refused.Enqueue(frame[..(14 + 20 + 8)].ToArray());
+                return;
+            }
             Ordinary++;
             LargestOrdinary = Math.Max(LargestOrdinary, frame.Length);
             Put(frame.ToArray());
@@ -39,9 +49,17 @@ public sealed class SegmentationOffloadTests
 
         public void TransmitSegmented(ReadOnlySpan<byte> frame, int segmentSize)
         {
+            int headers = 20 + (frame[14 + 20 + 12] >> 4) * 4;
+            if (TooBig(headers + segmentSize))
+            {
+                Refused.Enqueue(frame[..(14 + 20 + 8)].ToArray());
+                return;
+            }
             Segmented.Add((frame.ToArray(), segmentSize));
             foreach (var piece in GsoReferenceSegmenter.Segment(frame, segmentSize)) Put(piece);
         }
+
+        private bool TooBig(int packetLength) => PathMtu > 0 && packetLength > PathMtu;
 
         private void Put(byte[] frame)
         {
@@ -78,7 +96,8 @@ public sealed class SegmentationOffloadTests
         public bool Turn()
         {
             Sending.Flush(Now);
-            bool moved = Out.Frames.Count > 0;
+            bool moved = Out.Frames.Count > 0 || Out.Refused.Count > 0;
+            while (Out.Refused.TryDequeue(out var refused)) Sending.OnFrame(FragmentationNeeded(refused, Out.PathMtu), Now);
             while (Out.Frames.TryDequeue(out var frame)) Receiving.OnFrame(frame, Now);
             Receiving.Flush(Now);
             moved |= Back.Frames.Count > 0;
@@ -109,6 +128,15 @@ public sealed class SegmentationOffloadTests
             }
             throw new InvalidOperationException($"transfer stalled at {received.Length} of {data.Length} bytes");
         }
+    }
+
+    /// <summary>The ICMP "fragmentation needed" a router on the receiver's address sends for the frame starting with <paramref name="refused"/>.</summary>
+    private static byte[] FragmentationNeeded(byte[] refused, int mtu)
+    {
+        var tcp = refused.AsSpan(14 + 20);
+        return IcmpUnreachableFrame.Build(ReceiverMac, Receiver, SenderMac, Sender, code: 4, Receiver,
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(tcp), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(tcp[2..]),
+            IpProtocol.Tcp, sequence: System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]), nextHopMtu: (ushort)mtu);
     }
 
     private static byte[] Pattern(int length)
@@ -198,6 +226,27 @@ public sealed class SegmentationOffloadTests
         var retransmission = Assert.Single(copies);
         Assert.Equal(pair.Client.SendMss, retransmission.PayloadData.Length);
         Assert.DoesNotContain(pair.Out.Segmented, s => SeqOf(s.Frame) == lostSeq);
+    }
+
+    [Fact] // RFC 1191 §3 with GSO: after the router's ICMP, segments of several MSS go on, cut at the lowered MSS
+    public void After_a_smaller_path_mtu_segmented_frames_are_cut_at_the_lowered_mss_and_every_piece_fits_the_path()
+    {
+        const int pathMtu = 1400;
+        var pair = new Pair();
+        int before = pair.Client.SendMss;
+        pair.Out.PathMtu = pathMtu;
+        var data = Pattern(2 << 20);
+
+        var received = pair.Transfer(data);
+
+        Assert.Equal(data, received);
+        Assert.Equal(1, pair.Sending.Tcp.Stats.PathMtuReductions);
+        int mss = pair.Client.SendMss;
+        Assert.True(mss < before, $"the MSS stayed {mss}");
+        Assert.NotEmpty(pair.Out.Segmented);
+        Assert.All(pair.Out.Segmented, s => Assert.Equal(mss, s.SegmentSize));
+        Assert.All(pair.Out.Pieces, piece => Assert.InRange(piece.Length - 14, 40, pathMtu));
+        Assert.True(pair.Out.Segmented.Max(s => s.Frame.Length) > 32 * mss, "segments of several MSS stopped after the reduction");
     }
 
     private static uint SeqOf(byte[] frame) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(14 + 20 + 4));
