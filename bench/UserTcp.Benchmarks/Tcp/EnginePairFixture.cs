@@ -91,7 +91,7 @@ internal sealed class EnginePairFixture
     private readonly struct Sink : ITcpSegmentWriter
     {
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
-        public void Commit(int segmentLength) { }
+        public void Commit(int segmentLength, int segmentSize) { }
     }
 
     private sealed class CaptureState
@@ -104,7 +104,7 @@ internal sealed class EnginePairFixture
         private CaptureState? _state;
         public readonly byte[]? Last => _state?.Last;
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
-        public void Commit(int segmentLength)
+        public void Commit(int segmentLength, int segmentSize)
         {
             _state ??= new CaptureState();
             if (segmentLength > 0) _state.Last = SinkBuffer.AsSpan(0, segmentLength).ToArray();
@@ -115,7 +115,7 @@ internal sealed class EnginePairFixture
     {
         private static readonly byte[] Buffer = new byte[65536];
         public Span<byte> Begin(Ipv4Address s, Ipv4Address d) => Buffer;
-        public void Commit(int segmentLength)
+        public void Commit(int segmentLength, int segmentSize)
         {
             if (segmentLength == 0) return;
             TcpSegment.TryParse(Buffer.AsSpan(0, segmentLength), out var segment);

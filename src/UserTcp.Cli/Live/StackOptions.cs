@@ -16,7 +16,7 @@ namespace UserTcp.Cli.Live;
 /// kernel's own address of DEV, shared; without <c>--gateway</c>, the kernel's default gateway of that interface), or
 /// <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
 /// configures; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
-/// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>.
+/// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>, <c>--gso</c>.
 /// </summary>
 internal sealed class StackOptions
 {
@@ -34,6 +34,7 @@ internal sealed class StackOptions
     public readonly Option<bool> BusyPoll = new("--busy-poll") { Description = "The same as --poll busy." };
     public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
+    public readonly Option<string> Gso = new("--gso") { Description = "on: TCP data leaves pcap in segments of up to 64 KiB that the kernel cuts at the MSS (generic segmentation offload); off: frames of at most the MTU. TAP devices send MTU frames.", DefaultValueFactory = _ => "on" };
     public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture ring for pcap (pcap_set_buffer_size), e.g. 32M; frames beyond it are dropped and counted. Default: room for one receive window (serve: 32M)." };
 
     /// <summary>The <c>--ip</c> value for host-address mode (<see cref="StackSetup.SharesHostAddress"/>).</summary>
@@ -46,12 +47,13 @@ internal sealed class StackOptions
         Checksum.AcceptOnlyFromAmong("auto", "verify", "partial", "off");
         AckPolicy.AcceptOnlyFromAmong("cumulative", "naive");
         Poll.AcceptOnlyFromAmong("sleep", "adaptive", "busy");
+        Gso.AcceptOnlyFromAmong("on", "off");
     }
 
     /// <param name="unlessGiven">An option of the command that runs it without the stack: when given, no place is asked for.</param>
     public void AddTo(Command command, Option? unlessGiven = null)
     {
-        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, CaptureBuffer }) command.Options.Add(option);
+        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, Gso, CaptureBuffer }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             if (unlessGiven is not null && result.GetResult(unlessGiven) is not null) return;
@@ -107,6 +109,7 @@ internal sealed class StackOptions
         {
             SendBatchFrames = parse.GetValue(SendBatch) ?? PcapDeviceOptions.DefaultSendBatchFrames,
             QdiscBypass = parse.GetValue(QdiscBypass),
+            SegmentationOffload = parse.GetValue(Gso) != "off",
             CaptureBufferBytes = parse.GetValue(CaptureBuffer) is { } ring ? (int)ByteCount.Parse(ring)!.Value : null,
         };
     }

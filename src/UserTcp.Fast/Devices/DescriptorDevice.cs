@@ -1,8 +1,9 @@
 namespace UserTcp.Fast.Devices;
 
 /// <summary>
-/// What the live devices share: one file descriptor (libpcap's packet socket, a TAP) that frames go out through, via a
-/// <see cref="FrameTransmitter"/>, and that tells when frames wait to be read, and the device's counters. Each kind
+/// What the live devices share: one file descriptor (libpcap's packet socket, a TAP) that tells when frames wait to be
+/// read and that frames go out through, via a <see cref="FrameTransmitter"/> (on pcap with segmentation offload, a send
+/// socket of the device's own instead), and the device's counters. Each kind
 /// receives its own way. Public only because <see cref="Pcap.PcapDevice"/> and <see cref="Tap.TapDevice"/> derive from
 /// it; no other assembly can (the constructor is private protected).
 /// </summary>

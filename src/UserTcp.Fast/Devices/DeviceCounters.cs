@@ -16,6 +16,7 @@ internal sealed class DeviceCounters
     public long Oversize;
     public long ReceiveCalls;
     public long SendCalls;
+    public long SegmentedFramesSent;
 
     /// <summary>Each counter read once (what <see cref="DeviceStats"/> promises a reader on another thread).</summary>
     public DeviceStats Snapshot() => new()
@@ -30,5 +31,6 @@ internal sealed class DeviceCounters
         Oversize = Oversize,
         ReceiveCalls = ReceiveCalls,
         SendCalls = SendCalls,
+        SegmentedFramesSent = SegmentedFramesSent,
     };
 }

@@ -27,4 +27,6 @@ public readonly record struct DeviceStats
     /// <summary>System calls made to send (one write(2) per frame, or one sendmmsg(2) per batch), retries included:
     /// <see cref="FramesSent"/> / <see cref="SendCalls"/> is the batching.</summary>
     public long SendCalls { get; init; }
+    /// <summary>Of <see cref="FramesSent"/>, the frames the kernel was asked to segment (GSO, each up to 64 KiB).</summary>
+    public long SegmentedFramesSent { get; init; }
 }

@@ -4,8 +4,8 @@ using UserTcp.Fast.Native;
 namespace UserTcp.Fast.Devices;
 
 /// <summary>
-/// Writes whole frames to a non-blocking descriptor (a TAP's tun fd, or libpcap's packet socket, where
-/// <c>pcap_inject</c> is exactly a write) and keeps the frames the kernel could not take yet.
+/// Writes whole frames to a non-blocking descriptor (a TAP's tun fd, libpcap's packet socket, where <c>pcap_inject</c> is
+/// exactly a write, or a packet socket with PACKET_VNET_HDR) and keeps the frames the kernel could not take yet.
 /// </summary>
 /// <remarks>
 /// <para><b>One call per frame</b> (<c>batchFrames</c> 1, a TAP, whose character device has no sendmmsg): each frame is
@@ -22,13 +22,22 @@ namespace UserTcp.Fast.Devices;
 /// FIFO's head, so retries never reorder a flow and lose nothing. A full FIFO drops (<see cref="DeviceStats.SendsDropped"/>).
 /// <b>Per-frame refusals</b> (EMSGSIZE, EINVAL) and a link that is down (ENETDOWN; EIO on a TAP) drop the frame and count it: the next
 /// frame may well go. Anything else means the descriptor or interface is gone: <see cref="DeviceUnavailableException"/>.</para>
+/// <para><b>With a virtio-net header</b> (<c>virtioNetHeader</c>: a packet socket with PACKET_VNET_HDR) every frame goes out
+/// behind its <see cref="VirtioNetHeader"/>, through the FIFO (batched, even with <c>batchFrames</c> 1), and frames to be
+/// segmented (<see cref="Send(ReadOnlySpan{byte}, int)"/>) take one of a few 64 KiB buffers of their own, so that the FIFO's
+/// many MTU-sized buffers stay small: when those are all waiting, the FIFO is flushed first.</para>
 /// </remarks>
 internal sealed unsafe class FrameTransmitter
 {
     private readonly int _fd;
     private readonly string _deviceName;
     private readonly DeviceCounters _stats;
+    /// <summary>Buffers for frames to be segmented: a sendmmsg(2) carries at most this many (2 MiB of 64 KiB frames).</summary>
+    private const int SegmentedBuffers = 32;
+
     private readonly FramePool _pool;
+    private readonly FramePool? _segmentedPool;
+    private readonly int _headerBytes;
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
     private readonly int _batchFrames;
@@ -39,10 +48,16 @@ internal sealed unsafe class FrameTransmitter
     private int _count;
     // Frames at the FIFO's tail not yet refused by the kernel: counted as deferred when a refusal leaves them waiting.
     private int _untried;
+    // The transmitter this one replaced while it still held frames: they leave before any of this one's.
+    private FrameTransmitter? _predecessor;
 
     /// <param name="queueCapacity">Frames kept for a retry or a batch; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
     /// <param name="batchFrames">Most frames per sendmmsg(2); 1 writes each frame at once with write(2).</param>
-    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1)
+    /// <param name="maxSegmentedFrameBytes">With a virtio-net header, the largest frame to be segmented; 0 without.</param>
+    /// <param name="predecessor">A transmitter this one replaces (on another descriptor of the same interface): what it
+    /// still holds after a flush goes out before this one's frames.</param>
+    public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1,
+                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0, FrameTransmitter? predecessor = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchFrames);
@@ -50,10 +65,14 @@ internal sealed unsafe class FrameTransmitter
         _fd = fd;
         _deviceName = deviceName;
         _stats = stats;
-        _pool = new FramePool(queueCapacity, maxFrameBytes);
+        _headerBytes = virtioNetHeader ? VirtioNetHeader.Length : 0;
+        _pool = new FramePool(queueCapacity, _headerBytes + maxFrameBytes);
+        if (virtioNetHeader && maxSegmentedFrameBytes > 0) _segmentedPool = new FramePool(SegmentedBuffers, _headerBytes + maxSegmentedFrameBytes);
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
         _batchFrames = batchFrames;
+        predecessor?.Flush();
+        if (predecessor is { Queued: > 0 }) _predecessor = predecessor;
         _messages = GC.AllocateArray<Libc.MultipleMessageHeader>(batchFrames, pinned: true);
         _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames, pinned: true);
         fixed (Libc.IoVector* vectors = _vectors)
@@ -67,17 +86,25 @@ internal sealed unsafe class FrameTransmitter
     }
 
     /// <summary>Frames waiting for a retry (or, batched, for the next <see cref="Flush"/>).</summary>
-    public int Queued => _count;
+    public int Queued => _count + (_predecessor?.Queued ?? 0);
 
     /// <summary>Most frames per system call (1: write(2) per frame).</summary>
     public int BatchFrames => _batchFrames;
 
-    public bool Send(ReadOnlySpan<byte> frame)
+    /// <summary>Whether frames wait in the FIFO for <see cref="Flush"/> (sendmmsg) instead of going out one write(2) each.</summary>
+    private bool Batched => _batchFrames > 1 || _headerBytes > 0;
+
+    public bool Send(ReadOnlySpan<byte> frame) => Send(frame, 0);
+
+    /// <summary>Sends or queues <paramref name="frame"/>; a <paramref name="segmentSize"/> above 0 (only with a virtio-net
+    /// header) asks the kernel to cut the TCP/IPv4 frame into segments of that much payload.</summary>
+    public bool Send(ReadOnlySpan<byte> frame, int segmentSize)
     {
-        if (_batchFrames > 1)
+        if (Batched)
         {
-            if (_count == _queued.Length) Flush(); // full: make room if the kernel takes anything
-            if (!Enqueue(frame)) return false;
+            // Full, or no buffer left for a frame to be segmented: make room if the kernel takes anything.
+            if (_count == _queued.Length || (segmentSize > 0 && _segmentedPool is { Available: 0 })) Flush();
+            if (!Enqueue(frame, segmentSize)) return false;
             _untried++;
             if (_untried >= _batchFrames) Flush();
             return true;
@@ -97,7 +124,7 @@ internal sealed unsafe class FrameTransmitter
 
     public void Flush()
     {
-        if (_batchFrames > 1)
+        if (Batched)
         {
             FlushBatches();
             return;
@@ -155,6 +182,12 @@ internal sealed unsafe class FrameTransmitter
     /// </summary>
     private void FlushBatches()
     {
+        if (_predecessor is not null)
+        {
+            _predecessor.Flush();
+            if (_predecessor.Queued > 0) return;
+            _predecessor = null;
+        }
         while (_count > 0)
         {
             int frames = Math.Min(_count, _batchFrames);
@@ -171,7 +204,8 @@ internal sealed unsafe class FrameTransmitter
                 for (int i = 0; i < sent; i++)
                 {
                     _stats.FramesSent++;
-                    _stats.BytesSent += _queuedLengths[_head];
+                    _stats.BytesSent += _queuedLengths[_head] - _headerBytes;
+                    if (_queued[_head].Pool == _segmentedPool) _stats.SegmentedFramesSent++;
                     Dequeue();
                 }
                 continue;
@@ -189,36 +223,40 @@ internal sealed unsafe class FrameTransmitter
 
     private bool Defer(ReadOnlySpan<byte> frame)
     {
-        if (!Enqueue(frame)) return false;
+        if (!Enqueue(frame, 0)) return false;
         _stats.SendsDeferred++;
         return true;
     }
 
-    /// <summary>Copies <paramref name="frame"/> to the FIFO's tail; false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
-    private bool Enqueue(ReadOnlySpan<byte> frame)
+    /// <summary>Copies <paramref name="frame"/> (behind its virtio-net header, if the socket takes one) to the FIFO's tail;
+    /// false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
+    private bool Enqueue(ReadOnlySpan<byte> frame, int segmentSize)
     {
-        if (frame.Length > _pool.BufferSize)
+        var pool = segmentSize > 0 ? _segmentedPool : _pool;
+        if (pool is null || _headerBytes + frame.Length > pool.BufferSize)
         {
             _stats.Oversize++;
             _stats.SendsDropped++;
             return false;
         }
-        if (!_pool.TryRent(out var buffer))
+        if (_count == _queued.Length || !pool.TryRent(out var buffer))
         {
             _stats.SendsDropped++;
             return false;
         }
-        frame.CopyTo(buffer.Span);
+        var span = buffer.Span;
+        if (_headerBytes > 0) VirtioNetHeader.Write(span, frame, segmentSize);
+        frame.CopyTo(span[_headerBytes..]);
         int tail = (_head + _count) % _queued.Length;
         _queued[tail] = buffer;
-        _queuedLengths[tail] = frame.Length;
+        _queuedLengths[tail] = _headerBytes + frame.Length;
         _count++;
         return true;
     }
 
     private void Dequeue()
     {
-        _pool.Return(_queued[_head]);
+        _queued[_head].Pool!.Return(_queued[_head]);
         _queued[_head] = default;
         _head = (_head + 1) % _queued.Length;
         _count--;

@@ -7,6 +7,8 @@ internal sealed class InterfaceStats
     /// <summary>Frames handed to ARP, ICMP, UDP or TCP processing. FramesReceived = Delivered + every drop.</summary>
     public long Delivered;
     public long FramesSent;
+    /// <summary>Of <see cref="FramesSent"/>, TCP frames of several segments handed to the device to segment (GSO).</summary>
+    public long SegmentedFramesSent;
     public long DropNotForUs;
     public long DropBadEthernet;
     public long DropUnsupportedEtherType;

@@ -92,7 +92,7 @@ internal sealed class NeighborCache(InterfaceConfig config, FramePool pool)
             n = new Neighbor(config.ArpPendingPackets);
             _neighbors.Add(address, n);
         }
-        if (n.Pending.Count >= config.ArpPendingPackets || !pool.TryRent(out var buffer) || frame.Length > pool.BufferSize)
+        if (n.Pending.Count >= config.ArpPendingPackets || frame.Length > pool.BufferSize || !pool.TryRent(out var buffer))
         {
             stats.ArpPendingDropped++;
         }

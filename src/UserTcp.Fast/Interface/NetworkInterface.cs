@@ -22,6 +22,11 @@ internal sealed class NetworkInterface
     private readonly List<Ipv4Address> _due = new(16), _unreachable = new(16);
     private readonly List<(ushort Port, IUdpReceiver Receiver)> _udpSnapshot = new();
     private readonly bool _acceptsPartialChecksums;
+    private readonly ISegmentingFrameOutput? _segmentingOutput;
+    /// <summary>Most bytes of a TCP segment the TCP layer may write: MTU - 20, or up to 64 KiB less the IPv4 header with segmentation offload.</summary>
+    private readonly int _maxTcpSegment;
+    /// <summary>The device's MTU, the most a DHCP lease's MTU may raise <see cref="InterfaceConfig.Mtu"/> to.</summary>
+    private readonly int _deviceMtu;
     private readonly int _configuredMss;
     private ushort _identification;
 
@@ -37,7 +42,16 @@ internal sealed class NetworkInterface
         _configuredMss = tcp.Config.MaxSegmentSize;
         _output = output;
         int frameSize = config.Mtu + EthernetFrame.HeaderLength;
-        _frame = GC.AllocateArray<byte>(frameSize, pinned: true);
+        _deviceMtu = config.Mtu;
+        _maxTcpSegment = config.Mtu - Ipv4Packet.MinHeaderLength;
+        if (output is ISegmentingFrameOutput { MaxSegmentedFrameBytes: var segmented } segmenting && segmented > frameSize)
+        {
+            // The IPv4 total length is 16 bits: a segment of up to 65,535 - 20 bytes, as Linux's GSO_LEGACY_MAX_SIZE.
+            _segmentingOutput = segmenting;
+            _maxTcpSegment = Math.Min(segmented - EthernetFrame.HeaderLength, ushort.MaxValue) - Ipv4Packet.MinHeaderLength;
+            tcp.OffloadSegmentBytes = _maxTcpSegment;
+        }
+        _frame = GC.AllocateArray<byte>(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + _maxTcpSegment, pinned: true);
         _neighbors = new NeighborCache(config, new FramePool(config.ArpPendingPackets * 4, Math.Max(frameSize, 64)));
     }
 
@@ -81,7 +95,7 @@ internal sealed class NetworkInterface
     public void Configure(Ipv4Address address, int prefixLength, Ipv4Address? gateway, int? mtu, Instant now)
     {
         var previous = _config.Address;
-        int linkMtu = Math.Min(mtu ?? _frame.Length - EthernetFrame.HeaderLength, _frame.Length - EthernetFrame.HeaderLength);
+        int linkMtu = Math.Min(mtu ?? _deviceMtu, _deviceMtu);
         _config = _config with
         {
             Address = address,
@@ -356,7 +370,7 @@ internal sealed class NetworkInterface
 
     /// <summary>Fills in the destination MAC of an IPv4 frame for <paramref name="destination"/> and sends it, or holds it
     /// until ARP resolves the next hop (on-link destination or the gateway).</summary>
-    private void Route(Span<byte> frame, Ipv4Address destination, Instant now)
+    private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize = 0)
     {
         if (destination == Ipv4Address.Broadcast)
         {
@@ -376,7 +390,16 @@ internal sealed class NetworkInterface
         if (_neighbors.TryGet(nextHop, out var mac))
         {
             mac.Write(frame);
-            Transmit(frame);
+            if (segmentSize > 0)
+            {
+                Stats.FramesSent++;
+                Stats.SegmentedFramesSent++;
+                _segmentingOutput!.TransmitSegmented(frame, segmentSize);
+            }
+            else
+            {
+                Transmit(frame);
+            }
         }
         else if (_neighbors.Hold(nextHop, frame, now, Stats))
         {
@@ -410,7 +433,14 @@ internal sealed class NetworkInterface
         _output.Transmit(frame);
     }
 
-    private ushort NextIdentification() => unchecked(_identification++);
+    /// <summary>The IPv4 identification of the next datagram; a segmented one takes one per segment, as the kernel numbers
+    /// the pieces from its value on (inet_gso_segment).</summary>
+    private ushort NextIdentification(int datagrams = 1)
+    {
+        ushort id = _identification;
+        _identification = unchecked((ushort)(id + datagrams));
+        return id;
+    }
 
     /// <summary>Lends the TCP layer the space after the Ethernet and IPv4 headers, then routes the finished frame.</summary>
     private struct TcpFrameWriter(NetworkInterface owner, Instant now) : ITcpSegmentWriter
@@ -421,17 +451,23 @@ internal sealed class NetworkInterface
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination)
         {
             _destination = destination;
-            return owner._frame.AsSpan(HeadersLength);
+            return owner._frame.AsSpan(HeadersLength, owner._maxTcpSegment);
         }
 
-        public void Commit(int segmentLength)
+        public void Commit(int segmentLength, int segmentSize)
         {
             if (segmentLength == 0) return;
             var frame = owner._frame.AsSpan(0, HeadersLength + segmentLength);
+            int datagrams = 1;
+            if (segmentSize > 0)
+            {
+                int headerLength = (frame[HeadersLength + 12] >> 4) * 4; // the data offset the TCP layer just wrote
+                datagrams = (segmentLength - headerLength + segmentSize - 1) / segmentSize;
+            }
             new EthernetHeader(MacAddress.Zero, owner._config.MacAddress, EtherType.Ipv4).Emit(frame);
-            new Ipv4Header(owner._config.Address, _destination, IpProtocol.Tcp, owner._config.TimeToLive, owner.NextIdentification())
+            new Ipv4Header(owner._config.Address, _destination, IpProtocol.Tcp, owner._config.TimeToLive, owner.NextIdentification(datagrams))
                 .Emit(frame[EthernetFrame.HeaderLength..], segmentLength);
-            owner.Route(frame, _destination, now);
+            owner.Route(frame, _destination, now, segmentSize);
         }
     }
 }

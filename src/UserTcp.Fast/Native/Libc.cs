@@ -199,6 +199,8 @@ internal static unsafe partial class Libc
     public const int SOL_PACKET = 263;
     /// <summary>packet(7): send straight to the driver, past the qdisc layer (Linux 3.14).</summary>
     public const int PACKET_QDISC_BYPASS = 20;
+    /// <summary>packet(7): every frame sent or received carries a struct virtio_net_hdr first (Linux 3.7 for sends).</summary>
+    public const int PACKET_VNET_HDR = 15;
 
     /// <summary>struct iovec.</summary>
     public struct IoVector

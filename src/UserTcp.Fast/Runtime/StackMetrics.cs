@@ -63,6 +63,7 @@ public sealed class StackMetrics
         text.Append("stack counters:\n");
         Line("frames received", nic.Stats.FramesReceived);
         Line("frames sent", nic.Stats.FramesSent);
+        Line("gso frames sent (kernel segments)", nic.Stats.SegmentedFramesSent);
         Line("device kernel drops (ps_drop)", device.KernelDrops);
         Line("device receive calls", device.ReceiveCalls);
         Line("device send calls", device.SendCalls);

@@ -4,11 +4,18 @@ namespace UserTcp.Fast.Tcp;
 
 /// <summary>
 /// Where the engine writes outgoing segments: <see cref="Begin"/> lends a buffer for one TCP segment (header and
-/// payload: at least <see cref="TcpConfig.MaxSegmentSize"/> + 20 bytes, the engine never writes more) between two addresses, or an empty span when none is free (the engine stops and tries again at the
-/// next flush); <see cref="Commit"/> says how many bytes the segment took. Implemented by the IP layer or a test.
+/// payload: at least <see cref="TcpConfig.MaxSegmentSize"/> + 20 bytes, or <see cref="TcpStack.OffloadSegmentBytes"/> when
+/// that is set; the engine never writes more) between two addresses, or an empty span when none is free (the engine stops
+/// and tries again at the next flush); <see cref="Commit"/> says how many bytes the segment took. Implemented by the IP
+/// layer or a test.
 /// </summary>
 internal interface ITcpSegmentWriter
 {
     Span<byte> Begin(Ipv4Address source, Ipv4Address destination);
-    void Commit(int segmentLength);
+
+    /// <param name="segmentLength">Bytes written (header and payload); 0: nothing (the buffer goes back unused).</param>
+    /// <param name="segmentSize">0 for an ordinary segment. Otherwise the segment carries more than one MSS of payload and a
+    /// partial checksum (<see cref="TcpStack.OffloadSegmentBytes"/>): the device must cut it into segments of this much
+    /// payload each (GSO's gso_size).</param>
+    void Commit(int segmentLength, int segmentSize);
 }

@@ -10,10 +10,15 @@ internal sealed partial class TcpConnection
     private bool _retransmitFirstNow; // the first retransmission of a recovery ignores cwnd (RFC 5681 §3.2 step 3, RFC 6675 §5 step 4)
     private int _limitedTransmitAllowance; // RFC 3042: bytes the first two duplicate ACKs let past cwnd
 
+    /// <summary>The payload per wire segment of the segment <see cref="WriteNextSegment"/> wrote last when it carries several
+    /// (the device segments it: <see cref="ITcpSegmentWriter.Commit"/>), else 0.</summary>
+    internal int OffloadSegmentSize { get; private set; }
+
     /// <summary>Writes the next segment this connection has to send into <paramref name="segment"/> (TCP header and
     /// payload, checksummed); returns its length, or 0 when there is nothing to send now.</summary>
     internal int WriteNextSegment(Span<byte> segment, Instant now)
     {
+        OffloadSegmentSize = 0;
         if (State is TcpState.Closed or TcpState.Listen) return 0;
         if (_synPending) return WriteSyn(segment, now);
         if (State == TcpState.SynSent) return 0;
@@ -107,8 +112,17 @@ internal sealed partial class TcpConnection
         long congestionRoom = _inRecovery ? _congestion.Window - Pipe()
             : _congestion.Window + _limitedTransmitAllowance - (_sndNxt - _sndUna); // RFC 3042: cwnd + 2*SMSS at most
         int usable = (int)Math.Clamp(Math.Min(peerRoom, congestionRoom), 0, int.MaxValue);
-        int wanted = Math.Min(available, _sendMss);
+        int wanted = Math.Min(available, MaxPayload(_sendMss));
         length = Math.Min(wanted, usable);
+        if (length > _sendMss)
+        {
+            // Several MSS in one offloaded segment, cut as Linux's tcp_mss_split_point cuts a TSO burst: whole segments only,
+            // unless the tail is the end of the data and Nagle would let it go alone (no delay, or the FIN goes with it); a
+            // tail left behind follows the rules below in the next call, as the segment after full ones would.
+            int tail = length % _sendMss;
+            if (length < available || (!NoDelay && !finUnsent)) length -= tail;
+            return true;
+        }
 
         if (available > 0 && length == 0)
         {
@@ -354,11 +368,14 @@ internal sealed partial class TcpConnection
     private int WriteData(Span<byte> segment, SeqNum seq, int length, Instant now)
     {
         var options = CurrentOptions(now);
-        length = Math.Min(length, _segmentBudget - TcpSegment.MinHeaderLength - options.Length);
+        int perSegment = _segmentBudget - TcpSegment.MinHeaderLength - options.Length;
+        length = Math.Min(length, MaxPayload(perSegment));
+        bool offloaded = length > perSegment;
+        if (offloaded) OffloadSegmentSize = perSegment;
         bool fin = _finQueued && seq + length == _finSeq;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0) | (length > 0 && seq + length == DataEnd ? TcpFlags.Psh : 0);
         bool retransmission = seq < _sndMax;
-        int written = WriteSegment(segment, seq, flags, length, options, now);
+        int written = WriteSegment(segment, seq, flags, length, options, now, partialChecksum: offloaded);
         SeqNum end = seq + length + (fin ? 1 : 0);
         if (end > _sndNxt) _sndNxt = end;
         if (end > _sndMax) _sndMax = end;
@@ -377,6 +394,17 @@ internal sealed partial class TcpConnection
         if (length > 0) NoteDataSent(now);
         if (_retransmitAt.IsNever) _retransmitAt = now + _rtt.Timeout; // RFC 6298 §5.1
         return written;
+    }
+
+    /// <summary>
+    /// Most payload of one segment of <paramref name="perSegment"/> bytes per wire segment: that, or with segmentation
+    /// offload as many whole ones as <see cref="TcpStack.OffloadSegmentBytes"/> holds beside the largest header (Linux's
+    /// tcp_tso_autosize without pacing: up to 64 KiB).
+    /// </summary>
+    private int MaxPayload(int perSegment)
+    {
+        int offload = _stack.OffloadSegmentBytes;
+        return offload == 0 ? perSegment : Math.Max(1, (offload - TcpSegment.MaxHeaderLength) / perSegment) * perSegment;
     }
 
     /// <summary>SYN or SYN-ACK with every option we offer or accepted (RFC 9293 §3.10.1; RFC 7323 §2.2, §3.2; RFC 2018 §2).</summary>
@@ -453,15 +481,17 @@ internal sealed partial class TcpConnection
     }
 
     /// <summary>A segment without SYN: header with <paramref name="options"/>, payload from the send ring, checksum. It
-    /// settles the pending ACK state unless it is a queued per-segment ACK, which settled it when it was queued.</summary>
+    /// settles the pending ACK state unless it is a queued per-segment ACK, which settled it when it was queued. A
+    /// <paramref name="partialChecksum"/> is left for the device that segments it (<see cref="TcpHeader.EmitPartial"/>).</summary>
     private int WriteSegment(Span<byte> segment, SeqNum seq, TcpFlags flags, int payloadLength, in TcpOptions options, Instant now,
-                             bool settles = true)
+                             bool settles = true, bool partialChecksum = false)
     {
         var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
         int headerLength = header.Length;
         if (payloadLength > 0) _sendBuffer.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
         int length = headerLength + payloadLength;
-        header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+        if (partialChecksum) header.EmitPartial(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+        else header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
         Stats.SegmentsSent++;
         if (settles) OnAckSent(now);
         else RecordAckLatency(now);

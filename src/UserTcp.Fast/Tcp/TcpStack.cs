@@ -63,6 +63,14 @@ internal sealed class TcpStack
 
     /// <summary>New connections' settings; the interface lowers the MSS when a DHCP lease brings a smaller MTU (RFC 2132 §5.1).</summary>
     public TcpConfig Config { get; set; }
+
+    /// <summary>
+    /// Most bytes of one TCP segment (header and payload) the layer below splits into MSS-sized frames itself (segmentation
+    /// offload: GSO on a packet socket), set by the interface from its device; 0, the default, when it does not. With it
+    /// the engine sends new data in segments of several MSS, as Linux's tcp_write_xmit does with TSO/GSO.
+    /// </summary>
+    internal int OffloadSegmentBytes { get; set; }
+
     public TcpStackStats Stats { get; } = new();
     /// <summary>Arrival-to-ACK delay of every data segment this stack received.</summary>
     public AckLatencyHistogram AckLatency { get; } = new();
@@ -476,7 +484,7 @@ internal sealed class TcpStack
                                        reset.WithAck ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst, 0);
             int length = header.Length;
             header.Emit(buffer[..length], reset.Tuple.LocalAddress, reset.Tuple.RemoteAddress);
-            writer.Commit(length);
+            writer.Commit(length, 0);
             _resetCount--;
             Stats.ResetsSent++;
             written++;
@@ -486,7 +494,7 @@ internal sealed class TcpStack
             ref var synAck = ref _synAcks[_synAckCount - 1];
             var buffer = writer.Begin(synAck.Tuple.LocalAddress, synAck.Tuple.RemoteAddress);
             if (buffer.IsEmpty) return written;
-            writer.Commit(synAck.Write(buffer));
+            writer.Commit(synAck.Write(buffer), 0);
             _synAckCount--;
             written++;
         }
@@ -504,7 +512,7 @@ internal sealed class TcpStack
                     return written;
                 }
                 int length = connection.WriteNextSegment(buffer, now);
-                writer.Commit(length);
+                writer.Commit(length, connection.OffloadSegmentSize);
                 if (length == 0) break;
                 written++;
             }

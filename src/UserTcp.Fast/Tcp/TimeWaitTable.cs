@@ -155,7 +155,7 @@ internal sealed class TimeWaitTable(int capacity, TcpStackStats stats, TcpConnec
             };
             int length = header.Length;
             header.Emit(buffer[..length], tuple.LocalAddress, tuple.RemoteAddress);
-            writer.Commit(length);
+            writer.Commit(length, 0);
             entry.AckQueued = false;
             finished.SegmentsSent++;
             finished.PureAcksSent++;

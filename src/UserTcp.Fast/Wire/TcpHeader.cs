@@ -33,6 +33,18 @@ public readonly record struct TcpHeader(
         return headerLength;
     }
 
+    /// <summary>
+    /// Writes the header as <see cref="Emit"/> does but leaves the checksum partial: the folded pseudo-header sum of the whole
+    /// segment, which a device that segments it (GSO with NEEDS_CSUM, Linux tcp_gso_segment) adjusts to each piece's length and
+    /// completes over each piece's bytes (as Linux's own tcp_v4_send_check leaves it for CHECKSUM_PARTIAL).
+    /// </summary>
+    internal int EmitPartial(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
+    {
+        int headerLength = WriteHeader(segment);
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], (ushort)InternetChecksum.PseudoHeaderSum(source, destination, IpProtocol.Tcp, segment.Length));
+        return headerLength;
+    }
+
     /// <remarks>Written as whole 32-bit words, like the options: see <see cref="TcpOptions.Emit"/> for why.</remarks>
     private int WriteHeader(Span<byte> segment)
     {

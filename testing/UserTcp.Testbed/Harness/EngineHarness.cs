@@ -149,7 +149,7 @@ internal sealed class EngineHarness
             return _buffer;
         }
 
-        public void Commit(int segmentLength)
+        public void Commit(int segmentLength, int segmentSize)
         {
             if (segmentLength == 0) return;
             Expect.Equal(Local, _addresses[0]);

@@ -21,6 +21,7 @@ internal static class DeviceFactory
                 KernelBufferBytes = setup.CaptureBufferBytes,
                 SendBatchFrames = setup.SendBatchFrames,
                 QdiscBypass = setup.QdiscBypass,
+                SegmentationOffload = setup.SegmentationOffload,
             });
 
     /// <summary>

@@ -57,6 +57,8 @@ internal sealed record StackSetup(
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
+    /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>).</summary>
+    public bool SegmentationOffload { get; init; } = true;
     /// <summary>
     /// Host-address mode (<c>--ip host</c>): <see cref="Address"/> is the kernel's own address of the interface, shared
     /// (<see cref="NetworkStackOptions.SharesHostAddress"/>); the command fills it in with <see cref="LocalPorts"/> from a

@@ -361,7 +361,7 @@ public sealed class TcpListenerTests(ITestOutputHelper output)
     {
         public int Written { get; private set; }
         public readonly Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => buffer;
-        public void Commit(int segmentLength) => Written += segmentLength > 0 ? 1 : 0;
+        public void Commit(int segmentLength, int segmentSize) => Written += segmentLength > 0 ? 1 : 0;
     }
 
     private static byte[] Emit(TcpHeader header)

@@ -183,6 +183,41 @@ public sealed class PcapDeviceTests
         Assert.Equal(0, device.Stats.Oversize);
     }
 
+    [Fact] // closing a packet socket costs the kernel a synchronize_net(): the send socket of GSO opens only when needed
+    public void The_gso_socket_opens_at_the_first_frame_to_be_segmented_and_the_kernel_cuts_that_frame_into_valid_segments()
+    {
+        const int segmentSize = 1000, pieces = 3;
+        using var lab = VethLink.Create();
+        // Offloads off on our end: the kernel cuts the frame in software (skb_gso_segment) and completes each piece's
+        // checksum, which the peer then verifies (with them on, the veth would hand the peer the whole segment, trusted).
+        ProcessRunner.RunChecked("ethtool", ["-K", lab.StackInterface, "tso", "off", "gso", "off", "tx", "off"], Patience);
+        using var device = lab.OpenDevice();
+        lab.AddKernelNeighbour(lab.StackAddress);
+        var collector = new FrameCollector();
+
+        Assert.True(device.Send(LiveFrames.Udp(device.MacAddress, NobodysMac, lab.StackAddress, lab.KernelAddress, 100)));
+        device.Flush();
+        Assert.False(device.SegmentingSocketOpen, "an ordinary frame opened the GSO send socket");
+
+        // One TCP segment of three pieces, its checksum partial, to a port nobody listens on: the kernel answers each piece
+        // it takes with a RST, and takes only pieces with a correct checksum (TcpInCsumErrors otherwise).
+        int tcpLength = TcpSegment.MinHeaderLength + pieces * segmentSize;
+        var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + tcpLength];
+        new EthernetHeader(lab.KernelMac, device.MacAddress, EtherType.Ipv4).Emit(frame);
+        new Ipv4Header(lab.StackAddress, lab.KernelAddress, IpProtocol.Tcp).Emit(frame.AsSpan(EthernetFrame.HeaderLength), tcpLength);
+        var segment = frame.AsSpan(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength);
+        new TcpHeader(40_000, LiveFrames.DiscardPort, 1_000, 5_000, TcpFlags.Ack, 65535).EmitPartial(segment, lab.StackAddress, lab.KernelAddress);
+        Assert.True(((ISegmentationOffload)device).SendSegmented(frame, segmentSize));
+        device.Flush();
+        Assert.True(device.SegmentingSocketOpen);
+
+        static bool IsReset(DeliveredFrame f) => Checker.Matches(f.Bytes, EthernetCheck.Ipv4(Ipv4Check.Tcp(TcpCheck.Flags(TcpFlags.Rst))));
+        device.ReceiveUntil(collector, frames => frames.Count(IsReset) >= pieces, Patience);
+        device.ReceiveUntil(collector, _ => false, TimeSpan.FromMilliseconds(200));
+        Assert.Equal(pieces, collector.Frames.Count(IsReset));
+        Assert.Equal(1, device.Stats.SegmentedFramesSent);
+    }
+
     [Fact]
     public void Steady_state_receive_and_send_allocate_nothing_per_frame()
     {

@@ -28,10 +28,13 @@ public sealed class PutLabTests
         return (path, Convert.ToHexStringLower(SHA256.HashData(content)));
     }
 
-    [Theory] // with offloads on and off: the sink counted every byte and its digest is the file's
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_16_MiB_upload_is_byte_exact(bool offload)
+    [Theory] // with offloads on and off, and with the stack's own segmentation offload (GSO) on and off: the sink counted
+             // every byte and its digest is the file's; the kernel segmented what the stack handed it whole (with offloads off
+             // too: the veth then takes no frame above the MTU, so GSO cuts in software before it)
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void A_16_MiB_upload_is_byte_exact(bool offload, bool gso)
     {
         using var lab = new TemporaryLab();
         var info = lab.Up(offload: offload);
@@ -39,7 +42,7 @@ public sealed class PutLabTests
         string response = file + ".response";
         try
         {
-            var result = Put(TimeSpan.FromMinutes(2), [info.UploadUrl, file, "-o", response, "--lab", lab.Name, "--stats"]);
+            var result = Put(TimeSpan.FromMinutes(2), [info.UploadUrl, file, "-o", response, "--lab", lab.Name, "--stats", "--gso", gso ? "on" : "off"]);
             Assert.True(result.ExitCode == 0, $"put exited {result.ExitCode}:\n{result.Error}");
             using (var answer = JsonDocument.Parse(File.ReadAllText(response)))
             {
@@ -49,6 +52,9 @@ public sealed class PutLabTests
             Assert.Matches(@$": {16 << 20} bytes in [0-9.]+ s, [0-9.]+ Gbit/s; ACKs sent \d+, retransmissions \d+, frames dropped \d+; HTTP 200 OK", result.Error);
             long frames = Stat(result.Error, "device frames sent"), calls = Stat(result.Error, "device send calls");
             Assert.True(frames > 2 * calls, $"{frames} frames in {calls} send calls: not batched");
+            long segmented = Stat(result.Error, "gso frames sent (kernel segments)");
+            if (gso) Assert.True(segmented > 0 && frames < (16 << 20) / 1448, $"{segmented} of {frames} frames sent to be segmented: no GSO");
+            else Assert.Equal(0, segmented);
         }
         finally
         {

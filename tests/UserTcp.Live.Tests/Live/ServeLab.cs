@@ -41,9 +41,9 @@ public sealed class ServeLab : IDisposable
     public string Url(string path) => $"http://{Info.ClientIp}/{path}";
 
     /// <summary><c>usertcp serve --root</c> on port 80 of the lab's stack address, ready once it says it is serving.</summary>
-    internal static BackgroundProcess StartServe(string lab, string root)
+    internal static BackgroundProcess StartServe(string lab, string root, params string[] extra)
     {
-        var served = BackgroundProcess.Start(BuiltProgram.Usertcp, ["serve", "--root", root, "--port", "80", "--lab", lab, "--stats"]);
+        var served = BackgroundProcess.Start(BuiltProgram.Usertcp, ["serve", "--root", root, "--port", "80", "--lab", lab, "--stats", .. extra]);
         served.WaitForLine(line => line.StartsWith("serving", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         return served;
     }

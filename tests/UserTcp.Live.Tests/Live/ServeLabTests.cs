@@ -136,6 +136,39 @@ public sealed partial class ServeLabTests(ServeLab lab) : IClassFixture<ServeLab
         }
     }
 
+    [Theory] // the stack sends: with --gso on, the kernel cuts its segments of several MSS (offloads off: in software, before
+             // the veth; on: the peer takes them whole), and curl gets every byte
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Served_with_gso_a_file_arrives_byte_exact_from_segmented_frames(bool offload)
+    {
+        using var own = new TemporaryLab("hg");
+        var info = own.Up(files: "1K", offload: offload);
+        using var server = ServeLab.StartServe(info.Name, lab.Root, "--gso", "on");
+        string file = Path.Combine(Path.GetTempPath(), $"usertcp-gso-{Guid.NewGuid():N}");
+        try
+        {
+            var fetched = await Task.Run(() => ServeLab.Curl(info, Bound, "-f", "-o", file, $"http://{info.ClientIp}/100M.bin"));
+            Assert.True(fetched.ExitCode == 0, $"curl exited {fetched.ExitCode}: {fetched.Error}\n{server.Text}");
+            Assert.Equal(lab.Digests["100M.bin"], ServeLab.Sha256(file));
+            ProcessRunner.RunChecked("kill", ["-TERM", $"{server.Id}"], Bound);
+            var stopped = server.WaitForExit(Bound);
+            Assert.True(stopped.ExitCode == 0, $"serve exited {stopped.ExitCode}:\n{server.Text}");
+            var segmented = GsoFramesSent().Match(stopped.Error);
+            Assert.True(segmented.Success, $"no gso line in --stats:\n{stopped.Error}");
+            long frames = long.Parse(segmented.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(frames > 100, $"{frames} frames sent to be segmented for 100 MiB: no GSO");
+            Assert.Matches(ResetsSent(), stopped.Error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [GeneratedRegex(@"gso frames sent \(kernel segments\)\s+(\d+)\n")]
+    private static partial Regex GsoFramesSent();
+
     [GeneratedRegex(@"tcp resets sent\s+0\n")]
     private static partial Regex ResetsSent();
 }

@@ -8,7 +8,7 @@ namespace UserTcp.Fast.Devices.Capture;
 /// Wraps a device and shows every frame received and sent to an <see cref="ICaptureSink"/> (a pcap file for
 /// <c>--pcap</c>, a simulation's frame tap), then passes it on unchanged. Allocates nothing per frame.
 /// </summary>
-public sealed class CapturingDevice : INetworkDevice, ISendBacklog
+public sealed class CapturingDevice : INetworkDevice, ISendBacklog, ISegmentationOffload
 {
     private readonly INetworkDevice _inner;
     private readonly ICaptureSink _sink;
@@ -52,6 +52,16 @@ public sealed class CapturingDevice : INetworkDevice, ISendBacklog
         _sink.OnSent(frame);
         FramesWritten++;
         return _inner.Send(frame);
+    }
+
+    int ISegmentationOffload.MaxSegmentedFrameBytes => (_inner as ISegmentationOffload)?.MaxSegmentedFrameBytes ?? 0;
+
+    /// <summary>The sink sees the frame as handed to the kernel, before segmentation (as tcpdump on the sending host shows it).</summary>
+    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> frame, int segmentSize)
+    {
+        _sink.OnSent(frame);
+        FramesWritten++;
+        return ((ISegmentationOffload)_inner).SendSegmented(frame, segmentSize);
     }
 
     public void Flush() => _inner.Flush();

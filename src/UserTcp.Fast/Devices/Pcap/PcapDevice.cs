@@ -48,15 +48,28 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// the bound, deferral and drops); with a batch of 1, one write(2) per frame, the call pcap_inject makes on Linux. errno
 /// is in hand and the descriptor non-blocking, so a full socket buffer is EAGAIN, not a stall. Optionally
 /// PACKET_QDISC_BYPASS (<see cref="PcapDeviceOptions.QdiscBypass"/>).</para>
+/// <para><b>Segmentation offload</b> (<see cref="PcapDeviceOptions.SegmentationOffload"/>, on by default): from the first
+/// frame to be segmented on, frames go out instead through a send-only packet socket of the device's own (protocol 0: it receives nothing) bound to the interface,
+/// with PACKET_VNET_HDR, so that a TCP segment of up to 64 KiB goes to the kernel whole with a virtio-net header asking for
+/// TCPV4 segmentation at the MSS (<see cref="VirtioNetHeader"/>); the kernel's GSO cuts it, or a veth passes it whole to a
+/// peer namespace (with TSO on), checksums included. libpcap's socket cannot take the option: the kernel refuses
+/// PACKET_VNET_HDR once a ring is mapped (packet_setsockopt: EBUSY), and libpcap maps its ring when it activates. The
+/// capture socket sees the frames this socket sends, as any other outgoing frame, and its filter (the source MAC) keeps them
+/// out. The socket opens lazily because closing it costs a synchronize_net() (see <see cref="OpenSegmentingTransmitter"/>).</para>
 /// <para><b>Kernel drops</b>: pcap_stats' ps_drop, refreshed at most every 100 ms from <see cref="Receive{THandler}"/>
 /// (it costs a getsockopt).</para>
 /// </remarks>
-public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
+public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegmentationOffload
 {
     private static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>The largest frame handed over to be segmented: a 65,535-byte IPv4 packet and its Ethernet header.</summary>
+    private const int LargestSegmentedFrame = CaptureRing.LargestOffloadPacket + EthernetFrame.HeaderLength;
 
     private readonly LibPcapLiveDevice _capture;
     private readonly nint _pcap;
+    private readonly PcapDeviceOptions _options;
+    /// <summary>The send-only packet socket with PACKET_VNET_HDR; -1 until the first frame to be segmented (frames go out on libpcap's).</summary>
+    private int _sendSocket = -1;
     private Instant _kernelStatsDueAt;
 
     /// <exception cref="DeviceUnavailableException">No such interface, libpcap missing, not permitted, or libpcap refused.</exception>
@@ -68,6 +81,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReceiveWindowBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.SendBatchFrames);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SendBatchFrames, options.SendQueueCapacity);
+        _options = options;
         Name = options.InterfaceName;
         var facts = LinuxInterface.Read(Name);
         MacAddress = facts.MacAddress;
@@ -93,6 +107,70 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         catch
         {
             _capture.Close();
+            throw;
+        }
+    }
+
+    int ISegmentationOffload.MaxSegmentedFrameBytes => _options.SegmentationOffload ? LargestSegmentedFrame : 0;
+
+    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> frame, int segmentSize)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (_sendSocket < 0) OpenSegmentingTransmitter();
+        return Transmitter.Send(frame, segmentSize);
+    }
+
+    /// <summary>Whether the send socket of segmentation offload is open (it opens at the first frame to be segmented).</summary>
+    internal bool SegmentingSocketOpen => _sendSocket >= 0;
+
+    /// <summary>
+    /// Opens the send socket with PACKET_VNET_HDR and sends every later frame through it. Lazily: closing a packet socket
+    /// costs the kernel a synchronize_net() (net/packet/af_packet.c packet_release), 10-20 ms here, which a command that never
+    /// sends a segment of several MSS (a small download) need not pay. Frames the old transmitter still holds go first.
+    /// </summary>
+    private void OpenSegmentingTransmitter()
+    {
+        int socket = OpenSendSocket(Name);
+        try
+        {
+            if (_options.QdiscBypass) BypassQdisc(socket, Name);
+        }
+        catch
+        {
+            Libc.Close(socket);
+            throw;
+        }
+        _sendSocket = socket;
+        Transmitter = new FrameTransmitter(socket, Name, Counters, _options.SendQueueCapacity, Mtu + LinkHeaderAllowance,
+                                           _options.SendBatchFrames, virtioNetHeader: true, LargestSegmentedFrame, predecessor: Transmitter);
+    }
+
+    /// <summary>socket(AF_PACKET, SOCK_RAW, 0) with PACKET_VNET_HDR, bound to <paramref name="name"/>'s index, non-blocking.</summary>
+    private static int OpenSendSocket(string name)
+    {
+        int socket = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (socket < 0)
+            throw new DeviceUnavailableException(Libc.LastErrno is Libc.EPERM or Libc.EACCES ? DeviceUnavailableReason.PermissionDenied : DeviceUnavailableReason.OpenFailed,
+                $"{name}: send socket: {Libc.Describe(Libc.LastErrno)}");
+        try
+        {
+            int on = 1;
+            if (Libc.SetSocketOption(socket, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, &on, sizeof(int)) != 0)
+                throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: PACKET_VNET_HDR refused: {Libc.Describe(Libc.LastErrno)}");
+            uint index = Libc.IfNameToIndex(name);
+            if (index == 0) throw new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{name}: no such interface");
+            // struct sockaddr_ll: family, protocol (0: receive nothing), interface index; the rest unused for bind.
+            byte* address = stackalloc byte[20];
+            new Span<byte>(address, 20).Clear();
+            *(ushort*)address = Libc.AF_PACKET;
+            *(int*)(address + 4) = (int)index;
+            if (Libc.Bind(socket, address, 20) != 0)
+                throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: binding the send socket: {Libc.Describe(Libc.LastErrno)}");
+            return socket;
+        }
+        catch
+        {
+            Libc.Close(socket);
             throw;
         }
     }
@@ -148,7 +226,11 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice
         return batch.Delivered;
     }
 
-    private protected override void Close() => _capture.Close();
+    private protected override void Close()
+    {
+        if (_sendSocket >= 0) Libc.Close(_sendSocket);
+        _capture.Close();
+    }
 
     private static void BypassQdisc(int descriptor, string name)
     {

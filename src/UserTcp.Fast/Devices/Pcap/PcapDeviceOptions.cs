@@ -65,4 +65,11 @@ public sealed record PcapDeviceOptions
     /// 1 GiB uploads with batched sends: ×0.97 (0.89–1.07) the throughput without it, so it is off by default.
     /// </summary>
     public bool QdiscBypass { get; init; }
+
+    /// <summary>
+    /// Generic segmentation offload on send (on by default): TCP data leaves in segments of up to 64 KiB that the kernel cuts
+    /// at the MSS, through a send-only packet socket with PACKET_VNET_HDR beside libpcap's (see <see cref="PcapDevice"/>).
+    /// Off: every frame is at most the MTU and goes out on libpcap's socket.
+    /// </summary>
+    public bool SegmentationOffload { get; init; } = true;
 }

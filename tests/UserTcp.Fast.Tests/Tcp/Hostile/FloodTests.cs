@@ -23,7 +23,7 @@ public sealed class FloodTests(ITestOutputHelper output)
 
         public readonly Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => buffer;
 
-        public void Commit(int segmentLength)
+        public void Commit(int segmentLength, int segmentSize)
         {
             if (segmentLength == 0) return;
             Expect.Equal(WireStatus.Ok, TcpSegment.TryParse(buffer.AsSpan(0, segmentLength), out var sent));
