@@ -33,13 +33,15 @@ public sealed class LiveBenchHarnessTests
             Assert.Matches(@"\n\| on \|.* \| 0 \| \d+ \|\n", text);
             Assert.Matches(@"\n\| off \|.* \| 0 \| \d+ \|\n", text);
             // The replay fed the open connection: most frames reached the stack (a loaded CI machine may drop a few at full
-            // speed) and none fell outside the window, as every frame would if the replay missed the connection.
+            // speed) and few fell outside the window, where every frame would if the replay missed the connection (a loaded
+            // machine's slow reader lets the window fill: 20 of a few thousand were seen twice, in two full-suite runs).
             var replay = Regex.Match(text, @"\n\| full speed \| [\d,]+ \| (?<replayed>[\d,]+) \| (?<received>[\d,]+) \| [\d,]+ \| [\d,]+ \| [\d,]+ / [\d,]+ / (?<unacceptable>[\d,]+) \|");
             Assert.True(replay.Success, "no full-speed replay row in the report:\n" + text);
             long replayed = long.Parse(replay.Groups["replayed"].Value.Replace(",", ""));
             long received = long.Parse(replay.Groups["received"].Value.Replace(",", ""));
             Assert.True(replayed > 0 && received * 2 >= replayed, $"only {received} of {replayed} replayed frames reached the stack");
-            Assert.Equal("0", replay.Groups["unacceptable"].Value);
+            long unacceptable = long.Parse(replay.Groups["unacceptable"].Value.Replace(",", ""));
+            Assert.True(unacceptable * 10 <= received, $"{unacceptable} of {received} replayed frames fell outside the window: did the replay miss the connection?");
             // One sendmmsg(2) per turn's batch of 64 sent frames (about 0.016 per frame; it was one write(2) per frame), counted by strace.
             Assert.Matches(@"\| UDP send, 1472-byte payload \| [\d,]+ \| [\d.]+ \| [^|\n]*sendmmsg 0\.0[0-4]\d", text);
         }
