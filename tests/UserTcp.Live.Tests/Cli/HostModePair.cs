@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using UserTcp.Live.Tests.Support;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
@@ -75,12 +76,7 @@ internal sealed class HostModePair : IDisposable
     /// <summary>The arguments of <c>usertcp get</c> of the file into <paramref name="output"/> in host mode.</summary>
     public string[] GetArguments(string output) => [BuiltProgram.Usertcp, "get", Url, "-o", output, "--iface", ClientInterface, "--ip", "host"];
 
-    public bool IsTheFile(string path)
-    {
-        if (!File.Exists(path)) return false;
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream)) == Sha256;
-    }
+    public bool IsTheFile(string path) => File.Exists(path) && FileDigest.Sha256(path) == Sha256;
 
     public void Dispose()
     {

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using UserTcp.Live.Tests.Support;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
@@ -47,7 +47,7 @@ public sealed class OriginalExperimentTests
                 Assert.Matches($@"usertcp: DHCP lease 198\.18\.1\.1\d\d/24 from {Regex(info.Gateway!)} for \d+ s, router {Regex(info.Gateway!)}", get.Error);
             else
                 Assert.Contains($"sharing {info.ClientKernelIp}/24 of {info.ClientIface} with the kernel", get.Error);
-            Assert.Equal(info.Files[File].Sha256, Sha256(output));
+            Assert.Equal(info.Files[File].Sha256, FileDigest.Sha256(output));
             var serverAfter = Lab.ServerCounters(lab.Name);
             var clientAfter = Lab.ClientCounters(lab.Name);
             Assert.Equal((server["TcpOutRsts"], server["TcpEstabResets"]), (serverAfter["TcpOutRsts"], serverAfter["TcpEstabResets"]));
@@ -62,10 +62,4 @@ public sealed class OriginalExperimentTests
     }
 
     private static string Regex(string literal) => System.Text.RegularExpressions.Regex.Escape(literal);
-
-    private static string Sha256(string path)
-    {
-        using var stream = System.IO.File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using UserTcp.Live.Tests.Support;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
@@ -102,13 +103,13 @@ public sealed class RoutedLabTests
             // By name (the router's DNS), the gateway from the lab, a spare LAN address of our own choice.
             var get = BuiltProgram.Run(BuiltProgram.Usertcp, ["get", $"http://{Lab.ServerName}/1M", "-o", output, "--lab", lab.Name, "--ip", "198.18.1.20/24"], Timeout);
             Assert.True(get.ExitCode == 0, $"get exited {get.ExitCode}:\n{get.Error}");
-            Assert.Equal(file.Sha256, Sha256(output));
+            Assert.Equal(file.Sha256, FileDigest.Sha256(output));
             File.Delete(output);
 
             // As a host routes: in the client namespace, --iface with an address alone; prefix and gateway from the kernel.
             var routed = InNamespace(info.ClientNetns, BuiltProgram.Usertcp, "get", file.Url, "-o", output, "--iface", info.ClientIface, "--ip", "198.18.1.21");
             Assert.True(routed.ExitCode == 0, $"get with the kernel's routes exited {routed.ExitCode}:\n{routed.Error}");
-            Assert.Equal(file.Sha256, Sha256(output));
+            Assert.Equal(file.Sha256, FileDigest.Sha256(output));
 
             // An upload: the stack's 1500-byte frames cannot cross the 1400-byte link; the router's ICMP lowers the MSS.
             var content = RandomNumberGenerator.GetBytes(2 << 20);
@@ -140,12 +141,6 @@ public sealed class RoutedLabTests
         {
             foreach (string path in new[] { output, upload, response }) File.Delete(path);
         }
-    }
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private static long Stat(string output, string name) =>

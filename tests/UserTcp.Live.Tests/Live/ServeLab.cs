@@ -54,12 +54,6 @@ public sealed class ServeLab : IDisposable
     internal static ProcessResult Curl(LabInfo info, TimeSpan timeout, params string[] arguments) =>
         ProcessRunner.Run("ip", ["netns", "exec", info.ServerNetns, "curl", "-sS", .. arguments], timeout);
 
-    public static string Sha256(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
-
     public void Dispose()
     {
         _server.Dispose();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using UserTcp.Live.Tests.Support;
 using UserTcp.Testbed.Labs;
 using UserTcp.Testbed.Processes;
 
@@ -21,7 +22,7 @@ public sealed partial class ServeLabTests(ServeLab lab) : IClassFixture<ServeLab
         {
             var result = lab.Curl(Bound, ["-f", "-o", file, .. extra, lab.Url(name)]);
             Assert.True(result.ExitCode == 0, $"curl {name} exited {result.ExitCode}: {result.Error}");
-            return ServeLab.Sha256(file);
+            return FileDigest.Sha256(file);
         }
         finally
         {
@@ -97,7 +98,7 @@ public sealed partial class ServeLabTests(ServeLab lab) : IClassFixture<ServeLab
             var watch = Stopwatch.StartNew();
             var result = lab.Curl(Bound, [.. arguments]);
             Assert.True(result.ExitCode == 0, $"curl exited {result.ExitCode} after {watch.Elapsed}: {result.Error}");
-            for (int i = 0; i < downloads; i++) Assert.Equal(lab.Digests["1M.bin"], ServeLab.Sha256(Path.Combine(folder, $"{i}")));
+            for (int i = 0; i < downloads; i++) Assert.Equal(lab.Digests["1M.bin"], FileDigest.Sha256(Path.Combine(folder, $"{i}")));
         }
         finally
         {
@@ -126,7 +127,7 @@ public sealed partial class ServeLabTests(ServeLab lab) : IClassFixture<ServeLab
             var fetched = await download;
             Assert.True(stopped.ExitCode == 0, $"serve exited {stopped.ExitCode}:\n{server.Text}");
             Assert.True(fetched.ExitCode == 0, $"curl exited {fetched.ExitCode}: {fetched.Error}\n{server.Text}");
-            Assert.Equal(lab.Digests["100M.bin"], ServeLab.Sha256(file));
+            Assert.Equal(lab.Digests["100M.bin"], FileDigest.Sha256(file));
             Assert.Matches(ResetsSent(), stopped.Error);
             Assert.Contains("stopped after 1 requests", stopped.Output);
         }
@@ -150,7 +151,7 @@ public sealed partial class ServeLabTests(ServeLab lab) : IClassFixture<ServeLab
         {
             var fetched = await Task.Run(() => ServeLab.Curl(info, Bound, "-f", "-o", file, $"http://{info.ClientIp}/100M.bin"));
             Assert.True(fetched.ExitCode == 0, $"curl exited {fetched.ExitCode}: {fetched.Error}\n{server.Text}");
-            Assert.Equal(lab.Digests["100M.bin"], ServeLab.Sha256(file));
+            Assert.Equal(lab.Digests["100M.bin"], FileDigest.Sha256(file));
             ProcessRunner.RunChecked("kill", ["-TERM", $"{server.Id}"], Bound);
             var stopped = server.WaitForExit(Bound);
             Assert.True(stopped.ExitCode == 0, $"serve exited {stopped.ExitCode}:\n{server.Text}");
