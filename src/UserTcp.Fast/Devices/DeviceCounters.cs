@@ -17,6 +17,7 @@ internal sealed class DeviceCounters
     public long ReceiveCalls;
     public long SendCalls;
     public long SegmentedFramesSent;
+    public long SwitchDuplicates;
 
     /// <summary>Each counter read once (what <see cref="DeviceStats"/> promises a reader on another thread).</summary>
     public DeviceStats Snapshot() => new()
@@ -32,5 +33,6 @@ internal sealed class DeviceCounters
         ReceiveCalls = ReceiveCalls,
         SendCalls = SendCalls,
         SegmentedFramesSent = SegmentedFramesSent,
+        SwitchDuplicates = SwitchDuplicates,
     };
 }

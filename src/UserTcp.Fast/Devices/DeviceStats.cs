@@ -27,6 +27,9 @@ public readonly record struct DeviceStats
     /// <summary>System calls made to send (one write(2) per frame, or one sendmmsg(2) per batch), retries included:
     /// <see cref="FramesSent"/> / <see cref="SendCalls"/> is the batching.</summary>
     public long SendCalls { get; init; }
+    /// <summary>Frames a pcap device received twice while it moved from its socket to libpcap's ring (both listening for a
+    /// moment), delivered once: the ring's copies skipped.</summary>
+    public long SwitchDuplicates { get; init; }
     /// <summary>Of <see cref="FramesSent"/>, the frames the kernel was asked to segment (GSO, each up to 64 KiB).</summary>
     public long SegmentedFramesSent { get; init; }
 }

@@ -27,6 +27,7 @@ internal static unsafe partial class Libc
     public const int EADDRNOTAVAIL = 99;
     public const int ENOBUFS = 105;
 
+    public const int O_RDONLY = 0x0;
     public const int O_RDWR = 0x2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
@@ -196,6 +197,37 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSocketOption(int fd, int level, int name, void* value, uint length);
 
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSocketOption(int fd, int level, int name, void* value, uint* length);
+
+    /// <summary>recvmmsg(2): several datagrams in one call; returns how many came (an errno only when none did).</summary>
+    [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int ReceiveMultipleMessages(int fd, MultipleMessageHeader* messages, uint count, int flags, TimeSpec* timeout);
+
+    public const int SOL_SOCKET = 1;
+    public const int SO_RCVBUF = 8;
+    /// <summary>SO_RCVBUF past net.core.rmem_max (CAP_NET_ADMIN).</summary>
+    public const int SO_RCVBUFFORCE = 33;
+    public const int SO_ATTACH_FILTER = 26;
+    /// <summary>SO_TIMESTAMPNS_OLD: a struct timespec of CLOCK_REALTIME with each datagram, as control message SCM_TIMESTAMPNS.</summary>
+    public const int SO_TIMESTAMPNS = 35;
+    public const int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+    public const int MSG_TRUNC = 0x20;
+    public const int MSG_DONTWAIT = 0x40;
+    /// <summary>packet(7): struct tpacket_stats (packets, drops), cleared by each read.</summary>
+    public const int PACKET_STATISTICS = 6;
+    /// <summary>ETH_P_ALL: every protocol.</summary>
+    public const ushort EthernetProtocolAll = 0x0003;
+
+    /// <summary>struct cmsghdr on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ControlMessageHeader
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
     public const int SOL_PACKET = 263;
     /// <summary>packet(7): send straight to the driver, past the qdisc layer (Linux 3.14).</summary>
     public const int PACKET_QDISC_BYPASS = 20;
@@ -209,8 +241,8 @@ internal static unsafe partial class Libc
         public nuint Length;
     }
 
-    /// <summary>struct mmsghdr on 64-bit Linux: a struct msghdr (56 bytes; no address, no control data: a packet socket is
-    /// bound to its interface) and the byte count the kernel fills in.</summary>
+    /// <summary>struct mmsghdr on 64-bit Linux: a struct msghdr (56 bytes; no address: a packet socket is bound to its
+    /// interface) and the byte count the kernel fills in.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 64)]
     public struct MultipleMessageHeader
     {
@@ -221,7 +253,7 @@ internal static unsafe partial class Libc
         [FieldOffset(32)] public void* Control;
         [FieldOffset(40)] public nuint ControlLength;
         [FieldOffset(48)] public int Flags;
-        [FieldOffset(56)] public uint SentBytes;
+        [FieldOffset(56)] public uint Bytes;
     }
 
     [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]

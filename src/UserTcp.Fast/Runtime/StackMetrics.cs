@@ -66,6 +66,7 @@ public sealed class StackMetrics
         Line("gso frames sent (kernel segments)", nic.Stats.SegmentedFramesSent);
         Line("device kernel drops (ps_drop)", device.KernelDrops);
         Line("device receive calls", device.ReceiveCalls);
+        Line("device frames taken twice (switch)", device.SwitchDuplicates);
         Line("device send calls", device.SendCalls);
         Line("device frames sent", device.FramesSent);
         Line("device sends deferred", device.SendsDeferred);

@@ -19,6 +19,7 @@ internal static class DeviceFactory
                 InterfaceName = setup.InterfaceName!,
                 StackAddress = setup.Address,
                 KernelBufferBytes = setup.CaptureBufferBytes,
+                ReceivePath = setup.ReceivePath,
                 SendBatchFrames = setup.SendBatchFrames,
                 QdiscBypass = setup.QdiscBypass,
                 SegmentationOffload = setup.SegmentationOffload,

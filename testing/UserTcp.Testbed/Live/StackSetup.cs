@@ -44,9 +44,12 @@ internal sealed record StackSetup(
     /// <summary>Most frames per sendmmsg(2) on the pcap device (<see cref="PcapDeviceOptions.SendBatchFrames"/>; 1: a write(2) per frame).</summary>
     public int SendBatchFrames { get; init; } = PcapDeviceOptions.DefaultSendBatchFrames;
 
-    /// <summary>The pcap device's capture buffer (<see cref="PcapDeviceOptions.KernelBufferBytes"/>); null sizes the ring for one
+    /// <summary>The pcap device's capture buffer (<see cref="PcapDeviceOptions.KernelBufferBytes"/>); null sizes it for one
     /// connection's largest receive window.</summary>
     public int? CaptureBufferBytes { get; init; }
+
+    /// <summary>How the pcap device takes frames from the kernel (<see cref="PcapDeviceOptions.ReceivePath"/>).</summary>
+    public PcapReceivePath ReceivePath { get; init; }
 
     /// <summary>
     /// 32 MiB, the fixed buffer the stack asked for before rings were sized from the window: for what must absorb more than

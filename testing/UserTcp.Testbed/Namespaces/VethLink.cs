@@ -45,8 +45,8 @@ internal sealed class VethLink : KernelLink
         }
     }
 
-    public PcapDevice OpenDevice(int? kernelBufferBytes = null) =>
-        new(new PcapDeviceOptions { InterfaceName = StackInterface, StackAddress = StackAddress, KernelBufferBytes = kernelBufferBytes });
+    public PcapDevice OpenDevice(int? kernelBufferBytes = null, PcapReceivePath receivePath = PcapReceivePath.Auto) =>
+        new(new PcapDeviceOptions { InterfaceName = StackInterface, StackAddress = StackAddress, KernelBufferBytes = kernelBufferBytes, ReceivePath = receivePath });
 
     public override void Dispose()
     {

@@ -218,15 +218,17 @@ public sealed class PcapDeviceTests
         Assert.Equal(1, device.Stats.SegmentedFramesSent);
     }
 
-    [Fact]
-    public void Steady_state_receive_and_send_allocate_nothing_per_frame()
+    [Theory]
+    [InlineData(PcapReceivePath.Socket)]
+    [InlineData(PcapReceivePath.Ring)]
+    public void Steady_state_receive_and_send_allocate_nothing_per_frame(PcapReceivePath path)
     {
         const int burst = 200;
         const int measuredFrames = 10_000;
         using var lab = VethLink.Create();
         // 32 MiB: 512 slots of 64 KiB (offloads are on), room for a burst of small frames that the default ring (98
         // slots, sized for a TCP window of 64 KiB frames) could not hold.
-        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20);
+        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20, receivePath: path);
         using var generator = lab.OpenKernelSender();
         var incoming = lab.KernelUdpFrame(64);
         var outgoing = LiveFrames.Udp(device.MacAddress, NobodysMac, lab.StackAddress, lab.KernelAddress, 64);
@@ -262,7 +264,7 @@ public sealed class PcapDeviceTests
     public void The_capture_ring_is_sized_from_the_receive_window_as_predicted()
     {
         using var lab = VethLink.Create();
-        using var device = lab.OpenDevice();
+        using var device = lab.OpenDevice(receivePath: PcapReceivePath.Ring);
 
         var expected = CaptureRing.For(1500, offloads: true, PcapDeviceOptions.DefaultSnapshotLength,
             CaptureRing.BufferBytesFor(1500, offloads: true, PcapDeviceOptions.DefaultSnapshotLength, PcapDeviceOptions.DefaultReceiveWindowBytes));
@@ -275,22 +277,112 @@ public sealed class PcapDeviceTests
         Assert.Contains(expected.Bytes, socketMappings);
     }
 
-    [Fact]
-    public void Kernel_drops_from_a_full_ring_are_reported()
+    [Theory]
+    // 1 MiB of ring holds about 15 slots of 64 KiB (offloads are on), so most of a 300-frame burst cannot fit.
+    [InlineData(PcapReceivePath.Ring, 300)]
+    // A socket's 1 MiB (the kernel allows 2 MiB of skb truesize, about 1 KiB or more per small frame) holds a few thousand.
+    [InlineData(PcapReceivePath.Socket, 10_000)]
+    public void Kernel_drops_from_a_full_buffer_are_reported(PcapReceivePath path, int sent)
     {
-        const int sent = 300;
         using var lab = VethLink.Create();
-        // 1 MiB holds about 15 slots of 64 KiB (offloads are on), so most of a 300-frame burst cannot fit.
-        using var device = lab.OpenDevice(kernelBufferBytes: 1024 * 1024);
+        using var device = lab.OpenDevice(kernelBufferBytes: 1024 * 1024, receivePath: path);
         using var generator = lab.OpenKernelSender();
 
         generator.Send(lab.KernelUdpFrame(64), sent);
         Thread.Sleep(50);
         var counter = new FrameCounter();
         while (device.Receive(ref counter, 64) > 0) { }
+        Thread.Sleep(110); // the socket's PACKET_STATISTICS are read at most every 100 ms, at a receive
+        device.Receive(ref counter, 64);
 
         Assert.True(device.Stats.KernelDrops > 0, $"received {counter.Frames} of {sent} and no drops reported");
         Assert.Equal(sent, counter.Frames + device.Stats.KernelDrops);
+    }
+
+    [Fact]
+    public void Auto_stays_on_its_socket_for_a_short_exchange_and_opens_no_ring()
+    {
+        using var lab = VethLink.Create();
+        using var device = lab.OpenDevice();
+        using var generator = lab.OpenKernelSender();
+        var counter = new FrameCounter();
+
+        generator.Send(lab.KernelUdpFrame(1000), 1000); // about 1 MiB, a quarter of RingAfterBytes
+        device.CountUntil(ref counter, 1000, Patience);
+
+        Assert.Equal(1000, counter.Frames);
+        Assert.False(device.ReceivesFromRing);
+        Assert.Null(device.Ring);
+    }
+
+    /// <summary>
+    /// Auto past <see cref="PcapDevice.RingAfterBytes"/>: the ring is set up beside the socket, and frames sent once it is
+    /// ready but before the next receive reach both. Every numbered frame must come out exactly once, across the move.
+    /// </summary>
+    [Fact]
+    public void Auto_moves_to_the_ring_past_its_threshold_without_losing_or_repeating_a_frame()
+    {
+        const int payload = 1000, overlap = 200;
+        int beforeRing = (int)(PcapDevice.RingAfterBytes / payload) + 100;
+        using var lab = VethLink.Create();
+        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20);
+        using var generator = lab.OpenKernelSender();
+        var seen = new int[beforeRing + 2 * overlap];
+        var tally = new SequenceTally(seen);
+        var frame = lab.KernelUdpFrame(payload);
+        int next = 0;
+        void ReceiveAllSent()
+        {
+            var until = MonotonicClock.Now + Patience;
+            while (tally.Frames < next && MonotonicClock.Now < until)
+            {
+                if (device.WaitForFrames(TimeSpan.FromMilliseconds(50))) device.Receive(ref tally, 256);
+            }
+        }
+        void SendNumbered(int count)
+        {
+            for (int end = next + count; next < end; next++)
+            {
+                BitConverter.TryWriteBytes(frame.AsSpan(SequenceTally.Offset), next);
+                generator.Send(frame);
+            }
+        }
+
+        // Past the threshold in bursts the socket can hold, each read before the next.
+        while (next < beforeRing)
+        {
+            SendNumbered(Math.Min(100, beforeRing - next));
+            ReceiveAllSent();
+        }
+        var deadline = MonotonicClock.Now + Patience;
+        while (!device.RingReady && MonotonicClock.Now < deadline) Thread.Sleep(1);
+        Assert.True(device.RingReady, $"the ring was not ready within {Patience} (failure: {device.RingFailure})");
+        SendNumbered(overlap); // into the socket and the ring alike
+        Thread.Sleep(20);
+        ReceiveAllSent();
+        SendNumbered(overlap); // the ring's alone
+        ReceiveAllSent();
+
+        Assert.True(device.ReceivesFromRing);
+        Assert.NotNull(device.Ring);
+        Assert.Equal(0, device.Stats.KernelDrops);
+        Assert.InRange(device.Stats.SwitchDuplicates, overlap, long.MaxValue);
+        Assert.Equal(next, seen.Length);
+        Assert.True(seen.All(count => count == 1), $"frames seen other than once: {string.Join(", ", seen.Select((count, number) => (count, number)).Where(p => p.count != 1).Take(10))}");
+        Assert.Equal(next, tally.Frames);
+    }
+
+    /// <summary>Counts each numbered frame (the int at <see cref="Offset"/>, the UDP payload's first bytes).</summary>
+    private struct SequenceTally(int[] seen) : IFrameReceiver
+    {
+        public const int Offset = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
+        public long Frames;
+
+        public void OnFrame(ReadOnlySpan<byte> frame, Instant deliveredAt)
+        {
+            Frames++;
+            seen[BitConverter.ToInt32(frame[Offset..])]++;
+        }
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
         ProcessRunner.RunChecked("ethtool", ["-K", lab.StackInterface, "tso", "off", "gso", "off", "gro", "off"], Patience);
         // 32 MiB: 20,972 MTU-sized slots, room for a whole round (the default ring, sized for a TCP window of full
         // segments, holds 4,196).
-        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20);
+        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20, receivePath: PcapReceivePath.Ring);
         using var generator = lab.OpenKernelSender();
 
         output.WriteLine($"{FramesPerRound} frames per round, median of {Rounds} rounds, batch {Batch}; frames/s | bytes allocated per frame");

@@ -63,7 +63,7 @@ internal readonly record struct CaptureRing(int FrameBytes, int BlockBytes, int 
     public const int MinimumFrames = 64;
 
     /// <summary>libpcap's max_frame_len: the packet plus an Ethernet header, a VLAN tag and 4 bytes (18).</summary>
-    private static int LargestFrame(int mtu, bool offloads) => (offloads ? Math.Max(mtu, LargestOffloadPacket) : mtu) + 18;
+    public static int LargestFrame(int mtu, bool offloads) => (offloads ? Math.Max(mtu, LargestOffloadPacket) : mtu) + 18;
 
     private static int Align(int bytes) => (bytes + Alignment - 1) & ~(Alignment - 1);
 }

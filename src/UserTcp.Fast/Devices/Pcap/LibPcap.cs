@@ -4,7 +4,9 @@ namespace UserTcp.Fast.Devices.Pcap;
 
 /// <summary>
 /// The libpcap calls SharpPcap 6.3.1 does not bind, or binds with allocations: pcap_dispatch with an unmanaged
-/// callback, pcap_stats into a stack struct, pcap_breakloop, pcap_get_selectable_fd. Bound to Debian's runtime name
+/// callback, pcap_stats into a stack struct, pcap_breakloop, pcap_get_selectable_fd; and the filter compiler on a dead
+/// handle of our snapshot length (SharpPcap's BpfProgram.Create(LinkLayers, …) fixes 65,536, which a filter returns as
+/// the bytes to keep: a 64 KiB GRO frame of 65,549 bytes would lose its end). Bound to Debian's runtime name
 /// libpcap.so.0.8, the same file SharpPcap's resolver loads there (no -dev package, so no libpcap.so symlink).
 /// </summary>
 internal static unsafe partial class LibPcap
@@ -31,6 +33,29 @@ internal static unsafe partial class LibPcap
         public uint Dropped;
         public uint InterfaceDropped;
     }
+
+    /// <summary>struct bpf_program: the compiled filter (struct sock_fprog has the same layout on little-endian 64-bit Linux).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct BpfProgram
+    {
+        public uint InstructionCount;
+        public void* Instructions;
+    }
+
+    /// <summary>DLT_EN10MB.</summary>
+    public const int LinkTypeEthernet = 1;
+
+    [LibraryImport(Library, EntryPoint = "pcap_open_dead")]
+    public static partial nint OpenDead(int linkType, int snapshotLength);
+
+    [LibraryImport(Library, EntryPoint = "pcap_compile", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Compile(nint pcap, BpfProgram* program, string filter, int optimize, uint netmask);
+
+    [LibraryImport(Library, EntryPoint = "pcap_freecode")]
+    public static partial void FreeCode(BpfProgram* program);
+
+    [LibraryImport(Library, EntryPoint = "pcap_close")]
+    public static partial void Close(nint pcap);
 
     [LibraryImport(Library, EntryPoint = "pcap_dispatch")]
     public static partial int Dispatch(nint pcap, int count, delegate* unmanaged<byte*, PacketHeader*, byte*, void> callback, byte* user);

@@ -14,7 +14,16 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// directly so that nothing is allocated per frame.
 /// </summary>
 /// <remarks>
-/// <para><b>Opening.</b> Immediate mode (no batching delay; libpcap then uses a TPACKET_V2 ring), a kernel ring of
+/// <para><b>Two receive paths</b> (<see cref="PcapDeviceOptions.ReceivePath"/>). A packet socket of the device's own read
+/// with recvmmsg(2) (<see cref="PacketSocketReceiver"/>), and libpcap's ring read with pcap_dispatch. The ring is the fast
+/// one for bulk (no system call while frames wait, and the kernel copies each frame into it in softirq, on the sender's
+/// core for a veth, where the socket leaves the copy to the poll thread: a 1 GiB download on the lab's veth took the socket
+/// 15-20 % longer), but costs the kernel three RCU grace periods, one to set it up (synchronize_net in packet_set_ring)
+/// and two at close, 8-10 ms each here: most of what a 64 KiB download waited for beyond its own work. The socket costs
+/// one, at close. <see cref="PcapReceivePath.Auto"/>, the default, starts on the socket and moves to the ring after
+/// <see cref="RingAfterBytes"/> (see <see cref="MoveTowardsRing"/>); at close the descriptors close on threads of their
+/// own at once, so their grace periods overlap.</para>
+/// <para><b>Opening the ring.</b> Immediate mode (no batching delay; libpcap then uses a TPACKET_V2 ring), a kernel ring of
 /// <see cref="PcapDeviceOptions.KernelBufferBytes"/>, by default sized from the receive window (<see cref="CaptureRing"/>), snapshot length ≥ 64 KiB + 18 (GSO on veth delivers frames up to
 /// 64 KiB: PcapDeviceTests receives a 56,042-byte UDP GSO frame), nanosecond timestamps, non-blocking, not promiscuous (the stack uses the interface's own MAC).</para>
 /// <para><b>Filter</b> (<see cref="FilterFor"/>): frames not from the interface's own MAC that are ARP whose target
@@ -25,7 +34,7 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// (ps_recv 25 for 5 inbound frames); the <c>inbound</c> keyword compiles to a kernel packet-type test (ps_recv 0), but
 /// libpcap re-filters the first frame after pcap_setfilter in user space, where that kernel-only load always rejects:
 /// with it every test here lost its first frame. The source-MAC test runs in the kernel and in libpcap alike.</para>
-/// <para><b>Receive</b>: pcap_dispatch with an <see cref="UnmanagedCallersOnlyAttribute"/> callback that hands
+/// <para><b>Receive from the ring</b>: pcap_dispatch with an <see cref="UnmanagedCallersOnlyAttribute"/> callback that hands
 /// libpcap's ring slot straight to the handler (zero copy), chosen over SharpPcap's GetNextPacketPointers
 /// (pcap_next_ex per frame) by measurement on a veth (this lab's 2-core Debian 12 VM, libpcap 1.10.3), draining a ring
 /// pre-filled with 10,000 frames by a raw socket in the peer namespace (PcapReceiveCandidateTests prints these):
@@ -43,7 +52,7 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// <see cref="MonotonicClock"/> once and moves the capture stamps onto the monotonic scale (age of the frame subtracted
 /// from now, never later than now), so <c>deliveredAt</c> is the arrival time, not the read time. A step of the wall
 /// clock while frames wait skews only those frames' ages.</para>
-/// <para><b>Send</b>: sendmmsg(2) on libpcap's packet socket, up to <see cref="PcapDeviceOptions.SendBatchFrames"/> frames
+/// <para><b>Send</b>: sendmmsg(2) on the receiving packet socket (the device's own, or libpcap's once the ring receives), up to <see cref="PcapDeviceOptions.SendBatchFrames"/> frames
 /// per call, flushed by the poll loop after a batch's ACKs and at the end of every turn (<see cref="FrameTransmitter"/>:
 /// the bound, deferral and drops); with a batch of 1, one write(2) per frame, the call pcap_inject makes on Linux. errno
 /// is in hand and the descriptor non-blocking, so a full socket buffer is EAGAIN, not a stall. Optionally
@@ -65,14 +74,33 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>The largest frame handed over to be segmented: a 65,535-byte IPv4 packet and its Ethernet header.</summary>
     private const int LargestSegmentedFrame = CaptureRing.LargestOffloadPacket + EthernetFrame.HeaderLength;
 
-    private readonly LibPcapLiveDevice _capture;
-    private readonly nint _pcap;
+    /// <summary>Bytes received through the socket after which <see cref="PcapReceivePath.Auto"/> sets up libpcap's ring: one
+    /// default receive window. A 64 KiB page never gets there; a bulk transfer does within milliseconds.</summary>
+    public const long RingAfterBytes = 4 << 20;
+
+    /// <summary>libpcap's device and handle once the ring is open; null and 0 before (or with a socket only).</summary>
+    private LibPcapLiveDevice? _capture;
+    private nint _pcap;
+    /// <summary>The socket while it receives; null on the ring.</summary>
+    private PacketSocketReceiver? _receiver;
+    /// <summary>The socket's descriptor, open until the device closes (frames may still leave through it); -1 with the ring only.</summary>
+    private readonly int _socket = -1;
     private readonly PcapDeviceOptions _options;
-    /// <summary>The send-only packet socket with PACKET_VNET_HDR; -1 until the first frame to be segmented (frames go out on libpcap's).</summary>
+    private readonly bool _offloads;
+    /// <summary>The network namespace the device opened in, for the thread that sets the ring up (<see cref="PcapReceivePath.Auto"/>).</summary>
+    private readonly int _namespace = -1;
+    private RingSwitch _switch;
+    private Task<LibPcapLiveDevice>? _ringOpening;
+    /// <summary>After the move to the ring, until its first drain: ring frames stamped at or before this (CLOCK_REALTIME ns)
+    /// were the socket's last ones too.</summary>
+    private long _duplicatesUpTo;
+    /// <summary>The socket's kernel drops when the ring took over (the ring's own are added to them).</summary>
+    private long _socketKernelDrops;
+    /// <summary>The send-only packet socket with PACKET_VNET_HDR; -1 until the first frame to be segmented (frames go out on the capture socket).</summary>
     private int _sendSocket = -1;
     private Instant _kernelStatsDueAt;
 
-    /// <exception cref="DeviceUnavailableException">No such interface, libpcap missing, not permitted, or libpcap refused.</exception>
+    /// <exception cref="DeviceUnavailableException">No such interface, libpcap missing, not permitted, or libpcap or the kernel refused.</exception>
     public PcapDevice(PcapDeviceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -88,28 +116,90 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         Mtu = facts.Mtu;
         IsHostLocal = facts.IsVirtual;
         Filter = FilterFor(MacAddress, options.StackAddress);
+        ReceivePath = options.ReceivePath;
+        _offloads = InterfaceOffloads.AnyOn(Name);
 
-        bool offloads = InterfaceOffloads.AnyOn(Name);
-        int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(Mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
-        Ring = CaptureRing.For(Mtu, offloads, options.SnapshotLength, ringBufferBytes);
-
-        _capture = FindCaptureDevice(Name);
         try
         {
-            Open(_capture, options.SnapshotLength, ringBufferBytes, Filter);
-            _pcap = _capture.Handle.DangerousGetHandle();
-            Descriptor = LibPcap.SelectableFd(_pcap);
-            if (Descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: libpcap gave no selectable descriptor");
-            Libc.MakeNonBlocking(Descriptor, Name);
+            if (options.ReceivePath == PcapReceivePath.Ring)
+            {
+                (_capture, Descriptor, Ring) = OpenRing(Name, options, _offloads, Filter);
+                _pcap = _capture.Handle.DangerousGetHandle();
+            }
+            else
+            {
+                int frameBytes = Math.Min(options.SnapshotLength, CaptureRing.LargestFrame(Mtu, _offloads));
+                _receiver = PacketSocketReceiver.Open(Name, Filter, options.SnapshotLength, frameBytes,
+                                                      options.KernelBufferBytes ?? SocketBufferBytesFor(options.ReceiveWindowBytes), Counters);
+                _socket = Descriptor = _receiver.Socket;
+                if (options.ReceivePath == PcapReceivePath.Auto)
+                {
+                    _namespace = Libc.Open("/proc/thread-self/ns/net", Libc.O_RDONLY | Libc.O_CLOEXEC);
+                    if (_namespace < 0)
+                        throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: cannot open this thread's network namespace: {Libc.Describe(Libc.LastErrno)}");
+                }
+            }
             if (options.QdiscBypass) BypassQdisc(Descriptor, Name);
             Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance, options.SendBatchFrames);
         }
         catch
         {
-            _capture.Close();
+            Close();
             throw;
         }
     }
+
+    /// <summary>Where <see cref="PcapReceivePath.Auto"/> stands: socket, ring being set up, socket drained, ring.</summary>
+    private enum RingSwitch
+    {
+        Socket,
+        Opening,
+        Draining,
+        Ring,
+        Refused,
+    }
+
+    /// <summary>Opens libpcap's ring (see the remarks), non-blocking: the capture, its descriptor, the ring as built.</summary>
+    private static (LibPcapLiveDevice Capture, int Descriptor, CaptureRing Ring) OpenRing(string name, PcapDeviceOptions options, bool offloads, string filter)
+    {
+        int mtu = LinuxInterface.Read(name).Mtu;
+        int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
+        var capture = FindCaptureDevice(name);
+        try
+        {
+            Open(capture, options.SnapshotLength, ringBufferBytes, filter);
+            int descriptor = LibPcap.SelectableFd(capture.Handle.DangerousGetHandle());
+            if (descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: libpcap gave no selectable descriptor");
+            Libc.MakeNonBlocking(descriptor, name);
+            return (capture, descriptor, CaptureRing.For(mtu, offloads, options.SnapshotLength, ringBufferBytes));
+        }
+        catch
+        {
+            capture.Close();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The socket's receive buffer for a receive window of <paramref name="windowBytes"/>: four windows, as SO_RCVBUF's value
+    /// (the kernel then allows eight in skb truesize). A window of MTU-sized frames takes two to three times its bytes in
+    /// truesize (2-4.5 KiB per 1,514-byte frame), 64 KiB GRO frames about one; the rest is room for frames that carry no
+    /// data and for the window the peer may still have in flight when the stack acknowledges. Kernel memory, charged only
+    /// while frames wait.
+    /// </summary>
+    internal static int SocketBufferBytesFor(int windowBytes) => (int)Math.Min(int.MaxValue / 2, 4L * windowBytes);
+
+    /// <summary>How frames come from the kernel, as configured.</summary>
+    public PcapReceivePath ReceivePath { get; }
+
+    /// <summary>Whether frames come from libpcap's ring now (<see cref="PcapReceivePath.Auto"/> moves there after <see cref="RingAfterBytes"/>).</summary>
+    internal bool ReceivesFromRing => _receiver is null;
+
+    /// <summary>Whether the ring is set up and waits for the next receive to start the move (for tests that time traffic into the overlap).</summary>
+    internal bool RingReady => _switch == RingSwitch.Opening && _ringOpening!.IsCompleted;
+
+    /// <summary>Why <see cref="PcapReceivePath.Auto"/> stayed on the socket: the ring could not be set up (null otherwise).</summary>
+    internal Exception? RingFailure { get; private set; }
 
     int ISegmentationOffload.MaxSegmentedFrameBytes => _options.SegmentationOffload ? LargestSegmentedFrame : 0;
 
@@ -145,27 +235,14 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
                                            _options.SendBatchFrames, virtioNetHeader: true, LargestSegmentedFrame, predecessor: Transmitter);
     }
 
-    /// <summary>socket(AF_PACKET, SOCK_RAW, 0) with PACKET_VNET_HDR, bound to <paramref name="name"/>'s index, non-blocking.</summary>
+    /// <summary>socket(AF_PACKET, SOCK_RAW, 0) with PACKET_VNET_HDR, bound to <paramref name="name"/>'s index with protocol 0 (it receives nothing).</summary>
     private static int OpenSendSocket(string name)
     {
-        int socket = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (socket < 0)
-            throw new DeviceUnavailableException(Libc.LastErrno is Libc.EPERM or Libc.EACCES ? DeviceUnavailableReason.PermissionDenied : DeviceUnavailableReason.OpenFailed,
-                $"{name}: send socket: {Libc.Describe(Libc.LastErrno)}");
+        int socket = PacketSocket.Open(name, "send socket");
         try
         {
-            int on = 1;
-            if (Libc.SetSocketOption(socket, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, &on, sizeof(int)) != 0)
-                throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: PACKET_VNET_HDR refused: {Libc.Describe(Libc.LastErrno)}");
-            uint index = Libc.IfNameToIndex(name);
-            if (index == 0) throw new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{name}: no such interface");
-            // struct sockaddr_ll: family, protocol (0: receive nothing), interface index; the rest unused for bind.
-            byte* address = stackalloc byte[20];
-            new Span<byte>(address, 20).Clear();
-            *(ushort*)address = Libc.AF_PACKET;
-            *(int*)(address + 4) = (int)index;
-            if (Libc.Bind(socket, address, 20) != 0)
-                throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: binding the send socket: {Libc.Describe(Libc.LastErrno)}");
+            PacketSocket.SetOption(socket, Libc.SOL_PACKET, Libc.PACKET_VNET_HDR, 1, name, "PACKET_VNET_HDR");
+            PacketSocket.Bind(socket, name, 0);
             return socket;
         }
         catch
@@ -182,11 +259,11 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>The capture filter in libpcap's language.</summary>
     public string Filter { get; }
 
-    /// <summary>The capture ring libpcap was asked for, as it builds it (unless the kernel refused that much memory).</summary>
-    internal CaptureRing Ring { get; }
+    /// <summary>The capture ring libpcap was asked for, as it builds it (unless the kernel refused that much memory); null without one.</summary>
+    internal CaptureRing? Ring { get; private set; }
 
-    /// <summary>The SharpPcap device underneath, for tests that compare receive paths on the same handle.</summary>
-    internal LibPcapLiveDevice Capture => _capture;
+    /// <summary>The SharpPcap device underneath (ring only), for tests that compare receive paths on the same handle.</summary>
+    internal LibPcapLiveDevice Capture => _capture ?? throw new InvalidOperationException("a socket device has no libpcap handle");
 
     /// <summary>With no stack address yet (0.0.0.0: DHCP will give one), every ARP packet (the RFC 5227 probe's answer is
     /// addressed to 0.0.0.0; the leased address is not known at open) and IPv4 to the interface's MAC or broadcast: the
@@ -199,13 +276,85 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFrames);
-        // pcap_dispatch reads 0 as "no limit".
         if (maxFrames == 0) return 0;
+        if (_receiver is null) return Dispatch(ref handler, maxFrames);
+        int received = _receiver.Receive(ref handler, maxFrames);
+        if (_options.ReceivePath == PcapReceivePath.Auto && _switch != RingSwitch.Refused)
+        {
+            MoveTowardsRing(socketEmpty: received < maxFrames);
+            if (_receiver is null && received < maxFrames) received += Dispatch(ref handler, maxFrames - received);
+        }
+        return received;
+    }
 
+    /// <summary>
+    /// <see cref="PcapReceivePath.Auto"/>, one step per receive: past <see cref="RingAfterBytes"/>, the ring is set up on a
+    /// thread of its own (its RCU grace period off the poll thread) and, from its bind, receives every frame the socket does;
+    /// once it is ready the socket's filter is swapped for one that keeps nothing, the ring's descriptor becomes the one to
+    /// wait on (the ring holds every frame the socket still does), what the socket holds is read (the poll loop's batches
+    /// as usual), and the ring takes over, skipping its frames stamped at or before the socket's last (the
+    /// same skb, the same stamp). A frame still in another core's softirq as the filter is swapped can land in the socket
+    /// after its last read: lost to the stack once, as on any link, and retransmitted by the peer.
+    /// </summary>
+    private void MoveTowardsRing(bool socketEmpty)
+    {
+        switch (_switch)
+        {
+            case RingSwitch.Socket when Counters.BytesReceived >= RingAfterBytes:
+                _ringOpening = Task.Factory.StartNew(OpenRingInNamespace, TaskCreationOptions.LongRunning);
+                _switch = RingSwitch.Opening;
+                break;
+            case RingSwitch.Opening when _ringOpening!.IsCompleted:
+                if (_ringOpening.IsFaulted)
+                {
+                    RingFailure = _ringOpening.Exception!.GetBaseException();
+                    _switch = RingSwitch.Refused;
+                    break;
+                }
+                _receiver!.StopReceiving();
+                // The ring's descriptor tells when to read from now on: it holds every frame the socket still does.
+                Descriptor = LibPcap.SelectableFd(_ringOpening.Result.Handle.DangerousGetHandle());
+                _switch = RingSwitch.Draining;
+                break;
+            case RingSwitch.Draining when socketEmpty:
+                TakeOverRing(_ringOpening!.Result);
+                break;
+        }
+    }
+
+    private LibPcapLiveDevice OpenRingInNamespace()
+    {
+        if (Libc.SetNs(_namespace, Libc.CLONE_NEWNET) != 0)
+            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: setns to the device's namespace: {Libc.Describe(Libc.LastErrno)}");
+        var (capture, _, ring) = OpenRing(Name, _options, _offloads, Filter);
+        Ring = ring;
+        return capture;
+    }
+
+    private void TakeOverRing(LibPcapLiveDevice capture)
+    {
+        _duplicatesUpTo = _receiver!.LatestStamp;
+        _socketKernelDrops = Counters.KernelDrops;
+        _capture = capture;
+        _pcap = capture.Handle.DangerousGetHandle();
+        _receiver = null;
+        _switch = RingSwitch.Ring;
+        // Frames leave through the ring's socket from now on, as with the ring alone (the GSO socket, once open, stays).
+        if (_sendSocket < 0)
+        {
+            if (_options.QdiscBypass) BypassQdisc(Descriptor, Name);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, _options.SendQueueCapacity, Mtu + LinkHeaderAllowance,
+                                               _options.SendBatchFrames, predecessor: Transmitter);
+        }
+    }
+
+    /// <summary>Receives from libpcap's ring: pcap_dispatch with the unmanaged callback (see the remarks).</summary>
+    private int Dispatch<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
+    {
         // libpcap calls back through native code, which cannot carry a generic ref: the handler is copied to this
         // frame's stack (which does not move) and copied back, so its state changes survive as with a direct call.
         var handlerCopy = handler;
-        var batch = new DispatchBatch(Unsafe.AsPointer(ref handlerCopy), &DeliverTo<THandler>, _pcap);
+        var batch = new DispatchBatch(Unsafe.AsPointer(ref handlerCopy), &DeliverTo<THandler>, _pcap, _duplicatesUpTo);
         int result;
         try
         {
@@ -219,32 +368,46 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         Counters.FramesReceived += batch.Delivered;
         Counters.BytesReceived += batch.Bytes;
         Counters.Oversize += batch.Truncated;
+        Counters.SwitchDuplicates += batch.Duplicates;
         if (batch.Failure is not null) batch.Failure.Throw();
+        // The ring drained once after the move: every frame the socket also took is behind us.
+        if (result >= 0 && result < maxFrames) _duplicatesUpTo = 0;
         if (result < 0)
             throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: receive failed: {LibPcap.LastErrorText(_pcap)}");
-        if (batch.MonotonicNow >= _kernelStatsDueAt) RefreshKernelStats(batch.MonotonicNow);
+        if (batch.Clock.MonotonicNow >= _kernelStatsDueAt) RefreshKernelStats(batch.Clock.MonotonicNow);
         return batch.Delivered;
     }
 
     private protected override void Close()
     {
-        if (_sendSocket >= 0) Libc.Close(_sendSocket);
-        _capture.Close();
+        // A ring still being set up is waited for (its thread is in its grace period, a few ms) and closed with the rest.
+        if (_ringOpening is { } opening)
+        {
+            ((IAsyncResult)opening).AsyncWaitHandle.WaitOne();
+            if (opening.IsCompletedSuccessfully) _capture ??= opening.Result;
+        }
+        // Each packet socket's close waits for an RCU grace period (a ring's for two). With more than one to close, all but
+        // the last close on threads of their own at once: the waits overlap instead of adding up.
+        var closes = new List<Action>(3);
+        int sendSocket = _sendSocket, socket = _socket;
+        if (sendSocket >= 0) closes.Add(() => Libc.Close(sendSocket));
+        if (socket >= 0) closes.Add(() => Libc.Close(socket));
+        if (_capture is { } capture) closes.Add(capture.Close);
+        var others = closes.SkipLast(1).Select(Task.Run).ToArray();
+        if (closes.Count > 0) closes[^1]();
+        Task.WaitAll(others);
+        if (_namespace >= 0) Libc.Close(_namespace);
     }
 
-    private static void BypassQdisc(int descriptor, string name)
-    {
-        int on = 1;
-        if (Libc.SetSocketOption(descriptor, Libc.SOL_PACKET, Libc.PACKET_QDISC_BYPASS, &on, sizeof(int)) != 0)
-            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: PACKET_QDISC_BYPASS refused: {Libc.Describe(Libc.LastErrno)}");
-    }
+    private static void BypassQdisc(int descriptor, string name) =>
+        PacketSocket.SetOption(descriptor, Libc.SOL_PACKET, Libc.PACKET_QDISC_BYPASS, 1, name, "PACKET_QDISC_BYPASS");
 
-    public override string ToString() => $"pcap:{Name} ({MacAddress}, MTU {Mtu})";
+    public override string ToString() => $"pcap:{Name} ({MacAddress}, MTU {Mtu}, {(_receiver is null ? "ring" : "socket")})";
 
     private void RefreshKernelStats(Instant now)
     {
         LibPcap.Statistics statistics;
-        if (LibPcap.Stats(_pcap, &statistics) == 0) Counters.KernelDrops = statistics.Dropped;
+        if (LibPcap.Stats(_pcap, &statistics) == 0) Counters.KernelDrops = _socketKernelDrops + statistics.Dropped;
         _kernelStatsDueAt = now + KernelStatsInterval;
     }
 
@@ -262,10 +425,16 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
             batch.Truncated++;
             return;
         }
+        long stamp = DispatchBatch.StampOf(header);
+        if (stamp <= batch.DuplicatesUpTo)
+        {
+            batch.Duplicates++;
+            return;
+        }
         int length = (int)header->CaptureLength;
         try
         {
-            batch.Deliver(batch.Handler, new ReadOnlySpan<byte>(data, length), batch.ArrivalOf(header));
+            batch.Deliver(batch.Handler, new ReadOnlySpan<byte>(data, length), batch.Clock.ArrivalOf(stamp));
             batch.Delivered++;
             batch.Bytes += length;
         }
@@ -278,58 +447,21 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     }
 
     /// <summary>State of one pcap_dispatch call, on the caller's stack; the callback reaches it through libpcap's user pointer.</summary>
-    private struct DispatchBatch
+    private struct DispatchBatch(void* handler, delegate*<void*, ReadOnlySpan<byte>, Instant, void> deliver, nint pcap, long duplicatesUpTo)
     {
-        public readonly void* Handler;
-        public readonly delegate*<void*, ReadOnlySpan<byte>, Instant, void> Deliver;
-        public readonly nint Pcap;
-        public readonly long MonotonicNowNanoseconds;
-        public readonly long RealtimeNowNanoseconds;
+        public readonly void* Handler = handler;
+        public readonly delegate*<void*, ReadOnlySpan<byte>, Instant, void> Deliver = deliver;
+        public readonly nint Pcap = pcap;
+        public readonly CaptureClock Clock = CaptureClock.Read();
+        /// <summary>Frames stamped at or before this (0: none) were delivered by the socket before the ring took over.</summary>
+        public readonly long DuplicatesUpTo = duplicatesUpTo;
         public int Delivered;
         public long Bytes;
         public long Truncated;
+        public long Duplicates;
         public ExceptionDispatchInfo? Failure;
 
-        public DispatchBatch(void* handler, delegate*<void*, ReadOnlySpan<byte>, Instant, void> deliver, nint pcap)
-        {
-            Handler = handler;
-            Deliver = deliver;
-            Pcap = pcap;
-            // The realtime reading between two monotonic ones, their midpoint its monotonic time: a preemption between two
-            // plain readings shifted every arrival of the batch by its length (busy polling once recorded an ACK delay of 0,
-            // the arrival moved past the flush). A pair further apart than MaxReadingGap is read again, a bounded number of
-            // times; the last pair is kept whatever its gap.
-            Libc.TimeSpec realtime;
-            long before, after;
-            int attempts = 0;
-            do
-            {
-                before = MonotonicClock.Now.Nanoseconds;
-                Libc.ClockGetTime(Libc.CLOCK_REALTIME, &realtime);
-                after = MonotonicClock.Now.Nanoseconds;
-            }
-            while (after - before > MaxReadingGapNanoseconds && ++attempts < MaxReadingAttempts);
-            MonotonicNowNanoseconds = before + (after - before) / 2;
-            RealtimeNowNanoseconds = realtime.Seconds * 1_000_000_000 + realtime.Nanoseconds;
-        }
-
-        /// <summary>Clock readings bracketing the realtime one this far apart err by up to half of it (vDSO reads take ~20 ns).</summary>
-        private const long MaxReadingGapNanoseconds = 1_000;
-        private const int MaxReadingAttempts = 3;
-
-        public readonly Instant MonotonicNow => new(MonotonicNowNanoseconds);
-
-        /// <summary>
-        /// The frame's capture time on the monotonic clock, by its offset from the realtime reading taken with the monotonic
-        /// one. A frame captured after that reading (the thread was preempted between it and the ring's read, or the frame
-        /// landed while the ring was being read) gets a time after it, not the reading itself: clamped, a whole batch once
-        /// carried a 4.3 ms delay the observer on the wire did not see (perf-results/ack-latency.md, the maxima).
-        /// </summary>
-        public readonly Instant ArrivalOf(LibPcap.PacketHeader* header)
-        {
-            long age = RealtimeNowNanoseconds - (header->Seconds * 1_000_000_000 + header->Fraction);
-            return new Instant(MonotonicNowNanoseconds - age);
-        }
+        public static long StampOf(LibPcap.PacketHeader* header) => header->Seconds * 1_000_000_000 + header->Fraction;
     }
 
     private static LibPcapLiveDevice FindCaptureDevice(string name)

@@ -20,8 +20,13 @@ public sealed record PcapDeviceOptions
     /// <summary>The stack's IPv4 address: the capture filter keeps ARP for it and IPv4 to it or to 255.255.255.255; 0.0.0.0 (DHCP) keeps every ARP packet and IPv4 to the interface's MAC.</summary>
     public required Ipv4Address StackAddress { get; init; }
 
+    /// <summary>How frames come from the kernel: a packet socket of the device's own read with recvmmsg(2), libpcap's ring, or
+    /// (the default) the socket until a transfer is worth the ring (see <see cref="PcapReceivePath"/>).</summary>
+    public PcapReceivePath ReceivePath { get; init; }
+
     /// <summary>
-    /// The buffer size asked of libpcap for the kernel's capture ring (pcap_set_buffer_size); null (the default) sizes it
+    /// For the socket, its receive buffer (SO_RCVBUF; null: four receive windows, see <see cref="PcapDevice"/>); for the
+    /// ring, the buffer size asked of libpcap for the kernel's capture ring (pcap_set_buffer_size); null (the default) sizes it
     /// from <see cref="ReceiveWindowBytes"/>. Immediate mode uses TPACKET_V2, whose slots have a fixed size: about MTU + 100
     /// bytes with offloads off (two slots per 4 KiB page), about 64 KiB with TSO, GSO, GRO or LRO on (each in a 128 KiB
     /// block of its own, so the ring is about twice this). The whole ring is resident from the start.
