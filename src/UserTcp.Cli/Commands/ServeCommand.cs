@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using UserTcp.Cli.Live;
 using UserTcp.Fast.Api;
+using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Testbed.Live;
 
 namespace UserTcp.Cli.Commands;
@@ -51,6 +52,7 @@ internal static class ServeCommand
             {
                 MaxSynBacklog = parse.GetValue(synBacklog),
                 CaptureBufferBytes = setup.CaptureBufferBytes ?? StackSetup.LargeCaptureBufferBytes, // many connections' windows, bursts of small frames
+                ReceivePath = setup.ReceivePath ?? PcapReceivePath.Ring, // a server lives long: the ring's speed from the start, its grace periods once
             }, (network, device) =>
         {
             if (parse.GetValue(root) is { } files)

@@ -35,13 +35,13 @@ internal sealed class StackOptions
     public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
     public readonly Option<string> Gso = new("--gso") { Description = "on: TCP data leaves pcap in segments of up to 64 KiB that the kernel cuts at the MSS (generic segmentation offload); off: frames of at most the MTU. TAP devices send MTU frames.", DefaultValueFactory = _ => "on" };
-    public readonly Option<string> Capture = new("--capture") { Description = "How pcap takes frames from the kernel: socket (a packet socket read with recvmmsg(2): one RCU grace period to open and close it), ring (libpcap's TPACKET ring: no system call while frames wait, the kernel makes the copy off the poll thread, but three grace periods), or auto: the socket, then the ring set up beside it once 4 MiB have come.", DefaultValueFactory = _ => "auto" };
+    public readonly Option<string> Capture = new("--capture") { Description = "How pcap takes frames from the kernel: socket (a packet socket read with recvmmsg(2): one RCU grace period to open and close it), ring (libpcap's TPACKET ring: no system call while frames wait, the kernel makes the copy off the poll thread, but three grace periods), or auto: the socket, then the ring set up beside it once 4 MiB have come. Default: auto (serve: ring, a server lives long).", DefaultValueFactory = _ => "auto" };
     public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture buffer for pcap, e.g. 32M: the socket's receive buffer (SO_RCVBUF), or with --capture ring the ring (pcap_set_buffer_size); frames beyond it are dropped and counted. Default: four receive windows for the socket, one and a half windows of frames for the ring (serve: 32M)." };
 
     /// <summary>The <c>--ip</c> value for host-address mode (<see cref="StackSetup.SharesHostAddress"/>).</summary>
     public const string HostAddress = "host";
 
-    private const long MinCaptureBuffer = 64 << 10, MaxCaptureBuffer = 1L << 30;
+    private const long MinCaptureBuffer = 1 << 20, MaxCaptureBuffer = 1L << 30; // PcapDeviceOptions.KernelBufferBytes takes 1 MiB at least
 
     public StackOptions()
     {
@@ -83,7 +83,7 @@ internal sealed class StackOptions
                 result.AddError($"--send-batch: frames from 1 to {PcapDeviceOptions.DefaultSendQueueCapacity}");
             if (result.GetValue(Gateway) is { } gw && !Ipv4Address.TryParse(gw, out _)) result.AddError($"--gateway {gw}: not an IPv4 address");
             if (result.GetValue(CaptureBuffer) is { } ring && ByteCount.Parse(ring) is not (>= MinCaptureBuffer and <= MaxCaptureBuffer))
-                result.AddError($"--capture-buffer {ring}: a size from 64K to 1G, such as 32M");
+                result.AddError($"--capture-buffer {ring}: a size from 1M to 1G, such as 32M");
             if (tap && result.GetValue(CaptureBuffer) is not null) result.AddError("--capture-buffer sizes pcap's buffer; a TAP device has none");
             if (tap && result.GetResult(Capture) is { Implicit: false }) result.AddError("--capture chooses pcap's receive path; a TAP device has its own");
         });
@@ -114,7 +114,7 @@ internal sealed class StackOptions
             QdiscBypass = parse.GetValue(QdiscBypass),
             SegmentationOffload = parse.GetValue(Gso) != "off",
             CaptureBufferBytes = parse.GetValue(CaptureBuffer) is { } ring ? (int)ByteCount.Parse(ring)!.Value : null,
-            ReceivePath = parse.GetValue(Capture) switch
+            ReceivePath = parse.GetResult(Capture) is not { Implicit: false } ? null : parse.GetValue(Capture) switch
             {
                 "ring" => PcapReceivePath.Ring,
                 "socket" => PcapReceivePath.Socket,

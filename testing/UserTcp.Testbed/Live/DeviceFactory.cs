@@ -19,7 +19,7 @@ internal static class DeviceFactory
                 InterfaceName = setup.InterfaceName!,
                 StackAddress = setup.Address,
                 KernelBufferBytes = setup.CaptureBufferBytes,
-                ReceivePath = setup.ReceivePath,
+                ReceivePath = setup.ReceivePath ?? PcapReceivePath.Auto,
                 SendBatchFrames = setup.SendBatchFrames,
                 QdiscBypass = setup.QdiscBypass,
                 SegmentationOffload = setup.SegmentationOffload,

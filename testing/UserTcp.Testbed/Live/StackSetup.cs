@@ -48,8 +48,9 @@ internal sealed record StackSetup(
     /// connection's largest receive window.</summary>
     public int? CaptureBufferBytes { get; init; }
 
-    /// <summary>How the pcap device takes frames from the kernel (<see cref="PcapDeviceOptions.ReceivePath"/>).</summary>
-    public PcapReceivePath ReceivePath { get; init; }
+    /// <summary>How the pcap device takes frames from the kernel (<see cref="PcapDeviceOptions.ReceivePath"/>); null: the
+    /// command's default (<see cref="PcapReceivePath.Auto"/>, or the ring for a long-lived server).</summary>
+    public PcapReceivePath? ReceivePath { get; init; }
 
     /// <summary>
     /// 32 MiB, the fixed buffer the stack asked for before rings were sized from the window: for what must absorb more than
