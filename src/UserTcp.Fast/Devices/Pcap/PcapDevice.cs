@@ -337,6 +337,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         _socketKernelDrops = Counters.KernelDrops;
         _capture = capture;
         _pcap = capture.Handle.DangerousGetHandle();
+        _receiver.Dispose();
         _receiver = null;
         _switch = RingSwitch.Ring;
         // Frames leave through the ring's socket from now on, as with the ring alone (the GSO socket, once open, stays).
@@ -388,6 +389,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         }
         // Each packet socket's close waits for an RCU grace period (a ring's for two). With more than one to close, all but
         // the last close on threads of their own at once: the waits overlap instead of adding up.
+        _receiver?.Dispose();
         var closes = new List<Action>(3);
         int sendSocket = _sendSocket, socket = _socket;
         if (sendSocket >= 0) closes.Add(() => Libc.Close(sendSocket));
