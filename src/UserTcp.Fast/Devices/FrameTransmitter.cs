@@ -71,8 +71,7 @@ internal sealed unsafe class FrameTransmitter
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
         _batchFrames = batchFrames;
-        predecessor?.Flush();
-        if (predecessor is { Queued: > 0 }) _predecessor = predecessor;
+        if (predecessor is not null) Follow(predecessor);
         _messages = GC.AllocateArray<Libc.MultipleMessageHeader>(batchFrames, pinned: true);
         _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames, pinned: true);
         fixed (Libc.IoVector* vectors = _vectors)
@@ -83,6 +82,17 @@ internal sealed unsafe class FrameTransmitter
                 _messages[i].VectorCount = 1;
             }
         }
+    }
+
+    /// <summary>
+    /// Takes over from <paramref name="predecessor"/> (on another descriptor of the same interface): what it still holds
+    /// after a flush goes out before this one's frames. Allocates nothing, so a transmitter built ahead of time (on another
+    /// thread) can take over on the poll thread in the middle of a transfer.
+    /// </summary>
+    public void Follow(FrameTransmitter predecessor)
+    {
+        predecessor.Flush();
+        if (predecessor.Queued > 0) _predecessor = predecessor;
     }
 
     /// <summary>Frames waiting for a retry (or, batched, for the next <see cref="Flush"/>).</summary>
