@@ -242,8 +242,8 @@ internal static partial class CompareReport
         ? """
           - **curl** `-o /dev/null`: recv(2) of up to 100 KiB into its buffer (the one copy out of the socket), then fwrite(3), that is
             write(2) calls of 4–12 KiB to /dev/null, which return without copying (strace of a 10 MiB fetch: 110 recvfrom, 1,330 write).
-          - **usertcp get** `-o /dev/null`: the poll thread copies each frame's payload from the pcap ring into the connection's
-            receive buffer; get's loop reads through HttpClient's content stream, whose reads `TcpStream.ReadAsync` serves on get's
+          - **usertcp get** `-o /dev/null`: the poll thread copies each frame's payload from the capture (the device's packet socket's
+            buffers for the first 4 MiB, libpcap's ring after: `--capture auto`) into the connection's receive buffer; get's loop reads through HttpClient's content stream, whose reads `TcpStream.ReadAsync` serves on get's
             thread by copying from that receive buffer into a 1 MiB buffer, and writes that through a FileStream with a 1 MiB buffer (a shorter read is copied into it first): pwrite64(2)
             of 1 MiB to /dev/null, which copies nothing (strace of a 10 MiB fetch: 10 calls).
           - Neither keeps the body. The byte count each reports must equal the file's: curl's `%{size_download}`, and the count
@@ -294,7 +294,8 @@ internal static partial class CompareReport
             text.Line($"  into /dev/null at {Kernel(Largest(headline), size => $"{size.Throughput(ClientSide.Kernel).Median:0.00} Gbit/s, {size.NetCpuPerGiB(ClientSide.Kernel).Median:0.00}")}. `usertcp get` writes on its");
             text.Line($"  application thread while the poll thread receives. That is why the headline is /dev/null: a file sink measures the sink.");
         }
-        text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring; the TCP engine");
+        text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring (the first 4 MiB:");
+        text.Line($"  recvmmsg(2) copies them into the device's socket buffers, `--capture auto`); the TCP engine");
         text.Line($"  copies its payload into the connection's receive buffer; `TcpStream.ReadAsync`, on the application's thread, copies it");
         text.Line($"  from there into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
         text.Line($"  HttpClient's own, and one copy more), and FileStream's buffer may take one more; write(2) copies it into the file in the");
@@ -308,7 +309,7 @@ internal static partial class CompareReport
             text.Line($"  (a second thread, the copy out of the receive buffer, HttpClient) adds, the body going to /dev/null.");
         }
         WriteRssShares(text);
-        text.Line($"- **System calls per frame**: the device calls above are every pcap_dispatch (each reads a whole batch from the ring) and every");
+        text.Line($"- **System calls per frame**: the device calls above are every recvmmsg(2) of the first 4 MiB, every pcap_dispatch (each reads a whole batch from the ring) and every");
         text.Line($"  sendmmsg(2) (the ACKs of a turn's batch in one call); poll(2) waits and the file's writes come on top. perf-results/live.md has strace counts for the receive path.");
         text.Line($"- **Cache misses** are not measured: {HardwareCounters()}.");
         text.Line();
@@ -324,7 +325,8 @@ internal static partial class CompareReport
                 CaptureRing.BufferBytesFor(mtu, offloads, PcapDeviceOptions.DefaultSnapshotLength, PcapDeviceOptions.DefaultReceiveWindowBytes));
             return string.Create(CultureInfo.InvariantCulture, $"{ring.Bytes / TransferRun.MiB:0.##} MiB ({ring.Frames:N0} slots of {ring.FrameBytes:N0} B, {ring.FramesPerBlock} per {ring.BlockBytes / 1024} KiB block)");
         }
-        text.Line($"- **Peak RSS.** Its largest single share is libpcap's capture ring (TPACKET_V2), resident from the start because the kernel");
+        text.Line($"- **Peak RSS.** Its largest single share is libpcap's capture ring (TPACKET_V2; `--capture auto` sets it up once a download passes 4 MiB),");
+        text.Line($"  resident from then on because the kernel");
         text.Line($"  maps every page of it at mmap: sized for one and a half receive windows ({PcapDeviceOptions.DefaultReceiveWindowBytes >> 20} MiB) of full-sized frames");
         text.Line($"  (`PcapDeviceOptions.KernelBufferBytes`, `CaptureRing`), at MTU {mtu} with offloads off {Ring(false)},");
         text.Line($"  with them on {Ring(true)} (a fixed 32 MiB buffer made 41 and 64 MiB). The rest is the process: the binary and the libraries it maps");
