@@ -114,12 +114,13 @@ internal sealed class StackOptions
             QdiscBypass = parse.GetValue(QdiscBypass),
             SegmentationOffload = parse.GetValue(Gso) != "off",
             CaptureBufferBytes = parse.GetValue(CaptureBuffer) is { } ring ? (int)ByteCount.Parse(ring)!.Value : null,
-            ReceivePath = parse.GetResult(Capture) is not { Implicit: false } ? null : parse.GetValue(Capture) switch
+            // Given or not: a command (serve) has its own default.
+            ReceivePath = parse.GetResult(Capture) is { Implicit: false } ? parse.GetValue(Capture) switch
             {
                 "ring" => PcapReceivePath.Ring,
                 "socket" => PcapReceivePath.Socket,
                 _ => PcapReceivePath.Auto,
-            },
+            } : null,
         };
     }
 

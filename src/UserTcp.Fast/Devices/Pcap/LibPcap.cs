@@ -73,4 +73,11 @@ internal static unsafe partial class LibPcap
     public static partial byte* LastError(nint pcap);
 
     public static string LastErrorText(nint pcap) => Marshal.PtrToStringUTF8((nint)LastError(pcap)) ?? "unknown libpcap error";
+
+    /// <summary>Whether <paramref name="e"/> says libpcap (or SharpPcap's binding of it) could not be loaded.</summary>
+    public static bool IsMissing(Exception e) => e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException;
+
+    /// <summary>What a device throws when libpcap could not be loaded (<see cref="IsMissing"/>).</summary>
+    public static DeviceUnavailableException Missing(Exception e) => new(DeviceUnavailableReason.LibraryMissing,
+        $"libpcap could not be loaded ({Library}; on Debian: apt-get install libpcap0.8): {e.GetBaseException().Message}", e);
 }

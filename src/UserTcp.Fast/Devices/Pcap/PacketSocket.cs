@@ -14,10 +14,11 @@ internal static unsafe class PacketSocket
     public static int Open(string interfaceName, string purpose)
     {
         int socket = Libc.Socket(Libc.AF_PACKET, Libc.SOCK_RAW | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (socket < 0)
-            throw new DeviceUnavailableException(Libc.LastErrno is Libc.EPERM or Libc.EACCES ? DeviceUnavailableReason.PermissionDenied : DeviceUnavailableReason.OpenFailed,
-                $"{interfaceName}: {purpose}: {Libc.Describe(Libc.LastErrno)}{(Libc.LastErrno is Libc.EPERM or Libc.EACCES ? " (needs root or CAP_NET_RAW)" : "")}");
-        return socket;
+        if (socket >= 0) return socket;
+        int errno = Libc.LastErrno;
+        bool denied = errno is Libc.EPERM or Libc.EACCES;
+        throw new DeviceUnavailableException(denied ? DeviceUnavailableReason.PermissionDenied : DeviceUnavailableReason.OpenFailed,
+            $"{interfaceName}: {purpose}: {Libc.Describe(errno)}{(denied ? " (needs root or CAP_NET_RAW)" : "")}");
     }
 
     /// <summary>Binds <paramref name="socket"/> to <paramref name="interfaceName"/>'s index; <paramref name="protocol"/> (host

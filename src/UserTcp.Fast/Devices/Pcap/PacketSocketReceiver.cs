@@ -29,14 +29,12 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
     public const int MaxBatchFrames = 32;
     private const int MinBatchFrames = 8;
     private const int BatchBytes = 512 << 10;
-    private static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
     /// <summary>CMSG_SPACE(sizeof(struct timespec)): one SCM_TIMESTAMPNS.</summary>
     private const int ControlBytes = 32;
 
     private readonly int _socket;
     private readonly string _name;
     private readonly DeviceCounters _counters;
-    private readonly int _frameBytes;
     /// <summary>The batch's frame buffers, native memory (malloc maps a block this large on its own, so <see cref="Dispose"/>
     /// gives it back to the kernel at once: it counted 2 MiB in the peak RSS of a download that moved to the ring).</summary>
     private byte* _frames;
@@ -52,7 +50,6 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
         _socket = socket;
         _name = name;
         _counters = counters;
-        _frameBytes = frameBytes;
         _batchFrames = Math.Clamp(BatchBytes / frameBytes, MinBatchFrames, MaxBatchFrames);
         _frames = (byte*)NativeMemory.Alloc((nuint)_batchFrames * (nuint)frameBytes);
         _control = GC.AllocateArray<byte>(_batchFrames * ControlBytes, pinned: true);
@@ -76,8 +73,14 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
     /// <summary>The socket, non-blocking: the device's descriptor for readiness and sends too.</summary>
     public int Socket => _socket;
 
-    /// <summary>Each buffer's size: the largest frame the interface delivers.</summary>
-    public int FrameBytes => _frameBytes;
+    /// <summary>
+    /// The socket's receive buffer for a receive window of <paramref name="windowBytes"/>: four windows, as SO_RCVBUF's value
+    /// (the kernel then allows eight in skb truesize). A window of MTU-sized frames takes two to three times its bytes in
+    /// truesize (2-4.5 KiB per 1,514-byte frame), 64 KiB GRO frames about one; the rest is room for frames that carry no
+    /// data and for the window the peer may still have in flight when the stack acknowledges. Kernel memory, charged only
+    /// while frames wait.
+    /// </summary>
+    public static int BufferBytesFor(int windowBytes) => (int)Math.Min(int.MaxValue / 2, 4L * windowBytes);
 
     /// <summary>Opens, filters and binds the socket (see the remarks).</summary>
     /// <param name="frameBytes">The largest frame to take whole.</param>
@@ -112,19 +115,16 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
                 throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{interfaceName}: filter \"{filter}\": {LibPcap.LastErrorText(compiler)}");
             try
             {
-                // struct sock_fprog: an unsigned short count, then the instructions' address.
-                if (Libc.SetSocketOption(socket, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &program, (uint)sizeof(LibPcap.BpfProgram)) != 0)
-                    throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{interfaceName}: SO_ATTACH_FILTER refused: {Libc.Describe(Libc.LastErrno)}");
+                Attach(socket, interfaceName, &program, DeviceUnavailableReason.OpenFailed);
             }
             finally
             {
                 LibPcap.FreeCode(&program);
             }
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception e) when (LibPcap.IsMissing(e))
         {
-            throw new DeviceUnavailableException(DeviceUnavailableReason.LibraryMissing,
-                $"libpcap could not be loaded ({LibPcap.Library}; on Debian: apt-get install libpcap0.8): {e.Message}", e);
+            throw LibPcap.Missing(e);
         }
         finally
         {
@@ -206,8 +206,15 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
         // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }: BPF_RET | BPF_K (0x06) with k = 0, keep 0 bytes.
         ulong rejectAll = 0x06;
         var program = new LibPcap.BpfProgram { InstructionCount = 1, Instructions = &rejectAll };
-        if (Libc.SetSocketOption(_socket, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, &program, (uint)sizeof(LibPcap.BpfProgram)) != 0)
-            throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{_name}: SO_ATTACH_FILTER refused: {Libc.Describe(Libc.LastErrno)}");
+        Attach(_socket, _name, &program, DeviceUnavailableReason.InterfaceGone);
+    }
+
+    /// <summary>SO_ATTACH_FILTER (struct sock_fprog: an unsigned short count, then the instructions' address, the layout of
+    /// libpcap's struct bpf_program), or a <see cref="DeviceUnavailableException"/> of <paramref name="reason"/>.</summary>
+    private static void Attach(int socket, string interfaceName, LibPcap.BpfProgram* program, DeviceUnavailableReason reason)
+    {
+        if (Libc.SetSocketOption(socket, Libc.SOL_SOCKET, Libc.SO_ATTACH_FILTER, program, (uint)sizeof(LibPcap.BpfProgram)) != 0)
+            throw new DeviceUnavailableException(reason, $"{interfaceName}: SO_ATTACH_FILTER refused: {Libc.Describe(Libc.LastErrno)}");
     }
 
     /// <summary>Frees the frame buffers (the socket is the device's to close); receiving afterwards is a bug.</summary>
@@ -225,6 +232,6 @@ internal sealed unsafe class PacketSocketReceiver : IDisposable
         uint length = 2 * sizeof(uint);
         if (Libc.GetSocketOption(_socket, Libc.SOL_PACKET, Libc.PACKET_STATISTICS, statistics, &length) == 0)
             _counters.KernelDrops += statistics[1];
-        _kernelStatsDueAt = now + KernelStatsInterval;
+        _kernelStatsDueAt = now + PcapDevice.KernelStatsInterval;
     }
 }

@@ -70,7 +70,8 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// </remarks>
 public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegmentationOffload
 {
-    private static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>How often the kernel's drop count is asked for (a getsockopt), by either receive path.</summary>
+    internal static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
     /// <summary>The largest frame handed over to be segmented: a 65,535-byte IPv4 packet and its Ethernet header.</summary>
     private const int LargestSegmentedFrame = CaptureRing.LargestOffloadPacket + EthernetFrame.HeaderLength;
 
@@ -134,14 +135,14 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         {
             if (options.ReceivePath == PcapReceivePath.Ring)
             {
-                (_capture, Descriptor, Ring) = OpenRing(Name, options, _offloads, Filter);
+                (_capture, Descriptor, Ring) = OpenRing(Name, Mtu, options, _offloads, Filter);
                 _pcap = _capture.Handle.DangerousGetHandle();
             }
             else
             {
                 int frameBytes = Math.Min(options.SnapshotLength, CaptureRing.LargestFrame(Mtu, _offloads));
                 _receiver = PacketSocketReceiver.Open(Name, Filter, options.SnapshotLength, frameBytes,
-                                                      options.KernelBufferBytes ?? SocketBufferBytesFor(options.ReceiveWindowBytes), Counters);
+                                                      options.KernelBufferBytes ?? PacketSocketReceiver.BufferBytesFor(options.ReceiveWindowBytes), Counters);
                 _socket = Descriptor = _receiver.Socket;
                 if (options.ReceivePath == PcapReceivePath.Auto)
                 {
@@ -153,8 +154,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
                     _ringOpener.UnsafeStart();
                 }
             }
-            if (options.QdiscBypass) BypassQdisc(Descriptor, Name);
-            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance, options.SendBatchFrames);
+            Transmitter = PlainTransmitter(Descriptor);
         }
         catch
         {
@@ -178,9 +178,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     }
 
     /// <summary>Opens libpcap's ring (see the remarks), non-blocking: the capture, its descriptor, the ring as built.</summary>
-    private static (LibPcapLiveDevice Capture, int Descriptor, CaptureRing Ring) OpenRing(string name, PcapDeviceOptions options, bool offloads, string filter)
+    private static (LibPcapLiveDevice Capture, int Descriptor, CaptureRing Ring) OpenRing(string name, int mtu, PcapDeviceOptions options, bool offloads, string filter)
     {
-        int mtu = LinuxInterface.Read(name).Mtu;
         int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
         var capture = FindCaptureDevice(name);
         try
@@ -198,14 +197,12 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         }
     }
 
-    /// <summary>
-    /// The socket's receive buffer for a receive window of <paramref name="windowBytes"/>: four windows, as SO_RCVBUF's value
-    /// (the kernel then allows eight in skb truesize). A window of MTU-sized frames takes two to three times its bytes in
-    /// truesize (2-4.5 KiB per 1,514-byte frame), 64 KiB GRO frames about one; the rest is room for frames that carry no
-    /// data and for the window the peer may still have in flight when the stack acknowledges. Kernel memory, charged only
-    /// while frames wait.
-    /// </summary>
-    internal static int SocketBufferBytesFor(int windowBytes) => (int)Math.Min(int.MaxValue / 2, 4L * windowBytes);
+    /// <summary>A transmitter of MTU-sized frames on a capture socket (libpcap's or the device's own), past the qdisc if asked.</summary>
+    private FrameTransmitter PlainTransmitter(int descriptor)
+    {
+        if (_options.QdiscBypass) BypassQdisc(descriptor, Name);
+        return new FrameTransmitter(descriptor, Name, Counters, _options.SendQueueCapacity, Mtu + LinkHeaderAllowance, _options.SendBatchFrames);
+    }
 
     /// <summary>How frames come from the kernel, as configured.</summary>
     public PcapReceivePath ReceivePath { get; }
@@ -348,11 +345,10 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         {
             if (Libc.SetNs(_namespace, Libc.CLONE_NEWNET) != 0)
                 throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: setns to the device's namespace: {Libc.Describe(Libc.LastErrno)}");
-            var (capture, descriptor, ring) = OpenRing(Name, _options, _offloads, Filter);
+            var (capture, descriptor, ring) = OpenRing(Name, Mtu, _options, _offloads, Filter);
             try
             {
-                if (_options.QdiscBypass) BypassQdisc(descriptor, Name);
-                var transmitter = new FrameTransmitter(descriptor, Name, Counters, _options.SendQueueCapacity, Mtu + LinkHeaderAllowance, _options.SendBatchFrames);
+                var transmitter = PlainTransmitter(descriptor);
                 Ring = ring;
                 _openedRing = new OpenedRing(capture, transmitter);
             }
@@ -514,10 +510,9 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
             return LibPcapLiveDeviceList.New().FirstOrDefault(device => device.Name == name)
                 ?? throw new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{name}: libpcap does not list this interface");
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        catch (Exception e) when (LibPcap.IsMissing(e))
         {
-            throw new DeviceUnavailableException(DeviceUnavailableReason.LibraryMissing,
-                $"libpcap could not be loaded ({LibPcap.Library}; on Debian: apt-get install libpcap0.8): {e.GetBaseException().Message}", e);
+            throw LibPcap.Missing(e);
         }
     }
 
