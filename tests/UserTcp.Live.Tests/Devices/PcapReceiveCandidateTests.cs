@@ -13,10 +13,11 @@ using LibPcapLiveDevice = SharpPcap.LibPcap.LibPcapLiveDevice;
 namespace UserTcp.Live.Tests.Devices;
 
 /// <summary>
-/// The measurement behind <see cref="PcapDevice"/>'s receive path (numbers in its doc comment): the same handle drains
-/// a ring pre-filled with 10,000 frames by a raw socket on the veth's other end, once per candidate and round, so the
-/// rate is the receiver's own cost per frame, not the generator's. Offloads are off on our end so that libpcap's
-/// fixed ring slots are MTU-sized and 10,000 frames fit in the default 32 MiB ring.
+/// The measurement behind <see cref="PcapDevice"/>'s receive path (numbers in its doc comment): a ring pre-filled with
+/// 10,000 frames by a raw socket on the veth's other end is drained once per candidate and round, so the rate is the
+/// receiver's own cost per frame, not the generator's. The device's ring and a SharpPcap handle on the same interface,
+/// both 32 MiB, receive every frame; each candidate drains its own, timed, then the other is emptied, untimed. Offloads
+/// are off on our end so that libpcap's fixed ring slots are MTU-sized and 10,000 frames fit in either ring.
 /// </summary>
 [Collection(LiveDeviceCollection.Name)]
 public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
@@ -26,7 +27,9 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
     private const int Batch = 256;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    private delegate void Drain(PcapDevice device, ref FrameCounter counter, long frames);
+    private const int RingBytes = 32 << 20;
+
+    private delegate void Drain(PcapDevice device, LibPcapLiveDevice sharpPcap, ref FrameCounter counter, long frames);
 
     private static readonly (string Name, Drain Drain)[] Candidates =
     [
@@ -42,7 +45,20 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
         ProcessRunner.RunChecked("ethtool", ["-K", lab.StackInterface, "tso", "off", "gso", "off", "gro", "off"], Patience);
         // 32 MiB: 20,972 MTU-sized slots, room for a whole round (the default ring, sized for a TCP window of full
         // segments, holds 4,196).
-        using var device = lab.OpenDevice(kernelBufferBytes: 32 << 20, receivePath: PcapReceivePath.Ring);
+        using var device = lab.OpenDevice(kernelBufferBytes: RingBytes, receivePath: PcapReceivePath.Ring);
+        var sharpPcap = OpenSharpPcap(lab.StackInterface, device.Filter);
+        try
+        {
+            Measure(lab, device, sharpPcap);
+        }
+        finally
+        {
+            sharpPcap.Close();
+        }
+    }
+
+    private void Measure(VethLink lab, PcapDevice device, LibPcapLiveDevice sharpPcap)
+    {
         using var generator = lab.OpenKernelSender();
 
         output.WriteLine($"{FramesPerRound} frames per round, median of {Rounds} rounds, batch {Batch}; frames/s | bytes allocated per frame");
@@ -59,9 +75,10 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
                     var counter = new FrameCounter();
                     long bytesBefore = GC.GetAllocatedBytesForCurrentThread();
                     long start = Stopwatch.GetTimestamp();
-                    Candidates[c].Drain(device, ref counter, FramesPerRound);
+                    Candidates[c].Drain(device, sharpPcap, ref counter, FramesPerRound);
                     double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                     long bytes = GC.GetAllocatedBytesForCurrentThread() - bytesBefore;
+                    EmptyBoth(device, sharpPcap);
                     Assert.Equal(FramesPerRound, counter.Frames);
                     rates[c].Add(FramesPerRound / seconds);
                     // The first round warms the JIT up; count steady state only.
@@ -80,7 +97,7 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
         Fill(generator, smallFrame);
         var traced = new FrameCounter();
         long receiveCallsBefore = device.Stats.ReceiveCalls;
-        var calls = SyscallTracer.CountCalls(() => DrainWithDispatch(device, ref traced, FramesPerRound));
+        var calls = SyscallTracer.CountCalls(() => DrainWithDispatch(device, sharpPcap, ref traced, FramesPerRound));
         long syscalls = calls.Values.Sum();
         output.WriteLine($"pcap_dispatch drain of {FramesPerRound}: {device.Stats.ReceiveCalls - receiveCallsBefore} dispatch calls, " +
             $"{syscalls} system calls ({string.Join(", ", calls.Select(kv => $"{kv.Key} {kv.Value}"))}) = {syscalls / (double)FramesPerRound:0.0000} per frame");
@@ -96,15 +113,37 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static void DrainWithDispatch(PcapDevice device, ref FrameCounter counter, long frames)
+    /// <summary>A SharpPcap handle as SharpPcap users open one: from its device list, with the device's ring settings and filter.</summary>
+    private static LibPcapLiveDevice OpenSharpPcap(string interfaceName, string filter)
+    {
+        var capture = SharpPcap.LibPcap.LibPcapLiveDeviceList.New().First(d => d.Name == interfaceName);
+        capture.Open(new DeviceConfiguration
+        {
+            Mode = DeviceModes.None, Snaplen = PcapDeviceOptions.DefaultSnapshotLength, BufferSize = RingBytes, Immediate = true,
+            TimestampResolution = TimestampResolution.Nanosecond,
+        });
+        capture.Filter = filter;
+        capture.NonBlockingMode = true;
+        return capture;
+    }
+
+    /// <summary>Empties both rings (the candidate's is empty already), so that the next fill finds room in each.</summary>
+    private static void EmptyBoth(PcapDevice device, LibPcapLiveDevice sharpPcap)
+    {
+        var discard = new FrameCounter();
+        while (device.Receive(ref discard, Batch) > 0) { }
+        nint header = 0, data = 0;
+        while (sharpPcap.GetNextPacketPointers(ref header, ref data) == 1) { }
+    }
+
+    private static void DrainWithDispatch(PcapDevice device, LibPcapLiveDevice sharpPcap, ref FrameCounter counter, long frames)
     {
         var deadline = MonotonicClock.Now + Patience;
         while (counter.Frames < frames && MonotonicClock.Now < deadline) device.Receive(ref counter, Batch);
     }
 
-    private static void DrainWithNextPacketPointers(PcapDevice device, ref FrameCounter counter, long frames)
+    private static void DrainWithNextPacketPointers(PcapDevice device, LibPcapLiveDevice capture, ref FrameCounter counter, long frames)
     {
-        LibPcapLiveDevice capture = device.Capture;
         var deadline = MonotonicClock.Now + Patience;
         while (counter.Frames < frames && MonotonicClock.Now < deadline)
         {
@@ -119,9 +158,8 @@ public sealed unsafe class PcapReceiveCandidateTests(ITestOutputHelper output)
         }
     }
 
-    private static void DrainWithGetNextPacket(PcapDevice device, ref FrameCounter counter, long frames)
+    private static void DrainWithGetNextPacket(PcapDevice device, LibPcapLiveDevice capture, ref FrameCounter counter, long frames)
     {
-        LibPcapLiveDevice capture = device.Capture;
         var deadline = MonotonicClock.Now + Patience;
         while (counter.Frames < frames && MonotonicClock.Now < deadline)
         {

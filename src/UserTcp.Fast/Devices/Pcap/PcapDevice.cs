@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
-using SharpPcap;
-using SharpPcap.LibPcap;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -10,8 +8,8 @@ using UserTcp.Fast.Wire;
 namespace UserTcp.Fast.Devices.Pcap;
 
 /// <summary>
-/// A live Ethernet interface through libpcap: SharpPcap finds and opens it, the per-frame paths call libpcap and libc
-/// directly so that nothing is allocated per frame.
+/// A live Ethernet interface through a packet socket of its own and libpcap's ring (<see cref="LibPcapHandle"/>), both
+/// called directly, without SharpPcap's device layer, so that nothing is allocated per frame.
 /// </summary>
 /// <remarks>
 /// <para><b>Two receive paths</b> (<see cref="PcapDeviceOptions.ReceivePath"/>). A packet socket of the device's own read
@@ -23,7 +21,7 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// one, at close. <see cref="PcapReceivePath.Auto"/>, the default, starts on the socket and moves to the ring after
 /// <see cref="RingAfterBytes"/> (see <see cref="MoveTowardsRing"/>); at close the descriptors close on threads of their
 /// own at once, so their grace periods overlap.</para>
-/// <para><b>Opening the ring.</b> Immediate mode (no batching delay; libpcap then uses a TPACKET_V2 ring), a kernel ring of
+/// <para><b>Opening the ring</b> (<see cref="LibPcapHandle"/>: pcap_create and pcap_activate by name). Immediate mode (no batching delay; libpcap then uses a TPACKET_V2 ring), a kernel ring of
 /// <see cref="PcapDeviceOptions.KernelBufferBytes"/>, by default sized from the receive window (<see cref="CaptureRing"/>), snapshot length ≥ 64 KiB + 18 (GSO on veth delivers frames up to
 /// 64 KiB: PcapDeviceTests receives a 56,042-byte UDP GSO frame), nanosecond timestamps, non-blocking, not promiscuous (the stack uses the interface's own MAC).</para>
 /// <para><b>Filter</b> (<see cref="FilterFor"/>): frames not from the interface's own MAC that are ARP whose target
@@ -79,8 +77,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// default receive window. A 64 KiB page never gets there; a bulk transfer does within milliseconds.</summary>
     public const long RingAfterBytes = 4 << 20;
 
-    /// <summary>libpcap's device and handle once the ring is open; null and 0 before (or with a socket only).</summary>
-    private LibPcapLiveDevice? _capture;
+    /// <summary>libpcap's handle and its pcap_t once the ring is open; null and 0 before (or with a socket only).</summary>
+    private LibPcapHandle? _capture;
     private nint _pcap;
     /// <summary>The socket while it receives; null on the ring.</summary>
     private PacketSocketReceiver? _receiver;
@@ -135,8 +133,9 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         {
             if (options.ReceivePath == PcapReceivePath.Ring)
             {
-                (_capture, Descriptor, Ring) = OpenRing(Name, Mtu, options, _offloads, Filter);
-                _pcap = _capture.Handle.DangerousGetHandle();
+                (_capture, Ring) = OpenRing(Name, Mtu, options, _offloads, Filter);
+                _pcap = _capture.Pcap;
+                Descriptor = _capture.Descriptor;
             }
             else
             {
@@ -165,7 +164,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
 
     /// <summary>The ring <see cref="PcapReceivePath.Auto"/> set up, with the transmitter for its socket built on the same
     /// thread: the move itself allocates nothing on the poll thread, often in the middle of a transfer.</summary>
-    private sealed record OpenedRing(LibPcapLiveDevice Capture, FrameTransmitter Transmitter);
+    private sealed record OpenedRing(LibPcapHandle Capture, FrameTransmitter Transmitter);
 
     /// <summary>Where <see cref="PcapReceivePath.Auto"/> stands: socket, ring being set up, socket drained, ring.</summary>
     private enum RingSwitch
@@ -177,22 +176,19 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         Refused,
     }
 
-    /// <summary>Opens libpcap's ring (see the remarks), non-blocking: the capture, its descriptor, the ring as built.</summary>
-    private static (LibPcapLiveDevice Capture, int Descriptor, CaptureRing Ring) OpenRing(string name, int mtu, PcapDeviceOptions options, bool offloads, string filter)
+    /// <summary>Opens libpcap's ring (see the remarks), non-blocking: the handle and the ring as built.</summary>
+    private static (LibPcapHandle Capture, CaptureRing Ring) OpenRing(string name, int mtu, PcapDeviceOptions options, bool offloads, string filter)
     {
         int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
-        var capture = FindCaptureDevice(name);
+        var capture = LibPcapHandle.Open(name, options.SnapshotLength, ringBufferBytes, filter);
         try
         {
-            Open(capture, options.SnapshotLength, ringBufferBytes, filter);
-            int descriptor = LibPcap.SelectableFd(capture.Handle.DangerousGetHandle());
-            if (descriptor < 0) throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: libpcap gave no selectable descriptor");
-            Libc.MakeNonBlocking(descriptor, name);
-            return (capture, descriptor, CaptureRing.For(mtu, offloads, options.SnapshotLength, ringBufferBytes));
+            Libc.MakeNonBlocking(capture.Descriptor, name);
+            return (capture, CaptureRing.For(mtu, offloads, options.SnapshotLength, ringBufferBytes));
         }
         catch
         {
-            capture.Close();
+            capture.Dispose();
             throw;
         }
     }
@@ -277,8 +273,6 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>The capture ring libpcap was asked for, as it builds it (unless the kernel refused that much memory); null without one.</summary>
     internal CaptureRing? Ring { get; private set; }
 
-    /// <summary>The SharpPcap device underneath (ring only), for tests that compare receive paths on the same handle.</summary>
-    internal LibPcapLiveDevice Capture => _capture ?? throw new InvalidOperationException("a socket device has no libpcap handle");
 
     /// <summary>With no stack address yet (0.0.0.0: DHCP will give one), every ARP packet (the RFC 5227 probe's answer is
     /// addressed to 0.0.0.0; the leased address is not known at open) and IPv4 to the interface's MAC or broadcast: the
@@ -327,7 +321,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
                 }
                 _receiver!.StopReceiving();
                 // The ring's descriptor tells when to read from now on: it holds every frame the socket still does.
-                Descriptor = LibPcap.SelectableFd(opened.Capture.Handle.DangerousGetHandle());
+                Descriptor = opened.Capture.Descriptor;
                 _switch = RingSwitch.Draining;
                 break;
             case RingSwitch.Draining when socketEmpty:
@@ -345,16 +339,16 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         {
             if (Libc.SetNs(_namespace, Libc.CLONE_NEWNET) != 0)
                 throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: setns to the device's namespace: {Libc.Describe(Libc.LastErrno)}");
-            var (capture, descriptor, ring) = OpenRing(Name, Mtu, _options, _offloads, Filter);
+            var (capture, ring) = OpenRing(Name, Mtu, _options, _offloads, Filter);
             try
             {
-                var transmitter = PlainTransmitter(descriptor);
+                var transmitter = PlainTransmitter(capture.Descriptor);
                 Ring = ring;
                 _openedRing = new OpenedRing(capture, transmitter);
             }
             catch
             {
-                capture.Close();
+                capture.Dispose();
                 throw;
             }
         }
@@ -370,7 +364,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         _duplicatesUpTo = _receiver!.LatestStamp;
         _socketKernelDrops = Counters.KernelDrops;
         _capture = opened.Capture;
-        _pcap = opened.Capture.Handle.DangerousGetHandle();
+        _pcap = opened.Capture.Pcap;
         _receiver.Dispose();
         _receiver = null;
         _switch = RingSwitch.Ring;
@@ -430,7 +424,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         int sendSocket = _sendSocket, socket = _socket;
         if (sendSocket >= 0) closes.Add(() => Libc.Close(sendSocket));
         if (socket >= 0) closes.Add(() => Libc.Close(socket));
-        if (_capture is { } capture) closes.Add(capture.Close);
+        if (_capture is { } capture) closes.Add(capture.Dispose);
         var others = closes.SkipLast(1).Select(Task.Run).ToArray();
         if (closes.Count > 0) closes[^1]();
         Task.WaitAll(others);
@@ -500,50 +494,5 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         public ExceptionDispatchInfo? Failure;
 
         public static long StampOf(LibPcap.PacketHeader* header) => header->Seconds * 1_000_000_000 + header->Fraction;
-    }
-
-    private static LibPcapLiveDevice FindCaptureDevice(string name)
-    {
-        try
-        {
-            // New(), not Instance: the cached list would miss interfaces created after its first use.
-            return LibPcapLiveDeviceList.New().FirstOrDefault(device => device.Name == name)
-                ?? throw new DeviceUnavailableException(DeviceUnavailableReason.NoSuchInterface, $"{name}: libpcap does not list this interface");
-        }
-        catch (Exception e) when (LibPcap.IsMissing(e))
-        {
-            throw LibPcap.Missing(e);
-        }
-    }
-
-    private static void Open(LibPcapLiveDevice capture, int snapshotLength, int bufferBytes, string filter)
-    {
-        try
-        {
-            capture.Open(new DeviceConfiguration
-            {
-                Mode = DeviceModes.None,
-                Snaplen = snapshotLength,
-                BufferSize = bufferBytes,
-                Immediate = true,
-                TimestampResolution = TimestampResolution.Nanosecond,
-            });
-            if (capture.LinkType != PacketDotNet.LinkLayers.Ethernet)
-                throw new DeviceUnavailableException(DeviceUnavailableReason.WrongKind, $"{capture.Name}: link type {capture.LinkType}, not Ethernet");
-            capture.Filter = filter;
-            capture.NonBlockingMode = true;
-        }
-        catch (PcapException e)
-        {
-            var reason = e.Error switch
-            {
-                PcapError.NoSuchDevice => DeviceUnavailableReason.NoSuchInterface,
-                PcapError.PermissionDenied or PcapError.PromiscuousPermissionDenied => DeviceUnavailableReason.PermissionDenied,
-                PcapError.InterfaceNotUp => DeviceUnavailableReason.InterfaceGone,
-                _ => DeviceUnavailableReason.OpenFailed,
-            };
-            string hint = reason == DeviceUnavailableReason.PermissionDenied ? " (needs root or CAP_NET_RAW)" : "";
-            throw new DeviceUnavailableException(reason, $"{capture.Name}: {e.Message}{hint}", e);
-        }
     }
 }
