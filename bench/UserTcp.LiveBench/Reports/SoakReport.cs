@@ -58,6 +58,12 @@ internal static class SoakReport
         text.Line("stack's connection and TIME-WAIT tables and its resets sent (the aborting client's resets are counted there: the");
         text.Line("target of zero resets is about the downloads, which fail on a reset).");
         text.Line();
+        // The soak's processes inherit this from run-soak.sh; the report says what this run had, not what the script says.
+        string arenas = Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is { Length: > 0 } max ? $"MALLOC_ARENA_MAX={max}" : "glibc's default arenas (MALLOC_ARENA_MAX unset)";
+        text.Line($"Allocator: {arenas}. glibc gives each new thread an arena of its own, up to 8 per core, and keeps it after the thread");
+        text.Line("exits, so the thread pool's coming and going adds arenas (0.3-2.5 MiB resident each) for most of an hour; `bench/run-soak.sh`");
+        text.Line("sets two, as a long-lived .NET process on glibc would.");
+        text.Line();
         text.Line("## Samples");
         text.Line();
         text.Line("| min | RSS MiB | fds | heap MiB | GC committed MiB | threads | downloads | failed | slow reads | aborted | GiB received | resets sent | connections | TIME-WAIT | loss % | rate |");
