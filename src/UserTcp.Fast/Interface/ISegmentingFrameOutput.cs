@@ -6,7 +6,9 @@ namespace UserTcp.Fast.Interface;
 /// </summary>
 internal interface ISegmentingFrameOutput : IFrameOutput
 {
-    /// <summary>The largest frame (Ethernet header included) <see cref="TransmitSegmented"/> takes; 0 when the device cannot segment.</summary>
+    /// <summary>The largest frame (Ethernet header included) <see cref="TransmitSegmented"/> takes; 0 when the device cannot
+    /// segment. It can fall to 0 during a <see cref="TransmitSegmented"/> call, when the device finds it cannot segment after
+    /// all (that frame is then dropped): the interface reads it after each such call and goes back to MSS-sized frames.</summary>
     int MaxSegmentedFrameBytes { get; }
 
     /// <summary>Sends a TCP/IPv4 frame longer than the MTU whose TCP checksum holds the pseudo-header sum of the whole

@@ -9,6 +9,8 @@ internal sealed class InterfaceStats
     public long FramesSent;
     /// <summary>Of <see cref="FramesSent"/>, TCP frames of several segments handed to the device to segment (GSO).</summary>
     public long SegmentedFramesSent;
+    /// <summary>1 once the device stopped segmenting (its segmenting socket could not be opened): MSS-sized frames since.</summary>
+    public long SegmentationStopped;
     public long DropNotForUs;
     public long DropBadEthernet;
     public long DropUnsupportedEtherType;

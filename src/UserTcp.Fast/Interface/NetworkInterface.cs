@@ -22,7 +22,8 @@ internal sealed class NetworkInterface
     private readonly List<Ipv4Address> _due = new(16), _unreachable = new(16);
     private readonly List<(ushort Port, IUdpReceiver Receiver)> _udpSnapshot = new();
     private readonly bool _acceptsPartialChecksums;
-    private readonly ISegmentingFrameOutput? _segmentingOutput;
+    /// <summary>The output that segments; null without one, or once it stopped (<see cref="StopSegmenting"/>).</summary>
+    private ISegmentingFrameOutput? _segmentingOutput;
     /// <summary>Most bytes of a TCP segment the TCP layer may write: MTU - 20, or up to 64 KiB less the IPv4 header with segmentation offload.</summary>
     private readonly int _maxTcpSegment;
     /// <summary>The device's MTU, the most a DHCP lease's MTU may raise <see cref="InterfaceConfig.Mtu"/> to.</summary>
@@ -53,6 +54,18 @@ internal sealed class NetworkInterface
         }
         _frame = GC.AllocateArray<byte>(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + _maxTcpSegment, pinned: true);
         _neighbors = new NeighborCache(config, new FramePool(config.ArpPendingPackets * 4, Math.Max(frameSize, 64)));
+    }
+
+    /// <summary>
+    /// The device refused to segment (the frame in hand is lost): TCP writes MSS-sized segments from now on, retransmissions
+    /// included (each segment is cut from the send buffer anew, <see cref="TcpStack.OffloadSegmentBytes"/> read every time),
+    /// so the loss costs a retransmission, not the connection.
+    /// </summary>
+    private void StopSegmenting()
+    {
+        _segmentingOutput = null;
+        Tcp.OffloadSegmentBytes = 0;
+        Stats.SegmentationStopped = 1;
     }
 
     public InterfaceConfig Config => _config;
@@ -395,6 +408,7 @@ internal sealed class NetworkInterface
                 Stats.FramesSent++;
                 Stats.SegmentedFramesSent++;
                 _segmentingOutput!.TransmitSegmented(frame, segmentSize);
+                if (_segmentingOutput.MaxSegmentedFrameBytes == 0) StopSegmenting();
             }
             else
             {

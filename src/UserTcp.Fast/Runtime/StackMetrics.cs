@@ -64,6 +64,7 @@ public sealed class StackMetrics
         Line("frames received", nic.Stats.FramesReceived);
         Line("frames sent", nic.Stats.FramesSent);
         Line("gso frames sent (kernel segments)", nic.Stats.SegmentedFramesSent);
+        Line("gso stopped (device refused)", nic.Stats.SegmentationStopped);
         Line("device kernel drops (ps_drop)", device.KernelDrops);
         Line("device receive calls", device.ReceiveCalls);
         Line("device frames taken twice (switch)", device.SwitchDuplicates);

@@ -31,7 +31,11 @@ public sealed class SegmentationOffloadTests
         /// <see cref="Refused"/> for an ICMP "fragmentation needed".</summary>
         public int PathMtu { get; set; }
         public readonly Queue<byte[]> Refused = new();
-        public int MaxSegmentedFrameBytes => maxSegmentedFrameBytes;
+        public int MaxSegmentedFrameBytes { get; private set; } = maxSegmentedFrameBytes;
+        /// <summary>Segmented frames taken before the wire finds it cannot segment after all (as PcapDevice when its
+        /// segmenting socket will not open): that frame is dropped and <see cref="MaxSegmentedFrameBytes"/> falls to 0.</summary>
+        public int RefuseAfter { get; set; } = int.MaxValue;
+        public int RefusedSegmented { get; private set; }
         public int Ordinary { get; private set; }
         public int LargestOrdinary { get; private set; }
 
@@ -49,6 +53,12 @@ public sealed class SegmentationOffloadTests
 
         public void TransmitSegmented(ReadOnlySpan<byte> frame, int segmentSize)
         {
+            if (Segmented.Count >= RefuseAfter)
+            {
+                MaxSegmentedFrameBytes = 0;
+                RefusedSegmented++;
+                return;
+            }
             int headers = 20 + (frame[14 + 20 + 12] >> 4) * 4;
             if (TooBig(headers + segmentSize))
             {
@@ -177,6 +187,29 @@ public sealed class SegmentationOffloadTests
         }
         Assert.Equal(0, pair.Receiving.Stats.DropBadChecksum);
         Assert.Equal(0, pair.Client.Stats.Retransmissions);
+    }
+
+    /// <summary>
+    /// A device that finds it cannot segment after all loses that frame and says so (MaxSegmentedFrameBytes falls to 0):
+    /// the interface goes back to MSS-sized frames, retransmissions included, and the transfer completes byte-exact.
+    /// </summary>
+    [Fact]
+    public void A_device_that_stops_segmenting_mid_transfer_costs_a_retransmission_not_the_connection()
+    {
+        var pair = new Pair();
+        pair.Out.RefuseAfter = 3;
+        var data = Pattern(4 << 20);
+
+        var received = pair.Transfer(data);
+
+        Assert.Equal(data, received);
+        Assert.Equal(3, pair.Out.Segmented.Count);
+        Assert.Equal(1, pair.Out.RefusedSegmented);
+        Assert.Equal(1, pair.Sending.Stats.SegmentationStopped);
+        Assert.Equal(0, pair.Sending.Tcp.OffloadSegmentBytes);
+        Assert.InRange(pair.Out.LargestOrdinary, 0, EthernetMtuFrame);
+        Assert.True(pair.Out.Ordinary > (4 << 20) / pair.Client.SendMss / 2, $"{pair.Out.Ordinary} MSS-sized frames");
+        Assert.True(pair.Client.Stats.Retransmissions >= 1, "the refused frame's bytes were sent again");
     }
 
     [Fact]

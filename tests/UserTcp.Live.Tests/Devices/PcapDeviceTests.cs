@@ -385,6 +385,37 @@ public sealed class PcapDeviceTests
         }
     }
 
+    /// <summary>
+    /// The segmenting socket opens at the first frame to be segmented, on the poll thread, often mid-transfer. If it cannot
+    /// (here: the interface was renamed, so its name no longer resolves; the capture socket is bound by index and stays), the
+    /// frame is dropped and counted, the device stops offering segmentation, and nothing throws.
+    /// </summary>
+    [Fact]
+    public void A_segmenting_socket_that_cannot_open_costs_that_frame_and_ends_segmentation_without_throwing()
+    {
+        using var lab = VethLink.Create();
+        using var device = lab.OpenDevice();
+        var offload = (ISegmentationOffload)device;
+        Assert.True(offload.MaxSegmentedFrameBytes > 0);
+        string renamed = "utdrn" + NetworkNamespace.RandomSuffix();
+        ProcessRunner.RunChecked("ip", ["link", "set", lab.StackInterface, "down"], Patience);
+        ProcessRunner.RunChecked("ip", ["link", "set", lab.StackInterface, "name", renamed], Patience);
+        try
+        {
+            Assert.False(offload.SendSegmented(new byte[3000], 1448));
+            Assert.False(offload.SendSegmented(new byte[3000], 1448));
+            Assert.Equal(0, offload.MaxSegmentedFrameBytes);
+            Assert.Equal(DeviceUnavailableReason.NoSuchInterface, device.SegmentationFailure!.Reason);
+            Assert.Equal(2, device.Stats.SendsDropped);
+            Assert.False(device.SegmentingSocketOpen);
+        }
+        finally
+        {
+            ProcessRunner.Run("ip", ["link", "set", renamed, "name", lab.StackInterface], Patience);
+            ProcessRunner.Run("ip", ["link", "set", lab.StackInterface, "up"], Patience);
+        }
+    }
+
     [Fact]
     public void A_missing_interface_is_a_DeviceUnavailableException_that_says_so()
     {

@@ -212,13 +212,37 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>Why <see cref="PcapReceivePath.Auto"/> stayed on the socket: the ring could not be set up (null otherwise).</summary>
     internal Exception? RingFailure { get; private set; }
 
-    int ISegmentationOffload.MaxSegmentedFrameBytes => _options.SegmentationOffload ? LargestSegmentedFrame : 0;
+    int ISegmentationOffload.MaxSegmentedFrameBytes => _options.SegmentationOffload && SegmentationFailure is null ? LargestSegmentedFrame : 0;
+
+    /// <summary>Why the send socket of segmentation offload could not be opened (null: it opened, or was not needed yet).
+    /// From then on the device takes no frame to segment, and the interface sends MSS-sized frames.</summary>
+    internal DeviceUnavailableException? SegmentationFailure { get; private set; }
 
     bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> frame, int segmentSize)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (_sendSocket < 0) OpenSegmentingTransmitter();
+        if (_sendSocket < 0)
+        {
+            if (SegmentationFailure is not null) return Refuse();
+            try
+            {
+                OpenSegmentingTransmitter();
+            }
+            catch (DeviceUnavailableException e)
+            {
+                // On the poll thread, in the middle of a transfer (descriptors exhausted, the interface renamed): losing
+                // this one frame to a retransmission beats stopping the stack.
+                SegmentationFailure = e;
+                return Refuse();
+            }
+        }
         return Transmitter.Send(frame, segmentSize);
+
+        bool Refuse()
+        {
+            Counters.SendsDropped++;
+            return false;
+        }
     }
 
     /// <summary>Whether the send socket of segmentation offload is open (it opens at the first frame to be segmented).</summary>
