@@ -22,6 +22,7 @@ internal sealed class PumpScheduler(Action wake)
     private readonly HashSet<StreamPump> _live = new(); // poll thread: every pump not yet done
     private readonly List<StreamPump> _due = new(64);    // poll thread: this turn's
     private StreamPump? _requests;                         // pushed by any thread, taken whole by the poll thread
+    private int _wakePending;                              // 1: a RequestNow since the last turn's start has woken (or wakes) the thread
 
     /// <summary>Pumps not yet done.</summary>
     public int Count => _live.Count;
@@ -59,16 +60,25 @@ internal sealed class PumpScheduler(Action wake)
         while (Interlocked.CompareExchange(ref _requests, pump, head) != head);
     }
 
-    /// <summary>Any thread: <see cref="Request"/>, and the poll thread's next turn comes at once (it is woken).</summary>
+    /// <summary>
+    /// Any thread: <see cref="Request"/>, and the poll thread's next turn comes at once. One wake (a write(2) to its
+    /// eventfd) per turn, not per request: a stream written in 4 KiB pieces (Kestrel's pipe blocks) paid a system call per
+    /// piece. The request is queued first, then <see cref="_wakePending"/> swapped (Interlocked: a full fence); the poll
+    /// thread clears the flag (Interlocked) before it takes the queue. A caller that finds the flag set swapped before that
+    /// clear, so its request, queued before its swap, is in the queue the turn takes; the caller that set the flag wakes
+    /// the thread for that turn (or, if the turn was already under way, for a spare one). A caller after the clear finds
+    /// it clear and wakes the thread itself.
+    /// </summary>
     public void RequestNow(StreamPump pump)
     {
         Request(pump);
-        wake();
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0) wake();
     }
 
     /// <summary>Poll thread, every turn: runs the requested pumps and those whose connections changed.</summary>
     public void RunDue(Instant now)
     {
+        Interlocked.Exchange(ref _wakePending, 0); // before the queue is taken: see RequestNow
         for (var pump = Interlocked.Exchange(ref _requests, null); pump is not null;)
         {
             var next = pump.NextRequested; // before the clear: a new request may push it onto the next stack

@@ -46,6 +46,29 @@ public sealed class TcpStreamListenerTests : IDisposable
         Assert.Equal(0, await _stack.InvokeAsync(loop => loop.Interface.Tcp.Stats.ResetsSent));
     }
 
+    /// <summary>
+    /// Ping-pong with a kernel client: every echo is an application write on a pool thread, whose request must wake the
+    /// poll thread (it sleeps between the client's messages, with nothing else due), right after the same stream's read
+    /// queued a pass without waking it. A lost wake stalls a round until a timer fires; 2,000 rounds then take minutes.
+    /// </summary>
+    [Fact]
+    public async Task Every_echo_of_a_ping_pong_wakes_the_poll_thread()
+    {
+        const int rounds = 2000;
+        using var listener = _stack.Listen(Port + 1, backlog: 1);
+        using var stop = new CancellationTokenSource(Bound);
+        var serving = Task.Run(async () => await EchoAsync(await listener.AcceptAsync(stop.Token)));
+        string script = Path.Combine(AppContext.BaseDirectory, "Live", "ping-pong-client.py");
+        using var client = _lab.Kernel.Start("python3", script, $"{_lab.StackAddress}", $"{Port + 1}", $"{rounds}", "64");
+        var result = client.WaitForExit(Bound);
+        Assert.True(result.ExitCode == 0, client.Text);
+        var fields = result.Output.Trim().Split(' ');
+        Assert.Equal(["ok", $"{rounds}"], fields[..2]);
+        // Unloaded, the rounds take well under a millisecond each; a lost wake costs a timer's wait (tens of ms to seconds).
+        Assert.True(double.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) < 20, $"{rounds} rounds took {fields[2]} s (slowest {fields[3]} ms)");
+        await serving.WaitAsync(Bound);
+    }
+
     private static async Task EchoAsync(TcpStream stream)
     {
         await using (stream)
