@@ -159,8 +159,9 @@ internal sealed class UserTcpConnection : ConnectionContext, IDuplexPipe,
                 var result = await reader.ReadAsync().ConfigureAwait(false);
                 if (result.IsCanceled) break; // Abort
                 var buffer = result.Buffer;
-                // Each write waits while the stack's send buffer is full (back-pressure up to the application's flush).
-                foreach (var segment in buffer) await stream.WriteAsync(segment).ConfigureAwait(false);
+                // The whole flush as one write, which waits while the stack's send buffer is full (back-pressure up to the
+                // application's flush).
+                await stream.WriteSequenceAsync(buffer).ConfigureAwait(false);
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted) break; // the application is done with the connection
             }
