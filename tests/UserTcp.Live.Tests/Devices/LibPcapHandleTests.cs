@@ -1,5 +1,6 @@
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Pcap;
+using UserTcp.Fast.Native;
 using UserTcp.Testbed.Namespaces;
 using UserTcp.Testbed.Processes;
 
@@ -22,6 +23,7 @@ public sealed class LibPcapHandleTests
         var handle = LibPcapHandle.Open(lab.StackInterface, PcapDeviceOptions.DefaultSnapshotLength, RingBytes, "arp");
         Assert.NotEqual(0, handle.Pcap);
         Assert.True(handle.Descriptor >= 0);
+        Assert.NotEqual(0, Libc.Fcntl(handle.Descriptor, Libc.F_GETFL, 0) & Libc.O_NONBLOCK);
         handle.Dispose();
         Assert.Equal(0, handle.Pcap);
         handle.Dispose();

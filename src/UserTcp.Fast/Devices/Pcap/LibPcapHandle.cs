@@ -1,3 +1,5 @@
+using UserTcp.Fast.Native;
+
 namespace UserTcp.Fast.Devices.Pcap;
 
 /// <summary>
@@ -65,6 +67,9 @@ internal sealed unsafe class LibPcapHandle : IDisposable
             if (LibPcap.SetNonBlocking(pcap, 1, error) != 0) throw Refused(interfaceName, DeviceUnavailableReason.OpenFailed, LibPcap.Text(error));
             int descriptor = LibPcap.SelectableFd(pcap);
             if (descriptor < 0) throw Refused(interfaceName, DeviceUnavailableReason.OpenFailed, "libpcap gave no selectable descriptor");
+            // pcap_setnonblock only changes how libpcap waits on a ring; frames are also sent on this descriptor, where a
+            // full socket buffer must be EAGAIN, not a wait.
+            Libc.MakeNonBlocking(descriptor, interfaceName);
             return new LibPcapHandle(pcap, descriptor);
         }
         catch

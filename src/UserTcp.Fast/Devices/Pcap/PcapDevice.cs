@@ -180,17 +180,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     private static (LibPcapHandle Capture, CaptureRing Ring) OpenRing(string name, int mtu, PcapDeviceOptions options, bool offloads, string filter)
     {
         int ringBufferBytes = options.KernelBufferBytes ?? CaptureRing.BufferBytesFor(mtu, offloads, options.SnapshotLength, options.ReceiveWindowBytes);
-        var capture = LibPcapHandle.Open(name, options.SnapshotLength, ringBufferBytes, filter);
-        try
-        {
-            Libc.MakeNonBlocking(capture.Descriptor, name);
-            return (capture, CaptureRing.For(mtu, offloads, options.SnapshotLength, ringBufferBytes));
-        }
-        catch
-        {
-            capture.Dispose();
-            throw;
-        }
+        return (LibPcapHandle.Open(name, options.SnapshotLength, ringBufferBytes, filter), CaptureRing.For(mtu, offloads, options.SnapshotLength, ringBufferBytes));
     }
 
     /// <summary>A transmitter of MTU-sized frames on a capture socket (libpcap's or the device's own), past the qdisc if asked.</summary>
@@ -296,7 +286,6 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
 
     /// <summary>The capture ring libpcap was asked for, as it builds it (unless the kernel refused that much memory); null without one.</summary>
     internal CaptureRing? Ring { get; private set; }
-
 
     /// <summary>With no stack address yet (0.0.0.0: DHCP will give one), every ARP packet (the RFC 5227 probe's answer is
     /// addressed to 0.0.0.0; the leased address is not known at open) and IPv4 to the interface's MAC or broadcast: the
