@@ -127,23 +127,8 @@ public sealed class TcpStream : Stream
     /// Writes straight into the connection's send buffer (its room grows with the congestion window: Linux
     /// tcp_sndbuf_expand), waking the poll thread to send; waits while the room is used up (back-pressure).
     /// </summary>
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (_pump.ShutdownWriteRequested) throw new IOException("the stream's sending side is shut down");
-        while (!buffer.IsEmpty)
-        {
-            ThrowIfWriteCannotGoOn(buffer.Length);
-            int n = _pump.Send.TryAppend(buffer.Span);
-            buffer = buffer[n..];
-            if (n > 0)
-            {
-                _pump.RequestPassNow();
-            }
-            if (!buffer.IsEmpty)
-                await WaitAsync(_pump.OutboundChanged, StreamPump.WriterReady, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        WriteSequenceAsync(new ReadOnlySequence<byte>(buffer), cancellationToken);
 
     /// <summary>
     /// Writes every segment of <paramref name="buffers"/>, in order, as one write: as many as the send buffer takes now
@@ -159,7 +144,10 @@ public sealed class TcpStream : Stream
         ReadOnlyMemory<byte> current = default;
         while (remaining > 0)
         {
-            ThrowIfWriteCannotGoOn(remaining);
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            if (_pump.Error != 0) throw Translate();
+            // Shut down (from another thread) while this write waited: its remaining bytes would come after the FIN.
+            if (_pump.WriteClosed) throw new IOException($"the stream's sending side was shut down during the write; its last {remaining} bytes were not sent");
             long before = remaining;
             while (true)
             {
@@ -173,15 +161,6 @@ public sealed class TcpStream : Stream
             if (remaining > 0)
                 await WaitAsync(_pump.OutboundChanged, StreamPump.WriterReady, _writeTimeout, "write", cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Before each step of a write: disposed, failed, or shut down (from another thread) while it waited, when its
-    /// remaining bytes would come after the FIN.</summary>
-    private void ThrowIfWriteCannotGoOn(long remaining)
-    {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (_pump.Error != 0) throw Translate();
-        if (_pump.WriteClosed) throw new IOException($"the stream's sending side was shut down during the write; its last {remaining} bytes were not sent");
     }
 
     /// <summary>Waits for <paramref name="ready"/>, at most <paramref name="timeoutMilliseconds"/>.</summary>
