@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -90,6 +91,8 @@ internal sealed class EnginePairFixture
 
     private readonly struct Sink : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
         public void Commit(int segmentLength, int segmentSize) { }
     }
@@ -101,6 +104,8 @@ internal sealed class EnginePairFixture
 
     private struct Capture : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         private CaptureState? _state;
         public readonly byte[]? Last => _state?.Last;
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => SinkBuffer;
@@ -113,6 +118,8 @@ internal sealed class EnginePairFixture
 
     private readonly struct Forwarder(TcpStack target, Ipv4Address source, Ipv4Address destination, Instant now) : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         private static readonly byte[] Buffer = new byte[65536];
         public Span<byte> Begin(Ipv4Address s, Ipv4Address d) => Buffer;
         public void Commit(int segmentLength, int segmentSize)

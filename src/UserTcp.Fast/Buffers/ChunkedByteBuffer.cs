@@ -172,6 +172,29 @@ internal sealed class ChunkedByteBuffer
         Volatile.Write(ref _read, read);
     }
 
+    /// <summary>Consumer on the poll thread (a send buffer): the <paramref name="length"/> readable bytes from
+    /// <paramref name="offset"/> past the read position, as pieces of its chunks added to <paramref name="payload"/>, not
+    /// copied. False when they take more pieces than it holds (then <paramref name="payload"/> is left empty).</summary>
+    public bool TryReference(int offset, int length, ref SegmentPayload payload)
+    {
+        if ((uint)offset > (uint)Count || length > Count - offset) throw new ArgumentOutOfRangeException(nameof(offset));
+        long position = _read + offset;
+        while (length > 0)
+        {
+            var chunk = _chunks[Slot(position >> ChunkShift)]!;
+            int at = (int)(position & ChunkMask);
+            int n = Math.Min(length, ChunkSize - at);
+            if (!payload.TryAdd(chunk.AsMemory(at, n)))
+            {
+                payload.Clear();
+                return false;
+            }
+            length -= n;
+            position += n;
+        }
+        return true;
+    }
+
     private void CopyOut(long position, Span<byte> destination)
     {
         while (!destination.IsEmpty)

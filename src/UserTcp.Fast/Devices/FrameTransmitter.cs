@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Native;
 
@@ -26,6 +28,12 @@ namespace UserTcp.Fast.Devices;
 /// behind its <see cref="VirtioNetHeader"/>, through the FIFO (batched, even with <c>batchFrames</c> 1), and frames to be
 /// segmented (<see cref="Send(ReadOnlySpan{byte}, int)"/>) take one of a few 64 KiB buffers of their own, so that the FIFO's
 /// many MTU-sized buffers stay small: when those are all waiting, the FIFO is flushed first.</para>
+/// <para><b>Payloads by reference</b> (<see cref="Send(ReadOnlySpan{byte}, in SegmentPayload, int)"/>): a frame to be
+/// segmented may come as its headers, copied into the buffer, and its payload left in the send buffer's pinned chunks;
+/// sendmmsg then takes the frame as one message of several iovecs and the kernel's copy into the socket buffer is the only
+/// one (the copy into a frame and then into this FIFO took 27 % of the poll thread serving a file). A send buffer's chunk
+/// may be handed back and rewritten once its bytes are acknowledged, so <see cref="SettlePayloads"/>, at the end of every
+/// flush that handed one over, copies the payload of each frame still waiting into the frame's own buffer.</para>
 /// </remarks>
 internal sealed unsafe class FrameTransmitter
 {
@@ -40,10 +48,13 @@ internal sealed unsafe class FrameTransmitter
     private readonly int _headerBytes;
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
+    /// <summary>Per queued frame: the payload that follows its buffer's bytes by reference (empty: the buffer holds it all).</summary>
+    private readonly SegmentPayload[] _queuedPayloads;
     private readonly int _batchFrames;
     // sendmmsg's arguments, pinned once (the poll thread fills them per call; nothing is allocated per frame).
     private readonly Libc.MultipleMessageHeader[] _messages;
     private readonly Libc.IoVector[] _vectors;
+    private readonly Libc.IoVector* _firstVector; // _vectors is pinned
     private int _head;
     private int _count;
     // Frames at the FIFO's tail not yet refused by the kernel: counted as deferred when a refusal leaves them waiting.
@@ -70,18 +81,13 @@ internal sealed unsafe class FrameTransmitter
         if (virtioNetHeader && maxSegmentedFrameBytes > 0) _segmentedPool = new FramePool(SegmentedBuffers, _headerBytes + maxSegmentedFrameBytes);
         _queued = new FrameBuffer[queueCapacity];
         _queuedLengths = new int[queueCapacity];
+        _queuedPayloads = new SegmentPayload[queueCapacity];
         _batchFrames = batchFrames;
         if (predecessor is not null) Follow(predecessor);
         _messages = GC.AllocateArray<Libc.MultipleMessageHeader>(batchFrames, pinned: true);
-        _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames, pinned: true);
-        fixed (Libc.IoVector* vectors = _vectors)
-        {
-            for (int i = 0; i < batchFrames; i++)
-            {
-                _messages[i].Vectors = vectors + i;
-                _messages[i].VectorCount = 1;
-            }
-        }
+        // A frame is its buffer and, to be segmented, up to SegmentPayload.MaxPieces pieces of payload by reference.
+        _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames * (_segmentedPool is null ? 1 : 1 + SegmentPayload.MaxPieces), pinned: true);
+        _firstVector = (Libc.IoVector*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_vectors));
     }
 
     /// <summary>
@@ -110,15 +116,7 @@ internal sealed unsafe class FrameTransmitter
     /// header) asks the kernel to cut the TCP/IPv4 frame into segments of that much payload.</summary>
     public bool Send(ReadOnlySpan<byte> frame, int segmentSize)
     {
-        if (Batched)
-        {
-            // Full, or no buffer left for a frame to be segmented: make room if the kernel takes anything.
-            if (_count == _queued.Length || (segmentSize > 0 && _segmentedPool is { Available: 0 })) Flush();
-            if (!Enqueue(frame, segmentSize)) return false;
-            _untried++;
-            if (_untried >= _batchFrames) Flush();
-            return true;
-        }
+        if (Batched) return SendBatched(frame, segmentSize, default);
         if (_count > 0)
         {
             Flush();
@@ -130,6 +128,45 @@ internal sealed unsafe class FrameTransmitter
             Outcome.Busy => Defer(frame),
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// Queues a frame to be segmented made of <paramref name="headers"/> and <paramref name="payload"/>, whose bytes it
+    /// refers to (not copies) until they are sent, or until <see cref="SettlePayloads"/> copies them for a frame that
+    /// must wait. Only with a virtio-net header and frames to be segmented (<c>maxSegmentedFrameBytes</c>).
+    /// </summary>
+    public bool Send(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize)
+    {
+        if (_segmentedPool is null || segmentSize <= 0) throw new InvalidOperationException("payloads by reference are for frames to be segmented, on a transmitter with a virtio-net header");
+        return SendBatched(headers, segmentSize, in payload);
+    }
+
+    private bool SendBatched(ReadOnlySpan<byte> frame, int segmentSize, in SegmentPayload payload)
+    {
+        // Full, or no buffer left for a frame to be segmented: make room if the kernel takes anything.
+        if (_count == _queued.Length || (segmentSize > 0 && _segmentedPool is { Available: 0 })) Flush();
+        if (!Enqueue(frame, segmentSize, in payload)) return false;
+        _untried++;
+        if (_untried >= _batchFrames) Flush();
+        return true;
+    }
+
+    /// <summary>
+    /// Flushes, then copies the payload of every frame still waiting (the kernel refused for the moment) into the frame's
+    /// own buffer: once this returns nothing here refers to a send buffer's bytes, which the next acknowledgment may hand
+    /// back to the pool for another connection to overwrite.
+    /// </summary>
+    public void SettlePayloads()
+    {
+        Flush();
+        for (int i = 0, slot = _head; i < _count; i++, slot = (slot + 1) % _queued.Length)
+        {
+            ref var payload = ref _queuedPayloads[slot];
+            if (payload.Count == 0) continue;
+            payload.CopyTo(_queued[slot].Span[_queuedLengths[slot]..]);
+            _queuedLengths[slot] += payload.Length;
+            payload.Clear();
+        }
     }
 
     public void Flush()
@@ -201,10 +238,20 @@ internal sealed unsafe class FrameTransmitter
         while (_count > 0)
         {
             int frames = Math.Min(_count, _batchFrames);
+            var vector = _firstVector;
             for (int i = 0, slot = _head; i < frames; i++, slot = (slot + 1) % _queued.Length)
             {
-                _vectors[i].Base = _queued[slot].Pointer;
-                _vectors[i].Length = (nuint)_queuedLengths[slot];
+                ref readonly var payload = ref _queuedPayloads[slot];
+                _messages[i].Vectors = vector;
+                _messages[i].VectorCount = (nuint)(1 + payload.Count);
+                vector->Base = _queued[slot].Pointer;
+                vector->Length = (nuint)_queuedLengths[slot];
+                vector++;
+                for (int piece = 0; piece < payload.Count; piece++, vector++)
+                {
+                    vector->Base = payload.Address(piece);
+                    vector->Length = (nuint)payload[piece].Length;
+                }
             }
             _stats.SendCalls++;
             int sent;
@@ -214,7 +261,7 @@ internal sealed unsafe class FrameTransmitter
                 for (int i = 0; i < sent; i++)
                 {
                     _stats.FramesSent++;
-                    _stats.BytesSent += _queuedLengths[_head] - _headerBytes;
+                    _stats.BytesSent += _queuedLengths[_head] - _headerBytes + _queuedPayloads[_head].Length;
                     if (_queued[_head].Pool == _segmentedPool) _stats.SegmentedFramesSent++;
                     Dequeue();
                 }
@@ -233,17 +280,18 @@ internal sealed unsafe class FrameTransmitter
 
     private bool Defer(ReadOnlySpan<byte> frame)
     {
-        if (!Enqueue(frame, 0)) return false;
+        if (!Enqueue(frame, 0, default)) return false;
         _stats.SendsDeferred++;
         return true;
     }
 
-    /// <summary>Copies <paramref name="frame"/> (behind its virtio-net header, if the socket takes one) to the FIFO's tail;
-    /// false (counted as dropped) when it is full or the frame cannot fit a buffer.</summary>
-    private bool Enqueue(ReadOnlySpan<byte> frame, int segmentSize)
+    /// <summary>Copies <paramref name="frame"/> (behind its virtio-net header, if the socket takes one) to the FIFO's tail,
+    /// followed by <paramref name="payload"/> by reference; false (counted as dropped) when it is full or the frame cannot
+    /// fit a buffer (the payload included: it may have to be copied there to wait).</summary>
+    private bool Enqueue(ReadOnlySpan<byte> frame, int segmentSize, in SegmentPayload payload)
     {
         var pool = segmentSize > 0 ? _segmentedPool : _pool;
-        if (pool is null || _headerBytes + frame.Length > pool.BufferSize)
+        if (pool is null || _headerBytes + frame.Length + payload.Length > pool.BufferSize)
         {
             _stats.Oversize++;
             _stats.SendsDropped++;
@@ -260,6 +308,7 @@ internal sealed unsafe class FrameTransmitter
         int tail = (_head + _count) % _queued.Length;
         _queued[tail] = buffer;
         _queuedLengths[tail] = _headerBytes + frame.Length;
+        _queuedPayloads[tail] = payload;
         _count++;
         return true;
     }
@@ -268,6 +317,7 @@ internal sealed unsafe class FrameTransmitter
     {
         _queued[_head].Pool!.Return(_queued[_head]);
         _queued[_head] = default;
+        _queuedPayloads[_head].Clear();
         _head = (_head + 1) % _queued.Length;
         _count--;
         if (_untried > _count) _untried = _count;

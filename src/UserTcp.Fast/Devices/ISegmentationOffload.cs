@@ -1,3 +1,5 @@
+using UserTcp.Fast.Buffers;
+
 namespace UserTcp.Fast.Devices;
 
 /// <summary>
@@ -6,10 +8,20 @@ namespace UserTcp.Fast.Devices;
 /// </summary>
 internal interface ISegmentationOffload
 {
-    /// <summary>The largest frame (Ethernet header included) <see cref="SendSegmented"/> takes; 0 when segmentation is off.</summary>
+    /// <summary>The largest frame (Ethernet header included) <see cref="SendSegmented(ReadOnlySpan{byte}, int)"/> takes; 0 when segmentation is off.</summary>
     int MaxSegmentedFrameBytes { get; }
 
     /// <summary>Sends (or queues) a TCP/IPv4 frame to be cut into segments of <paramref name="segmentSize"/> payload bytes,
     /// its TCP checksum partial (the pseudo-header sum of the whole segment); false when it could not even be queued.</summary>
     bool SendSegmented(ReadOnlySpan<byte> frame, int segmentSize);
+
+    /// <summary>Whether <see cref="SendSegmented(ReadOnlySpan{byte}, in SegmentPayload, int)"/> may be used.</summary>
+    bool TakesPayloadByReference { get; }
+
+    /// <summary>As <see cref="SendSegmented(ReadOnlySpan{byte}, int)"/>, for <paramref name="headers"/> followed by
+    /// <paramref name="payload"/>, which the device may refer to (not copy) until <see cref="SettlePayloads"/>.</summary>
+    bool SendSegmented(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize);
+
+    /// <summary>Sends what refers to payloads, and copies what must still wait into the device's own buffers.</summary>
+    void SettlePayloads();
 }

@@ -361,7 +361,10 @@ internal sealed class NetworkInterface
         RunArpTimers(now);
         if (!Tcp.HasPendingOutput) return 0;
         var writer = new TcpFrameWriter(this, now);
-        return Tcp.Flush(ref writer, now);
+        int written = Tcp.Flush(ref writer, now);
+        // Payloads handed over by reference must not outlive this flush: the next acknowledgment may free their chunks.
+        if (writer.ReferencedPayloads) ((ISegmentingFrameOutput)_output).SettlePayloads();
+        return written;
     }
 
     /// <summary>Runs TCP and ARP timers that are due.</summary>
@@ -383,8 +386,21 @@ internal sealed class NetworkInterface
 
     /// <summary>Fills in the destination MAC of an IPv4 frame for <paramref name="destination"/> and sends it, or holds it
     /// until ARP resolves the next hop (on-link destination or the gateway).</summary>
-    private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize = 0)
+    private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize = 0) =>
+        Route(frame, destination, now, segmentSize, default);
+
+    /// <param name="payload">Bytes of the frame that follow <paramref name="frame"/> but stay where they are (a segment's
+    /// payload in its send buffer): handed to the output by reference when the frame is to be segmented and the next hop
+    /// is known, copied behind the headers in <see cref="_frame"/> (which <paramref name="frame"/> then must start) otherwise.</param>
+    private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize, in SegmentPayload payload)
     {
+        if (payload.Count > 0 && (segmentSize == 0 || _segmentingOutput is null || !NextHopKnown(destination)))
+        {
+            payload.CopyTo(_frame.AsSpan(frame.Length));
+            frame = _frame.AsSpan(0, frame.Length + payload.Length);
+            Route(frame, destination, now, segmentSize);
+            return;
+        }
         if (destination == Ipv4Address.Broadcast)
         {
             MacAddress.Broadcast.Write(frame);
@@ -407,7 +423,8 @@ internal sealed class NetworkInterface
             {
                 Stats.FramesSent++;
                 Stats.SegmentedFramesSent++;
-                _segmentingOutput!.TransmitSegmented(frame, segmentSize);
+                if (payload.Count > 0) _segmentingOutput!.TransmitSegmented(frame, in payload, segmentSize);
+                else _segmentingOutput!.TransmitSegmented(frame, segmentSize);
                 if (_segmentingOutput.MaxSegmentedFrameBytes == 0) StopSegmenting();
             }
             else
@@ -419,6 +436,12 @@ internal sealed class NetworkInterface
         {
             RunArpTimers(now); // the first request goes out at once; retries follow the schedule
         }
+    }
+
+    private bool NextHopKnown(Ipv4Address destination)
+    {
+        if (destination.IsInSubnet(_config.Address, _config.PrefixLength)) return _neighbors.TryGet(destination, out _);
+        return _config.Gateway is { } gateway && _neighbors.TryGet(gateway, out _);
     }
 
     private void SendHeld(NeighborCache.Neighbor neighbor)
@@ -462,26 +485,35 @@ internal sealed class NetworkInterface
         private const int HeadersLength = EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength;
         private Ipv4Address _destination;
 
+        /// <summary>Whether a segment went to the output with its payload by reference (the flush must settle them).</summary>
+        public bool ReferencedPayloads { get; private set; }
+
+        public readonly bool TakesPayloadByReference => owner._segmentingOutput is { TakesPayloadByReference: true };
+
         public Span<byte> Begin(Ipv4Address source, Ipv4Address destination)
         {
             _destination = destination;
             return owner._frame.AsSpan(HeadersLength, owner._maxTcpSegment);
         }
 
-        public void Commit(int segmentLength, int segmentSize)
+        public void Commit(int segmentLength, int segmentSize) => Commit(segmentLength, segmentSize, default);
+
+        public void Commit(int headerLength, int segmentSize, in SegmentPayload payload)
         {
-            if (segmentLength == 0) return;
-            var frame = owner._frame.AsSpan(0, HeadersLength + segmentLength);
+            if (headerLength == 0) return;
+            int segmentLength = headerLength + payload.Length;
+            var frame = owner._frame.AsSpan(0, HeadersLength + headerLength);
             int datagrams = 1;
             if (segmentSize > 0)
             {
-                int headerLength = (frame[HeadersLength + 12] >> 4) * 4; // the data offset the TCP layer just wrote
-                datagrams = (segmentLength - headerLength + segmentSize - 1) / segmentSize;
+                int tcpHeaderLength = (frame[HeadersLength + 12] >> 4) * 4; // the data offset the TCP layer just wrote
+                datagrams = (segmentLength - tcpHeaderLength + segmentSize - 1) / segmentSize;
             }
             new EthernetHeader(MacAddress.Zero, owner._config.MacAddress, EtherType.Ipv4).Emit(frame);
             new Ipv4Header(owner._config.Address, _destination, IpProtocol.Tcp, owner._config.TimeToLive, owner.NextIdentification(datagrams))
                 .Emit(frame[EthernetFrame.HeaderLength..], segmentLength);
-            owner.Route(frame, _destination, now, segmentSize);
+            if (payload.Count > 0) ReferencedPayloads = true;
+            owner.Route(frame, _destination, now, segmentSize, in payload);
         }
     }
 }

@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Interface;
 
@@ -13,4 +14,11 @@ internal sealed class DeviceOutput(INetworkDevice device) : ISegmentingFrameOutp
     public void Transmit(ReadOnlySpan<byte> frame) => device.Send(frame);
 
     public void TransmitSegmented(ReadOnlySpan<byte> frame, int segmentSize) => _offload!.SendSegmented(frame, segmentSize);
+
+    public bool TakesPayloadByReference => _offload?.TakesPayloadByReference ?? false;
+
+    public void TransmitSegmented(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize) =>
+        _offload!.SendSegmented(headers, in payload, segmentSize);
+
+    public void SettlePayloads() => _offload?.SettlePayloads();
 }

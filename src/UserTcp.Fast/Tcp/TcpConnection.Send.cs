@@ -11,7 +11,7 @@ internal sealed partial class TcpConnection
     private int _limitedTransmitAllowance; // RFC 3042: bytes the first two duplicate ACKs let past cwnd
 
     /// <summary>The payload per wire segment of the segment <see cref="WriteNextSegment"/> wrote last when it carries several
-    /// (the device segments it: <see cref="ITcpSegmentWriter.Commit"/>), else 0.</summary>
+    /// (the device segments it: <see cref="ITcpSegmentWriter.Commit(int, int)"/>), else 0.</summary>
     internal int OffloadSegmentSize { get; private set; }
 
     /// <summary>Writes the next segment this connection has to send into <paramref name="segment"/> (TCP header and
@@ -488,10 +488,20 @@ internal sealed partial class TcpConnection
     {
         var header = new TcpHeader(Tuple.LocalPort, Tuple.RemotePort, seq.Value, _rcvNxt.Value, flags, AdvertiseWindow()) { Options = options };
         int headerLength = header.Length;
-        if (payloadLength > 0) _sendBuffer.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
         int length = headerLength + payloadLength;
-        if (partialChecksum) header.EmitPartial(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
-        else header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+        // A segment the device segments has a partial checksum, so nothing here reads its payload: it may stay in the send
+        // buffer, and the kernel copies it from there (one copy fewer on the poll thread; ~27 % of its time in a profile).
+        if (partialChecksum && _stack.PayloadByReference && _sendBuffer.TryReference(seq - _ringSeq, payloadLength, ref _stack.ReferencedPayload))
+        {
+            header.EmitPartial(segment[..headerLength], length, Tuple.LocalAddress, Tuple.RemoteAddress);
+            length = headerLength;
+        }
+        else
+        {
+            if (payloadLength > 0) _sendBuffer.CopyTo(seq - _ringSeq, segment.Slice(headerLength, payloadLength));
+            if (partialChecksum) header.EmitPartial(segment[..length], length, Tuple.LocalAddress, Tuple.RemoteAddress);
+            else header.Emit(segment[..length], Tuple.LocalAddress, Tuple.RemoteAddress);
+        }
         Stats.SegmentsSent++;
         if (settles) OnAckSent(now);
         else RecordAckLatency(now);

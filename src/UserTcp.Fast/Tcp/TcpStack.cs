@@ -474,6 +474,7 @@ internal sealed class TcpStack
     public int Flush<TWriter>(ref TWriter writer, Instant now) where TWriter : struct, ITcpSegmentWriter
     {
         int written = 0;
+        PayloadByReference = writer.TakesPayloadByReference;
         while (_resetCount > 0)
         {
             ref var reset = ref _resets[_resetCount - 1];
@@ -512,7 +513,15 @@ internal sealed class TcpStack
                     return written;
                 }
                 int length = connection.WriteNextSegment(buffer, now);
-                writer.Commit(length, connection.OffloadSegmentSize);
+                if (ReferencedPayload.Count > 0)
+                {
+                    writer.Commit(length, connection.OffloadSegmentSize, in ReferencedPayload);
+                    ReferencedPayload.Clear();
+                }
+                else
+                {
+                    writer.Commit(length, connection.OffloadSegmentSize);
+                }
                 if (length == 0) break;
                 written++;
             }
@@ -524,6 +533,13 @@ internal sealed class TcpStack
         _dirty.Clear();
         return written;
     }
+
+    /// <summary>During <see cref="Flush{TWriter}"/>: whether the writer takes a segment's payload by reference.</summary>
+    internal bool PayloadByReference { get; private set; }
+
+    /// <summary>During <see cref="Flush{TWriter}"/>: the payload the segment being written left in its send buffer (a
+    /// connection fills it when <see cref="PayloadByReference"/>; empty when it copied the payload).</summary>
+    internal SegmentPayload ReferencedPayload;
 
     internal void MarkDirty(TcpConnection connection)
     {

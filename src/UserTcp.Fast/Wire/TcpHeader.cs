@@ -37,11 +37,13 @@ public readonly record struct TcpHeader(
     /// Writes the header as <see cref="Emit"/> does but leaves the checksum partial: the folded pseudo-header sum of the whole
     /// segment, which a device that segments it (GSO with NEEDS_CSUM, Linux tcp_gso_segment) adjusts to each piece's length and
     /// completes over each piece's bytes (as Linux's own tcp_v4_send_check leaves it for CHECKSUM_PARTIAL).
+    /// <paramref name="segmentLength"/> is the whole segment's (header and payload); the span may hold the header only,
+    /// when the payload reaches the device apart from it.
     /// </summary>
-    internal int EmitPartial(Span<byte> segment, Ipv4Address source, Ipv4Address destination)
+    internal int EmitPartial(Span<byte> segment, int segmentLength, Ipv4Address source, Ipv4Address destination)
     {
         int headerLength = WriteHeader(segment);
-        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], (ushort)InternetChecksum.PseudoHeaderSum(source, destination, IpProtocol.Tcp, segment.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(segment[16..], (ushort)InternetChecksum.PseudoHeaderSum(source, destination, IpProtocol.Tcp, segmentLength));
         return headerLength;
     }
 

@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -139,6 +140,8 @@ internal sealed class EngineHarness
 
     private readonly struct CapturingWriter(List<Sent> sink) : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         private readonly byte[] _buffer = new byte[65536];
         private readonly Ipv4Address[] _addresses = new Ipv4Address[2];
 

@@ -40,6 +40,19 @@ internal sealed unsafe class DatagramPair : IDisposable
         return frames;
     }
 
+    /// <summary>The datagrams waiting at the read end, whole, in arrival order; the queue is empty afterwards.</summary>
+    public List<byte[]> DrainDatagrams()
+    {
+        var datagrams = new List<byte[]>();
+        var buffer = new byte[1 << 17];
+        fixed (byte* bytes = buffer)
+        {
+            nint length;
+            while ((length = Libc.Read(ReadEnd, bytes, (nuint)buffer.Length)) > 0) datagrams.Add(buffer.AsSpan(0, (int)length).ToArray());
+        }
+        return datagrams;
+    }
+
     public void Dispose()
     {
         Libc.Close(WriteEnd);

@@ -1,4 +1,5 @@
 using PacketDotNet;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Time;
@@ -69,6 +70,39 @@ public sealed class SegmentationOffloadTests
             foreach (var piece in GsoReferenceSegmenter.Segment(frame, segmentSize)) Put(piece);
         }
 
+        /// <summary>Whether it takes payloads by reference, as PcapDevice does; it keeps them until <see cref="SettlePayloads"/>
+        /// and only then reads them, so a payload the sender changed or freed before that shows on the wire.</summary>
+        public bool TakesPayloadByReference { get; set; }
+        public int ByReference { get; private set; }
+        public int Settles { get; private set; }
+        private readonly List<(byte[] Headers, SegmentPayload Payload, int SegmentSize)> _referring = new();
+
+        public void TransmitSegmented(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize)
+        {
+            Assert.True(TakesPayloadByReference, "a payload by reference to a wire that does not take them");
+            if (Segmented.Count + _referring.Count >= RefuseAfter)
+            {
+                MaxSegmentedFrameBytes = 0;
+                RefusedSegmented++;
+                return;
+            }
+            ByReference++;
+            _referring.Add((headers.ToArray(), payload, segmentSize));
+        }
+
+        public void SettlePayloads()
+        {
+            Settles++;
+            foreach (var (headers, payload, segmentSize) in _referring)
+            {
+                var frame = new byte[headers.Length + payload.Length];
+                headers.CopyTo(frame, 0);
+                payload.CopyTo(frame.AsSpan(headers.Length));
+                TransmitSegmented(frame, segmentSize);
+            }
+            _referring.Clear();
+        }
+
         private bool TooBig(int packetLength) => PathMtu > 0 && packetLength > PathMtu;
 
         private void Put(byte[] frame)
@@ -87,8 +121,9 @@ public sealed class SegmentationOffloadTests
         public readonly TcpConnection Server;
         public Instant Now = Instant.FromMilliseconds(1000);
 
-        public Pair(TcpConfig? config = null)
+        public Pair(TcpConfig? config = null, bool payloadByReference = false)
         {
+            Out.TakesPayloadByReference = payloadByReference;
             Sending = new NetworkInterface(new InterfaceConfig { MacAddress = SenderMac, Address = Sender, PrefixLength = 24, Checksums = ChecksumPolicy.Verify },
                 new TcpStack(config ?? new TcpConfig(), InitialSequenceNumbers.CreateRandom(), 1), Out);
             Receiving = new NetworkInterface(new InterfaceConfig { MacAddress = ReceiverMac, Address = Receiver, PrefixLength = 24, Checksums = ChecksumPolicy.Verify },
@@ -156,10 +191,12 @@ public sealed class SegmentationOffloadTests
         return data;
     }
 
-    [Fact]
-    public void Bulk_data_leaves_in_segments_of_several_MSS_that_GSO_cuts_into_valid_MSS_frames()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bulk_data_leaves_in_segments_of_several_MSS_that_GSO_cuts_into_valid_MSS_frames(bool payloadByReference)
     {
-        var pair = new Pair();
+        var pair = new Pair(payloadByReference: payloadByReference);
         var data = Pattern(4 << 20);
 
         var received = pair.Transfer(data);
@@ -187,16 +224,21 @@ public sealed class SegmentationOffloadTests
         }
         Assert.Equal(0, pair.Receiving.Stats.DropBadChecksum);
         Assert.Equal(0, pair.Client.Stats.Retransmissions);
+        // By reference, every segmented frame went so (the wire read its payload only when the flush settled them).
+        Assert.Equal(payloadByReference ? pair.Out.Segmented.Count : 0, pair.Out.ByReference);
+        Assert.Equal(payloadByReference, pair.Out.Settles > 0);
     }
 
     /// <summary>
     /// A device that finds it cannot segment after all loses that frame and says so (MaxSegmentedFrameBytes falls to 0):
     /// the interface goes back to MSS-sized frames, retransmissions included, and the transfer completes byte-exact.
     /// </summary>
-    [Fact]
-    public void A_device_that_stops_segmenting_mid_transfer_costs_a_retransmission_not_the_connection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_device_that_stops_segmenting_mid_transfer_costs_a_retransmission_not_the_connection(bool payloadByReference)
     {
-        var pair = new Pair();
+        var pair = new Pair(payloadByReference: payloadByReference);
         pair.Out.RefuseAfter = 3;
         var data = Pattern(4 << 20);
 
@@ -212,10 +254,12 @@ public sealed class SegmentationOffloadTests
         Assert.True(pair.Client.Stats.Retransmissions >= 1, "the refused frame's bytes were sent again");
     }
 
-    [Fact]
-    public void The_pieces_of_one_segment_carry_consecutive_IDs_and_sequence_numbers_and_FIN_and_PSH_only_on_the_last()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_pieces_of_one_segment_carry_consecutive_IDs_and_sequence_numbers_and_FIN_and_PSH_only_on_the_last(bool payloadByReference)
     {
-        var pair = new Pair();
+        var pair = new Pair(payloadByReference: payloadByReference);
         var data = Pattern(10 * pair.Client.SendMss + 100); // the initial window's ten segments, then a tail with the FIN
 
         pair.Transfer(data);
@@ -240,10 +284,12 @@ public sealed class SegmentationOffloadTests
         Assert.Equal((ushort)(parsed[^1].Id + 1), ((IPv4Packet)Packet.ParsePacket(LinkLayers.Ethernet, next).PayloadPacket).Id);
     }
 
-    [Fact]
-    public void A_lost_piece_is_retransmitted_as_one_ordinary_MSS_frame()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_lost_piece_is_retransmitted_as_one_ordinary_MSS_frame(bool payloadByReference)
     {
-        var pair = new Pair();
+        var pair = new Pair(payloadByReference: payloadByReference);
         int handshakeFrames = pair.Out.Pieces.Count;
         pair.Out.Drop = index => index == handshakeFrames + 3; // the fourth piece of the first data segment
         var data = Pattern(1 << 20);
@@ -261,11 +307,13 @@ public sealed class SegmentationOffloadTests
         Assert.DoesNotContain(pair.Out.Segmented, s => SeqOf(s.Frame) == lostSeq);
     }
 
-    [Fact] // RFC 1191 §3 with GSO: after the router's ICMP, segments of several MSS go on, cut at the lowered MSS
-    public void After_a_smaller_path_mtu_segmented_frames_are_cut_at_the_lowered_mss_and_every_piece_fits_the_path()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // RFC 1191 §3 with GSO: after the router's ICMP, segments of several MSS go on, cut at the lowered MSS
+    public void After_a_smaller_path_mtu_segmented_frames_are_cut_at_the_lowered_mss_and_every_piece_fits_the_path(bool payloadByReference)
     {
         const int pathMtu = 1400;
-        var pair = new Pair();
+        var pair = new Pair(payloadByReference: payloadByReference);
         int before = pair.Client.SendMss;
         pair.Out.PathMtu = pathMtu;
         var data = Pattern(2 << 20);

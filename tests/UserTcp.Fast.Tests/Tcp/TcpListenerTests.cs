@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Checkers;
@@ -359,6 +360,8 @@ public sealed class TcpListenerTests(ITestOutputHelper output)
 
     private struct DiscardingWriter(byte[] buffer) : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         public int Written { get; private set; }
         public readonly Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => buffer;
         public void Commit(int segmentLength, int segmentSize) => Written += segmentLength > 0 ? 1 : 0;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Devices;
 using UserTcp.Fast.Devices.Pcap;
 using UserTcp.Fast.Time;
@@ -183,8 +184,10 @@ public sealed class PcapDeviceTests
         Assert.Equal(0, device.Stats.Oversize);
     }
 
-    [Fact] // closing a packet socket costs the kernel a synchronize_net(): the send socket of GSO opens only when needed
-    public void The_gso_socket_opens_at_the_first_frame_to_be_segmented_and_the_kernel_cuts_that_frame_into_valid_segments()
+    [Theory] // closing a packet socket costs the kernel a synchronize_net(): the send socket of GSO opens only when needed
+    [InlineData(false)]
+    [InlineData(true)] // the payload by reference: headers and two pinned pieces as one message of three iovecs
+    public void The_gso_socket_opens_at_the_first_frame_to_be_segmented_and_the_kernel_cuts_that_frame_into_valid_segments(bool payloadByReference)
     {
         const int segmentSize = 1000, pieces = 3;
         using var lab = VethLink.Create();
@@ -206,8 +209,26 @@ public sealed class PcapDeviceTests
         new EthernetHeader(lab.KernelMac, device.MacAddress, EtherType.Ipv4).Emit(frame);
         new Ipv4Header(lab.StackAddress, lab.KernelAddress, IpProtocol.Tcp).Emit(frame.AsSpan(EthernetFrame.HeaderLength), tcpLength);
         var segment = frame.AsSpan(EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength);
-        new TcpHeader(40_000, LiveFrames.DiscardPort, 1_000, 5_000, TcpFlags.Ack, 65535).EmitPartial(segment, lab.StackAddress, lab.KernelAddress);
-        Assert.True(((ISegmentationOffload)device).SendSegmented(frame, segmentSize));
+        for (int i = TcpSegment.MinHeaderLength; i < segment.Length; i++) segment[i] = (byte)(i * 7);
+        new TcpHeader(40_000, LiveFrames.DiscardPort, 1_000, 5_000, TcpFlags.Ack, 65535).EmitPartial(segment, segment.Length, lab.StackAddress, lab.KernelAddress);
+        var offload = (ISegmentationOffload)device;
+        if (payloadByReference)
+        {
+            int headers = frame.Length - pieces * segmentSize;
+            var first = GC.AllocateArray<byte>(1234, pinned: true);
+            var second = GC.AllocateArray<byte>(pieces * segmentSize - first.Length, pinned: true);
+            frame.AsSpan(headers, first.Length).CopyTo(first);
+            frame.AsSpan(headers + first.Length).CopyTo(second);
+            var payload = new SegmentPayload();
+            Assert.True(payload.TryAdd(first) && payload.TryAdd(second));
+            Assert.True(offload.TakesPayloadByReference);
+            Assert.True(offload.SendSegmented(frame.AsSpan(0, headers), in payload, segmentSize));
+            offload.SettlePayloads();
+        }
+        else
+        {
+            Assert.True(offload.SendSegmented(frame, segmentSize));
+        }
         device.Flush();
         Assert.True(device.SegmentingSocketOpen);
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
 
@@ -63,6 +64,14 @@ public sealed class CapturingDevice : INetworkDevice, ISendBacklog, ISegmentatio
         FramesWritten++;
         return ((ISegmentationOffload)_inner).SendSegmented(frame, segmentSize);
     }
+
+    /// <summary>False: the sink records whole frames, so payloads come copied into them.</summary>
+    bool ISegmentationOffload.TakesPayloadByReference => false;
+
+    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize) =>
+        throw new NotSupportedException("a capturing device takes whole frames (TakesPayloadByReference is false)");
+
+    void ISegmentationOffload.SettlePayloads() { }
 
     public void Flush() => _inner.Flush();
     public bool WaitForFrames(TimeSpan timeout) => _inner.WaitForFrames(timeout);

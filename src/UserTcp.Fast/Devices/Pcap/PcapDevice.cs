@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Native;
 using UserTcp.Fast.Time;
 using UserTcp.Fast.Wire;
@@ -208,31 +209,43 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// From then on the device takes no frame to segment, and the interface sends MSS-sized frames.</summary>
     internal DeviceUnavailableException? SegmentationFailure { get; private set; }
 
-    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> frame, int segmentSize)
+    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> frame, int segmentSize) =>
+        SegmentingTransmitterReady() && Transmitter.Send(frame, segmentSize);
+
+    /// <summary>True while segmentation is on: the segmenting socket's transmitter sends header and payload as two parts of
+    /// one message (sendmmsg's iovecs), so the payload's only copy is the kernel's.</summary>
+    bool ISegmentationOffload.TakesPayloadByReference => ((ISegmentationOffload)this).MaxSegmentedFrameBytes > 0;
+
+    bool ISegmentationOffload.SendSegmented(ReadOnlySpan<byte> headers, in SegmentPayload payload, int segmentSize) =>
+        SegmentingTransmitterReady() && Transmitter.Send(headers, in payload, segmentSize);
+
+    void ISegmentationOffload.SettlePayloads()
+    {
+        if (_sendSocket >= 0) Transmitter.SettlePayloads();
+    }
+
+    /// <summary>Opens the segmenting socket at the first frame to be segmented; false (the frame dropped and counted) when
+    /// it cannot be opened, now or before.</summary>
+    private bool SegmentingTransmitterReady()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (_sendSocket < 0)
+        if (_sendSocket >= 0) return true;
+        if (SegmentationFailure is null)
         {
-            if (SegmentationFailure is not null) return Refuse();
             try
             {
                 OpenSegmentingTransmitter();
+                return true;
             }
             catch (DeviceUnavailableException e)
             {
                 // On the poll thread, in the middle of a transfer (descriptors exhausted, the interface renamed): losing
                 // this one frame to a retransmission beats stopping the stack.
                 SegmentationFailure = e;
-                return Refuse();
             }
         }
-        return Transmitter.Send(frame, segmentSize);
-
-        bool Refuse()
-        {
-            Counters.SendsDropped++;
-            return false;
-        }
+        Counters.SendsDropped++;
+        return false;
     }
 
     /// <summary>Whether the send socket of segmentation offload is open (it opens at the first frame to be segmented).</summary>

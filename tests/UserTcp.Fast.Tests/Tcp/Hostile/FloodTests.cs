@@ -1,3 +1,4 @@
+using UserTcp.Fast.Buffers;
 using UserTcp.Fast.Tcp;
 using UserTcp.Fast.Wire;
 using UserTcp.Testbed.Harness;
@@ -19,6 +20,8 @@ public sealed class FloodTests(ITestOutputHelper output)
     /// <summary>Counts what the stack sends, without keeping it.</summary>
     private struct CountingWriter(byte[] buffer) : ITcpSegmentWriter
     {
+        public readonly bool TakesPayloadByReference => false;
+        public readonly void Commit(int headerLength, int segmentSize, in SegmentPayload payload) => throw new NotSupportedException("payloads are copied into this writer's buffer");
         public int Segments, Resets, WithData;
 
         public readonly Span<byte> Begin(Ipv4Address source, Ipv4Address destination) => buffer;
