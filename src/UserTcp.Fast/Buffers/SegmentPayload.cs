@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace UserTcp.Fast.Buffers;
 
 /// <summary>
 /// A TCP segment's payload left where it is, in its send buffer's chunks, instead of copied into the frame: the
-/// pieces (at most <see cref="MaxPieces"/>) in order, each inside a chunk of a <see cref="ChunkPool"/>, whose arrays are
-/// pinned, so a device can hand their addresses to the kernel (sendmmsg's iovecs) and the kernel makes the only copy.
+/// pieces (at most <see cref="MaxPieces"/>) in order, each inside a chunk of a <see cref="ChunkPool"/>. A device pins
+/// them (<see cref="ReadOnlyMemory{T}.Pin"/>) for the system call that hands their addresses to the kernel (sendmmsg's
+/// iovecs), so the kernel makes the only copy.
 /// Valid only until the poll thread next processes an acknowledgment: then the chunks may go back to the pool and be
 /// written again (see <c>ISegmentingFrameOutput.SettlePayloads</c>, which ends every reference before that).
 /// </summary>
@@ -50,10 +50,6 @@ internal struct SegmentPayload
         Count = 0;
         Length = 0;
     }
-
-    /// <summary>The address of piece <paramref name="index"/>'s first byte: its chunk is pinned, so it holds while the
-    /// chunk is referenced.</summary>
-    public readonly unsafe byte* Address(int index) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(this[index].Span));
 
     [InlineArray(MaxPieces)]
     private struct Pieces

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using UserTcp.Fast.Buffers;
@@ -29,9 +30,9 @@ namespace UserTcp.Fast.Devices;
 /// segmented (<see cref="Send(ReadOnlySpan{byte}, int)"/>) take one of a few 64 KiB buffers of their own, so that the FIFO's
 /// many MTU-sized buffers stay small: when those are all waiting, the FIFO is flushed first.</para>
 /// <para><b>Payloads by reference</b> (<see cref="Send(ReadOnlySpan{byte}, in SegmentPayload, int)"/>): a frame to be
-/// segmented may come as its headers, copied into the buffer, and its payload left in the send buffer's pinned chunks;
-/// sendmmsg then takes the frame as one message of several iovecs and the kernel's copy into the socket buffer is the only
-/// one (the copy into a frame and then into this FIFO took 27 % of the poll thread serving a file). A send buffer's chunk
+/// segmented may come as its headers, copied into the buffer, and its payload left in the send buffer's chunks, pinned only
+/// for the sendmmsg that takes the frame as one message of several iovecs; the kernel's copy into the socket buffer is the
+/// only one (the copy into a frame and then into this FIFO took 27 % of the poll thread serving a file). A send buffer's chunk
 /// may be handed back and rewritten once its bytes are acknowledged, so <see cref="SettlePayloads"/>, at the end of every
 /// flush that handed one over, copies the payload of each frame still waiting into the frame's own buffer.</para>
 /// </remarks>
@@ -55,6 +56,8 @@ internal sealed unsafe class FrameTransmitter
     private readonly Libc.MultipleMessageHeader[] _messages;
     private readonly Libc.IoVector[] _vectors;
     private readonly Libc.IoVector* _firstVector; // _vectors is pinned
+    /// <summary>The payload pieces pinned for the sendmmsg(2) in progress (a chunk may move between calls, not during one).</summary>
+    private readonly MemoryHandle[] _pins;
     private int _head;
     private int _count;
     // Frames at the FIFO's tail not yet refused by the kernel: counted as deferred when a refusal leaves them waiting.
@@ -88,6 +91,7 @@ internal sealed unsafe class FrameTransmitter
         // A frame is its buffer and, to be segmented, up to SegmentPayload.MaxPieces pieces of payload by reference.
         _vectors = GC.AllocateArray<Libc.IoVector>(batchFrames * (_segmentedPool is null ? 1 : 1 + SegmentPayload.MaxPieces), pinned: true);
         _firstVector = (Libc.IoVector*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_vectors));
+        _pins = new MemoryHandle[_segmentedPool is null ? 0 : batchFrames * SegmentPayload.MaxPieces];
     }
 
     /// <summary>
@@ -239,23 +243,32 @@ internal sealed unsafe class FrameTransmitter
         {
             int frames = Math.Min(_count, _batchFrames);
             var vector = _firstVector;
-            for (int i = 0, slot = _head; i < frames; i++, slot = (slot + 1) % _queued.Length)
-            {
-                ref readonly var payload = ref _queuedPayloads[slot];
-                _messages[i].Vectors = vector;
-                _messages[i].VectorCount = (nuint)(1 + payload.Count);
-                vector->Base = _queued[slot].Pointer;
-                vector->Length = (nuint)_queuedLengths[slot];
-                vector++;
-                for (int piece = 0; piece < payload.Count; piece++, vector++)
-                {
-                    vector->Base = payload.Address(piece);
-                    vector->Length = (nuint)payload[piece].Length;
-                }
-            }
-            _stats.SendCalls++;
+            int pinned = 0;
             int sent;
-            fixed (Libc.MultipleMessageHeader* messages = _messages) sent = Libc.SendMultipleMessages(_fd, messages, (uint)frames, 0);
+            try
+            {
+                for (int i = 0, slot = _head; i < frames; i++, slot = (slot + 1) % _queued.Length)
+                {
+                    ref readonly var payload = ref _queuedPayloads[slot];
+                    _messages[i].Vectors = vector;
+                    _messages[i].VectorCount = (nuint)(1 + payload.Count);
+                    vector->Base = _queued[slot].Pointer;
+                    vector->Length = (nuint)_queuedLengths[slot];
+                    vector++;
+                    for (int piece = 0; piece < payload.Count; piece++, vector++)
+                    {
+                        _pins[pinned] = payload[piece].Pin();
+                        vector->Base = _pins[pinned++].Pointer;
+                        vector->Length = (nuint)payload[piece].Length;
+                    }
+                }
+                _stats.SendCalls++;
+                fixed (Libc.MultipleMessageHeader* messages = _messages) sent = Libc.SendMultipleMessages(_fd, messages, (uint)frames, 0);
+            }
+            finally
+            {
+                for (int i = 0; i < pinned; i++) _pins[i].Dispose();
+            }
             if (sent > 0)
             {
                 for (int i = 0; i < sent; i++)

@@ -4,10 +4,10 @@ using UserTcp.Fast.Devices;
 namespace UserTcp.Fast.Tests.Devices;
 
 /// <summary>
-/// Frames to be segmented whose payload the transmitter takes by reference (a send buffer's pinned chunks) and hands to
-/// the kernel as iovecs behind the headers, against a non-blocking AF_UNIX datagram pair (each sendmmsg message arrives
-/// as one datagram, so the joined bytes can be checked). A frame the kernel refuses for the moment must own its payload
-/// once settled: the send buffer's chunks may be rewritten by then.
+/// Frames to be segmented whose payload the transmitter takes by reference (a send buffer's chunks, pinned only during
+/// the system call) and hands to the kernel as iovecs behind the headers, against a non-blocking AF_UNIX datagram pair
+/// (each sendmmsg message arrives as one datagram, so the joined bytes can be checked). A frame the kernel refuses for the
+/// moment must own its payload once settled: the send buffer's chunks may be rewritten by then.
 /// </summary>
 public sealed class FrameTransmitterPayloadTests : IDisposable
 {
@@ -101,13 +101,13 @@ public sealed class FrameTransmitterPayloadTests : IDisposable
         return headers;
     }
 
-    /// <summary>Pinned chunks as a send buffer holds them: one filled with <paramref name="fill"/>, or several with a pattern.</summary>
+    /// <summary>Chunks as a send buffer holds them: one filled with <paramref name="fill"/>, or several with a pattern.</summary>
     private static List<byte[]> Chunks(int count, byte fill)
     {
         var chunks = new List<byte[]>();
         for (int c = 0; c < count; c++)
         {
-            var chunk = GC.AllocateArray<byte>(ChunkPool.ChunkSize, pinned: true);
+            var chunk = new byte[ChunkPool.ChunkSize];
             if (count == 1) chunk.AsSpan().Fill(fill);
             else for (int i = 0; i < chunk.Length; i++) chunk[i] = (byte)((c * 7 + i) % 251);
             chunks.Add(chunk);
