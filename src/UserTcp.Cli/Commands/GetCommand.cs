@@ -49,9 +49,9 @@ internal static class GetCommand
         long? expected = null;
         bool saved = false;
         string path = download.Path;
+        using var idle = new CancellationTokenSource(download.IdleTimeout);
         try
         {
-            using var idle = new CancellationTokenSource(download.IdleTimeout);
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -71,7 +71,11 @@ internal static class GetCommand
                 var pacer = download.BytesPerSecond is { } rate ? new Pacer(rate) : null;
                 var buffer = new byte[pacer?.ReadSize ?? 1 << 20];
                 int filled = 0, n;
-                while ((n = await body.ReadAsync(buffer.AsMemory(filled), idle.Token).ConfigureAwait(false)) > 0)
+                // Blocking reads: the poll thread wakes this thread directly, where an awaited read's continuation went
+                // through the thread pool (CPU per GiB with offloads on 0.27 -> 0.23 s, same-session A/B; curl 0.16). A
+                // read the server leaves waiting ends when the idle timer disposes the response under it.
+                using var stalled = idle.Token.UnsafeRegister(static r => ((HttpResponseMessage)r!).Dispose(), response);
+                while ((n = body.Read(buffer.AsSpan(filled))) > 0)
                 {
                     filled += n;
                     if (writeEachRead || filled == buffer.Length)
@@ -97,9 +101,10 @@ internal static class GetCommand
                 path == "-" ? "" : $"; saved to {path}").ConfigureAwait(false));
             return 0;
         }
-        catch (Exception e) when (HttpTransfer.IsTransferFailure(e))
+        catch (Exception e) when (HttpTransfer.IsTransferFailure(e) || idle.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"usertcp get: {url}: {HttpTransfer.Describe(e, download.IdleTimeout)}{HttpTransfer.Progress(total, expected)}");
+            var reason = idle.IsCancellationRequested ? new OperationCanceledException(idle.Token) : e; // the response disposed under a read
+            Console.Error.WriteLine($"usertcp get: {url}: {HttpTransfer.Describe(reason, download.IdleTimeout)}{HttpTransfer.Progress(total, expected)}");
             return 1;
         }
         finally

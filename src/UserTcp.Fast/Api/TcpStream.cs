@@ -251,7 +251,30 @@ public sealed class TcpStream : Stream
 
     internal SocketException ConnectFailure() => Translate();
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>
+    /// Reads as <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> does, blocking the calling thread while there is
+    /// nothing: the poll thread wakes it directly (one context switch, no thread-pool hop), up to <see cref="ReadTimeout"/>.
+    /// </summary>
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (buffer.IsEmpty) return 0;
+        long deadline = _readTimeout == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + _readTimeout;
+        int read;
+        while (!TryReadNow(buffer, out read))
+        {
+            int remaining = deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Max(0, deadline - Environment.TickCount64);
+            if (!_pump.InboundChanged.WaitUntil(StreamPump.ReaderReady, _pump, remaining))
+                throw new IOException($"the read timed out after {_readTimeout} ms", new SocketException((int)SocketError.TimedOut));
+        }
+        return read;
+    }
     public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

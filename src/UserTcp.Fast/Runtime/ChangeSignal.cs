@@ -17,6 +17,7 @@ internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
     private int _token;  // 1 when Release found no waiter armed: the next Arm sees it
     private CancellationToken _waitToken;
     private CancellationTokenRegistration _cancellation;
+    private ManualResetEventSlim? _woken; // a blocking waiter's (WaitUntil), made at its first wait
 
     /// <summary>
     /// Poll thread: the caller has just stored what changed (a buffer position, a flag); if a waiter is armed and
@@ -54,9 +55,16 @@ internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
     /// <see cref="Version"/> on this source (which throws OperationCanceledException if <paramref name="cancellationToken"/>
     /// fires first).
     /// </summary>
-    public bool Arm<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken)
+    public bool Arm<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken) =>
+        ArmCore(ready, state, cancellationToken, resetCore: true);
+
+    private bool ArmCore<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken, bool resetCore)
     {
-        _core.Reset();
+        if (resetCore)
+        {
+            _core.Reset();
+            _core.RunContinuationsAsynchronously = true;
+        }
         Interlocked.Exchange(ref _armed, 1); // full fence: store _armed → load the state and the token
         if (Interlocked.Exchange(ref _token, 0) == 1 || ready(state))
         {
@@ -67,6 +75,43 @@ internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
         if (cancellationToken.CanBeCanceled)
             _cancellation = cancellationToken.UnsafeRegister(static s => ((ChangeSignal)s!).Complete(signalled: false), this);
         return true;
+    }
+
+    /// <summary>
+    /// Application, blocking the calling thread: waits until <paramref name="ready"/> holds, at most
+    /// <paramref name="timeoutMilliseconds"/> (<see cref="Timeout.Infinite"/>: no limit); false when the time ran out. The
+    /// poll thread's completion sets an event inline (no thread-pool hop), so a blocking reader wakes with one context
+    /// switch, as a thread blocked in recv(2) does.
+    /// </summary>
+    public bool WaitUntil<TState>(Func<TState, bool> ready, TState state, int timeoutMilliseconds)
+    {
+        var woken = _woken ??= new ManualResetEventSlim(false, spinCount: 1);
+        long deadline = timeoutMilliseconds == Timeout.Infinite ? long.MaxValue : Environment.TickCount64 + timeoutMilliseconds;
+        while (true)
+        {
+            woken.Reset();
+            if (!ArmBlocking(ready, state, woken)) return true;
+            int remaining = deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Clamp(deadline - Environment.TickCount64, 0, int.MaxValue);
+            if (!woken.Wait(remaining))
+            {
+                // Timed out: disarm, unless the poll thread is completing this wait right now (then its event follows).
+                if (Interlocked.CompareExchange(ref _armed, 0, 1) == 1) return false;
+                woken.Wait();
+            }
+            _core.GetResult(_core.Version);
+        }
+    }
+
+    /// <summary>As <see cref="Arm{TState}"/>, for a blocking waiter: the completion sets <paramref name="woken"/> on the
+    /// completing thread.</summary>
+    private bool ArmBlocking<TState>(Func<TState, bool> ready, TState state, ManualResetEventSlim woken)
+    {
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = false;
+        _core.OnCompleted(static e => ((ManualResetEventSlim)e!).Set(), woken, _core.Version, ValueTaskSourceOnCompletedFlags.None);
+        bool wait = ArmCore(ready, state, CancellationToken.None, resetCore: false);
+        if (!wait) _core.RunContinuationsAsynchronously = true;
+        return wait;
     }
 
     /// <summary>The current wait's token for a <see cref="ValueTask"/> on this source.</summary>

@@ -192,6 +192,22 @@ public sealed partial class GetLabTests
         server.WaitForLine(line => line == "reset sent", FailureBound);
     }
 
+    [Fact] // the server falls silent after 1 MiB of a 64 MiB body: the read blocked for the rest ends at --timeout
+    public void Server_silent_mid_body_fails_after_the_idle_timeout()
+    {
+        using var lab = new TemporaryLab();
+        var info = lab.Up();
+        const int port = 8083, sent = 1 << 20, declared = 64 << 20;
+        string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
+        using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-stall", $"{declared}", $"{sent}"]);
+        server.WaitForLine(line => line == "listening", FailureBound);
+        var watch = Stopwatch.StartNew();
+        string error = Failing(info, $"http://{info.ServerIp}:{port}/big", "--timeout", "2");
+        Assert.Contains("no progress for 2 s", error);
+        Assert.Contains($"of {declared} bytes", error);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2), $"failed after {watch.Elapsed}, before the timeout");
+    }
+
     [Fact] // -o /dev/null as root: the clean-up of a partial body must not delete the device (a private null device here)
     public void A_failed_download_into_a_device_leaves_the_device()
     {

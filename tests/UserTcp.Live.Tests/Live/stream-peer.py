@@ -8,6 +8,7 @@ usage: stream-peer.py ADDRESS PORT MODE [DECLARED SENT]
   expect-reset reads until the connection ends and reports how: "eof" or "reset"
   reset        sends "hello", then aborts the connection (a RST)
   http-reset   reads an HTTP request, answers 200 declaring DECLARED bytes of body, sends SENT of them, then aborts
+  http-stall   the same, but instead of aborting falls silent until the client ends the connection
 
 An abort waits until the client has acknowledged everything sent, so the RST really arrives after that data, then
 closes with SO_LINGER {on, 0}, which makes the kernel send a RST instead of a FIN (RFC 9293 §3.10.7).
@@ -55,7 +56,7 @@ def read_until_end():
 if mode == "reset":
     connection.sendall(b"hello")
     abort_when_acknowledged()
-if mode == "http-reset":
+if mode in ("http-reset", "http-stall"):
     declared, sent = int(sys.argv[4]), int(sys.argv[5])
     request = b""
     while b"\r\n\r\n" not in request:
@@ -65,7 +66,9 @@ if mode == "http-reset":
         request += chunk
     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                        + f"Content-Length: {declared}\r\n\r\n".encode() + bytes(sent))
-    abort_when_acknowledged()
+    if mode == "http-reset":
+        abort_when_acknowledged()
+    print("stalling", flush=True)
 
 total, ending = read_until_end()
 if mode == "count":
