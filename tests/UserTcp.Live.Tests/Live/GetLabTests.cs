@@ -53,6 +53,24 @@ public sealed partial class GetLabTests
         return result.Error;
     }
 
+    /// <summary>stream-peer.py in the server namespace, listening: one HTTP response declaring <paramref name="declared"/>
+    /// bytes of body, of which it sends <paramref name="sent"/>, then resets (http-reset) or falls silent (http-stall).</summary>
+    private static BackgroundProcess StartHttpPeer(LabInfo info, int port, string mode, int declared, int sent)
+    {
+        string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
+        var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", mode, $"{declared}", $"{sent}"]);
+        try
+        {
+            server.WaitForLine(line => line == "listening", FailureBound);
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
     private static (long Resets, long EstablishedResets) Resets(string lab)
     {
         var counters = Lab.ServerCounters(lab);
@@ -183,9 +201,7 @@ public sealed partial class GetLabTests
         using var lab = new TemporaryLab();
         var info = lab.Up();
         const int port = 8081, sent = 1 << 20, declared = 64 << 20;
-        string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
-        using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"]);
-        server.WaitForLine(line => line == "listening", FailureBound);
+        using var server = StartHttpPeer(info, port, "http-reset", declared, sent);
         string error = Failing(info, $"http://{info.ServerIp}:{port}/big");
         Assert.Contains("connection reset by peer", error);
         Assert.Contains($"of {declared} bytes", error);
@@ -198,9 +214,7 @@ public sealed partial class GetLabTests
         using var lab = new TemporaryLab();
         var info = lab.Up();
         const int port = 8083, sent = 1 << 20, declared = 64 << 20;
-        string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
-        using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-stall", $"{declared}", $"{sent}"]);
-        server.WaitForLine(line => line == "listening", FailureBound);
+        using var server = StartHttpPeer(info, port, "http-stall", declared, sent);
         var watch = Stopwatch.StartNew();
         string error = Failing(info, $"http://{info.ServerIp}:{port}/big", "--timeout", "2");
         Assert.Contains("no progress for 2 s", error);
@@ -219,9 +233,7 @@ public sealed partial class GetLabTests
         {
             string device = Path.Combine(directory, "null");
             ProcessRunner.RunChecked("mknod", [device, "c", "1", "3"], FailureBound);
-            string script = Path.Combine(AppContext.BaseDirectory, "Live", "stream-peer.py");
-            using var server = BackgroundProcess.Start("ip", ["netns", "exec", info.ServerNetns, "python3", script, info.ServerIp, $"{port}", "http-reset", $"{declared}", $"{sent}"]);
-            server.WaitForLine(line => line == "listening", FailureBound);
+            using var server = StartHttpPeer(info, port, "http-reset", declared, sent);
             var result = Get(FailureBound * 2, [$"http://{info.ServerIp}:{port}/big", "-o", device, "--lab", info.Name]);
             Assert.True(result.ExitCode == 1, $"get exited {result.ExitCode}, expected 1:\n{result.Error}");
             Assert.Contains("connection reset by peer", result.Error);
