@@ -4,7 +4,8 @@ using UserTcp.Testbed.Labs;
 namespace UserTcp.LiveBench.Measurement;
 
 /// <summary>What the report says about the machine: CPU, kernel, runtime, tool versions, and the load around the run (other work on a shared VM shows there).</summary>
-internal sealed record MachineInfo(string Cpu, int Cores, string Os, string Kernel, string Runtime, string Libpcap, string Tcpreplay, string LoadAverageBefore)
+internal sealed record MachineInfo(string Cpu, int Cores, string Os, string Kernel, string Runtime, string Libpcap, string Tcpreplay,
+                                   string TcpCongestionControl, string LoadAverageBefore)
 {
     public string LoadAverageAfter { get; init; } = "";
 
@@ -16,6 +17,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Os, string Kern
         RuntimeInformation.FrameworkDescription,
         FirstLineContaining(Tool.TryRun(["tcpdump", "--version"]), "libpcap"),
         FirstLineContaining(Tool.TryRun(["tcpreplay", "--version"]), "tcpreplay version"),
+        File.ReadAllText("/proc/sys/net/ipv4/tcp_congestion_control").Trim(),
         LoadAverage());
 
     /// <summary>The 1, 5 and 15 minute load averages.</summary>

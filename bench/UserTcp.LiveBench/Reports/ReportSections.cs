@@ -23,6 +23,9 @@ internal static class ReportSections
         text.Line($"| runtime | {machine.Runtime}, workstation GC, TieredPGO on (as `usertcp`) |");
         text.Line($"| capture | {machine.Libpcap} |");
         text.Line($"| replayer | {machine.Tcpreplay} |");
+        // A new network namespace starts with the host's algorithm: the lab's nginx sends with it. BBR paces at the delivery
+        // rate it measures from the receiver's ACKs, so a receiver's speed shows in how fast the server sends.
+        text.Line($"| kernel TCP congestion control | {machine.TcpCongestionControl} (the lab's namespaces, its servers included, start with the host's) |");
         text.Line();
     }
 
