@@ -29,11 +29,18 @@ public sealed class SimulatedLinkAllocationTests
         long nowNs = 0;
 
         RunCycles(10_000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RunCycles(100_000);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The fewest bytes of up to three windows of 200,000 frames: anything allocated per frame shows in every window,
+        // while the once-only bytes a loaded machine's runtime put on this thread's count (5,480 in one CI run, never
+        // when run alone) do not repeat.
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 3 && fewest > 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            RunCycles(100_000);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, fewest);
         Assert.True(counter.Frames > 200_000, $"only {counter.Frames} frames went through");
         Assert.Equal(link.CountersFrom(LinkSide.A).BytesDelivered + link.CountersFrom(LinkSide.B).BytesDelivered, counter.Bytes);
 
