@@ -390,19 +390,14 @@ internal sealed class NetworkInterface
         Route(frame, destination, now, segmentSize, default);
 
     /// <param name="payload">Bytes of the frame that follow <paramref name="frame"/> but stay where they are (a segment's
-    /// payload in its send buffer): handed to the output by reference when the frame is to be segmented and the next hop
-    /// is known, copied behind the headers in <see cref="_frame"/> (which <paramref name="frame"/> then must start) otherwise.</param>
+    /// payload in its send buffer): handed to the output by reference when the frame goes out to be segmented, copied
+    /// behind the headers in <see cref="_frame"/> (which <paramref name="frame"/> then must start) where the frame is sent
+    /// or held whole.</param>
     private void Route(Span<byte> frame, Ipv4Address destination, Instant now, int segmentSize, in SegmentPayload payload)
     {
-        if (payload.Count > 0 && (segmentSize == 0 || _segmentingOutput is null || !NextHopKnown(destination)))
-        {
-            payload.CopyTo(_frame.AsSpan(frame.Length));
-            frame = _frame.AsSpan(0, frame.Length + payload.Length);
-            Route(frame, destination, now, segmentSize);
-            return;
-        }
         if (destination == Ipv4Address.Broadcast)
         {
+            frame = Whole(frame, in payload);
             MacAddress.Broadcast.Write(frame);
             Transmit(frame);
             return;
@@ -429,19 +424,21 @@ internal sealed class NetworkInterface
             }
             else
             {
-                Transmit(frame);
+                Transmit(Whole(frame, in payload));
             }
         }
-        else if (_neighbors.Hold(nextHop, frame, now, Stats))
+        else if (_neighbors.Hold(nextHop, Whole(frame, in payload), now, Stats))
         {
             RunArpTimers(now); // the first request goes out at once; retries follow the schedule
         }
     }
 
-    private bool NextHopKnown(Ipv4Address destination)
+    /// <summary><paramref name="frame"/> (the start of <see cref="_frame"/>) with <paramref name="payload"/> copied behind it.</summary>
+    private Span<byte> Whole(Span<byte> frame, scoped in SegmentPayload payload)
     {
-        if (destination.IsInSubnet(_config.Address, _config.PrefixLength)) return _neighbors.TryGet(destination, out _);
-        return _config.Gateway is { } gateway && _neighbors.TryGet(gateway, out _);
+        if (payload.Count == 0) return frame;
+        payload.CopyTo(_frame.AsSpan(frame.Length));
+        return _frame.AsSpan(0, frame.Length + payload.Length);
     }
 
     private void SendHeld(NeighborCache.Neighbor neighbor)

@@ -55,16 +55,16 @@ internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
     /// <see cref="Version"/> on this source (which throws OperationCanceledException if <paramref name="cancellationToken"/>
     /// fires first).
     /// </summary>
-    public bool Arm<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken) =>
-        ArmCore(ready, state, cancellationToken, resetCore: true);
-
-    private bool ArmCore<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken, bool resetCore)
+    public bool Arm<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken)
     {
-        if (resetCore)
-        {
-            _core.Reset();
-            _core.RunContinuationsAsynchronously = true;
-        }
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
+        return ArmReset(ready, state, cancellationToken);
+    }
+
+    /// <summary>As <see cref="Arm{TState}"/>, on a core already reset (and given its continuation, for a blocking waiter).</summary>
+    private bool ArmReset<TState>(Func<TState, bool> ready, TState state, CancellationToken cancellationToken)
+    {
         Interlocked.Exchange(ref _armed, 1); // full fence: store _armed → load the state and the token
         if (Interlocked.Exchange(ref _token, 0) == 1 || ready(state))
         {
@@ -109,9 +109,7 @@ internal sealed class ChangeSignal(PollThreadUsage usage) : IValueTaskSource
         _core.Reset();
         _core.RunContinuationsAsynchronously = false;
         _core.OnCompleted(static e => ((ManualResetEventSlim)e!).Set(), woken, _core.Version, ValueTaskSourceOnCompletedFlags.None);
-        bool wait = ArmCore(ready, state, CancellationToken.None, resetCore: false);
-        if (!wait) _core.RunContinuationsAsynchronously = true;
-        return wait;
+        return ArmReset(ready, state, CancellationToken.None);
     }
 
     /// <summary>The current wait's token for a <see cref="ValueTask"/> on this source.</summary>
