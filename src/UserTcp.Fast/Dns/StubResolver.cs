@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using UserTcp.Fast.Interface;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
@@ -313,7 +312,7 @@ internal sealed class StubResolver : IUdpReceiver
     }
 
     private int NextInt(int minInclusive, int maxExclusive) =>
-        _random?.Next(minInclusive, maxExclusive) ?? RandomNumberGenerator.GetInt32(minInclusive, maxExclusive);
+        _random?.Next(minInclusive, maxExclusive) ?? SystemRandom.NextInt32(minInclusive, maxExclusive);
 
     private static bool IsHostLocal(Ipv4Address address) => address.Value >> 24 == 127 || address == Ipv4Address.Any;
 }

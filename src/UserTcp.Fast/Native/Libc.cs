@@ -133,6 +133,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "clock_gettime")]
     public static partial int ClockGetTime(int clock, TimeSpec* time);
 
+    /// <summary>getrandom(2) with no flags: the kernel's cryptographic generator, blocking only until it is first seeded.</summary>
+    [LibraryImport(Library, EntryPoint = "getrandom", SetLastError = true)]
+    public static partial nint GetRandom(byte* buffer, nuint length, uint flags);
+
     /// <summary>errno of the last call above, captured by the marshaller before anything else could clobber it.</summary>
     public static int LastErrno => Marshal.GetLastPInvokeError();
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using UserTcp.Fast.Randomness;
 using UserTcp.Fast.Time;
 
@@ -9,9 +8,9 @@ namespace UserTcp.Fast.Tcp;
 /// SYN cookies (RFC 4987 §3.6), laid out as Linux's (net/ipv4/syncookies.c): the ISN of a stateless SYN-ACK is
 /// <c>H0(4-tuple) + peer ISN + (counter &lt;&lt; 24) + ((H1(4-tuple, peer ISN, counter) + MSS index) mod 2^24)</c>, with a
 /// 60 s counter (Linux tcp_cookie_time) and an index into a small MSS table (Linux msstab). The returning ACK's
-/// ACK - 1 is accepted for the two newest counters (MAX_SYNCOOKIE_AGE). H0 and H1 are HMAC-SHA-256, truncated: H0
-/// with a key fixed at construction, H1 with a key of its own per counter (derived from a second key), so the secret
-/// that signs cookies rotates every 60 s and two are live at a time. With timestamps the options that do not fit in the
+/// ACK - 1 is accepted for the two newest counters (MAX_SYNCOOKIE_AGE). H0 and H1 are SipHash-2-4, truncated, as
+/// Linux's cookie_hash: H0 with a key fixed at construction, H1 with a key of its own per counter (derived from a second
+/// key), so the secret that signs cookies rotates every 60 s and two are live at a time. With timestamps the options that do not fit in the
 /// ISN travel in the low 6 bits of our TSval (Linux cookie_init_timestamp): the peer's window scale (15 = none),
 /// SACK-permitted, ECN (never set here: no ECN). Sans-IO: keys given at construction, time from <c>now</c>.
 /// </summary>
@@ -28,26 +27,21 @@ internal sealed class SynCookies
     private const uint NoWindowScale = 0xF;              // Linux TS_OPT_WSCALE_MASK
     private const uint SackBit = 1 << 4;                 // Linux TS_OPT_SACK
 
-    private readonly byte[] _tupleKey = new byte[32];
-    private readonly byte[] _counterKeySource = new byte[32];
+    private readonly SipHash24 _tupleHash;
+    private readonly SipHash24 _counterKeySource;
     // The two live per-counter keys, at index counter & 1, and the counter each belongs to.
-    private readonly byte[][] _counterKeys = [new byte[32], new byte[32]];
+    private readonly SipHash24[] _counterHashes = new SipHash24[2];
     private readonly long[] _keyCounter = [-1, -1];
 
     /// <param name="seeded">Null: keys from the operating system's cryptographic generator, as a real stack's must be (a
     /// peer that could guess them could forge cookies). A seeded generator makes them reproducible, for tests and replays.</param>
     public SynCookies(DeterministicRandom? seeded)
     {
-        if (seeded is null)
-        {
-            RandomNumberGenerator.Fill(_tupleKey);
-            RandomNumberGenerator.Fill(_counterKeySource);
-        }
-        else
-        {
-            seeded.NextBytes(_tupleKey);
-            seeded.NextBytes(_counterKeySource);
-        }
+        Span<byte> keys = stackalloc byte[2 * SipHash24.KeyLength];
+        if (seeded is null) SystemRandom.Fill(keys);
+        else seeded.NextBytes(keys);
+        _tupleHash = new SipHash24(keys[..SipHash24.KeyLength]);
+        _counterKeySource = new SipHash24(keys[SipHash24.KeyLength..]);
     }
 
     /// <summary>The counter at <paramref name="now"/> (Linux tcp_cookie_time).</summary>
@@ -116,9 +110,8 @@ internal sealed class SynCookies
     {
         Span<byte> input = stackalloc byte[TcpFourTuple.Length];
         tuple.Write(input);
-        Span<byte> hash = stackalloc byte[32];
-        HMACSHA256.HashData(_tupleKey, input, hash);
-        return (BinaryPrimitives.ReadUInt32BigEndian(hash), BinaryPrimitives.ReadUInt32BigEndian(hash[4..]));
+        ulong hash = _tupleHash.Hash(input);
+        return ((uint)hash, (uint)(hash >> 32));
     }
 
     private uint CounterHash(TcpFourTuple tuple, uint peerIsn, long counter)
@@ -126,23 +119,27 @@ internal sealed class SynCookies
         Span<byte> input = stackalloc byte[TcpFourTuple.Length + 4];
         tuple.Write(input);
         BinaryPrimitives.WriteUInt32BigEndian(input[TcpFourTuple.Length..], peerIsn);
-        Span<byte> hash = stackalloc byte[32];
-        HMACSHA256.HashData(CounterKey(counter), input, hash);
-        return BinaryPrimitives.ReadUInt32BigEndian(hash);
+        return (uint)HashFor(counter).Hash(input);
     }
 
-    /// <summary>The key of <paramref name="counter"/>, made when first needed: the older of the two is replaced.</summary>
-    private byte[] CounterKey(long counter)
+    /// <summary>The hash keyed for <paramref name="counter"/>, made when first needed: the older of the two is replaced.
+    /// Its key is the source key's hashes of (counter, 0) and (counter, 1).</summary>
+    private SipHash24 HashFor(long counter)
     {
         int slot = (int)(counter & 1);
-        var key = _counterKeys[slot];
         if (_keyCounter[slot] != counter)
         {
-            Span<byte> input = stackalloc byte[8];
+            Span<byte> input = stackalloc byte[9];
             BinaryPrimitives.WriteInt64BigEndian(input, counter);
-            HMACSHA256.HashData(_counterKeySource, input, key);
+            Span<byte> key = stackalloc byte[SipHash24.KeyLength];
+            for (byte half = 0; half < 2; half++)
+            {
+                input[8] = half;
+                BinaryPrimitives.WriteUInt64LittleEndian(key[(8 * half)..], _counterKeySource.Hash(input));
+            }
+            _counterHashes[slot] = new SipHash24(key);
             _keyCounter[slot] = counter;
         }
-        return key;
+        return _counterHashes[slot];
     }
 }

@@ -222,6 +222,25 @@ public sealed partial class GetLabTests
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(2), $"failed after {watch.Elapsed}, before the timeout");
     }
 
+    [Fact] // ISNs, SYN-cookie keys and DNS ids come from getrandom(2): OpenSSL (2.7 MiB resident) is for https only
+    public void A_plain_http_download_loads_no_TLS_library()
+    {
+        using var lab = new TemporaryLab();
+        var info = lab.Up();
+        const int port = 8084, sent = 1 << 20, declared = 64 << 20;
+        using var server = StartHttpPeer(info, port, "http-stall", declared, sent);
+        using var get = BackgroundProcess.Start(BuiltProgram.Usertcp,
+            ["get", $"http://{info.ServerIp}:{port}/big", "-o", "/dev/null", "--lab", info.Name, "--timeout", "10"]);
+        // The peer stalls once it accepted the stack's connection and sent its megabyte: the stack made its keys, its ISN and
+        // its first ACKs by then, and would have loaded OpenSSL for any of them.
+        server.WaitForLine(line => line == "stalling", FailureBound);
+        Assert.False(get.HasExited, $"get ended before the stall:\n{get.Text}");
+        string[] libraries = File.ReadAllLines($"/proc/{get.Id}/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6).Select(fields => Path.GetFileName(fields[5])).Distinct().ToArray();
+        Assert.Contains(libraries, name => name.StartsWith("libpcap", StringComparison.Ordinal)); // the maps are the stack's
+        Assert.DoesNotContain(libraries, name => name.StartsWith("libssl", StringComparison.Ordinal) || name.StartsWith("libcrypto", StringComparison.Ordinal));
+    }
+
     [Fact] // -o /dev/null as root: the clean-up of a partial body must not delete the device (a private null device here)
     public void A_failed_download_into_a_device_leaves_the_device()
     {
