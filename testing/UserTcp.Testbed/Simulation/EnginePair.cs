@@ -61,7 +61,7 @@ internal sealed class EnginePair
 
     private static IInitialSequenceNumberSource IsnSource(DeterministicRandom random, uint? fixedIss)
     {
-        var key = new byte[32];
+        var key = new byte[SipHash24.KeyLength];
         random.NextBytes(key);
         return fixedIss is { } iss ? new FixedInitialSequenceNumbers(new SeqNum(iss)) : new InitialSequenceNumbers(key);
     }
