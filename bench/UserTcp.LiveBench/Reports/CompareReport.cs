@@ -243,9 +243,9 @@ internal static partial class CompareReport
           - **curl** `-o /dev/null`: recv(2) of up to 100 KiB into its buffer (the one copy out of the socket), then fwrite(3), that is
             write(2) calls of 4–12 KiB to /dev/null, which return without copying (strace of a 10 MiB fetch: 110 recvfrom, 1,330 write).
           - **usertcp get** `-o /dev/null`: the poll thread copies each frame's payload from the capture (the device's packet socket's
-            buffers for the first 4 MiB, libpcap's ring after: `--capture auto`) into the connection's receive buffer; get's loop reads through HttpClient's content stream, whose reads `TcpStream.ReadAsync` serves on get's
-            thread by copying from that receive buffer into a 1 MiB buffer, and writes that through a FileStream with a 1 MiB buffer (a shorter read is copied into it first): pwrite64(2)
-            of 1 MiB to /dev/null, which copies nothing (strace of a 10 MiB fetch: 10 calls).
+            buffers for the first 4 MiB, libpcap's ring after: `--capture auto`) into the connection's receive buffer; get's loop reads through HttpClient's content stream
+            with blocking reads, which `TcpStream.Read` serves on get's thread (woken by the poll thread directly) by copying from that receive buffer into get's 1 MiB buffer
+            until it is full, then writes it whole through an unbuffered FileStream: write(2) of 1 MiB to /dev/null, which copies nothing.
           - Neither keeps the body. The byte count each reports must equal the file's: curl's `%{size_download}`, and the count
             on get's summary line (get itself fails a body shorter than its Content-Length). The SHA-256 proof is the file sink's.
           """
@@ -278,7 +278,7 @@ internal static partial class CompareReport
         text.Line();
         text.Line($"- **Where the CPU goes.** The poll thread (device, TCP, the copy into the connection's receive buffer) is the share above; the");
         text.Line($"  rest of the stack's CPU is the application side: HttpClient's reads from `TcpStream`, the copy out of the receive buffer");
-        text.Line($"  (`TcpStream.ReadAsync`), the thread-pool wake-ups between the two threads, and the writes (to /dev/null here). When the");
+        text.Line($"  (`TcpStream.Read`), the wake-ups between the two threads (futex calls on both), and the writes (to /dev/null here). When the");
         text.Line($"  stack's busy cores approach the machine's {Environment.ProcessorCount}, which nginx and the veth share, the stack is CPU-bound; when they stay well");
         text.Line($"  below while the poll thread is under one core, the threads wait for each other.");
         var fileSink = Largest(measured.Where(g => g.Sink == BodySink.TmpfsFile)).ToList();
@@ -296,11 +296,13 @@ internal static partial class CompareReport
         }
         text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring (the first 4 MiB:");
         text.Line($"  recvmmsg(2) copies them into the device's socket buffers, `--capture auto`); the TCP engine");
-        text.Line($"  copies its payload into the connection's receive buffer; `TcpStream.ReadAsync`, on the application's thread, copies it");
-        text.Line($"  from there into the buffer HttpClient reads with (`get`'s 1 MiB buffer when HttpClient passes it down, else");
-        text.Line($"  HttpClient's own, and one copy more), and FileStream's buffer may take one more; write(2) copies it into the file in the");
-        text.Line($"  file sink and nowhere into /dev/null. Two to four copies in user space and one or two in the kernel, where curl has");
-        text.Line($"  one of each kind (recv(2) into its buffer; write(2), a copy only into a file).");
+        text.Line($"  copies its payload into the connection's receive buffer; `TcpStream.Read`, on the application's thread, copies it");
+        text.Line($"  from there into the buffer HttpClient reads with (`get`'s 1 MiB buffer: HttpClient reads into the caller's buffer");
+        text.Line($"  directly when its own is empty); write(2) copies it into the file in the file sink and nowhere into /dev/null. Two copies in user");
+        text.Line($"  space and one or two in the kernel, where curl has one of each kind (recv(2) into its buffer; write(2), a copy only");
+        text.Line($"  into a file). The kernel's copy into the ring runs in softirq on the core that sends the frame, nginx's for a veth,");
+        text.Line($"  as its TCP receive work for curl does: nginx's own CPU per GiB was the same serving either client (README, \"Where a");
+        text.Line($"  download's time goes\").");
         if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
         {
             text.Line($"- **TCP and the device alone.** perf-results/live.md (another run) measured the same stack's single-threaded receive path");
@@ -372,7 +374,8 @@ internal static partial class CompareReport
         text.Line();
         text.Line($"The poll thread's allocations come from `GC.GetAllocatedBytesForCurrentThread` read at the end of each turn, around queued");
         text.Line($"commands and around wake-ups of application threads; \"stack work\" is everything but those two: commands allocate by design");
-        text.Line($"(a connection and its stream, counter reads), and a wake-up is the runtime queueing the woken continuation to the thread pool. The");
+        text.Line($"(a connection and its stream, counter reads), and a wake-up of an awaited read queues its continuation to the thread pool (get's");
+        text.Line($"blocking reads are woken directly). The");
         text.Line($"steady-state window runs from the last of the marks 1, 2, 3, 4, 6, 8, 12, … frames at or below a quarter of the frames to");
         text.Line($"the last at or below seven eighths: warm-up before it, the connection's end after it (`PollThreadUsage.SteadyState`).");
         text.Line();

@@ -67,7 +67,7 @@ internal sealed class StreamPump : IConnectionObserver
 
     /// <summary>What a waiting reader waits for (read on either thread).</summary>
     public static readonly Func<StreamPump, bool> ReaderReady =
-        static p => p.Receive.Count > 0 || p.EndOfStream || p.Error != 0 || p.ApplicationGone;
+        static p => p.Receive.Count > 0 || p.Receive.DirectBytesWaiting || p.EndOfStream || p.Error != 0 || p.ApplicationGone;
 
     /// <summary>What a waiting writer waits for.</summary>
     public static readonly Func<StreamPump, bool> WriterReady =

@@ -260,8 +260,10 @@ public sealed class TcpStream : Stream
     /// <summary>
     /// Reads as <see cref="ReadAsync(Memory{byte}, CancellationToken)"/> does, blocking the calling thread while there is
     /// nothing: the poll thread wakes it directly (one context switch, no thread-pool hop), up to <see cref="ReadTimeout"/>.
+    /// While it waits, <paramref name="buffer"/> is lent to the poll thread, which copies in-order bytes arriving on an
+    /// empty receive buffer straight into it (ChunkedByteBuffer: direct delivery): one copy from the capture, not two.
     /// </summary>
-    public override int Read(Span<byte> buffer)
+    public override unsafe int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (buffer.IsEmpty) return 0;
@@ -270,8 +272,22 @@ public sealed class TcpStream : Stream
         while (!TryReadNow(buffer, out read))
         {
             int remaining = deadline == long.MaxValue ? Timeout.Infinite : (int)Math.Max(0, deadline - Environment.TickCount64);
-            if (!_pump.InboundChanged.WaitUntil(StreamPump.ReaderReady, _pump, remaining))
-                throw new IOException($"the read timed out after {_readTimeout} ms", new SocketException((int)SocketError.TimedOut));
+            bool ready;
+            int delivered;
+            fixed (byte* destination = buffer)
+            {
+                _pump.Receive.PostDirect(destination, buffer.Length);
+                try
+                {
+                    ready = _pump.InboundChanged.WaitUntil(StreamPump.ReaderReady, _pump, remaining);
+                }
+                finally
+                {
+                    delivered = _pump.Receive.CollectDirect(); // the loan ends before the buffer is unpinned
+                }
+            }
+            if (delivered > 0) return delivered;
+            if (!ready) throw new IOException($"the read timed out after {_readTimeout} ms", new SocketException((int)SocketError.TimedOut));
         }
         return read;
     }

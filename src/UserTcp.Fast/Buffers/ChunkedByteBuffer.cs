@@ -24,12 +24,25 @@ namespace UserTcp.Fast.Buffers;
 /// other's old value, the reader would not nudge and the poll thread would not see the read, and a window update would
 /// wait for the next frame or timer. Interlocked.MemoryBarrier on both sides makes at least one of them see the other.
 /// </para>
+/// <para>
+/// Direct delivery (receive). A consumer about to block may lend the producer its destination (<see cref="PostDirect"/>);
+/// while nothing is buffered, the producer copies in-order bytes straight there (<see cref="TryDeliverDirect"/>) and moves
+/// both positions past them, as if written and read at once: one copy from the capture instead of two, no chunk taken.
+/// Who may touch the destination is one state word changed only by compare-and-swap: Posted (the producer may claim it),
+/// Busy (the producer is copying), Filled (bytes are there; the producer may claim it again to add more), Idle (the
+/// consumer has it back). The consumer takes it back with <see cref="CollectDirect"/> before its destination goes out of
+/// scope, waiting out a copy in progress, so no byte lands in memory it no longer lends. The producer publishes the
+/// positions it moved before it stores Filled (release), and the consumer's compare-and-swap that takes Filled is a full
+/// fence: its next read starts from the moved position. A store of new bytes racing the post needs no fence: whichever
+/// side misses the other, the bytes are buffered and the ordinary wake-up of the reader follows.
+/// </para>
 /// </summary>
 internal sealed class ChunkedByteBuffer
 {
     private const int ChunkShift = ChunkPool.ChunkShift;
     private const int ChunkSize = ChunkPool.ChunkSize;
     private const int ChunkMask = ChunkSize - 1;
+    private const int DirectIdle = 0, DirectPosted = 1, DirectBusy = 2, DirectFilled = 3;
 
     private readonly byte[]?[] _chunks;
     private readonly ChunkPool? _pool;
@@ -40,6 +53,10 @@ internal sealed class ChunkedByteBuffer
     private int _held;       // chunks held now (the application may take one while the poll thread returns another)
     private long _notifyAt = long.MaxValue;
     private int _limit;
+    private int _directState;  // receive: DirectIdle, DirectPosted, DirectBusy or DirectFilled (see the class comment)
+    private nint _directTarget;  // receive: the consumer's destination while posted
+    private int _directLength;
+    private int _directFilled;
     private int _producing;    // send: 1 while the application is inside TryAppend
     private int _claimingTail; // send: 1 while the poll thread hands back the chunk the application would write into next
     private bool _sealed;      // send: the writer shut down; the limit stays 0
@@ -111,6 +128,36 @@ internal sealed class ChunkedByteBuffer
         Volatile.Write(ref _written, written); // release: the chunks and bytes before it are visible with it
     }
 
+    /// <summary>Bytes delivered to a posted destination that its consumer has not collected yet (what a reader waits for).</summary>
+    public bool DirectBytesWaiting => Volatile.Read(ref _directState) == DirectFilled;
+
+    /// <summary>
+    /// Producer of a receive buffer: copies the start of <paramref name="data"/> (the next in-order bytes) into the
+    /// destination a consumer posted, if one is posted and nothing is buffered (readable or out of order), and moves both
+    /// positions past them; returns the bytes taken (0: none, write them with <see cref="WriteAt"/> as usual).
+    /// </summary>
+    public unsafe int TryDeliverDirect(ReadOnlySpan<byte> data)
+    {
+        int state = Volatile.Read(ref _directState);
+        if (state is not (DirectPosted or DirectFilled) || data.IsEmpty) return 0;
+        if (_written != Volatile.Read(ref _read) || _highest != _written) return 0; // bytes buffered go first
+        if (Interlocked.CompareExchange(ref _directState, DirectBusy, state) != state) return 0; // collected meanwhile
+        int n = Math.Min(data.Length, _directLength - _directFilled);
+        if (n == 0)
+        {
+            Volatile.Write(ref _directState, state); // full: the rest is buffered
+            return 0;
+        }
+        data[..n].CopyTo(new Span<byte>((byte*)_directTarget + _directFilled, n));
+        _directFilled += n;
+        long position = _written + n;
+        _highest = position;
+        Volatile.Write(ref _read, position);
+        Volatile.Write(ref _written, position);
+        Volatile.Write(ref _directState, DirectFilled); // release: the bytes and positions before it
+        return n;
+    }
+
     /// <summary>Producer: appends as much of <paramref name="data"/> as <see cref="Limit"/> leaves room for; returns the
     /// bytes taken.</summary>
     public int TryAppend(ReadOnlySpan<byte> data)
@@ -153,6 +200,36 @@ internal sealed class ChunkedByteBuffer
         long notifyAt = Volatile.Read(ref _notifyAt);
         notify = read < notifyAt && after >= notifyAt;
         return n;
+    }
+
+    /// <summary>
+    /// Consumer of a receive buffer, about to wait for bytes: lends <paramref name="length"/> bytes at
+    /// <paramref name="destination"/> (pinned by the caller until <see cref="CollectDirect"/> returns) to the producer.
+    /// False when this buffer takes no loan (the detached stand-in, shared by every stream that has one).
+    /// </summary>
+    public unsafe bool PostDirect(byte* destination, int length)
+    {
+        if (_pool is null || length <= 0) return false;
+        _directTarget = (nint)destination;
+        _directLength = length;
+        _directFilled = 0;
+        Interlocked.Exchange(ref _directState, DirectPosted); // after the fields: the producer reads them once it sees Posted
+        return true;
+    }
+
+    /// <summary>Consumer: takes the destination posted with <see cref="PostDirect"/> back, waiting out a copy into it in
+    /// progress; returns the bytes the producer delivered there (they are read: the position is past them).</summary>
+    public int CollectDirect()
+    {
+        var spin = new SpinWait();
+        while (true)
+        {
+            int state = Volatile.Read(ref _directState);
+            if (state == DirectIdle) return 0;
+            if (state != DirectBusy && Interlocked.CompareExchange(ref _directState, DirectIdle, state) == state)
+                return state == DirectFilled ? _directFilled : 0;
+            spin.SpinOnce(); // the producer is copying one segment (microseconds)
+        }
     }
 
     /// <summary>Consumer: copies readable bytes from <paramref name="offset"/> past the read position without consuming.</summary>

@@ -84,6 +84,7 @@ public sealed class StackMetrics
         Line("tcp pure acks sent", tcp.PureAcksSent);
         Line("tcp retransmissions", tcp.Retransmissions);
         Line("tcp retransmission timeouts", tcp.RetransmissionTimeouts);
+        Line("tcp bytes read directly (into a waiting reader)", tcp.BytesReadDirectly);
         Line("tcp out-of-order segments", tcp.OutOfOrderSegments);
         Line("tcp out-of-order refused (ranges full)", tcp.ReassemblyRefused);
         Line("tcp duplicate segments", tcp.DuplicateSegments);

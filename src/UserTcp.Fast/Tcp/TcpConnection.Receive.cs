@@ -298,6 +298,14 @@ internal sealed partial class TcpConnection
             OnDataArrival(payload.Length, (segment.Flags & TcpFlags.Psh) != 0, now);
             if (offset == 0)
             {
+                if (_outOfOrder.IsEmpty && _receiveBuffer.TryDeliverDirect(data) is var direct and > 0)
+                {
+                    // Straight into a blocked reader's buffer (ChunkedByteBuffer: direct delivery), read as it lands.
+                    Stats.BytesReadDirectly += direct;
+                    _rcvNxt += direct;
+                    start += direct;
+                    data = data[direct..];
+                }
                 WriteUnheld(start, data);
                 SeqNum end = _rcvNxt + data.Length;
                 bool hadHoles = !_outOfOrder.IsEmpty;

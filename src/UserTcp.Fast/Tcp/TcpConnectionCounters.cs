@@ -9,6 +9,7 @@ internal sealed class TcpConnectionCounters
     public long SegmentsReceived;
     public long SegmentsSent;
     public long BytesReceived;
+    public long BytesReadDirectly;
     public long BytesSent;
     /// <summary>Segments sent with no payload and no SYN/FIN/RST: pure ACKs, including window updates and duplicate ACKs.</summary>
     public long PureAcksSent;
@@ -41,6 +42,7 @@ internal sealed class TcpConnectionCounters
         SegmentsReceived += other.SegmentsReceived;
         SegmentsSent += other.SegmentsSent;
         BytesReceived += other.BytesReceived;
+        BytesReadDirectly += other.BytesReadDirectly;
         BytesSent += other.BytesSent;
         PureAcksSent += other.PureAcksSent;
         DataSegmentsReceived += other.DataSegmentsReceived;
@@ -69,6 +71,7 @@ internal sealed class TcpConnectionCounters
         SegmentsReceived = SegmentsReceived,
         SegmentsSent = SegmentsSent,
         BytesReceived = BytesReceived,
+        BytesReadDirectly = BytesReadDirectly,
         BytesSent = BytesSent,
         PureAcksSent = PureAcksSent,
         DataSegmentsReceived = DataSegmentsReceived,

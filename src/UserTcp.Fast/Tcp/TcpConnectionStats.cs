@@ -12,6 +12,9 @@ public readonly record struct TcpConnectionStats
     public long SegmentsReceived { get; init; }
     public long SegmentsSent { get; init; }
     public long BytesReceived { get; init; }
+    /// <summary>Of <see cref="BytesReceived"/>, those copied from the frame straight into the buffer of a blocking
+    /// <see cref="Api.TcpStream.Read(Span{byte})"/> that was waiting on an empty receive buffer: one copy, not two.</summary>
+    public long BytesReadDirectly { get; init; }
     public long BytesSent { get; init; }
     /// <summary>Segments sent with no payload and no SYN/FIN/RST: pure ACKs, including window updates and duplicate ACKs.</summary>
     public long PureAcksSent { get; init; }

@@ -111,6 +111,129 @@ public sealed class ChunkedByteBufferStressTests
         Assert.Equal(0, pool.ChunksInUse);
     }
 
+    /// <summary>
+    /// Direct delivery between two threads: the producer offers each in-order piece to a lent destination first (as the
+    /// engine does), buffers the rest, and sometimes places a piece's tail out of order first (then nothing may go direct);
+    /// the reader reads what is buffered, and when nothing is, lends its buffer, waits or not at all (taking it back while
+    /// the producer may be copying), and checks every byte: those delivered where they belong, none past the count it was
+    /// given, none written into its buffer after it took it back (the buffer is filled with a marker between loans).
+    /// </summary>
+    [Fact]
+    public unsafe void Direct_delivery_races_the_reader_taking_its_buffer_back_without_losing_or_misplacing_a_byte()
+    {
+        const byte marker = 0xEE;
+        var pool = new ChunkPool();
+        var buffer = new ChunkedByteBuffer(pool, Capacity, Capacity);
+        var arrived = new ChangeSignal(new PollThreadUsage());
+        Func<ChunkedByteBuffer, bool> ready = static b => b.Count > 0 || b.DirectBytesWaiting;
+        string? failure = null;
+        long delivered = 0, emptyLoans = 0, fullLoans = 0;
+        var producer = new Thread(() =>
+        {
+            var random = new Random(5);
+            var piece = new byte[8192];
+            long position = 0;
+            var spin = new SpinWait();
+            while (position < Total && failure is null)
+            {
+                int room = Capacity - (int)(position - buffer.Reclaim());
+                if (room == 0)
+                {
+                    spin.SpinOnce(); // the reader frees room by reading
+                    continue;
+                }
+                int n = (int)Math.Min(1 + random.Next(Math.Min(room, piece.Length)), Total - position);
+                for (int i = 0; i < n; i++) piece[i] = ChunkedByteBufferTests.PatternByte(position + i);
+                if (n > 1 && random.Next(4) == 0)
+                {
+                    int split = random.Next(1, n);
+                    buffer.WriteAt(split, piece.AsSpan(split, n - split));
+                    if (buffer.TryDeliverDirect(piece.AsSpan(0, split)) != 0) failure = "delivered directly past out-of-order bytes";
+                    buffer.WriteAt(0, piece.AsSpan(0, split));
+                    buffer.Commit(n);
+                }
+                else
+                {
+                    int direct = buffer.TryDeliverDirect(piece.AsSpan(0, n));
+                    delivered += direct;
+                    buffer.WriteAt(0, piece.AsSpan(direct, n - direct));
+                    buffer.Commit(n - direct);
+                }
+                position += n;
+                arrived.SetIf(ready, buffer);
+            }
+        });
+        var reader = new Thread(() =>
+        {
+            var random = new Random(6);
+            var destination = GC.AllocateArray<byte>(8192, pinned: true);
+            destination.AsSpan().Fill(marker);
+            long position = 0;
+            while (position < Total && failure is null)
+            {
+                if (destination.AsSpan().IndexOfAnyExcept(marker) is var late and >= 0)
+                {
+                    failure = $"byte {late} of the reader's buffer was written after it was taken back (at {position})";
+                    return;
+                }
+                int length = 1 + random.Next(destination.Length);
+                int n = buffer.Read(destination.AsSpan(0, length), out _);
+                if (n == 0)
+                {
+                    fixed (byte* lent = destination)
+                    {
+                        buffer.PostDirect(lent, length);
+                        if (random.Next(4) != 0)
+                        {
+                            var wait = arrived.WaitUntilAsync(ready, buffer, CancellationToken.None);
+                            if (!wait.IsCompleted && !wait.AsTask().Wait(2 * WaitBound))
+                            {
+                                failure = $"reader at {position}: nothing came for {2 * WaitBound.TotalSeconds} s";
+                                buffer.CollectDirect();
+                                return;
+                            }
+                        }
+                        else
+                        {
+                            Thread.SpinWait(random.Next(200)); // take it back at once, racing a copy into it
+                        }
+                        n = buffer.CollectDirect();
+                    }
+                    if (destination.AsSpan(n, length - n).IndexOfAnyExcept(marker) is var past and >= 0)
+                    {
+                        failure = $"the producer wrote byte {n + past} of a loan it reported {n} bytes for (at {position})";
+                        return;
+                    }
+                    if (n == 0)
+                    {
+                        emptyLoans++;
+                        continue;
+                    }
+                    fullLoans++;
+                }
+                for (int i = 0; i < n; i++)
+                {
+                    if (destination[i] != ChunkedByteBufferTests.PatternByte(position + i))
+                    {
+                        failure = $"byte {position + i}: {destination[i]}, expected {ChunkedByteBufferTests.PatternByte(position + i)}";
+                        return;
+                    }
+                }
+                destination.AsSpan(0, n).Fill(marker);
+                position += n;
+            }
+        });
+        producer.Start();
+        reader.Start();
+        Assert.True(producer.Join(TimeSpan.FromMinutes(2)) && reader.Join(TimeSpan.FromMinutes(2)), "a side neither finished nor gave up");
+        Assert.Null(failure);
+        Assert.True(delivered > 0 && fullLoans > 100 && emptyLoans > 100,
+            $"the race was not exercised: {delivered} bytes delivered directly in {fullLoans} loans, {emptyLoans} taken back empty");
+        buffer.Reclaim();
+        Assert.Equal(0, buffer.ChunksHeld);
+        Assert.Equal(0, pool.ChunksInUse);
+    }
+
     private static string? Produce(Shared shared, Random random)
     {
         var buffer = shared.Buffer;
