@@ -101,17 +101,18 @@ internal static class TapReport
         text.Line();
         text.Line($"How to read it. CPU seconds per transfer second near 1 or above mean a client kept a core busy (whole processes: the");
         text.Line($"stack's start-up, runtime and application thread, lwIP's tcpip timer thread included), on a machine of {machine.Cores} cores that nginx and");
-        text.Line($"the kernel's forwarding share. A TAP reader pays one read(2) per frame of at most 1514 bytes, and every ACK it writes");
+        text.Line($"the kernel's forwarding share. A TAP reader pays one read(2) per frame it gets, and every ACK it writes");
         text.Line($"has the kernel carry it through the bridge and the veth to nginx's TCP, which sends the next segments back towards the");
         text.Line($"TAP, largely in the write(2)'s own context (the softirq run as it returns): system time of the client. The server's segments in are mostly the client's");
         text.Line($"ACKs: about 350 per MiB is an ACK every second segment (lwIP, always), about 45 the stack's cumulative ACKs of up to");
         text.Line($"16 segments. lwIP also waits on its 64 KiB window: it cannot have more than 44 segments in flight. The kernel client");
-        text.Line($"pays neither per frame: it reads many segments per recv(2), and with offloads on it gets 64 KiB GSO frames end to end,");
-        text.Line($"while the TAP clients still get 1514-byte frames (the kernel segments them for the TAP), hence its lead there. The stack's");
-        text.Line($"poll thread is busy for most of its transfer (poll thread CPU against transfer time): per frame it pays the read(2) and the");
-        text.Line($"engine's work. What would take it further on TAP: fewer system calls per byte: IFF_VNET_HDR with TUNSETOFFLOAD, so that");
-        text.Line($"the kernel hands it GSO frames of up to 64 KiB as the veth does to pcap with offloads on (only when the server sends such");
-        text.Line($"frames: with offloads off there are none), or reads batched some other way; neither is in this run.");
+        text.Line($"pays neither per frame: it reads many segments per recv(2), and with offloads on it gets 64 KiB GSO frames end to end.");
+        text.Line($"So does the stack on its TAP (IFF_VNET_HDR with TUNSETOFFLOAD: the kernel hands it the server's segments of up to");
+        text.Line($"64 KiB whole, checksums partial: its device receive calls per GiB above), while lwIP gets 1514-byte frames, the kernel");
+        text.Line($"cutting each segment for a TAP without a virtio-net header. With offloads off the server sends no such segments and");
+        text.Line($"both TAP clients read frames of at most 1514 bytes, one read(2) each: the stack's poll thread is then busy for most of");
+        text.Line($"its transfer (poll thread CPU against transfer time), paying per frame the read(2) and the engine's work; batching those");
+        text.Line($"reads (a TAP has no recvmmsg: io_uring, say) is what would take it further, and is not in this run.");
         text.Line();
     }
 
@@ -121,11 +122,12 @@ internal static class TapReport
         text.Line($"## Method");
         text.Line();
         text.Line($"- **The lab**: `usertcp lab up --stack-link tap`: nginx in the server namespace, and in the client namespace a persistent TAP and");
-        text.Line($"  the client's veth end joined by a bridge, none of them with an address of the kernel's; MTU 1500 everywhere. The TAP is");
-        text.Line($"  opened without IFF_VNET_HDR, so the kernel segments and checksums every frame it hands a TAP reader (at most 1514 bytes)");
-        text.Line($"  whatever the veths' offloads; those only change what the server sends into the veth and what curl's kernel receives.");
+        text.Line($"  the client's veth end joined by a bridge, none of them with an address of the kernel's; MTU 1500 everywhere. The stack");
+        text.Line($"  opens the TAP with IFF_VNET_HDR and gives it checksum and TCP segmentation offload (TUNSETOFFLOAD, given back when it");
+        text.Line($"  closes), so the server's segments reach it as the server sent them; lwIP opens it without, and the kernel segments and");
+        text.Line($"  checksums every frame it hands lwIP (at most 1514 bytes). The veths' offloads decide what the server sends.");
         text.Line($"- **Stack** (`usertcp get URL -o /dev/null --lab P --stats`, a fresh process per download, started by `dotnet`): attaches to");
-        text.Line($"  the TAP (one read(2) and one write(2) per frame), claims 198.18.0.2 with its own MAC; HttpClient reads the body and writes");
+        text.Line($"  the TAP (one read(2) per frame or segment, one writev(2) per frame sent), claims 198.18.0.2 with its own MAC; get reads the body and writes");
         text.Line($"  it to /dev/null. TCP: MSS {stackTcp.MaxSegmentSize}, receive buffer {stackTcp.ReceiveBufferSize / (1 << 20)} MiB with window scaling, SACK, timestamps, cumulative ACKs");
         text.Line($"  (at most {stackTcp.MaxSegmentsPerAck} segments per ACK). Transfer time: its summary line, from connect to the last byte.");
         text.Line($"- **lwIP** (`bench/peers/lwip-get TAP {TapOrchestrator.LwipAddress}/24 SERVER /{plan.Size}`, C, Debian's liblwip 2.1.3 with its own netif");

@@ -29,6 +29,8 @@ namespace UserTcp.Fast.Devices;
 /// behind its <see cref="VirtioNetHeader"/>, through the FIFO (batched, even with <c>batchFrames</c> 1), and frames to be
 /// segmented (<see cref="Send(ReadOnlySpan{byte}, int)"/>) take one of a few 64 KiB buffers of their own, so that the FIFO's
 /// many MTU-sized buffers stay small: when those are all waiting, the FIFO is flushed first.</para>
+/// <para><b>A TAP with IFF_VNET_HDR</b> (<c>zeroHeaderWrites</c>) takes a virtio-net header in front of every write(2): an
+/// all-zero one (a complete frame, nothing to offload), sent from one static buffer by writev(2), so the frame is not copied.</para>
 /// <para><b>Payloads by reference</b> (<see cref="Send(ReadOnlySpan{byte}, in SegmentPayload, int)"/>): a frame to be
 /// segmented may come as its headers, copied into the buffer, and its payload left in the send buffer's chunks, pinned only
 /// for the sendmmsg that takes the frame as one message of several iovecs; the kernel's copy into the socket buffer is the
@@ -47,6 +49,9 @@ internal sealed unsafe class FrameTransmitter
     private readonly FramePool _pool;
     private readonly FramePool? _segmentedPool;
     private readonly int _headerBytes;
+    private readonly bool _zeroHeaderWrites;
+    /// <summary>The all-zero virtio-net header written in front of each frame with <see cref="_zeroHeaderWrites"/>.</summary>
+    private static readonly byte* ZeroHeader = (byte*)NativeMemory.AllocZeroed(VirtioNetHeader.Length);
     private readonly FrameBuffer[] _queued;
     private readonly int[] _queuedLengths;
     /// <summary>Per queued frame: the payload that follows its buffer's bytes by reference (empty: the buffer holds it all).</summary>
@@ -68,10 +73,12 @@ internal sealed unsafe class FrameTransmitter
     /// <param name="queueCapacity">Frames kept for a retry or a batch; each gets a buffer of <paramref name="maxFrameBytes"/>.</param>
     /// <param name="batchFrames">Most frames per sendmmsg(2); 1 writes each frame at once with write(2).</param>
     /// <param name="maxSegmentedFrameBytes">With a virtio-net header, the largest frame to be segmented; 0 without.</param>
+    /// <param name="zeroHeaderWrites">A TAP opened with IFF_VNET_HDR: each write(2) is an all-zero virtio-net header and the frame.</param>
     /// <param name="predecessor">A transmitter this one replaces (on another descriptor of the same interface): what it
     /// still holds after a flush goes out before this one's frames.</param>
     public FrameTransmitter(int fd, string deviceName, DeviceCounters stats, int queueCapacity, int maxFrameBytes, int batchFrames = 1,
-                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0, FrameTransmitter? predecessor = null)
+                            bool virtioNetHeader = false, int maxSegmentedFrameBytes = 0, FrameTransmitter? predecessor = null,
+                            bool zeroHeaderWrites = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queueCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchFrames);
@@ -80,6 +87,7 @@ internal sealed unsafe class FrameTransmitter
         _deviceName = deviceName;
         _stats = stats;
         _headerBytes = virtioNetHeader ? VirtioNetHeader.Length : 0;
+        _zeroHeaderWrites = zeroHeaderWrites;
         _pool = new FramePool(queueCapacity, _headerBytes + maxFrameBytes);
         if (virtioNetHeader && maxSegmentedFrameBytes > 0) _segmentedPool = new FramePool(SegmentedBuffers, _headerBytes + maxSegmentedFrameBytes);
         _queued = new FrameBuffer[queueCapacity];
@@ -195,7 +203,20 @@ internal sealed unsafe class FrameTransmitter
     {
         _stats.SendCalls++;
         nint written;
-        fixed (byte* bytes = frame) written = Libc.Write(_fd, bytes, (nuint)frame.Length);
+        fixed (byte* bytes = frame)
+        {
+            if (_zeroHeaderWrites)
+            {
+                var vectors = stackalloc Libc.IoVector[2];
+                vectors[0] = new Libc.IoVector { Base = ZeroHeader, Length = VirtioNetHeader.Length };
+                vectors[1] = new Libc.IoVector { Base = bytes, Length = (nuint)frame.Length };
+                written = Libc.WriteV(_fd, vectors, 2);
+            }
+            else
+            {
+                written = Libc.Write(_fd, bytes, (nuint)frame.Length);
+            }
+        }
         if (written >= 0)
         {
             _stats.FramesSent++;

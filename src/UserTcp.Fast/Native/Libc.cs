@@ -133,6 +133,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "clock_gettime")]
     public static partial int ClockGetTime(int clock, TimeSpec* time);
 
+    [LibraryImport(Library, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint WriteV(int fd, IoVector* vectors, int count);
+
     /// <summary>getrandom(2) with no flags: the kernel's cryptographic generator, blocking only until it is first seeded.</summary>
     [LibraryImport(Library, EntryPoint = "getrandom", SetLastError = true)]
     public static partial nint GetRandom(byte* buffer, nuint length, uint flags);

@@ -61,7 +61,8 @@ internal sealed record StackSetup(
     /// <summary>PACKET_QDISC_BYPASS on the pcap device's socket (<see cref="PcapDeviceOptions.QdiscBypass"/>).</summary>
     public bool QdiscBypass { get; init; }
 
-    /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>).</summary>
+    /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>); on a TAP,
+    /// the kernel's offloads towards the stack (<see cref="UserTcp.Fast.Devices.Tap.TapDeviceOptions.Offloads"/>).</summary>
     public bool SegmentationOffload { get; init; } = true;
     /// <summary>
     /// Host-address mode (<c>--ip host</c>): <see cref="Address"/> is the kernel's own address of the interface, shared

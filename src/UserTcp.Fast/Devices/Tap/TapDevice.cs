@@ -14,10 +14,17 @@ namespace UserTcp.Fast.Devices.Tap;
 /// bytes per frame and its SendPacket 136 bytes per frame (a ToArray copy among them). This device reads into one
 /// pinned buffer and writes from the caller's span: 0 bytes either way (TapDeviceTests checks that over 10,000 frames).</para>
 /// <para><b>Opening.</b> open(/dev/net/tun, O_RDWR|O_NONBLOCK) then TUNSETIFF with IFF_TAP|IFF_NO_PI: creates the
-/// interface in the network namespace of the opening thread, or attaches to a persistent TAP of that name. Without
-/// IFF_VNET_HDR the kernel does no segmentation or checksum offload towards us: frames are at most MTU + 14 bytes
-/// and carry complete checksums. The interface is created down and without an address; whoever owns the kernel side
-/// configures it (ip addr add, ip link set up).</para>
+/// interface in the network namespace of the opening thread, or attaches to a persistent TAP of that name. The interface
+/// is created down and without an address; whoever owns the kernel side configures it (ip addr add, ip link set up).</para>
+/// <para><b>Offloads</b> (<see cref="TapDeviceOptions.Offloads"/>, the default). With IFF_VNET_HDR every read and write
+/// carries a virtio-net header, and TUNSETOFFLOAD (TUN_F_CSUM | TUN_F_TSO4) gives the interface checksum and TCP
+/// segmentation offload, so the kernel hands us a TCP/IPv4 segment of up to 64 KiB as it holds it (one read for what was
+/// up to 45 frames) with its checksum partial (the field holds the pseudo-header sum: the stack's checksum policy takes
+/// that on a host-local link, as it does a veth's frames through pcap). The header says so; the frame after it is what the
+/// stack parses, its IPv4 total length covering the whole segment. Frames the stack sends go behind an all-zero header
+/// (complete, nothing to offload). Disposing gives the interface's offloads back (TUNSETOFFLOAD 0): a persistent TAP keeps
+/// its features, and a later reader without IFF_VNET_HDR would get segments larger than its frames. Without offloads the
+/// kernel cuts and sums every segment for us: frames are at most MTU + 14 bytes with complete checksums.</para>
 /// <para><b>Addresses.</b> The TAP interface's own MAC belongs to the kernel side. The stack is another host on this
 /// link, so it needs its own MAC: <see cref="TapDeviceOptions.StackMacAddress"/>, or a random locally administered
 /// unicast one (first octet x2, x6, xA or xE). <see cref="Mtu"/> is the interface's MTU when opened, asked of the
@@ -33,10 +40,19 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     private const uint TunSetInterface = 0x400454CA;
     private const short IffTap = 0x0002;
     private const short IffNoPacketInfo = 0x1000;
-    /// <summary>The largest MTU a TAP accepts plus an Ethernet header with one VLAN tag: reads can never truncate.</summary>
-    private const int MaxFrameBytes = ushort.MaxValue + LinkHeaderAllowance;
+    private const short IffVirtioNetHeader = 0x4000;
+    /// <summary>_IOW('T', 208, unsigned int): the argument is the value.</summary>
+    private const uint TunSetOffload = 0x400454D0;
+    /// <summary>_IOW('T', 216, int): the argument points to the size (a persistent TAP keeps what its last user set).</summary>
+    private const uint TunSetVirtioNetHeaderSize = 0x400454D8;
+    private const uint TunChecksumOffload = 0x01, TunSegmentationOffloadV4 = 0x02;
+    /// <summary>The largest MTU a TAP accepts, or the largest segment the kernel hands over with offloads, plus an Ethernet
+    /// header with one VLAN tag and the virtio-net header: reads can never truncate.</summary>
+    private const int MaxReadBytes = VirtioNetHeader.Length + ushort.MaxValue + LinkHeaderAllowance;
 
     private readonly FrameBuffer _receiveBuffer;
+    /// <summary>Bytes in front of every frame read or written: the virtio-net header with offloads, else none.</summary>
+    private readonly int _headerBytes;
 
     /// <exception cref="DeviceUnavailableException">No TUN driver, not permitted, the name is taken by another kind of
     /// interface, or the TAP is attached to another process.</exception>
@@ -47,12 +63,21 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
         Descriptor = OpenCloneDevice(options.InterfaceName);
         try
         {
-            request.FlagsOrMtu = IffTap | IffNoPacketInfo;
+            request.FlagsOrMtu = (short)(IffTap | IffNoPacketInfo | (options.Offloads ? IffVirtioNetHeader : 0));
             if (Libc.Ioctl(Descriptor, TunSetInterface, &request) < 0) throw AttachFailure(options.InterfaceName, Libc.LastErrno);
             Name = request.NameText;
+            if (options.Offloads)
+            {
+                int headerSize = VirtioNetHeader.Length;
+                if (Libc.Ioctl(Descriptor, TunSetVirtioNetHeaderSize, &headerSize) < 0)
+                    throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: TUNSETVNETHDRSZ failed: {Libc.Describe(Libc.LastErrno)}");
+                SetOffloads(Descriptor, Name, TunChecksumOffload | TunSegmentationOffloadV4);
+                _headerBytes = VirtioNetHeader.Length;
+            }
             Mtu = LinuxInterface.Read(Name).Mtu;
-            new FramePool(1, MaxFrameBytes).TryRent(out _receiveBuffer);
-            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance);
+            new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
+            Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance,
+                                               zeroHeaderWrites: options.Offloads);
         }
         catch
         {
@@ -78,7 +103,7 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
         while (delivered < maxFrames)
         {
             Counters.ReceiveCalls++;
-            nint length = Libc.Read(Descriptor, buffer, MaxFrameBytes);
+            nint length = Libc.Read(Descriptor, buffer, MaxReadBytes);
             if (length < 0)
             {
                 int errno = Libc.LastErrno;
@@ -87,16 +112,29 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: read failed: {Libc.Describe(errno)}");
             }
             var deliveredAt = MonotonicClock.Now;
+            length -= _headerBytes; // the virtio-net header: whatever it says, the frame after it is whole
+            if (length < 0) continue; // never: the kernel writes the header in front of every frame
             Counters.FramesReceived++;
             Counters.BytesReceived += length;
             delivered++;
-            handler.OnFrame(new ReadOnlySpan<byte>(buffer, (int)length), deliveredAt);
+            handler.OnFrame(new ReadOnlySpan<byte>(buffer + _headerBytes, (int)length), deliveredAt);
         }
         return delivered;
     }
 
-    /// <summary>Closes the descriptor: a TAP this device created disappears, a persistent one stays.</summary>
-    private protected override void Close() => Libc.Close(Descriptor);
+    /// <summary>Closes the descriptor: a TAP this device created disappears, a persistent one stays, without the offloads
+    /// this device gave it.</summary>
+    private protected override void Close()
+    {
+        if (_headerBytes > 0) Libc.Ioctl(Descriptor, TunSetOffload, null); // best effort: the interface may be gone
+        Libc.Close(Descriptor);
+    }
+
+    private static void SetOffloads(int descriptor, string name, uint offloads)
+    {
+        if (Libc.Ioctl(descriptor, TunSetOffload, (void*)offloads) < 0)
+            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: TUNSETOFFLOAD failed: {Libc.Describe(Libc.LastErrno)}");
+    }
 
     public override string ToString() => $"tap:{Name} (stack {MacAddress}, MTU {Mtu})";
 

@@ -13,6 +13,13 @@ public sealed record TapDeviceOptions
     /// <summary>The stack's own MAC on the link; null picks a random locally administered unicast address.</summary>
     public MacAddress? StackMacAddress { get; init; }
 
+    /// <summary>
+    /// Take the kernel's segmentation and checksum offloads (IFF_VNET_HDR, TUNSETOFFLOAD with TUN_F_CSUM | TUN_F_TSO4): TCP
+    /// segments come as the kernel holds them, up to 64 KiB with the checksum left partial, instead of cut and summed into
+    /// frames of the MTU, one read(2) each. Frames the stack sends are complete either way. Off: plain frames both ways.
+    /// </summary>
+    public bool Offloads { get; init; } = true;
+
     /// <summary>Frames kept for a retry when the kernel refuses a write for the moment.</summary>
     public int SendQueueCapacity { get; init; } = DefaultSendQueueCapacity;
 }
