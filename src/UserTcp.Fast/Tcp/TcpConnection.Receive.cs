@@ -510,7 +510,7 @@ internal sealed partial class TcpConnection
         int limit = _receiveBuffer.Limit;
         int offered = Math.Max(0, _advertisedRightEdge - _rcvNxt);
         long wake = long.MaxValue;
-        if (offered < _config.MaxSegmentSize) wake = written - limit + _config.MaxSegmentSize;
+        if (offered < _config.MaxSegmentSize) wake = written - limit + offered + SwsThreshold(limit);
         else if (offered * 2L <= limit) wake = written - limit + 2L * offered;
         if (PushedAckWaiting) wake = Math.Min(wake, written);
         return wake;

@@ -517,8 +517,7 @@ internal sealed partial class TcpConnection
     {
         int limit = _receiveBuffer.Limit;
         SeqNum proposed = _rcvNxt + Math.Max(0, limit - _receiveBuffer.Count);
-        int threshold = Math.Min(limit / 2, _config.MaxSegmentSize);
-        if (proposed - _advertisedRightEdge >= threshold || _advertisedRightEdge - _rcvNxt < 0)
+        if (proposed - _advertisedRightEdge >= SwsThreshold(limit) || _advertisedRightEdge - _rcvNxt < 0)
             _advertisedRightEdge = SeqNum.Max(proposed, _rcvNxt);
         int window = Math.Max(0, _advertisedRightEdge - _rcvNxt);
         ushort field = (ushort)Math.Min(ushort.MaxValue, window >> _rcvWndShift);
@@ -528,7 +527,9 @@ internal sealed partial class TcpConnection
 
     /// <summary>
     /// After the application reads: is an immediate window update worth a segment? When the window we last offered
-    /// is at most half the buffer and would at least double (Linux's rule), or it was below one MSS and now is not.
+    /// is at most half the buffer and would at least double (Linux's rule), or it was below one MSS and
+    /// <see cref="AdvertiseWindow"/> would now move its right edge (by the SWS threshold, <see cref="SwsThreshold"/>): an
+    /// update that cannot move the edge would repeat the window the sender has.
     /// </summary>
     private bool WindowUpdateWorthSending()
     {
@@ -536,9 +537,12 @@ internal sealed partial class TcpConnection
         int offered = Math.Max(0, _advertisedRightEdge - _rcvNxt);
         int limit = _receiveBuffer.Limit;
         int possible = limit - _receiveBuffer.Count;
-        if (offered < _config.MaxSegmentSize) return possible >= _config.MaxSegmentSize;
+        if (offered < _config.MaxSegmentSize) return possible - offered >= SwsThreshold(limit);
         return offered * 2L <= limit && possible >= offered * 2L;
     }
+
+    /// <summary>Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): the right edge moves by at least min(buffer/2, MSS).</summary>
+    private int SwsThreshold(int limit) => Math.Min(limit / 2, _config.MaxSegmentSize);
 
     /// <summary>Every segment we send carries the cumulative ACK: pending ACK state is settled and its delay recorded.</summary>
     private void OnAckSent(Instant now)

@@ -249,8 +249,14 @@ internal sealed partial class TcpConnection
                 if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
                 if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
             }
-            // Already there: the call above acted on this very position, unless the reader moved meanwhile.
-            if (!_receiveBuffer.SetNotifyAt(ReaderWakePosition()) || _receiveBuffer.ReadPosition == _readSeen) return;
+            if (!_receiveBuffer.SetNotifyAt(ReaderWakePosition())) return;
+            // Already there: data arrived since the last read and shrank the window we offer (the edge stays while the
+            // reader is behind), so a position the reader passed before is due now; or the reader moved meanwhile.
+            if (_receiveBuffer.ReadPosition == _readSeen)
+            {
+                if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
+                return;
+            }
         }
     }
 

@@ -160,6 +160,40 @@ public sealed class TcpBufferTests(ITestOutputHelper output)
         Assert.Equal(2000, h.FlushSingle().Window);
     }
 
+    /// <summary>
+    /// A window left below one MSS by arriving data (the right edge stays put while the reader is behind) reopens only when
+    /// the edge can move by the SWS threshold, min(buffer/2, MSS): the reader is told to nudge exactly there. Before, the
+    /// reader was told "one MSS free", which a residual window plus less than one MSS of freed space already met: the
+    /// position counted as passed, nobody asked for the update, and the sender waited for its persist timer (200 ms
+    /// stalls of a download over a TAP with offloads), or a read sent an ACK whose window had not moved.
+    /// </summary>
+    [Fact]
+    public void A_window_left_below_one_MSS_reopens_when_the_edge_can_move_and_not_before()
+    {
+        var h = new EngineHarness(new TcpConfig { QuickAckSegments = 0, ReceiveBufferSize = 4 * Mss, WindowScaling = false });
+        var c = h.Establish(windowScale: null);
+        for (int i = 0; i < 3; i++) DeliverData(h, i * Mss);
+        Assert.Equal(Mss, h.Flush()[^1].Window); // the edge stays: one segment's room is left
+        c.OnApplicationRead();
+
+        var read = new byte[4 * Mss];
+        Assert.Equal(1000, c.ReceiveBuffer.Read(read.AsSpan(0, 1000), out bool notify));
+        Assert.False(notify); // 1,000 bytes more would not move the edge by an MSS: no update worth a segment
+        c.OnApplicationRead();
+        h.FlushNothing();
+
+        DeliverData(h, 3 * Mss, 552); // the residual window: 896 bytes, 1,896 free (its ACK waits for the delayed-ACK timer)
+        h.FlushNothing();
+        c.OnApplicationRead(); // the pump's pass after the batch
+        h.FlushNothing();
+
+        int rest = 3 * Mss + 552 - 1000;
+        Assert.Equal(rest, c.ReceiveBuffer.Read(read, out notify));
+        Assert.True(notify, "the read that let the edge move did not say so: the update would wait for the sender's probe");
+        c.OnApplicationRead(); // what the nudged poll thread runs
+        Assert.Equal(4 * Mss, h.FlushSingle().Window);
+    }
+
     [Fact] // Linux tcp_cleanup_rbuf: the reader on its own thread drains a pushed segment, and its ACK leaves without the 40 ms timer
     public void A_reader_on_the_application_thread_that_drains_pushed_data_wakes_the_poll_thread()
     {
