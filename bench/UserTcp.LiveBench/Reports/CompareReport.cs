@@ -295,12 +295,13 @@ internal static partial class CompareReport
             text.Line($"  application thread while the poll thread receives. That is why the headline is /dev/null: a file sink measures the sink.");
         }
         text.Line($"- **Copies along `usertcp get`** (from the code, not measured): the kernel copies each frame into the pcap ring (the first 4 MiB:");
-        text.Line($"  recvmmsg(2) copies them into the device's socket buffers, `--capture auto`); the TCP engine");
-        text.Line($"  copies its payload into the connection's receive buffer; `TcpStream.Read`, on the application's thread, copies it");
-        text.Line($"  from there into the buffer HttpClient reads with (`get`'s 1 MiB buffer: HttpClient reads into the caller's buffer");
-        text.Line($"  directly when its own is empty); write(2) copies it into the file in the file sink and nowhere into /dev/null. Two copies in user");
-        text.Line($"  space and one or two in the kernel, where curl has one of each kind (recv(2) into its buffer; write(2), a copy only");
-        text.Line($"  into a file). The kernel's copy into the ring runs in softirq on the core that sends the frame, nginx's for a veth,");
+        text.Line($"  recvmmsg(2) copies them into the device's socket buffers, `--capture auto`); the TCP engine copies its payload into");
+        text.Line($"  the buffer of a blocking `TcpStream.Read` waiting on an empty receive buffer (direct delivery: most of a download's");
+        text.Line($"  bytes, `--stats` \"tcp bytes read directly\"), otherwise into the connection's receive buffer, from which `TcpStream.Read`,");
+        text.Line($"  on the application's thread, copies it into the buffer HttpClient reads with (`get`'s 1 MiB buffer: HttpClient reads");
+        text.Line($"  into the caller's buffer directly when its own is empty); write(2) copies it into the file in the file sink and");
+        text.Line($"  nowhere into /dev/null. One or two copies in user space and one or two in the kernel, where curl has one of each kind");
+        text.Line($"  (recv(2) into its buffer; write(2), a copy only into a file). The kernel's copy into the ring runs in softirq on the core that sends the frame, nginx's for a veth,");
         text.Line($"  as its TCP receive work for curl does: nginx's own CPU per GiB was the same serving either client (README, \"Where a");
         text.Line($"  download's time goes\").");
         if (liveReport is not null && File.Exists(liveReport) && LiveConnectThroughput(File.ReadAllText(liveReport)) is { Count: > 0 } live)
