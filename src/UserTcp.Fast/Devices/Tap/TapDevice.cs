@@ -71,7 +71,8 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 int headerSize = VirtioNetHeader.Length;
                 if (Libc.Ioctl(Descriptor, TunSetVirtioNetHeaderSize, &headerSize) < 0)
                     throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: TUNSETVNETHDRSZ failed: {Libc.Describe(Libc.LastErrno)}");
-                SetOffloads(Descriptor, Name, TunChecksumOffload | TunSegmentationOffloadV4);
+                if (Libc.Ioctl(Descriptor, TunSetOffload, (void*)(TunChecksumOffload | TunSegmentationOffloadV4)) < 0)
+                    throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{Name}: TUNSETOFFLOAD failed: {Libc.Describe(Libc.LastErrno)}");
                 _headerBytes = VirtioNetHeader.Length;
             }
             Mtu = LinuxInterface.Read(Name).Mtu;
@@ -128,12 +129,6 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     {
         if (_headerBytes > 0) Libc.Ioctl(Descriptor, TunSetOffload, null); // best effort: the interface may be gone
         Libc.Close(Descriptor);
-    }
-
-    private static void SetOffloads(int descriptor, string name, uint offloads)
-    {
-        if (Libc.Ioctl(descriptor, TunSetOffload, (void*)offloads) < 0)
-            throw new DeviceUnavailableException(DeviceUnavailableReason.OpenFailed, $"{name}: TUNSETOFFLOAD failed: {Libc.Describe(Libc.LastErrno)}");
     }
 
     public override string ToString() => $"tap:{Name} (stack {MacAddress}, MTU {Mtu})";
