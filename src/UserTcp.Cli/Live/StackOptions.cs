@@ -16,7 +16,7 @@ namespace UserTcp.Cli.Live;
 /// kernel's own address of DEV, shared; without <c>--gateway</c>, the kernel's default gateway of that interface), or
 /// <c>--tap NAME --ip ADDR/PREFIX [--gateway ADDR]</c> for a TAP interface whose kernel side the user
 /// configures; <c>--pcap FILE</c>, <c>--stats</c>, <c>--checksum</c>, <c>--ack-policy</c>, <c>--poll</c>, <c>--poll-budget</c>
-/// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>, <c>--gso</c>.
+/// (<c>--busy-poll</c> is <c>--poll busy</c>), <c>--send-batch</c>, <c>--qdisc-bypass</c>, <c>--gso</c>, <c>--tap-reads</c>.
 /// </summary>
 internal sealed class StackOptions
 {
@@ -35,6 +35,7 @@ internal sealed class StackOptions
     public readonly Option<int?> SendBatch = new("--send-batch") { Description = "Most frames per sendmmsg(2) (default 64); 1 sends each frame with its own write(2)." };
     public readonly Option<bool> QdiscBypass = new("--qdisc-bypass") { Description = "Send past the interface's queueing discipline (PACKET_QDISC_BYPASS)." };
     public readonly Option<string> Gso = new("--gso") { Description = "on: TCP data leaves pcap in segments of up to 64 KiB that the kernel cuts at the MSS (generic segmentation offload); off: frames of at most the MTU. With --tap, on takes the kernel's offloads instead (IFF_VNET_HDR: TCP segments of up to 64 KiB arrive whole, frames sent are MTU frames); off: MTU frames both ways.", DefaultValueFactory = _ => "on" };
+    public readonly Option<string> TapReads = new("--tap-reads") { Description = "How frames come off a TAP: batched (up to 16 reads for one io_uring_enter(2) system call; one read(2) each where the kernel has no io_uring) or single (one read(2) per frame).", DefaultValueFactory = _ => "batched" };
     public readonly Option<string> Capture = new("--capture") { Description = "How pcap takes frames from the kernel: socket (a packet socket read with recvmmsg(2): one RCU grace period to open and close it), ring (libpcap's TPACKET ring: no system call while frames wait, the kernel makes the copy off the poll thread, but three grace periods), or auto: the socket, then the ring set up beside it once 4 MiB have come. Default: auto (serve: ring, a server lives long).", DefaultValueFactory = _ => "auto" };
     public readonly Option<string?> CaptureBuffer = new("--capture-buffer") { Description = "The kernel's capture buffer for pcap, e.g. 32M: the socket's receive buffer (SO_RCVBUF), or with --capture ring the ring (pcap_set_buffer_size); frames beyond it are dropped and counted. Default: four receive windows for the socket, one and a half windows of frames for the ring (serve: 32M)." };
 
@@ -50,12 +51,13 @@ internal sealed class StackOptions
         Poll.AcceptOnlyFromAmong("sleep", "adaptive", "busy");
         Gso.AcceptOnlyFromAmong("on", "off");
         Capture.AcceptOnlyFromAmong("auto", "socket", "ring");
+        TapReads.AcceptOnlyFromAmong("batched", "single");
     }
 
     /// <param name="unlessGiven">An option of the command that runs it without the stack: when given, no place is asked for.</param>
     public void AddTo(Command command, Option? unlessGiven = null)
     {
-        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, Gso, Capture, CaptureBuffer }) command.Options.Add(option);
+        foreach (var option in new Option[] { Lab, Interface, Tap, Ip, Gateway, Pcap, Stats, Checksum, AckPolicy, Poll, PollBudget, BusyPoll, SendBatch, QdiscBypass, Gso, TapReads, Capture, CaptureBuffer }) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             if (unlessGiven is not null && result.GetResult(unlessGiven) is not null) return;
@@ -85,6 +87,7 @@ internal sealed class StackOptions
             if (result.GetValue(CaptureBuffer) is { } ring && ByteCount.Parse(ring) is not (>= MinCaptureBuffer and <= MaxCaptureBuffer))
                 result.AddError($"--capture-buffer {ring}: a size from 1M to 1G, such as 32M");
             if (tap && result.GetValue(CaptureBuffer) is not null) result.AddError("--capture-buffer sizes pcap's buffer; a TAP device has none");
+            if (!tap && !lab && result.GetResult(TapReads) is { Implicit: false }) result.AddError("--tap-reads chooses how a TAP is read; pcap has --capture");
             if (tap && result.GetResult(Capture) is { Implicit: false }) result.AddError("--capture chooses pcap's receive path; a TAP device has its own");
         });
     }
@@ -113,6 +116,7 @@ internal sealed class StackOptions
             SendBatchFrames = parse.GetValue(SendBatch) ?? PcapDeviceOptions.DefaultSendBatchFrames,
             QdiscBypass = parse.GetValue(QdiscBypass),
             SegmentationOffload = parse.GetValue(Gso) != "off",
+            TapBatchedReads = parse.GetValue(TapReads) != "single",
             CaptureBufferBytes = parse.GetValue(CaptureBuffer) is { } ring ? (int)ByteCount.Parse(ring)!.Value : null,
             // Given or not: a command (serve) has its own default.
             ReceivePath = parse.GetResult(Capture) is { Implicit: false } ? parse.GetValue(Capture) switch

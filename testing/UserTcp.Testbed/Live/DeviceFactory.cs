@@ -13,7 +13,7 @@ internal static class DeviceFactory
 {
     public static INetworkDevice Open(StackSetup setup) =>
         setup.TapName is { } tap
-            ? OpenTap(tap, setup.SegmentationOffload)
+            ? OpenTap(tap, setup.SegmentationOffload, setup.TapBatchedReads)
             : new PcapDevice(new PcapDeviceOptions
             {
                 InterfaceName = setup.InterfaceName!,
@@ -29,10 +29,10 @@ internal static class DeviceFactory
     /// A TAP the stack creates is down and has no address, and vanishes when the stack exits: nobody can have configured
     /// its kernel side yet, so say so instead of letting the first connection time out unexplained.
     /// </summary>
-    private static TapDevice OpenTap(string name, bool offloads)
+    private static TapDevice OpenTap(string name, bool offloads, bool batchedReads)
     {
         bool existed = Libc.IfNameToIndex(name) != 0;
-        var device = new TapDevice(new TapDeviceOptions { InterfaceName = name, Offloads = offloads });
+        var device = new TapDevice(new TapDeviceOptions { InterfaceName = name, Offloads = offloads, BatchedReads = batchedReads });
         if (!existed)
         {
             Console.Error.WriteLine($"usertcp: created TAP {device.Name}; it is down and has no address until its kernel side is configured " +

@@ -64,6 +64,8 @@ internal sealed record StackSetup(
     /// <summary>Segmentation offload on the pcap device's sends (<see cref="PcapDeviceOptions.SegmentationOffload"/>); on a TAP,
     /// the kernel's offloads towards the stack (<see cref="UserTcp.Fast.Devices.Tap.TapDeviceOptions.Offloads"/>).</summary>
     public bool SegmentationOffload { get; init; } = true;
+    /// <summary>On a TAP, frames read in batches through io_uring (<see cref="UserTcp.Fast.Devices.Tap.TapDeviceOptions.BatchedReads"/>).</summary>
+    public bool TapBatchedReads { get; init; } = true;
     /// <summary>
     /// Host-address mode (<c>--ip host</c>): <see cref="Address"/> is the kernel's own address of the interface, shared
     /// (<see cref="NetworkStackOptions.SharesHostAddress"/>); the command fills it in with <see cref="LocalPorts"/> from a

@@ -19,14 +19,15 @@ internal sealed class TapLink : KernelLink
     /// <summary>The name a TAP of namespace <paramref name="space"/> gets (within the kernel's 15 characters).</summary>
     public static string TapNameIn(NetworkNamespace space) => space.Name + "t";
 
-    public static TapLink Create()
+    /// <param name="batchedReads"><see cref="TapDeviceOptions.BatchedReads"/>.</param>
+    public static TapLink Create(bool batchedReads = true)
     {
         var space = NetworkNamespace.Create();
         TapDevice? device = null;
         try
         {
             string name = TapNameIn(space);
-            device = space.Enter(() => new TapDevice(new TapDeviceOptions { InterfaceName = name }));
+            device = space.Enter(() => new TapDevice(new TapDeviceOptions { InterfaceName = name, BatchedReads = batchedReads }));
             var link = new TapLink(space, device);
             link.BringUpKernelEnd();
             return link;

@@ -29,8 +29,14 @@ namespace UserTcp.Fast.Devices.Tap;
 /// link, so it needs its own MAC: <see cref="TapDeviceOptions.StackMacAddress"/>, or a random locally administered
 /// unicast one (first octet x2, x6, xA or xE). <see cref="Mtu"/> is the interface's MTU when opened, asked of the
 /// opening thread's namespace (<see cref="LinuxInterface"/>; sysfs may show another namespace).</para>
-/// <para><b>Syscalls.</b> One read(2) per frame plus one that finds the queue empty per batch (EAGAIN): measured
-/// 1.005 reads per frame for bursts of 200. One write(2) per frame. <see cref="DeviceStats.KernelDrops"/> stays 0: frames the kernel could not queue for us show as
+/// <para><b>Syscalls.</b> A TAP hands over one frame per read and has no recvmmsg(2). With
+/// <see cref="TapDeviceOptions.BatchedReads"/> (the default) an <see cref="IoUringBatchReader"/> runs up to 16 reads, each
+/// RWF_NOWAIT, for one io_uring_enter(2), into 16 pinned slots of the largest read (1 MiB of address space, touched as
+/// frames fill it); the batch grows while batches come back full and shrinks to twice what the last one found, so a
+/// trickle of frames costs no more than a few empty reads. On this project's 2-core VM, where a system call is dear, that
+/// halved the CPU of a 1 GiB download without offloads and doubled its throughput (1.55 s against 3.1 s). Without
+/// io_uring (or with batching off): one read(2) per frame plus one that finds the queue empty per batch (EAGAIN),
+/// measured 1.005 reads per frame for bursts of 200. One write(2) per frame sent. <see cref="DeviceStats.KernelDrops"/> stays 0: frames the kernel could not queue for us show as
 /// the interface's tx_dropped (ip -s link).</para>
 /// </remarks>
 public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
@@ -50,7 +56,16 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     /// header with one VLAN tag and the virtio-net header: reads can never truncate.</summary>
     private const int MaxReadBytes = VirtioNetHeader.Length + ushort.MaxValue + LinkHeaderAllowance;
 
+    /// <summary>Reads one <see cref="Receive{THandler}"/> may batch into one io_uring_enter(2).</summary>
+    private const int BatchedReads = 16;
+
+    /// <summary>The one read(2)'s buffer when reads are not batched.</summary>
     private readonly FrameBuffer _receiveBuffer;
+    /// <summary>The batched reads, or null: <see cref="TapDeviceOptions.BatchedReads"/> off, or no io_uring here.</summary>
+    private readonly IoUringBatchReader? _batchReader;
+    /// <summary>How many reads the next batch submits: doubled while batches come back full, else twice what the last
+    /// one found, so a trickle of frames does not pay for 16 empty reads each time.</summary>
+    private int _nextBatch = 2;
     /// <summary>Bytes in front of every frame read or written: the virtio-net header with offloads, else none.</summary>
     private readonly int _headerBytes;
 
@@ -76,7 +91,12 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 _headerBytes = VirtioNetHeader.Length;
             }
             Mtu = LinuxInterface.Read(Name).Mtu;
-            new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
+            if (options.BatchedReads)
+            {
+                _batchReader = IoUringBatchReader.TryCreate(Descriptor, BatchedReads, MaxReadBytes, out string? why);
+                BatchingUnavailableReason = why;
+            }
+            if (_batchReader is null) new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
             Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance,
                                                zeroHeaderWrites: options.Offloads);
         }
@@ -95,10 +115,21 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     /// <summary>Always true: the peer is this host's kernel.</summary>
     public bool IsHostLocal => true;
 
+    /// <summary>Whether frames are read in batches through io_uring (<see cref="TapDeviceOptions.BatchedReads"/>).</summary>
+    public bool ReadsBatched => _batchReader is not null;
+    /// <summary>Why reads are not batched though asked to be (this kernel's answer), or null.</summary>
+    public string? BatchingUnavailableReason { get; }
+
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFrames);
+        return _batchReader is null ? ReceiveEach(ref handler, maxFrames) : ReceiveBatched(_batchReader, ref handler, maxFrames);
+    }
+
+    /// <summary>One read(2) per frame, until one finds the queue empty.</summary>
+    private int ReceiveEach<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
+    {
         byte* buffer = _receiveBuffer.Pointer;
         int delivered = 0;
         while (delivered < maxFrames)
@@ -112,21 +143,58 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 if (errno == Libc.EINTR) continue;
                 throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: read failed: {Libc.Describe(errno)}");
             }
-            var deliveredAt = MonotonicClock.Now;
-            length -= _headerBytes; // the virtio-net header: whatever it says, the frame after it is whole
-            if (length < 0) continue; // never: the kernel writes the header in front of every frame
-            Counters.FramesReceived++;
-            Counters.BytesReceived += length;
-            delivered++;
-            handler.OnFrame(new ReadOnlySpan<byte>(buffer + _headerBytes, (int)length), deliveredAt);
+            if (Deliver(ref handler, buffer, (int)length, MonotonicClock.Now)) delivered++;
         }
         return delivered;
+    }
+
+    /// <summary>Batches of reads, one io_uring_enter(2) each, until a batch meets the empty queue (EAGAIN).</summary>
+    private int ReceiveBatched<THandler>(IoUringBatchReader reader, ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
+    {
+        int delivered = 0;
+        while (delivered < maxFrames)
+        {
+            int asked = Math.Min(_nextBatch, maxFrames - delivered);
+            Counters.ReceiveCalls++;
+            int completed = reader.Read(asked);
+            var deliveredAt = MonotonicClock.Now;
+            bool emptied = false;
+            int found = 0;
+            for (int i = 0; i < completed; i++)
+            {
+                var (slot, result) = reader.Completion(i);
+                if (result < 0)
+                {
+                    if (result == -Libc.EAGAIN) emptied = true;
+                    else if (result != -Libc.EINTR)
+                        throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: read failed: {Libc.Describe(-result)}");
+                    continue;
+                }
+                found++;
+                if (Deliver(ref handler, reader.Slot(slot), result, deliveredAt)) delivered++;
+            }
+            _nextBatch = found == asked ? Math.Min(2 * asked, BatchedReads) : Math.Clamp(2 * found, 2, BatchedReads);
+            if (emptied) break;
+        }
+        return delivered;
+    }
+
+    /// <summary>Hands one read's frame, behind its virtio-net header if any, to <paramref name="handler"/>.</summary>
+    private bool Deliver<THandler>(ref THandler handler, byte* read, int length, Instant deliveredAt) where THandler : struct, IFrameReceiver
+    {
+        length -= _headerBytes; // the virtio-net header: whatever it says, the frame after it is whole
+        if (length < 0) return false; // never: the kernel writes the header in front of every frame
+        Counters.FramesReceived++;
+        Counters.BytesReceived += length;
+        handler.OnFrame(new ReadOnlySpan<byte>(read + _headerBytes, length), deliveredAt);
+        return true;
     }
 
     /// <summary>Closes the descriptor: a TAP this device created disappears, a persistent one stays, without the offloads
     /// this device gave it.</summary>
     private protected override void Close()
     {
+        _batchReader?.Dispose();
         if (_headerBytes > 0) Libc.Ioctl(Descriptor, TunSetOffload, null); // best effort: the interface may be gone
         Libc.Close(Descriptor);
     }

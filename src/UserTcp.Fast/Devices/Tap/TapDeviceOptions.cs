@@ -20,6 +20,13 @@ public sealed record TapDeviceOptions
     /// </summary>
     public bool Offloads { get; init; } = true;
 
+    /// <summary>
+    /// Read frames in batches: one io_uring_enter(2) runs up to 16 reads (a TAP has no recvmmsg), instead of one read(2)
+    /// per frame. Where this kernel has no io_uring (not built in, kernel.io_uring_disabled, a seccomp filter) the device
+    /// reads one frame per read(2) and says why in <see cref="TapDevice.BatchingUnavailableReason"/>.
+    /// </summary>
+    public bool BatchedReads { get; init; } = true;
+
     /// <summary>Frames kept for a retry when the kernel refuses a write for the moment.</summary>
     public int SendQueueCapacity { get; init; } = DefaultSendQueueCapacity;
 }
