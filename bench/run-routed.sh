@@ -4,7 +4,7 @@
 # and on, every body into /dev/null; then the routed lab's stack/kernel throughput ratio against the flat lab's, size by
 # size (the target: within 10 %).
 #
-#   bench/run-routed.sh              full run: 64K (the fixed-cost reference), 100M and 1G, 5 pairs each per lab and offload
+#   bench/run-routed.sh              full run: 64K (the fixed-cost reference), 100M and 1G, 15 pairs each per lab and offload
 #                                    setting (about 5 minutes): regenerates perf-results/routed.md and perf-results/data/routed.csv
 #   bench/run-routed.sh --runs N     full run with N pairs per size, offload setting and lab
 #   bench/run-routed.sh --quick      64K and 10M, 2 pairs (about 30 s): everything goes to a temporary folder, routed.md is

@@ -112,7 +112,7 @@ static int Routed(BenchArguments arguments)
 {
     RequireRootAndTools("network namespaces, the labs' nginx, router and dnsmasq", "ip", "curl", "time", "dnsmasq", "nft");
     int? pairs = arguments.OptionalInt("--runs");
-    var plan = arguments.Flag("--quick") ? ComparePlan.RoutedQuick(pairs ?? ComparePlan.QuickPairs) : ComparePlan.Routed(pairs ?? ComparePlan.FullPairs);
+    var plan = arguments.Flag("--quick") ? ComparePlan.RoutedQuick(pairs ?? ComparePlan.QuickPairs) : ComparePlan.Routed(pairs ?? ComparePlan.RoutedFullPairs);
     if (plan.Pairs < 1) throw new BenchException("--runs must be at least 1");
     var labNames = new Dictionary<LabTopology, string> { [LabTopology.Flat] = LabName(arguments, "rf"), [LabTopology.Routed] = LabName(arguments, "rr", "--routed-lab") };
     if (labNames[LabTopology.Flat] == labNames[LabTopology.Routed]) throw new BenchException("--lab and --routed-lab must name two labs");

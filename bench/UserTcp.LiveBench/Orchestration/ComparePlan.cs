@@ -17,6 +17,10 @@ internal sealed record ComparePlan
     /// </summary>
     public const string ReferenceSize = "64K";
     public const int FullPairs = 5;
+    /// <summary>Pairs per row of the routed comparison: its verdict is a ratio of two medians of ratios, each of four noisy
+    /// downloads, so it needs more pairs than a single ratio to come out the same from run to run (5 pairs moved rows by
+    /// up to 50 % between runs).</summary>
+    public const int RoutedFullPairs = 15;
     public const int QuickPairs = 2;
     /// <summary>The sink of the summary and the targets: the figures of the network stacks, not of a file system.</summary>
     public const BodySink HeadlineSink = BodySink.DevNull;
