@@ -60,9 +60,10 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     private const int BatchedReads = 16;
 
     /// <summary>The one read(2)'s buffer when reads are not batched.</summary>
-    private readonly FrameBuffer _receiveBuffer;
-    /// <summary>The batched reads, or null: <see cref="TapDeviceOptions.BatchedReads"/> off, or no io_uring here.</summary>
-    private readonly IoUringBatchReader? _batchReader;
+    private FrameBuffer _receiveBuffer;
+    /// <summary>The batched reads, or null: <see cref="TapDeviceOptions.BatchedReads"/> off, no io_uring here, or this
+    /// kernel's TAP refusing RWF_NOWAIT reads (found at the first batch).</summary>
+    private IoUringBatchReader? _batchReader;
     /// <summary>How many reads the next batch submits: doubled while batches come back full, else twice what the last
     /// one found, so a trickle of frames does not pay for 16 empty reads each time.</summary>
     private int _nextBatch = 2;
@@ -118,7 +119,7 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
     /// <summary>Whether frames are read in batches through io_uring (<see cref="TapDeviceOptions.BatchedReads"/>).</summary>
     public bool ReadsBatched => _batchReader is not null;
     /// <summary>Why reads are not batched though asked to be (this kernel's answer), or null.</summary>
-    public string? BatchingUnavailableReason { get; }
+    public string? BatchingUnavailableReason { get; private set; }
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver
     {
@@ -166,6 +167,8 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 if (result < 0)
                 {
                     if (result == -Libc.EAGAIN) emptied = true;
+                    else if (result is -Libc.EOPNOTSUPP or -Libc.EINVAL && delivered == 0 && found == 0)
+                        return FallBackToSingleReads(ref handler, maxFrames, result);
                     else if (result != -Libc.EINTR)
                         throw new DeviceUnavailableException(DeviceUnavailableReason.InterfaceGone, $"{Name}: read failed: {Libc.Describe(-result)}");
                     continue;
@@ -174,9 +177,20 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 if (Deliver(ref handler, reader.Slot(slot), result, deliveredAt)) delivered++;
             }
             _nextBatch = found == asked ? Math.Min(2 * asked, BatchedReads) : Math.Clamp(2 * found, 2, BatchedReads);
-            if (emptied) break;
+            if (emptied || found == 0) break;
         }
         return delivered;
+    }
+
+    /// <summary>A TAP whose kernel cannot read without waiting (no FMODE_NOWAIT: RWF_NOWAIT is refused) is read with
+    /// read(2) from now on; nothing was read by the refused batch.</summary>
+    private int FallBackToSingleReads<THandler>(ref THandler handler, int maxFrames, int refusal) where THandler : struct, IFrameReceiver
+    {
+        BatchingUnavailableReason = $"io_uring reads of a TAP refused: {Libc.Describe(-refusal)}";
+        _batchReader!.Dispose();
+        _batchReader = null;
+        new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
+        return ReceiveEach(ref handler, maxFrames);
     }
 
     /// <summary>Hands one read's frame, behind its virtio-net header if any, to <paramref name="handler"/>.</summary>
