@@ -9,23 +9,23 @@ namespace UserTcp.Fast.Native;
 /// </summary>
 /// <remarks>
 /// Raw system calls on the kernel's ABI (include/uapi/linux/io_uring.h): io_uring_setup, one mmap of both rings
-/// (IORING_FEAT_SINGLE_MMAP, Linux 5.4) and one of the submission entries, the descriptor registered so that a read does
-/// not look it up each time (IOSQE_FIXED_FILE). The ring's head and tail words are shared with the kernel: the tail we
-/// publish is a release store, the tail we read an acquire load (io_uring's own liburing does the same). Not
-/// thread-safe: one poll thread owns it.
+/// (IORING_FEAT_SINGLE_MMAP, Linux 5.4) and one of the submission entries. The descriptor is not registered with the ring
+/// (IOSQE_FIXED_FILE would save a lookup per read): a registered file is held by the ring, whose teardown the kernel
+/// finishes in a worker after close(2), so a TAP would outlive its process for a moment (a created one still listed, a
+/// persistent one busy for the next process to attach). The ring's head and tail words are shared with the kernel: the
+/// tail we publish is a release store, the tail we read an acquire load (as liburing does). Not thread-safe: one poll
+/// thread owns it.
 /// </remarks>
 internal sealed unsafe class IoUringBatchReader : IDisposable
 {
     private const byte OpRead = 22;
-    private const byte SqeFixedFile = 1;
     private const uint ReadNoWait = 0x8; // RWF_NOWAIT
     private const uint EnterGetEvents = 1;
-    private const uint RegisterFiles = 2;
     private const uint FeatureSingleMmap = 1;
     private const long SubmissionEntriesOffset = 0x1000_0000;
     private const int SubmissionEntrySize = 64, CompletionEntrySize = 16, ParametersSize = 120;
 
-    private readonly int _ring;
+    private readonly int _ring, _descriptor;
     private readonly nint _rings, _entries;
     private readonly nuint _ringsSize, _entriesSize;
     private readonly uint* _submissionTail, _submissionArray, _completionHead, _completionTail;
@@ -36,9 +36,10 @@ internal sealed unsafe class IoUringBatchReader : IDisposable
     private readonly int[] _completedSlot, _completedResult;
     private bool _disposed;
 
-    private IoUringBatchReader(int ring, nint rings, nuint ringsSize, nint entries, nuint entriesSize, byte* parameters, int slots, int slotSize)
+    private IoUringBatchReader(int ring, int descriptor, nint rings, nuint ringsSize, nint entries, nuint entriesSize, byte* parameters, int slots, int slotSize)
     {
         _ring = ring;
+        _descriptor = descriptor;
         _rings = rings;
         _ringsSize = ringsSize;
         _entries = entries;
@@ -108,14 +109,8 @@ internal sealed unsafe class IoUringBatchReader : IDisposable
                 why = $"mmap of the io_uring entries: {Libc.Describe(Libc.LastErrno)}";
                 return null;
             }
-            int registered = descriptor;
-            if (Libc.IoUringRegister(ring, RegisterFiles, &registered, 1) < 0)
-            {
-                why = $"io_uring_register of the descriptor: {Libc.Describe(Libc.LastErrno)}";
-                return null;
-            }
             why = null;
-            var reader = new IoUringBatchReader(ring, rings, ringsSize, entries, entriesSize, parameters, slots, slotSize);
+            var reader = new IoUringBatchReader(ring, descriptor, rings, ringsSize, entries, entriesSize, parameters, slots, slotSize);
             rings = entries = Libc.MAP_FAILED; // the reader owns them now
             ring = -1;
             return reader;
@@ -147,8 +142,7 @@ internal sealed unsafe class IoUringBatchReader : IDisposable
             byte* entry = _submissionEntries + index * SubmissionEntrySize;
             new Span<byte>(entry, SubmissionEntrySize).Clear();
             entry[0] = OpRead;
-            entry[1] = SqeFixedFile;
-            *(int*)(entry + 4) = 0; // the registered descriptor's index
+            *(int*)(entry + 4) = _descriptor;
             *(ulong*)(entry + 16) = (ulong)Slot(i);
             *(uint*)(entry + 24) = (uint)SlotSize;
             *(uint*)(entry + 28) = ReadNoWait;

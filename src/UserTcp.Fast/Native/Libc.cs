@@ -297,7 +297,7 @@ internal static unsafe partial class Libc
     public const int ENOSYS = 38;
 
     /// <summary>syscall(2) for the calls glibc has no wrapper for: the io_uring ones, numbered alike on every architecture
-    /// (the asm-generic table's 425-427, which x86-64 shares). Fixed arguments: the variadic wrapper takes them from
+    /// (the asm-generic table's 425 and 426, which x86-64 shares). Fixed arguments: the variadic wrapper takes them from
     /// the same registers and stack slots.</summary>
     [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long first, long second, long third, long fourth, long fifth, long sixth);
@@ -306,7 +306,4 @@ internal static unsafe partial class Libc
 
     public static int IoUringEnter(int ring, uint toSubmit, uint minComplete, uint flags) =>
         (int)Syscall(426, ring, toSubmit, minComplete, flags, 0, 0);
-
-    public static int IoUringRegister(int ring, uint opcode, void* argument, uint count) =>
-        (int)Syscall(427, ring, opcode, (long)argument, count, 0, 0);
 }

@@ -178,6 +178,44 @@ public sealed class TapDeviceTests(ITestOutputHelper output)
         space.Exec("ip", "link", "show", name);
     }
 
+    [Fact] // nothing of a closed device holds the TAP: not the io_uring of its batched reads, whose teardown the kernel defers
+    public void Disposing_lets_go_of_the_tap_at_once_a_persistent_one_for_the_next_holder_a_created_one_entirely()
+    {
+        using var space = NetworkNamespace.Create();
+        string name = TapLink.TapNameIn(space);
+        space.Exec("ip", "tuntap", "add", "mode", "tap", "name", name);
+        var persistent = new TapDeviceOptions { InterfaceName = name };
+        for (int attach = 0; attach < 20; attach++)
+        {
+            var error = space.Enter(() =>
+            {
+                try
+                {
+                    using var device = new TapDevice(persistent);
+                    var counter = new FrameCounter();
+                    device.Receive(ref counter, 16);
+                    return device.ReadsBatched ? null : $"reads not batched: {device.BatchingUnavailableReason}";
+                }
+                catch (DeviceUnavailableException e)
+                {
+                    return $"attach {attach}: {e.Message}";
+                }
+            });
+            Assert.Null(error);
+        }
+        space.Exec("ip", "link", "delete", name);
+
+        string created = name + "x";
+        space.Enter(() =>
+        {
+            using var device = new TapDevice(new TapDeviceOptions { InterfaceName = created });
+            var counter = new FrameCounter();
+            device.Receive(ref counter, 16);
+            return 0;
+        });
+        Assert.DoesNotContain(created, space.Exec("ip", "-br", "link"));
+    }
+
     [Fact]
     public void A_name_taken_by_another_kind_of_interface_is_WrongKind()
     {
