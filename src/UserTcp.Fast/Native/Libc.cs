@@ -294,7 +294,6 @@ internal static unsafe partial class Libc
 
     public const int MAP_SHARED = 0x01;
     public const int MAP_POPULATE = 0x8000;
-    public const int ENOSYS = 38;
 
     /// <summary>syscall(2) for the calls glibc has no wrapper for: the io_uring ones, numbered alike on every architecture
     /// (the asm-generic table's 425 and 426, which x86-64 shares). Fixed arguments: the variadic wrapper takes them from

@@ -246,7 +246,7 @@ internal sealed partial class TcpConnection
             {
                 _readSeen = read;
                 _receiveBuffer.Reclaim();
-                if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
+                RequestAckIfReadMadeOneDue();
                 if (State is TcpState.Closed or TcpState.TimeWait) ReleaseBuffers(); // the last unread bytes are out
             }
             if (!_receiveBuffer.SetNotifyAt(ReaderWakePosition())) return;
@@ -254,10 +254,16 @@ internal sealed partial class TcpConnection
             // reader is behind), so a position the reader passed before is due now; or the reader moved meanwhile.
             if (_receiveBuffer.ReadPosition == _readSeen)
             {
-                if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
+                RequestAckIfReadMadeOneDue();
                 return;
             }
         }
+    }
+
+    /// <summary>A window update or a pushed segment's ACK, when the reading done so far makes one due.</summary>
+    private void RequestAckIfReadMadeOneDue()
+    {
+        if (WindowUpdateWorthSending() || PushedDataDrained()) RequestAck();
     }
 
     /// <summary>Graceful close of our direction (RFC 9293 §3.10.4): FIN after the queued data; receiving goes on (half-close).</summary>

@@ -97,7 +97,7 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
                 _batchReader = IoUringBatchReader.TryCreate(Descriptor, BatchedReads, MaxReadBytes, out string? why);
                 BatchingUnavailableReason = why;
             }
-            if (_batchReader is null) new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
+            if (_batchReader is null) _receiveBuffer = SingleReadBuffer();
             Transmitter = new FrameTransmitter(Descriptor, Name, Counters, options.SendQueueCapacity, Mtu + LinkHeaderAllowance,
                                                zeroHeaderWrites: options.Offloads);
         }
@@ -189,8 +189,15 @@ public sealed unsafe class TapDevice : DescriptorDevice, INetworkDevice
         BatchingUnavailableReason = $"io_uring reads of a TAP refused: {Libc.Describe(-refusal)}";
         _batchReader!.Dispose();
         _batchReader = null;
-        new FramePool(1, MaxReadBytes).TryRent(out _receiveBuffer);
+        _receiveBuffer = SingleReadBuffer();
         return ReceiveEach(ref handler, maxFrames);
+    }
+
+    /// <summary>The pinned buffer one read(2) at a time fills: room for the largest read.</summary>
+    private static FrameBuffer SingleReadBuffer()
+    {
+        new FramePool(1, MaxReadBytes).TryRent(out var buffer);
+        return buffer;
     }
 
     /// <summary>Hands one read's frame, behind its virtio-net header if any, to <paramref name="handler"/>.</summary>
