@@ -24,12 +24,14 @@ internal sealed class IdlePolicy
 
     private readonly INetworkDevice _device;
     private readonly ISendBacklog? _backlog;
+    private readonly IFrameWaitingHint? _waitingHint;
     private int _waitingAtWritableWake = -1;
 
     public IdlePolicy(INetworkDevice device, PollMode mode, TimeSpan spinCap)
     {
         _device = device;
         _backlog = device as ISendBacklog;
+        _waitingHint = device as IFrameWaitingHint;
         Mode = mode;
         Spin = new SpinBudget(spinCap);
     }
@@ -37,6 +39,9 @@ internal sealed class IdlePolicy
     public PollMode Mode { get; }
     /// <summary>The adaptive mode's learned budget (fed in every mode; used only by <see cref="PollMode.Adaptive"/>).</summary>
     public SpinBudget Spin { get; }
+    /// <summary>Turns run at once because the device showed a frame already waiting (<see cref="IFrameWaitingHint"/>): each is a
+    /// poll(2) that would only have said so.</summary>
+    public long WaitingFrameTurns { get; private set; }
     /// <summary>Turns run because the adaptive budget had not run out (turns that found nothing cost a pcap_dispatch each).</summary>
     public long SpinTurns { get; private set; }
 
@@ -46,11 +51,17 @@ internal sealed class IdlePolicy
         if (Mode == PollMode.Adaptive) Spin.OnBatch(firstArrival, lastArrival);
     }
 
-    /// <summary>Whether to run the next turn at once: a full batch (more may wait), busy polling, or an adaptive spin
-    /// within its budget while a connection is open (with none, idle costs nothing).</summary>
+    /// <summary>Whether to run the next turn at once: a full batch (more may wait), busy polling, a frame the device shows
+    /// waiting already (no poll(2) needed to learn it), or an adaptive spin within its budget while a connection is open
+    /// (with none, idle costs nothing).</summary>
     public bool TurnAgain(int frames, int batch, bool connectionsOpen, Instant now)
     {
         if (frames == batch || Mode == PollMode.Busy) return true;
+        if (_waitingHint is { FrameWaiting: true })
+        {
+            WaitingFrameTurns++;
+            return true;
+        }
         if (Mode != PollMode.Adaptive || !connectionsOpen || now >= Spin.SpinUntil) return false;
         SpinTurns++;
         return true;

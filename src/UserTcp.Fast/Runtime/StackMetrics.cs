@@ -73,6 +73,7 @@ public sealed class StackMetrics
         Line("device sends deferred", device.SendsDeferred);
         Line("device sends dropped", device.SendsDropped);
         Line("poll loop turns", _loop.Turns);
+        Line("poll loop turns on a waiting frame", _loop.Idle.WaitingFrameTurns);
         if (_loop.Idle.Mode == PollMode.Adaptive) Line("poll loop adaptive spin turns", _loop.Idle.SpinTurns);
         foreach (var (reason, count) in nic.Stats.Drops()) if (count > 0) Line($"dropped: {reason}", count);
         Line("partial checksums accepted", nic.Stats.PartialChecksumsAccepted);

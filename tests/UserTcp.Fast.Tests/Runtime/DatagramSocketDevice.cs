@@ -8,9 +8,10 @@ namespace UserTcp.Fast.Tests.Runtime;
 /// <summary>
 /// A device that sends into a connected Unix datagram socket through the live devices' <see cref="FrameTransmitter"/> and
 /// never receives: while nobody reads the peer, its sends fill the socket and are refused with EAGAIN, and the
-/// descriptor turns writable once the peer is read, as a packet socket's does. Hermetic: no interface, no root.
+/// descriptor turns writable once the peer is read, as a packet socket's does. Its <see cref="FrameWaiting"/> hint is what the
+/// test sets. Hermetic: no interface, no root.
 /// </summary>
-internal sealed class DatagramSocketDevice : INetworkDevice, ISendBacklog
+internal sealed class DatagramSocketDevice : INetworkDevice, ISendBacklog, IFrameWaitingHint
 {
     private readonly Socket _socket;
     private readonly FrameTransmitter _transmitter;
@@ -32,6 +33,7 @@ internal sealed class DatagramSocketDevice : INetworkDevice, ISendBacklog
     public bool IsHostLocal => true;
     public DeviceStats Stats => _counters.Snapshot();
     public int SendsWaiting => _transmitter.Queued;
+    public bool FrameWaiting { get; set; }
     public int ReadinessDescriptor => (int)_socket.Handle;
 
     public int Receive<THandler>(ref THandler handler, int maxFrames) where THandler : struct, IFrameReceiver => 0;

@@ -33,6 +33,26 @@ public sealed class IdlePolicyTests
         Assert.False(idle.TurnAgain(0, 64, connectionsOpen: true, now));
     }
 
+    /// <summary>A frame the device already shows waiting (a ring slot filled) means turn again, not poll(2) to hear it.</summary>
+    [Theory]
+    [InlineData(PollMode.Sleep)]
+    [InlineData(PollMode.Adaptive)]
+    public void A_frame_the_device_shows_waiting_turns_again_without_sleeping(PollMode mode)
+    {
+        using var peer = new BoundPeer();
+        using var device = new DatagramSocketDevice(peer.Path);
+        var idle = new IdlePolicy(device, mode, Cap);
+        var now = Instant.FromMilliseconds(1000);
+        Assert.False(idle.TurnAgain(3, 64, connectionsOpen: false, now));
+        device.FrameWaiting = true;
+        Assert.True(idle.TurnAgain(3, 64, connectionsOpen: false, now));
+        Assert.True(idle.TurnAgain(0, 64, connectionsOpen: false, now));
+        device.FrameWaiting = false;
+        Assert.False(idle.TurnAgain(3, 64, connectionsOpen: false, now));
+        Assert.Equal(2, idle.WaitingFrameTurns);
+        Assert.Equal(0, idle.SpinTurns);
+    }
+
     [Fact]
     public void Busy_mode_always_turns_again()
     {

@@ -280,6 +280,43 @@ public sealed class PcapDeviceTests
         Assert.InRange(counter.LastDeliveredAt.Nanoseconds, sentAt.Nanoseconds, wokeAt.Nanoseconds);
     }
 
+    /// <summary>
+    /// The ring's next slot, read in place (<see cref="RingCursor"/>), shows a frame waiting exactly when one does: none once a
+    /// receive has drained the ring, one once the peer has sent it, all the way round the ring and past its wrap; and with two
+    /// waiting, the second still shows after the first is taken.
+    /// </summary>
+    [Fact]
+    public void The_ring_shows_a_waiting_frame_without_a_receive_all_the_way_round()
+    {
+        using var lab = VethLink.Create();
+        using var device = lab.OpenDevice(receivePath: PcapReceivePath.Ring);
+        using var generator = lab.OpenKernelSender();
+        var frame = lab.KernelUdpFrame(32);
+        IFrameWaitingHint hint = device;
+        var counter = new FrameCounter();
+        Assert.False(hint.FrameWaiting); // nothing handed over yet: the cursor knows no slot
+
+        int frames = device.Ring!.Value.Frames * 3 / 2;
+        for (int i = 0; i < frames; i++)
+        {
+            generator.Send(frame);
+            if (i == 0) Assert.True(device.WaitForFrames(Patience));
+            else Assert.True(SpinUntil(() => hint.FrameWaiting), $"frame {i}: sent, not shown waiting");
+            Assert.Equal(1, device.Receive(ref counter, 1));
+            Assert.False(hint.FrameWaiting, $"frame {i}: a drained ring shows a frame waiting");
+        }
+        generator.Send(frame);
+        generator.Send(frame);
+        Assert.True(SpinUntil(() => hint.FrameWaiting));
+        Assert.Equal(1, device.Receive(ref counter, 1));
+        Assert.True(SpinUntil(() => hint.FrameWaiting), "the second frame is not shown waiting");
+        Assert.Equal(1, device.Receive(ref counter, 1));
+        Assert.False(hint.FrameWaiting);
+        Assert.Equal(frames + 2, device.Stats.FramesReceived);
+    }
+
+    private static bool SpinUntil(Func<bool> condition) => SpinWait.SpinUntil(condition, Patience);
+
     /// <summary>The ring libpcap maps is the one <see cref="CaptureRing"/> predicts for a veth with its default offloads (on).</summary>
     [Fact]
     public void The_capture_ring_is_sized_from_the_receive_window_as_predicted()
@@ -391,6 +428,8 @@ public sealed class PcapDeviceTests
         Assert.Equal(next, seen.Length);
         Assert.True(seen.All(count => count == 1), $"frames seen other than once: {string.Join(", ", seen.Select((count, number) => (count, number)).Where(p => p.count != 1).Take(10))}");
         Assert.Equal(next, tally.Frames);
+        generator.Send(frame);
+        Assert.True(SpinUntil(() => ((IFrameWaitingHint)device).FrameWaiting), "the ring taken over shows no waiting frame");
     }
 
     /// <summary>Counts each numbered frame (the int at <see cref="Offset"/>, the UDP payload's first bytes).</summary>

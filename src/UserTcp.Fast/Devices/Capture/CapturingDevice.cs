@@ -9,7 +9,7 @@ namespace UserTcp.Fast.Devices.Capture;
 /// Wraps a device and shows every frame received and sent to an <see cref="ICaptureSink"/> (a pcap file for
 /// <c>--pcap</c>, a simulation's frame tap), then passes it on unchanged. Allocates nothing per frame.
 /// </summary>
-public sealed class CapturingDevice : INetworkDevice, ISendBacklog, ISegmentationOffload
+public sealed class CapturingDevice : INetworkDevice, ISendBacklog, ISegmentationOffload, IFrameWaitingHint
 {
     private readonly INetworkDevice _inner;
     private readonly ICaptureSink _sink;
@@ -77,6 +77,7 @@ public sealed class CapturingDevice : INetworkDevice, ISendBacklog, ISegmentatio
     public bool WaitForFrames(TimeSpan timeout) => _inner.WaitForFrames(timeout);
     public int ReadinessDescriptor => _inner.ReadinessDescriptor;
     int ISendBacklog.SendsWaiting => _inner is ISendBacklog backlog ? backlog.SendsWaiting : 0;
+    bool IFrameWaitingHint.FrameWaiting => _inner is IFrameWaitingHint hint && hint.FrameWaiting;
 
     public void Dispose()
     {

@@ -67,7 +67,7 @@ namespace UserTcp.Fast.Devices.Pcap;
 /// <para><b>Kernel drops</b>: pcap_stats' ps_drop, refreshed at most every 100 ms from <see cref="Receive{THandler}"/>
 /// (it costs a getsockopt).</para>
 /// </remarks>
-public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegmentationOffload
+public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegmentationOffload, IFrameWaitingHint
 {
     /// <summary>How often the kernel's drop count is asked for (a getsockopt), by either receive path.</summary>
     internal static readonly TimeSpan KernelStatsInterval = TimeSpan.FromMilliseconds(100);
@@ -81,6 +81,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>libpcap's handle and its pcap_t once the ring is open; null and 0 before (or with a socket only).</summary>
     private LibPcapHandle? _capture;
     private nint _pcap;
+    /// <summary>Whether a frame waits in the ring, read in place; null with the socket, or a ring it cannot follow.</summary>
+    private RingCursor? _cursor;
     /// <summary>The socket while it receives; null on the ring.</summary>
     private PacketSocketReceiver? _receiver;
     /// <summary>The socket's descriptor, open until the device closes (frames may still leave through it); -1 with the ring only.</summary>
@@ -137,6 +139,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
                 (_capture, Ring) = OpenRing(Name, Mtu, options, _offloads, Filter);
                 _pcap = _capture.Pcap;
                 Descriptor = _capture.Descriptor;
+                _cursor = RingCursor.Find(Descriptor, Ring.Value);
             }
             else
             {
@@ -165,7 +168,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
 
     /// <summary>The ring <see cref="PcapReceivePath.Auto"/> set up, with the transmitter for its socket built on the same
     /// thread: the move itself allocates nothing on the poll thread, often in the middle of a transfer.</summary>
-    private sealed record OpenedRing(LibPcapHandle Capture, FrameTransmitter Transmitter);
+    private sealed record OpenedRing(LibPcapHandle Capture, FrameTransmitter Transmitter, RingCursor? Cursor);
 
     /// <summary>Where <see cref="PcapReceivePath.Auto"/> stands: socket, ring being set up, socket drained, ring.</summary>
     private enum RingSwitch
@@ -193,6 +196,9 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
 
     /// <summary>How frames come from the kernel, as configured.</summary>
     public PcapReceivePath ReceivePath { get; }
+
+    /// <summary>Whether the ring's next slot holds a frame (<see cref="RingCursor"/>); false with the socket.</summary>
+    bool IFrameWaitingHint.FrameWaiting => _receiver is null && _cursor is { FrameWaiting: true };
 
     /// <summary>Whether frames come from libpcap's ring now (<see cref="PcapReceivePath.Auto"/> moves there after <see cref="RingAfterBytes"/>).</summary>
     internal bool ReceivesFromRing => _receiver is null;
@@ -370,7 +376,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
             {
                 var transmitter = PlainTransmitter(capture.Descriptor);
                 Ring = ring;
-                _openedRing = new OpenedRing(capture, transmitter);
+                _openedRing = new OpenedRing(capture, transmitter, RingCursor.Find(capture.Descriptor, ring));
             }
             catch
             {
@@ -391,6 +397,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         _socketKernelDrops = Counters.KernelDrops;
         _capture = opened.Capture;
         _pcap = opened.Capture.Pcap;
+        _cursor = opened.Cursor;
         _receiver.Dispose();
         _receiver = null;
         _switch = RingSwitch.Ring;
@@ -418,6 +425,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         {
             handler = handlerCopy;
         }
+        if (batch.LastFrame is not null) _cursor?.Passed(batch.LastFrame);
         Counters.ReceiveCalls++;
         Counters.FramesReceived += batch.Delivered;
         Counters.BytesReceived += batch.Bytes;
@@ -434,6 +442,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
 
     private protected override void Close()
     {
+        _cursor = null; // it reads libpcap's mapping, which goes with the handle
         // A ring still being set up is waited for (its thread is in its grace period, a few ms) and closed with the rest.
         if (_ringOpener is { } opener)
         {
@@ -477,6 +486,7 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     private static void OnPacket(byte* user, LibPcap.PacketHeader* header, byte* data)
     {
         ref var batch = ref Unsafe.AsRef<DispatchBatch>(user);
+        batch.LastFrame = data;
         // A frame cut by the snapshot length or the ring slot is useless to the stack (IP total length > bytes).
         if (header->CaptureLength < header->WireLength)
         {
@@ -518,6 +528,8 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
         public long Truncated;
         public long Duplicates;
         public ExceptionDispatchInfo? Failure;
+        /// <summary>The last frame libpcap handed over, kept or not: it lies in the ring slot read last.</summary>
+        public byte* LastFrame;
 
         public static long StampOf(LibPcap.PacketHeader* header) => header->Seconds * 1_000_000_000 + header->Fraction;
     }
