@@ -5,8 +5,9 @@ using UserTcp.LiveBench.Results;
 namespace UserTcp.LiveBench.Reports;
 
 /// <summary>
-/// perf-results/README.md: one table of the headline figures of every report present (compare.md, tap.md, ack-latency.md,
-/// live.md, memory.md, tcp.md, wire.md, interface.md, loop.md) with the command that regenerates each, and the plots, drawn from
+/// perf-results/README.md: one table of the headline figures of every report present (compare.md, routed.md, tap.md,
+/// ack-latency.md, live.md, serve.md, memory.md, soak.md, fuzz.md, tcp.md, wire.md, interface.md, loop.md) with the command
+/// that regenerates each, and the plots, drawn from
 /// the data files (data/compare.csv, data/ack-latency.csv). It reads only what exists: a report or data file not
 /// generated yet is named as missing, never an error, so <c>UserTcp.LiveBench readme</c> can run alone at any time.
 /// </summary>
@@ -18,11 +19,14 @@ internal static partial class ResultsReadme
     private static readonly Report[] Reports =
     [
         new("compare.md", "user-space stack against kernel sockets, downloads", "bench/run-perf.sh", ["Summary", "Targets (reported, not asserted)"]),
+        new("routed.md", "the routed lab against the flat lab (issue 13's ratio target)", "bench/run-routed.sh", ["Verdict: routed ratio / flat ratio, target within ±10%"]),
         new("tap.md", "the stack, lwIP and the kernel on one TAP lab", "bench/run-tap.sh", ["Summary"]),
         new("ack-latency.md", "ACK latency under bursts", "bench/run-ack-latency.sh", ["Summary", "Targets"]),
         new("live.md", "the live stack's cost per frame", "bench/run-live.sh", ["Summary"]),
         new("serve.md", "serving: the stack against Kestrel on kernel sockets and nginx", "bench/run-serve.sh", ["Targets (issue 12)"]),
         new("memory.md", "memory per connection: idle, receiving, TIME-WAIT", "bench/run-memory.sh", ["Targets (issue 11)"]),
+        new("soak.md", "one long-lived stack process for an hour", "bench/run-soak.sh --minutes 60", ["Verdict"]),
+        new("fuzz.md", "coverage-guided fuzzing of the parsers and the engine", "bench/run-fuzz.sh TARGET --minutes N", ["Results"]),
         new("tcp.md", "TCP engine micro-benchmarks", "bench/run.sh tcp", ["Targets"]),
         new("wire.md", "wire layer micro-benchmarks", "bench/run.sh wire", ["Targets"]),
         // No target of the issues covers these two: their results tables are the headline.

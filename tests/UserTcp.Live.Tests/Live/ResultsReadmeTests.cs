@@ -56,7 +56,7 @@ public sealed class ResultsReadmeTests
             var run = BuiltProgram.Run(Harness, ["readme", "--results", results], TimeSpan.FromMinutes(1));
             Assert.True(run.ExitCode == 0, $"readme exited {run.ExitCode}:\n{run.Output}\n{run.Error}");
             string readme = File.ReadAllText(Path.Combine(results, "README.md"));
-            foreach (string report in new[] { "compare.md", "ack-latency.md", "live.md", "tcp.md", "wire.md" })
+            foreach (string report in new[] { "compare.md", "routed.md", "ack-latency.md", "live.md", "soak.md", "fuzz.md", "tcp.md", "wire.md" })
                 Assert.Contains(report, readme);
             Assert.Contains("Not generated yet", readme);
             Assert.False(Directory.Exists(Path.Combine(results, "plots")), "no data, so no plot");
