@@ -197,8 +197,9 @@ public sealed unsafe class PcapDevice : DescriptorDevice, INetworkDevice, ISegme
     /// <summary>How frames come from the kernel, as configured.</summary>
     public PcapReceivePath ReceivePath { get; }
 
-    /// <summary>Whether the ring's next slot holds a frame (<see cref="RingCursor"/>); false with the socket.</summary>
-    bool IFrameWaitingHint.FrameWaiting => _receiver is null && _cursor is { FrameWaiting: true };
+    /// <summary>Whether the ring's next slot holds a frame (<see cref="RingCursor"/>; set only once frames come from the
+    /// ring); false with the socket.</summary>
+    bool IFrameWaitingHint.FrameWaiting => _cursor is { FrameWaiting: true };
 
     /// <summary>Whether frames come from libpcap's ring now (<see cref="PcapReceivePath.Auto"/> moves there after <see cref="RingAfterBytes"/>).</summary>
     internal bool ReceivesFromRing => _receiver is null;

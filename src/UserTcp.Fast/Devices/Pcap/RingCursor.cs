@@ -76,9 +76,8 @@ internal sealed unsafe class RingCursor
             TurnOff();
             return;
         }
-        long block = offset / _ring.BlockBytes;
-        int inBlock = (int)(offset % _ring.BlockBytes) / _ring.FrameBytes;
-        byte* slot = _base + block * _ring.BlockBytes + (long)inBlock * _ring.FrameBytes;
+        long index = offset / _ring.BlockBytes * _ring.FramesPerBlock + offset % _ring.BlockBytes / _ring.FrameBytes;
+        byte* slot = SlotAt(index);
         if (!_checked)
         {
             _checked = true;
@@ -89,10 +88,11 @@ internal sealed unsafe class RingCursor
                 return;
             }
         }
-        long next = block * _ring.FramesPerBlock + inBlock + 1;
-        if (next == _ring.Frames) next = 0;
-        _next = _base + next / _ring.FramesPerBlock * _ring.BlockBytes + next % _ring.FramesPerBlock * _ring.FrameBytes;
+        _next = SlotAt((index + 1) % _ring.Frames);
     }
+
+    /// <summary>The ring's slot <paramref name="index"/>: whole slots in whole blocks, in order.</summary>
+    private byte* SlotAt(long index) => _base + index / _ring.FramesPerBlock * _ring.BlockBytes + index % _ring.FramesPerBlock * _ring.FrameBytes;
 
     private void TurnOff()
     {
