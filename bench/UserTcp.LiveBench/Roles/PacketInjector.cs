@@ -20,7 +20,11 @@ internal sealed class PacketInjector : IDisposable
     private readonly ushort _port;
     private readonly Lock _gate = new();
     private readonly Dictionary<(Ipv4Address, ushort), View> _views = new();
-    private readonly HashSet<ushort> _injected = [];
+    /// <summary>The frames this injector sent, by marker: a frame is its own only when it is one of these byte for byte. The
+    /// server numbers a connection's IP IDs from a random start, so its own frames carry marker values too (one in 65,536
+    /// per marker sent): skipped by the marker alone, such a frame left SND.NXT behind the client's ACK, and the connection
+    /// never went quiet.</summary>
+    private readonly Dictionary<ushort, byte[]> _injected = [];
     private int _nextMarker = FirstMarker;
 
     /// <summary>What the frames of one connection said so far; the injector's own frames do not count.</summary>
@@ -50,7 +54,8 @@ internal sealed class PacketInjector : IDisposable
         uint tsval = tcp.Options.Timestamps?.Value ?? 0;
         lock (_gate)
         {
-            if (fromServer && _injected.Contains(ip.Identification)) return; // its own frame, should the handle see its own sends
+            // Its own frame, should the handle see its own sends (Linux does not show a packet socket what it sent).
+            if (fromServer && _injected.TryGetValue(ip.Identification, out var sent) && frame.SequenceEqual(sent)) return;
             if ((tcp.Flags & TcpFlags.Syn) != 0 && !fromServer) _views.Remove(key); // a new connection on a port used before
             _views.TryGetValue(key, out var view);
             if (fromServer)
@@ -109,11 +114,7 @@ internal sealed class PacketInjector : IDisposable
         Ipv4Packet.TryParse(ethernet.Payload, out var ip);
         TcpSegment.TryParse(ip.Payload, out var template);
         ushort marker;
-        lock (_gate)
-        {
-            marker = (ushort)++_nextMarker;
-            _injected.Add(marker);
-        }
+        lock (_gate) marker = (ushort)++_nextMarker;
         var options = template.Options;
         options.ClearSackBlocks();
         if (options.Timestamps is not null) options.Timestamps = new TcpTimestamps(view.ServerTsval, view.ClientTsval);
@@ -121,6 +122,7 @@ internal sealed class PacketInjector : IDisposable
         var ipHeader = ip.ToHeader() with { Identification = marker };
         var frame = new byte[EthernetFrame.HeaderLength + Ipv4Packet.MinHeaderLength + tcp.Length + payload.Length];
         int length = FrameWriter.WriteTcp(frame, new EthernetHeader(ethernet.Destination, ethernet.Source, EtherType.Ipv4), ipHeader, tcp, payload);
+        lock (_gate) _injected[marker] = frame[..length];
         _device.SendPacket(frame.AsSpan(0, length));
         return marker;
     }
