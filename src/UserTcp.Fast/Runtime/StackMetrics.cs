@@ -21,6 +21,7 @@ public sealed class StackMetrics
     private readonly PollThreadUsage? _pollThread;
     private readonly int[] _collectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+    private readonly TimeSpan _pausedAtStart = GC.GetTotalPauseDuration();
 
     internal StackMetrics(PollLoop loop, PollThreadUsage? pollThread = null)
     {
@@ -131,6 +132,7 @@ public sealed class StackMetrics
         for (int generation = 0; generation <= 2; generation++)
             Line($"gc gen{generation} collections", GC.CollectionCount(generation) - _collectionsAtStart[generation]);
         Line("gc bytes allocated (process)", GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart);
+        Line("gc pause microseconds (process)", (long)(GC.GetTotalPauseDuration() - _pausedAtStart).TotalMicroseconds);
         if (_pollThread is { } poll)
         {
             Line("poll thread bytes allocated", poll.TotalBytes);

@@ -211,4 +211,15 @@ public sealed class PollLoopOverSimulatedLinkTests
         Assert.Contains("frames received", metrics.Format());
         metrics.Dispose();
     }
+
+    [Fact] // --stats shows how long collections stopped the process since the stack started (they stop the poll thread too)
+    public void The_report_shows_the_garbage_collections_pause_since_the_stack_started()
+    {
+        var net = new Network(LinkProfile.Perfect);
+        var metrics = new StackMetrics(net.A.Loop);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var line = metrics.Format().Split('\n').Single(l => l.TrimStart().StartsWith("gc pause microseconds (process)", StringComparison.Ordinal));
+        Assert.True(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1], System.Globalization.CultureInfo.InvariantCulture) > 0, line);
+        metrics.Dispose();
+    }
 }
