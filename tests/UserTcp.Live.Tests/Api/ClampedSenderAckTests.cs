@@ -56,9 +56,7 @@ public sealed class ClampedSenderAckTests
         {
             try
             {
-                var buffer = new byte[64 * 1024];
-                int n;
-                while ((n = stream.Read(buffer)) > 0) received.Write(buffer, 0, n);
+                stream.CopyTo(received); // Stream.CopyTo: blocking reads (TcpStream.Read) on this thread
             }
             catch (Exception e)
             {
